@@ -1,0 +1,715 @@
+#!/usr/bin/env bash
+# Real mail and FTP servers on 127.0.0.1 for the integration tests (Debian 12, run as root).
+#
+#   scripts/test-servers.sh start            # install if missing, (re)start everything, write env.json
+#   scripts/test-servers.sh stop             # stop exactly what this script started (exit 0 if nothing ran)
+#   scripts/test-servers.sh status           # show what runs; exit 0 when all servers answer
+#   scripts/test-servers.sh restart-dovecot  # stop + start Dovecot only (mail is kept); returns when IMAP answers
+#   scripts/test-servers.sh reload-postfix   # `postfix reload` (e.g. after editing the recipient access table)
+#
+# Servers: Dovecot 2.3 (IMAP + STARTTLS, IMAPS, LMTP + SASL for Postfix), Postfix 3.7 (SMTP without auth
+# from loopback, submission STARTTLS + AUTH, implicit TLS + AUTH), two vsftpd 3.0 (plain FTP + explicit
+# FTPS, implicit FTPS). Everything (configs, mail, FTP home, cert, logs, pids) lives in one state folder:
+#   BACKOFFICE_SERVERS_DIR  (default /tmp/bo-srv; keep it short, unix socket paths must stay < 108 chars)
+# Ports can be moved with BO_IMAP_PORT, BO_IMAPS_PORT, BO_SMTP_PORT, BO_SUBMISSION_PORT, BO_SMTPS_PORT,
+# BO_FTP_PORT, BO_FTPS_PORT, BO_FTP_PASV (e.g. "10100-10199"), BO_FTPS_PASV ("10200-10299").
+# Tests read ${BACKOFFICE_SERVERS_DIR}/env.json (ports, users, passwords, CA path).
+set -euo pipefail
+
+DIR="${BACKOFFICE_SERVERS_DIR:-/tmp/bo-srv}"
+DIR="${DIR%/}"
+HOST=127.0.0.1
+DOMAIN=backoffice.test
+
+IMAP_PORT="${BO_IMAP_PORT:-10143}"
+IMAPS_PORT="${BO_IMAPS_PORT:-10993}"
+SMTP_PORT="${BO_SMTP_PORT:-10025}"
+SUBMISSION_PORT="${BO_SUBMISSION_PORT:-10587}"
+SMTPS_PORT="${BO_SMTPS_PORT:-10465}"
+FTP_PORT="${BO_FTP_PORT:-10021}"
+FTPS_PORT="${BO_FTPS_PORT:-10990}"
+FTP_PASV="${BO_FTP_PASV:-10100-10199}"
+FTPS_PASV="${BO_FTPS_PASV:-10200-10299}"
+
+PACKAGES=(dovecot-imapd dovecot-lmtpd postfix vsftpd openssl)
+MAIL_USER=bo-mail            # owns every maildir
+FTP_USER=bo-ftp
+FTP_PASSWORD=ftp-secret
+PAM_SERVICE=bo-vsftpd
+# name:password  (IMAP/SMTP login is name@backoffice.test)
+MAIL_USERS=(alice:alice-secret bob:bob-secret carol:carol-secret admin:admin-secret sink:sink-secret)
+
+DOVECOT_CONF="$DIR/dovecot/dovecot.conf"
+DOVECOT_RUN="$DIR/dovecot/run"
+POSTFIX_DIR="$DIR/postfix"
+POSTFIX_QUEUE="$POSTFIX_DIR/queue"
+VSFTPD_CONF="$DIR/ftp/vsftpd.conf"
+VSFTPD_TLS_CONF="$DIR/ftp/vsftpd-implicit.conf"
+STOP_TIMEOUT="${BO_STOP_TIMEOUT:-5}"     # seconds between TERM and KILL
+START_TIMEOUT="${BO_START_TIMEOUT:-20}"  # seconds a port may take to answer
+
+log() { echo "test-servers: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# ---------------------------------------------------------------------------------------------------
+# Installation (quick no-op when everything is present)
+# ---------------------------------------------------------------------------------------------------
+pkg_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+
+install_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "packages missing (${missing[*]}) and not root"
+    log "installing ${missing[*]}"
+    local had_policy=""
+    if [ -e /usr/sbin/policy-rc.d ]; then had_policy=1; cp -p /usr/sbin/policy-rc.d /usr/sbin/policy-rc.d.bo-saved; fi
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    local rc=0
+    {
+      echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections &&
+      DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+    } </dev/null >"/tmp/bo-test-servers-apt.log" 2>&1 || rc=$?
+    if [ -n "$had_policy" ]; then mv -f /usr/sbin/policy-rc.d.bo-saved /usr/sbin/policy-rc.d; else rm -f /usr/sbin/policy-rc.d; fi
+    if [ "$rc" != 0 ]; then tail -n 30 /tmp/bo-test-servers-apt.log >&2; die "apt-get failed (log: /tmp/bo-test-servers-apt.log)"; fi
+  fi
+  # system users and the PAM service (idempotent)
+  getent group "$MAIL_USER" >/dev/null || groupadd --system "$MAIL_USER"
+  getent passwd "$MAIL_USER" >/dev/null ||
+    useradd --system --gid "$MAIL_USER" --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin "$MAIL_USER"
+  getent passwd "$FTP_USER" >/dev/null ||
+    useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin "$FTP_USER"
+  echo "$FTP_USER:$FTP_PASSWORD" | chpasswd
+  if [ ! -f "/etc/pam.d/$PAM_SERVICE" ]; then
+    printf 'auth\trequired\tpam_unix.so\naccount\trequired\tpam_unix.so\n' >"/etc/pam.d/$PAM_SERVICE"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Processes: find exactly ours
+# ---------------------------------------------------------------------------------------------------
+alive() { [ -n "$1" ] && [ -e "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+cmdline() { tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" || true; }
+ppid_of() { local s; s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0; s="${s##*) }"; set -- $s; echo "$2"; }
+
+all_pids() { local p; for p in /proc/[0-9]*; do echo "${p#/proc/}"; done; }
+
+# descendants of the given pids (not including them)
+descendants() {
+  local -A parent=()
+  local p pp
+  for p in $(all_pids); do pp="$(ppid_of "$p")"; if [ -n "$pp" ]; then parent[$p]="$pp"; fi; done
+  local found=" $* " changed=1
+  while [ "$changed" = 1 ]; do
+    changed=0
+    for p in "${!parent[@]}"; do
+      case "$found" in *" $p "*) continue ;; esac
+      case "$found" in *" ${parent[$p]} "*) found+="$p "; echo "$p"; changed=1 ;; esac
+    done
+  done
+  return 0
+}
+
+pidfile_pid() { # file expected-command-substring
+  local pid
+  [ -f "$1" ] || return 0
+  pid="$(tr -dc '0-9' <"$1" | head -c 10)"
+  if [ -n "$pid" ] && alive "$pid" && [[ "$(cmdline "$pid")" == *"$2"* ]]; then echo "$pid"; fi
+  return 0
+}
+
+dovecot_master() {
+  local p
+  pidfile_pid "$DOVECOT_RUN/master.pid" dovecot
+  for p in $(all_pids); do
+    if [[ "$(cmdline "$p")" == *"dovecot -c $DOVECOT_CONF "* ]]; then echo "$p"; fi
+  done
+}
+postfix_master() {
+  local p
+  pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master
+  # every Postfix process carries its config dir in MAIL_CONFIG
+  for p in $(all_pids); do
+    if grep -qzx "MAIL_CONFIG=$POSTFIX_DIR" "/proc/$p/environ" 2>/dev/null; then echo "$p"; fi
+  done
+}
+vsftpd_pids() { # conf
+  local p
+  for p in $(all_pids); do
+    if [[ "$(cmdline "$p")" == *"vsftpd $1 " ]]; then echo "$p"; fi
+  done
+}
+dovecot_pids() { local m; m="$(dovecot_master | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
+postfix_pids() { local m; m="$(postfix_master | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
+ftp_pids() { local m; m="$( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
+
+# TERM the main pids (masters), after 1.5 s TERM whatever of the group is left, KILL after $STOP_TIMEOUT s
+terminate() { # name main-pids... -- other-pids...
+  local name="$1"; shift
+  local main=() all=() left=() p t=0
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do main+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  all=("${main[@]}" "$@")
+  [ "${#all[@]}" -gt 0 ] || return 0
+  [ "${#main[@]}" -gt 0 ] && kill -TERM "${main[@]}" 2>/dev/null || true
+  while :; do
+    left=(); for p in "${all[@]}"; do alive "$p" && left+=("$p"); done
+    [ "${#left[@]}" -eq 0 ] && return 0
+    [ "$t" = 30 ] && { kill -TERM "${left[@]}" 2>/dev/null || true; }
+    [ "$t" -ge $(( STOP_TIMEOUT * 20 )) ] && break
+    sleep 0.05; t=$(( t + 1 ))
+  done
+  log "$name: still running after ${STOP_TIMEOUT}s, sending KILL to ${left[*]}"
+  kill -KILL "${left[@]}" 2>/dev/null || true
+  for t in $(seq 1 40); do
+    left=(); for p in "${all[@]}"; do alive "$p" && left+=("$p"); done
+    [ "${#left[@]}" -eq 0 ] && return 0
+    sleep 0.05
+  done
+  die "$name: could not stop ${left[*]}"
+}
+
+stop_dovecot() {
+  local m all
+  m="$(dovecot_master | sort -u | tr '\n' ' ')"
+  all="$(dovecot_pids | sort -u | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  terminate dovecot $m -- $all
+}
+stop_postfix() {
+  local m all
+  m="$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)"
+  all="$(postfix_pids | sort -u | tr '\n' ' ')"
+  [ -n "$m" ] || m="$all"
+  # shellcheck disable=SC2086
+  terminate postfix $m -- $all
+}
+stop_ftp() {
+  local m all
+  m="$( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u | tr '\n' ' ')"
+  all="$(ftp_pids | sort -u | tr '\n' ' ')"
+  # sessions keep running without the listener: stop all of them at once
+  # shellcheck disable=SC2086
+  terminate vsftpd $all --
+}
+
+stop_all() {
+  stop_ftp
+  stop_postfix
+  stop_dovecot
+  rm -f "$DIR"/run/*.pid 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Ports
+# ---------------------------------------------------------------------------------------------------
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null; }
+# reads the first line the server sends; succeeds when it starts with $2
+banner_ok() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    IFS= read -r -t 2 line <&3 || exit 1
+    case "$line" in "$2"*) ;; *) exit 1 ;; esac
+    case "$2" in "* OK") printf "a LOGOUT\r\n" >&3 ;; *) printf "QUIT\r\n" >&3 ;; esac
+    exit 0' "$HOST" "$1" "$2" 2>/dev/null
+}
+
+show_logs() { # files...
+  local f
+  for f in "$@"; do
+    if [ -s "$f" ]; then log "--- last lines of $f:"; tail -n 25 "$f" >&2 || true; fi
+  done
+}
+
+wait_port() { # name port banner-or-empty logfile
+  local name="$1" port="$2" banner="$3" logf="$4" end
+  end=$(( $(date +%s) + START_TIMEOUT ))
+  while :; do
+    if [ -n "$banner" ]; then banner_ok "$port" "$banner" && return 0; else port_open "$port" && return 0; fi
+    if [ "$(date +%s)" -ge "$end" ]; then
+      log "$name does not answer on $HOST:$port after ${START_TIMEOUT}s"
+      # shellcheck disable=SC2086
+      show_logs $logf
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+all_ports() { echo "$IMAP_PORT $IMAPS_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $FTP_PORT $FTPS_PORT"; }
+
+# ---------------------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------------------
+json_str() { local s="$1"; s="${s//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
+
+make_dirs() {
+  # parents must be traversable by the daemons' users
+  local d="$DIR"
+  while d="$(dirname "$d")" && [ "$d" != / ]; do
+    [ -d "$d" ] && [ "$(stat -c %A "$d" | cut -c10)" != x ] && [ "$(stat -c %A "$d" | cut -c10)" != t ] && chmod o+x "$d"
+  done
+  mkdir -p "$DIR"
+  chmod 755 "$DIR"
+  mkdir -p "$DIR"/{tls,log,run,dovecot/run,dovecot/state,mail,ftp/home,ftp/empty,postfix/queue,postfix/data}
+  chmod 755 "$DIR/ftp/empty" "$DIR/dovecot" "$DIR/postfix" "$DIR/postfix/queue"
+  chown postfix:postfix "$DIR/postfix/data"
+  chown "$FTP_USER:$FTP_USER" "$DIR/ftp/home"
+  chown "$MAIL_USER:$MAIL_USER" "$DIR/mail"
+  chmod 750 "$DIR/mail"
+}
+
+make_cert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+    -keyout "$DIR/tls/key.pem" -out "$DIR/tls/cert.pem" -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -addext "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign" \
+    -addext "extendedKeyUsage=serverAuth" </dev/null >/dev/null 2>&1 || die "openssl could not create the certificate"
+  chmod 600 "$DIR/tls/key.pem"
+  chmod 644 "$DIR/tls/cert.pem"
+}
+
+write_dovecot_conf() {
+  local uid gid u name pw
+  uid="$(id -u "$MAIL_USER")"; gid="$(id -g "$MAIL_USER")"
+  : >"$DIR/dovecot/users"
+  for u in "${MAIL_USERS[@]}"; do
+    name="${u%%:*}"; pw="${u#*:}"
+    echo "$name@$DOMAIN:{PLAIN}$pw:$uid:$gid::$DIR/mail/$name::" >>"$DIR/dovecot/users"
+    install -d -o "$MAIL_USER" -g "$MAIL_USER" -m 700 "$DIR/mail/$name"
+  done
+  chown root:dovecot "$DIR/dovecot/users"
+  chmod 640 "$DIR/dovecot/users"
+  local dh=""
+  [ -f /usr/share/dovecot/dh.pem ] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
+  cat >"$DOVECOT_CONF" <<EOF
+# generated by scripts/test-servers.sh -- self-contained, nothing from /etc/dovecot
+instance_name = bo-dovecot
+base_dir = $DOVECOT_RUN
+state_dir = $DIR/dovecot/state
+log_path = $DIR/log/dovecot.log
+protocols = imap lmtp
+listen = $HOST
+shutdown_clients = yes
+
+ssl = yes
+ssl_cert = <$DIR/tls/cert.pem
+ssl_key = <$DIR/tls/key.pem
+$dh
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+login_greeting = Backoffice test IMAP ready.
+
+mail_location = maildir:~/Maildir:LAYOUT=fs
+mail_uid = $uid
+mail_gid = $gid
+first_valid_uid = $uid
+last_valid_uid = $uid
+first_valid_gid = $gid
+last_valid_gid = $gid
+
+namespace inbox {
+  inbox = yes
+  separator = /
+  prefix =
+  mailbox Drafts {
+    special_use = \\Drafts
+  }
+  mailbox Sent {
+    special_use = \\Sent
+  }
+  mailbox Trash {
+    special_use = \\Trash
+  }
+  mailbox Junk {
+    special_use = \\Junk
+  }
+}
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DIR/dovecot/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $DIR/dovecot/users
+}
+
+protocol imap {
+  mail_max_userip_connections = 100
+}
+protocol lmtp {
+  postmaster_address = postmaster@$DOMAIN
+}
+
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = $HOST
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service lmtp {
+  unix_listener lmtp-postfix {
+    mode = 0600
+    user = postfix
+    group = postfix
+  }
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+  unix_listener auth-userdb {
+    mode = 0600
+    user = root
+  }
+}
+# no login delay after a wrong password (tests check wrong passwords on purpose)
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+}
+
+write_postfix_conf() {
+  local u
+  # known mailboxes (Postfix rejects other addresses @backoffice.test)
+  : >"$POSTFIX_DIR/vmailbox"
+  for u in "${MAIL_USERS[@]}"; do echo "${u%%:*}@$DOMAIN OK" >>"$POSTFIX_DIR/vmailbox"; done
+  # postmaster -> admin; every address outside backoffice.test -> sink (envelope only, headers stay)
+  cat >"$POSTFIX_DIR/virtual_alias.regexp" <<EOF
+/^postmaster@backoffice\\.test\$/ admin@$DOMAIN
+!/@backoffice\\.test\$/ sink@$DOMAIN
+EOF
+  cat >"$POSTFIX_DIR/recipient_access" <<EOF
+# edited by tests; apply with: scripts/test-servers.sh reload-postfix
+defer@example.com 450 4.2.1 Mailbox busy, try again later
+reject@example.com 550 5.1.1 No such user here
+EOF
+  chmod 644 "$POSTFIX_DIR"/vmailbox "$POSTFIX_DIR"/virtual_alias.regexp "$POSTFIX_DIR"/recipient_access
+
+  local access="check_recipient_access texthash:$POSTFIX_DIR/recipient_access"
+  cat >"$POSTFIX_DIR/main.cf" <<EOF
+# generated by scripts/test-servers.sh
+compatibility_level = 3.6
+config_directory = $POSTFIX_DIR
+queue_directory = $POSTFIX_QUEUE
+data_directory = $POSTFIX_DIR/data
+maillog_file = $DIR/log/postfix.log
+maillog_file_prefixes = $DIR/log
+mail_owner = postfix
+setgid_group = postdrop
+
+myhostname = mail.$DOMAIN
+mydomain = $DOMAIN
+myorigin = $DOMAIN
+mydestination =
+inet_interfaces = $HOST
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+biff = no
+append_dot_mydomain = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+message_size_limit = 52428800
+smtpd_error_sleep_time = 0
+smtpd_soft_error_limit = 100
+smtpd_hard_error_limit = 200
+smtpd_client_connection_count_limit = 0
+
+virtual_alias_domains =
+virtual_alias_maps = regexp:$POSTFIX_DIR/virtual_alias.regexp
+virtual_mailbox_domains = $DOMAIN
+virtual_mailbox_maps = texthash:$POSTFIX_DIR/vmailbox
+virtual_transport = lmtp:unix:$DOVECOT_RUN/lmtp-postfix
+
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination
+smtpd_recipient_restrictions = $access, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+
+smtpd_tls_cert_file = $DIR/tls/cert.pem
+smtpd_tls_key_file = $DIR/tls/key.pem
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+smtp_tls_security_level = none
+
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $DOVECOT_RUN/auth-postfix
+smtpd_sasl_auth_enable = no
+smtpd_sasl_security_options = noanonymous
+smtpd_sasl_tls_security_options = noanonymous
+smtpd_sasl_authenticated_header = yes
+EOF
+
+  local sub="-o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject -o smtpd_relay_restrictions=permit_sasl_authenticated,reject -o smtpd_recipient_restrictions=check_recipient_access,texthash:$POSTFIX_DIR/recipient_access,permit_sasl_authenticated,reject"
+  cat >"$POSTFIX_DIR/master.cf" <<EOF
+# generated by scripts/test-servers.sh -- no chroot anywhere
+$HOST:$SMTP_PORT inet n - n - - smtpd
+$HOST:$SUBMISSION_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  $sub
+$HOST:$SMTPS_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  $sub
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+write_vsftpd_conf() { # file port pasv-range implicit(YES|NO) log
+  local file="$1" port="$2" pasv="$3" implicit="$4" logf="$5" force=NO
+  [ "$implicit" = YES ] && force=YES
+  cat >"$file" <<EOF
+# generated by scripts/test-servers.sh
+listen=YES
+listen_ipv6=NO
+listen_address=$HOST
+listen_port=$port
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+pam_service_name=$PAM_SERVICE
+userlist_enable=NO
+tcp_wrappers=NO
+chroot_local_user=YES
+local_root=$DIR/ftp/home
+allow_writeable_chroot=YES
+secure_chroot_dir=$DIR/ftp/empty
+seccomp_sandbox=NO
+utf8_filesystem=YES
+pasv_enable=YES
+pasv_address=$HOST
+pasv_min_port=${pasv%-*}
+pasv_max_port=${pasv#*-}
+port_enable=YES
+connect_from_port_20=NO
+max_per_ip=0
+max_clients=200
+idle_session_timeout=300
+data_connection_timeout=120
+xferlog_enable=YES
+vsftpd_log_file=$logf
+log_ftp_protocol=YES
+syslog_enable=NO
+ssl_enable=YES
+implicit_ssl=$implicit
+allow_anon_ssl=NO
+force_local_logins_ssl=$force
+force_local_data_ssl=$force
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=YES
+ssl_request_cert=NO
+ssl_ciphers=HIGH
+require_ssl_reuse=YES
+rsa_cert_file=$DIR/tls/cert.pem
+rsa_private_key_file=$DIR/tls/key.pem
+EOF
+}
+
+pids_json() {
+  local dv pf f1 f2
+  dv="$(pidfile_pid "$DOVECOT_RUN/master.pid" dovecot)"
+  pf="$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)"
+  f1="$(pidfile_pid "$DIR/run/vsftpd.pid" vsftpd)"
+  f2="$(pidfile_pid "$DIR/run/vsftpd-implicit.pid" vsftpd)"
+  printf '{ "dovecot": %s, "postfix": %s, "vsftpd": %s, "vsftpdImplicit": %s }' \
+    "${dv:-null}" "${pf:-null}" "${f1:-null}" "${f2:-null}"
+}
+
+write_env() {
+  local u name pw users="" tmp
+  for u in "${MAIL_USERS[@]}"; do
+    name="${u%%:*}"; pw="${u#*:}"
+    users+="    $(json_str "$name"): { \"user\": $(json_str "$name@$DOMAIN"), \"password\": $(json_str "$pw"), \"address\": $(json_str "$name@$DOMAIN") },"$'\n'
+  done
+  users+="    \"ftp\": { \"user\": $(json_str "$FTP_USER"), \"password\": $(json_str "$FTP_PASSWORD") }"
+  tmp="$DIR/env.json.tmp"
+  cat >"$tmp" <<EOF
+{
+  "dir": $(json_str "$DIR"),
+  "host": "$HOST",
+  "ca": $(json_str "$DIR/tls/cert.pem"),
+  "imap": { "port": $IMAP_PORT, "tlsPort": $IMAPS_PORT },
+  "smtp": { "port": $SMTP_PORT, "submissionPort": $SUBMISSION_PORT, "tlsPort": $SMTPS_PORT, "accessTable": $(json_str "$POSTFIX_DIR/recipient_access"), "log": $(json_str "$DIR/log/postfix.log") },
+  "ftp": { "port": $FTP_PORT, "tlsPort": $FTPS_PORT, "home": $(json_str "$DIR/ftp/home") },
+  "users": {
+$users
+  },
+  "dovecotConf": $(json_str "$DOVECOT_CONF"),
+  "pids": $(pids_json)
+}
+EOF
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$DIR/env.json"
+  {
+    echo "# generated by scripts/test-servers.sh"
+    echo "export BACKOFFICE_SERVERS_DIR='$DIR'"
+    echo "export BO_HOST=$HOST BO_CA='$DIR/tls/cert.pem'"
+    echo "export BO_IMAP_PORT=$IMAP_PORT BO_IMAPS_PORT=$IMAPS_PORT"
+    echo "export BO_SMTP_PORT=$SMTP_PORT BO_SUBMISSION_PORT=$SUBMISSION_PORT BO_SMTPS_PORT=$SMTPS_PORT"
+    echo "export BO_FTP_PORT=$FTP_PORT BO_FTPS_PORT=$FTPS_PORT BO_FTP_USER=$FTP_USER BO_FTP_PASSWORD='$FTP_PASSWORD'"
+    for u in "${MAIL_USERS[@]}"; do
+      name="${u%%:*}"; pw="${u#*:}"
+      echo "export BO_$(echo "$name" | tr '[:lower:]' '[:upper:]')_USER='$name@$DOMAIN' BO_$(echo "$name" | tr '[:lower:]' '[:upper:]')_PASSWORD='$pw'"
+    done
+  } >"$DIR/env.sh"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Starting
+# ---------------------------------------------------------------------------------------------------
+start_dovecot() {
+  dovecot -c "$DOVECOT_CONF" </dev/null >>"$DIR/log/dovecot.start.log" 2>&1 ||
+    { show_logs "$DIR/log/dovecot.start.log" "$DIR/log/dovecot.log"; die "dovecot did not start"; }
+  wait_port dovecot "$IMAP_PORT" "* OK" "$DIR/log/dovecot.start.log $DIR/log/dovecot.log" || die "dovecot (IMAP) failed"
+  wait_port dovecot "$IMAPS_PORT" "" "$DIR/log/dovecot.log" || die "dovecot (IMAPS) failed"
+}
+
+start_postfix() {
+  postfix -c "$POSTFIX_DIR" start </dev/null >>"$DIR/log/postfix.start.log" 2>&1 ||
+    { show_logs "$DIR/log/postfix.start.log" "$DIR/log/postfix.log"; die "postfix did not start (try: script -qc 'postfix -c $POSTFIX_DIR check' /dev/null)"; }
+  wait_port postfix "$SMTP_PORT" "220" "$DIR/log/postfix.start.log $DIR/log/postfix.log" || die "postfix (smtp) failed"
+  wait_port postfix "$SUBMISSION_PORT" "220" "$DIR/log/postfix.log" || die "postfix (submission) failed"
+  wait_port postfix "$SMTPS_PORT" "" "$DIR/log/postfix.log" || die "postfix (smtps) failed"
+}
+
+start_vsftpd() { # name conf port pidfile logfile banner
+  local name="$1" conf="$2" port="$3" pidf="$4" logf="$5" banner="$6" pid
+  # vsftpd prints its startup errors ("500 OOPS: ...") to fd 0: give it a file there, not the caller's stdin
+  setsid vsftpd "$conf" 0<>"$DIR/log/$name.oops.log" >>"$DIR/log/$name.stderr.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$pidf"
+  if ! wait_port "$name" "$port" "$banner" "$DIR/log/$name.oops.log $DIR/log/$name.stderr.log $logf"; then die "$name failed"; fi
+  # setsid may have forked: record the real listener
+  if ! alive "$pid" || [[ "$(cmdline "$pid")" != *"vsftpd $conf "* ]]; then
+    vsftpd_pids "$conf" | head -n 1 >"$pidf"
+  fi
+}
+
+cmd_start() {
+  local t0; t0="$(ms)"
+  [ "$(id -u)" = 0 ] || die "must run as root (installs packages, starts daemons as root)"
+  install_packages
+  stop_all
+  local p
+  for p in $(all_ports); do port_open "$p" && die "port $HOST:$p is already in use by another program"; done
+  rm -rf "$DIR"
+  # a failed start leaves nothing running (the logs stay in $DIR/log)
+  trap 'rc=$?; if [ "$rc" != 0 ]; then log "start failed, stopping what was started"; stop_all || true; fi' EXIT
+  make_dirs
+  make_cert
+  write_dovecot_conf
+  write_postfix_conf
+  write_vsftpd_conf "$VSFTPD_CONF" "$FTP_PORT" "$FTP_PASV" NO "$DIR/log/vsftpd.log"
+  write_vsftpd_conf "$VSFTPD_TLS_CONF" "$FTPS_PORT" "$FTPS_PASV" YES "$DIR/log/vsftpd-implicit.log"
+  start_dovecot
+  start_postfix
+  start_vsftpd vsftpd "$VSFTPD_CONF" "$FTP_PORT" "$DIR/run/vsftpd.pid" "$DIR/log/vsftpd.log" "220"
+  start_vsftpd vsftpd-implicit "$VSFTPD_TLS_CONF" "$FTPS_PORT" "$DIR/run/vsftpd-implicit.pid" "$DIR/log/vsftpd-implicit.log" ""
+  write_env
+  trap - EXIT
+  printf 'test-servers: up in %.1fs -- IMAP %s/%s, SMTP %s/%s/%s, FTP %s/%s on %s; env: %s\n' \
+    "$(awk "BEGIN{print ($(ms) - $t0) / 1000}")" \
+    "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$FTP_PORT" "$FTPS_PORT" "$HOST" "$DIR/env.json"
+}
+
+cmd_stop() {
+  stop_all
+  local left; left="$( { dovecot_pids; postfix_pids; ftp_pids; } | sort -u | tr '\n' ' ')"
+  [ -z "${left// /}" ] || die "processes still running: $left"
+  log "stopped (nothing of $DIR runs)"
+}
+
+cmd_restart_dovecot() {
+  [ -f "$DOVECOT_CONF" ] || die "no configuration in $DIR: run start first"
+  stop_dovecot
+  start_dovecot
+  [ -f "$DIR/env.json" ] && write_env
+  log "dovecot restarted"
+}
+
+cmd_reload_postfix() {
+  [ -f "$POSTFIX_DIR/main.cf" ] || die "no configuration in $DIR: run start first"
+  postfix -c "$POSTFIX_DIR" reload </dev/null >>"$DIR/log/postfix.start.log" 2>&1 ||
+    { show_logs "$DIR/log/postfix.start.log" "$DIR/log/postfix.log"; die "postfix reload failed"; }
+  log "postfix reloaded"
+}
+
+cmd_status() {
+  local ok=0 name pids port
+  for name in dovecot postfix ftp; do
+    pids="$("${name}_pids" | sort -un | tr '\n' ' ')"
+    printf '%-8s %s\n' "$name" "${pids:-not running}"
+  done
+  for port in $(all_ports); do
+    if port_open "$port"; then printf 'port %-5s answers\n' "$port"; else printf 'port %-5s DOWN\n' "$port"; ok=1; fi
+  done
+  [ -z "$(dovecot_master)" ] && ok=1
+  [ -z "$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)" ] && ok=1
+  [ -f "$DIR/env.json" ] && echo "env: $DIR/env.json"
+  return "$ok"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  restart-dovecot) cmd_restart_dovecot ;;
+  reload-postfix) cmd_reload_postfix ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 start|stop|status|restart-dovecot|reload-postfix" >&2; exit 2 ;;
+esac
