@@ -1,9 +1,14 @@
-/** Unit tests need nothing; integration tests read the servers that test/helpers/global-setup.ts starts. */
+/**
+ * Unit tests (test/unit) need nothing; integration tests (test/integration) talk to the real servers that
+ * test/helpers/globalSetup.ts starts; e2e tests (test/e2e) start the real n8n server.
+ */
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
-	testTimeout: 60000,
+	globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
+	globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
+	testTimeout: 120000,
 	maxWorkers: 2,
 };

@@ -81,85 +81,118 @@ install_packages() {
   getent group "$MAIL_USER" >/dev/null || groupadd --system "$MAIL_USER"
   getent passwd "$MAIL_USER" >/dev/null ||
     useradd --system --gid "$MAIL_USER" --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin "$MAIL_USER"
-  getent passwd "$FTP_USER" >/dev/null ||
-    useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin "$FTP_USER"
-  echo "$FTP_USER:$FTP_PASSWORD" | chpasswd
-  if [ ! -f "/etc/pam.d/$PAM_SERVICE" ]; then
-    printf 'auth\trequired\tpam_unix.so\naccount\trequired\tpam_unix.so\n' >"/etc/pam.d/$PAM_SERVICE"
+  # home "/" (vsftpd changes into the home before local_root, which is the real, per-folder FTP root)
+  if ! getent passwd "$FTP_USER" >/dev/null; then
+    useradd --system --user-group --home-dir / --no-create-home --shell /usr/sbin/nologin "$FTP_USER"
+  elif [ "$(getent passwd "$FTP_USER" | cut -d: -f6)" != / ]; then
+    usermod --home / "$FTP_USER"
   fi
+  echo "$FTP_USER:$FTP_PASSWORD" | chpasswd
+  # own PAM service for vsftpd: pam_unix only (Debian's vsftpd service also wants a login shell);
+  # nodelay: no 2 s pause after a wrong password (tests check wrong passwords)
+  local pam=$'# written by scripts/test-servers.sh (vsftpd of the integration tests)\nauth\trequired\tpam_unix.so nodelay\naccount\trequired\tpam_unix.so\n'
+  if [ "$(cat "/etc/pam.d/$PAM_SERVICE" 2>/dev/null)"$'\n' != "$pam" ]; then printf '%s' "$pam" >"/etc/pam.d/$PAM_SERVICE"; fi
 }
 
 # ---------------------------------------------------------------------------------------------------
 # Processes: find exactly ours
 # ---------------------------------------------------------------------------------------------------
 alive() { [ -n "$1" ] && [ -e "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-cmdline() { tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" || true; }
-ppid_of() { local s; s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0; s="${s##*) }"; set -- $s; echo "$2"; }
 
-all_pids() { local p; for p in /proc/[0-9]*; do echo "${p#/proc/}"; done; }
+# One pass over /proc (bash builtins only, no fork per process): parent, command line and whether the
+# process carries this folder's Postfix MAIL_CONFIG.
+declare -A PARENT=() CMD=() PFX=()
+scan_procs() {
+  PARENT=(); CMD=(); PFX=()
+  local d p st args env
+  for d in /proc/[0-9]*; do
+    p="${d#/proc/}"
+    st=""; read -r st 2>/dev/null <"$d/stat" || true
+    [ -n "$st" ] || continue
+    st="${st##*) }"; st="${st#* }"; PARENT[$p]="${st%% *}"
+    args=(); mapfile -d '' -t args 2>/dev/null <"$d/cmdline" || true
+    CMD[$p]="${args[*]} "
+    env=(); mapfile -d '' -t env 2>/dev/null <"$d/environ" || true
+    case " ${env[*]} " in *" MAIL_CONFIG=$POSTFIX_DIR "*) PFX[$p]=1 ;; esac
+  done
+}
+cmd_of() { if [ -n "${CMD[$1]+x}" ]; then echo "${CMD[$1]}"; else local a=(); mapfile -d '' -t a 2>/dev/null <"/proc/$1/cmdline" || true; echo "${a[*]} "; fi; }
 
-# descendants of the given pids (not including them)
-descendants() {
-  local -A parent=()
-  local p pp
-  for p in $(all_pids); do pp="$(ppid_of "$p")"; if [ -n "$pp" ]; then parent[$p]="$pp"; fi; done
-  local found=" $* " changed=1
+# the given pids and all their descendants (from the last scan)
+with_descendants() {
+  local found=" $* " changed=1 p
+  echo "$@" | tr ' ' '\n' | sed '/^$/d'
   while [ "$changed" = 1 ]; do
     changed=0
-    for p in "${!parent[@]}"; do
+    for p in "${!PARENT[@]}"; do
       case "$found" in *" $p "*) continue ;; esac
-      case "$found" in *" ${parent[$p]} "*) found+="$p "; echo "$p"; changed=1 ;; esac
+      case "$found" in *" ${PARENT[$p]} "*) found+="$p "; echo "$p"; changed=1 ;; esac
     done
   done
-  return 0
 }
 
 pidfile_pid() { # file expected-command-substring
-  local pid
+  local pid=""
   [ -f "$1" ] || return 0
-  pid="$(tr -dc '0-9' <"$1" | head -c 10)"
-  if [ -n "$pid" ] && alive "$pid" && [[ "$(cmdline "$pid")" == *"$2"* ]]; then echo "$pid"; fi
+  read -r pid 2>/dev/null <"$1" || true
+  pid="${pid//[^0-9]/}"
+  if [ -n "$pid" ] && alive "$pid" && [[ "$(cmd_of "$pid")" == *"$2"* ]]; then echo "$pid"; fi
   return 0
 }
 
+# Dovecot: master by pid file or by its exact command line; children by parentage, or (if orphaned) by
+# their title (instance_name) together with a working folder inside $DIR
 dovecot_master() {
   local p
-  pidfile_pid "$DOVECOT_RUN/master.pid" dovecot
-  for p in $(all_pids); do
-    if [[ "$(cmdline "$p")" == *"dovecot -c $DOVECOT_CONF "* ]]; then echo "$p"; fi
-  done
+  { pidfile_pid "$DOVECOT_RUN/master.pid" dovecot
+    for p in "${!CMD[@]}"; do
+      if [[ "${CMD[$p]}" == *"dovecot -c $DOVECOT_CONF " ]]; then echo "$p"; fi
+    done; } | sort -u
 }
-postfix_master() {
+dovecot_pids() {
+  local p cwd
+  { with_descendants $(dovecot_master)
+    for p in "${!CMD[@]}"; do
+      if [[ "${CMD[$p]}" == "dovecot-bo-dovecot/"* ]]; then
+        cwd="$(readlink "/proc/$p/cwd" 2>/dev/null || true)"
+        if [[ "$cwd" == "$DIR/"* ]]; then echo "$p"; fi
+      fi
+    done; } | sort -u
+}
+# Postfix: master by pid file; every Postfix process carries its config folder in MAIL_CONFIG
+postfix_master() { pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master; }
+postfix_pids() {
   local p
-  pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master
-  # every Postfix process carries its config dir in MAIL_CONFIG
-  for p in $(all_pids); do
-    if grep -qzx "MAIL_CONFIG=$POSTFIX_DIR" "/proc/$p/environ" 2>/dev/null; then echo "$p"; fi
-  done
+  { with_descendants $(postfix_master)
+    for p in "${!PFX[@]}"; do echo "$p"; done; } | sort -u
 }
+# vsftpd: listener and every session process run as "vsftpd <exact config path>"
 vsftpd_pids() { # conf
   local p
-  for p in $(all_pids); do
-    if [[ "$(cmdline "$p")" == *"vsftpd $1 " ]]; then echo "$p"; fi
+  for p in "${!CMD[@]}"; do
+    if [[ "${CMD[$p]}" == *"vsftpd $1 " ]]; then echo "$p"; fi
   done
 }
-dovecot_pids() { local m; m="$(dovecot_master | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
-postfix_pids() { local m; m="$(postfix_master | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
-ftp_pids() { local m; m="$( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u)"; [ -n "$m" ] && { echo "$m"; descendants $m; }; true; }
+ftp_pids() { with_descendants $( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u) | sort -u; }
 
-# TERM the main pids (masters), after 1.5 s TERM whatever of the group is left, KILL after $STOP_TIMEOUT s
+# TERM the main pids (masters) and wait for them (up to 2 s), then TERM the rest of the group,
+# KILL whatever still runs after $STOP_TIMEOUT s
 terminate() { # name main-pids... -- other-pids...
   local name="$1"; shift
-  local main=() all=() left=() p t=0
+  local main=() all=() left=() p t=0 termed=0
   while [ $# -gt 0 ] && [ "$1" != -- ]; do main+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   all=("${main[@]}" "$@")
   [ "${#all[@]}" -gt 0 ] || return 0
-  [ "${#main[@]}" -gt 0 ] && kill -TERM "${main[@]}" 2>/dev/null || true
+  if [ "${#main[@]}" -gt 0 ]; then kill -TERM "${main[@]}" 2>/dev/null || true; else termed=1; kill -TERM "${all[@]}" 2>/dev/null || true; fi
   while :; do
     left=(); for p in "${all[@]}"; do alive "$p" && left+=("$p"); done
     [ "${#left[@]}" -eq 0 ] && return 0
-    [ "$t" = 30 ] && { kill -TERM "${left[@]}" 2>/dev/null || true; }
+    if [ "$termed" = 0 ]; then
+      local main_left=0
+      for p in "${main[@]}"; do alive "$p" && main_left=1; done
+      if [ "$main_left" = 0 ] || [ "$t" -ge 40 ]; then kill -TERM "${left[@]}" 2>/dev/null || true; termed=1; fi
+    fi
     [ "$t" -ge $(( STOP_TIMEOUT * 20 )) ] && break
     sleep 0.05; t=$(( t + 1 ))
   done
@@ -175,23 +208,24 @@ terminate() { # name main-pids... -- other-pids...
 
 stop_dovecot() {
   local m all
-  m="$(dovecot_master | sort -u | tr '\n' ' ')"
-  all="$(dovecot_pids | sort -u | tr '\n' ' ')"
+  scan_procs
+  m="$(dovecot_master | tr '\n' ' ')"
+  all="$(dovecot_pids | tr '\n' ' ')"
   # shellcheck disable=SC2086
   terminate dovecot $m -- $all
 }
 stop_postfix() {
   local m all
-  m="$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)"
-  all="$(postfix_pids | sort -u | tr '\n' ' ')"
-  [ -n "$m" ] || m="$all"
+  scan_procs
+  m="$(postfix_master)"
+  all="$(postfix_pids | tr '\n' ' ')"
   # shellcheck disable=SC2086
   terminate postfix $m -- $all
 }
 stop_ftp() {
-  local m all
-  m="$( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u | tr '\n' ' ')"
-  all="$(ftp_pids | sort -u | tr '\n' ' ')"
+  local all
+  scan_procs
+  all="$(ftp_pids | tr '\n' ' ')"
   # sessions keep running without the listener: stop all of them at once
   # shellcheck disable=SC2086
   terminate vsftpd $all --
@@ -332,6 +366,13 @@ namespace inbox {
   }
 }
 
+# Dovecot 2.3.19 batches failed logins in 500 ms steps even with auth_failure_delay = 0; a "nodelay"
+# field answers at once, but only if a passdb that did not fail set it (failed passdbs' fields are dropped)
+passdb {
+  driver = static
+  args = nodelay=yes noauthenticate
+  result_success = continue
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $DIR/dovecot/users
@@ -539,6 +580,8 @@ port_enable=YES
 connect_from_port_20=NO
 max_per_ip=0
 max_clients=200
+delay_failed_login=0
+delay_successful_login=0
 idle_session_timeout=300
 data_connection_timeout=120
 xferlog_enable=YES
@@ -636,8 +679,9 @@ start_vsftpd() { # name conf port pidfile logfile banner
   echo "$pid" >"$pidf"
   if ! wait_port "$name" "$port" "$banner" "$DIR/log/$name.oops.log $DIR/log/$name.stderr.log $logf"; then die "$name failed"; fi
   # setsid may have forked: record the real listener
-  if ! alive "$pid" || [[ "$(cmdline "$pid")" != *"vsftpd $conf "* ]]; then
-    vsftpd_pids "$conf" | head -n 1 >"$pidf"
+  if ! alive "$pid" || [[ "$(cmd_of "$pid")" != *"vsftpd $conf "* ]]; then
+    scan_procs
+    vsftpd_pids "$conf" | sort -n | head -n 1 >"$pidf"
   fi
 }
 
@@ -670,6 +714,7 @@ cmd_start() {
 
 cmd_stop() {
   stop_all
+  scan_procs
   local left; left="$( { dovecot_pids; postfix_pids; ftp_pids; } | sort -u | tr '\n' ' ')"
   [ -z "${left// /}" ] || die "processes still running: $left"
   log "stopped (nothing of $DIR runs)"
@@ -692,6 +737,7 @@ cmd_reload_postfix() {
 
 cmd_status() {
   local ok=0 name pids port
+  scan_procs
   for name in dovecot postfix ftp; do
     pids="$("${name}_pids" | sort -un | tr '\n' ' ')"
     printf '%-8s %s\n' "$name" "${pids:-not running}"

@@ -1,0 +1,154 @@
+/**
+ * An outgoing invoice (or credit note) as the Invoice Bulk Mailer receives it from a workflow item, and as the
+ * invoice PDF and the EN 16931 e-invoice are made from it.
+ *
+ * Amounts, prices, quantities and rates are decimal strings with a point and no exponent ("1234.5", "0.335",
+ * "19"), never floats: 0.1 + 0.2 must stay 0.3 across 10,000 invoices. Dates are ISO 8601 calendar dates
+ * ("2025-03-14").
+ */
+
+/**
+ * The VAT category of a line, the code EN 16931 uses (UNTDID 5305). It decides what the invoice must say
+ * besides the rate: an exempt, reverse-charge, intra-EU or export line needs a reason (§14 Abs. 4 Nr. 8,
+ * §14a UStG), printed on the PDF and carried in the e-invoice's VAT breakdown.
+ * - `S` standard rate (19 %, 7 %), `Z` zero rated (0 %, e.g. photovoltaics under §12 Abs. 3 UStG)
+ * - `E` exempt (§4 UStG, small businesses under §19 UStG), `AE` reverse charge (§13b UStG)
+ * - `K` intra-community supply (§4 Nr. 1b, §6a UStG), `G` export outside the EU (§4 Nr. 1a, §6 UStG)
+ */
+export type VatCategory = 'S' | 'Z' | 'E' | 'AE' | 'K' | 'G';
+
+export type InvoiceType = 'invoice' | 'creditNote';
+
+export interface Party {
+	name: string;
+	/** a second name line (Adresszusatz), e.g. a department or "z. Hd. Frau Weber" */
+	name2?: string;
+	/** street and house number as one line ("Musterstraße 12a"), or a post-office box ("Postfach 10 20 30") */
+	street: string;
+	zip: string;
+	city: string;
+	/** ISO 3166-1 alpha-2 code; "DE" when absent */
+	country?: string;
+	/** Umsatzsteuer-Identifikationsnummer ("DE123456789") */
+	vatId?: string;
+	/** Steuernummer from the tax office ("12/345/67890"); enough for §14 UStG when there is no VAT ID */
+	taxNumber?: string;
+	email?: string;
+	phone?: string;
+}
+
+/**
+ * The issuer. Besides §14 UStG, §35a GmbHG / §37a HGB want the register entry and the managing directors on
+ * every business letter of a company, so the footer prints them when given.
+ */
+export interface Seller extends Party {
+	/** register court and number, e.g. "Amtsgericht Köln HRB 12345" (EN 16931 BT-30) */
+	commercialRegister?: string;
+	/** e.g. "Erika Mustermann, Max Mustermann" */
+	managingDirectors?: string;
+	website?: string;
+}
+
+export interface Buyer extends Party {
+	/** the customer number at the seller */
+	customerNumber?: string;
+	/** where the mailer sends the invoice */
+	email?: string;
+	/** the customer wants the invoice on paper ("Rechnung per Post"); the mailer skips them */
+	byPost?: boolean;
+	/** the buyer's reference (EN 16931 BT-10); for public authorities the Leitweg-ID XRechnung requires */
+	buyerReference?: string;
+}
+
+export interface InvoiceLine {
+	description: string;
+	/** may be negative (a return, a correction) */
+	quantity: string;
+	/**
+	 * UN/ECE Recommendation 20 (or 21, with an X prefix) unit code: C62 one, H87 piece, HUR hour, KGM kg, LS lump
+	 * sum … `unitCodeFor` in unitCodes.ts turns what users type ("Stk", "Std", "pcs") into a code.
+	 */
+	unit: string;
+	/** net price per unit; more than two decimals are allowed (0.335), the line amount is rounded */
+	netUnitPrice: string;
+	/** VAT rate in percent: "19", "7", "0" */
+	vatRate: string;
+	/** `S` when the rate is above 0, `Z` when it is 0 and nothing else is said — give it for exempt lines */
+	vatCategory?: VatCategory;
+	/**
+	 * Why the line carries no VAT (EN 16931 BT-120), printed on the invoice. Without it, E, AE, K and G lines
+	 * get the standard German wording for their category (see `defaultExemptionReason`).
+	 */
+	vatExemptionReason?: string;
+	/** the seller's article number */
+	articleNumber?: string;
+}
+
+export interface ServicePeriod {
+	from: string;
+	to: string;
+}
+
+export interface BankAccount {
+	iban: string;
+	bic?: string;
+	bankName?: string;
+	/** when it differs from the seller's name */
+	accountHolder?: string;
+}
+
+export interface Invoice {
+	number: string;
+	type: InvoiceType;
+	issueDate: string;
+	/**
+	 * The date of delivery or service (§14 Abs. 4 Nr. 6 UStG). One of `deliveryDate` and `servicePeriod` is
+	 * required, even when it is the invoice date: say so by giving the same date.
+	 */
+	deliveryDate?: string;
+	servicePeriod?: ServicePeriod;
+	dueDate?: string;
+	/** ISO 4217 code; "EUR" when absent */
+	currency?: string;
+	seller: Seller;
+	buyer: Buyer;
+	lines: InvoiceLine[];
+	/** free text, e.g. "Zahlbar innerhalb von 14 Tagen ohne Abzug." — without it the due date makes one */
+	paymentTerms?: string;
+	bankAccount?: BankAccount;
+	/** further text printed below the totals, one paragraph each */
+	notes?: string[];
+	/** the buyer's order number (EN 16931 BT-13) */
+	orderReference?: string;
+	/** the invoice a credit note corrects (EN 16931 BT-25/BT-26) */
+	precedingInvoice?: { number: string; issueDate?: string };
+	/** an amount already paid (deposit), deducted from the amount due (EN 16931 BT-113) */
+	prepaidAmount?: string;
+}
+
+/** One VAT breakdown entry: the lines of one category and rate taken together (EN 16931 BG-23). */
+export interface VatBreakdown {
+	category: VatCategory;
+	/** the rate without trailing zeros: "19", "7", "0", "5.5" */
+	rate: string;
+	/** the sum of the line net amounts of this category and rate */
+	netAmount: string;
+	/** rate × netAmount, rounded half-up to cents once per breakdown (not per line) */
+	vatAmount: string;
+	/** for categories other than S and Z: the line's reason or the standard wording */
+	exemptionReason?: string;
+}
+
+/** All amounts have exactly two decimals ("1166.00"). */
+export interface InvoiceTotals {
+	/** the net amount of each line, in the order of `invoice.lines` */
+	lineNetAmounts: string[];
+	/** ordered by rate, highest first, then by category in the order S, Z, E, AE, K, G */
+	vatBreakdown: VatBreakdown[];
+	netTotal: string;
+	vatTotal: string;
+	grossTotal: string;
+	prepaidAmount: string;
+	/** grossTotal − prepaidAmount */
+	amountDue: string;
+}

@@ -1,0 +1,320 @@
+import Big from 'big.js';
+
+import { DocumentError } from '../DocumentError';
+import { decodeXml } from '../text';
+import { parseXml, type XmlElement } from '../xml';
+import { compactIdentifier, isValidIban } from './identifiers';
+import { formatAmount, PLAIN_DECIMAL } from './money';
+import { findCreditorReferences, findInvoiceNumbers } from './remittance';
+import type { Balance, Payment, PaymentDirection, PaymentPosition, SkippedEntry, Statement } from './types';
+
+/**
+ * ISO 20022 camt.053 (BankToCustomerStatement), versions 001.02 to 001.13; 001.02, .04 and .08 are
+ * the ones German and Dutch banks send.
+ *
+ * - Only booked entries are payments (`Sts` BOOK; 001.08 writes `<Sts><Cd>BOOK</Cd></Sts>`). Pending
+ *   and informational entries are counted in `skipped`, because their amount may still change.
+ * - A batch booking (one `Ntry` with several `NtryDtls/TxDtls`) becomes one payment per transaction,
+ *   with the transaction's own amount (`TxDtls/Amt`, else `AmtDtls/TxAmt/Amt`). An entry with a single
+ *   transaction keeps the entry's amount: that is what was booked on the account, while `TxDtls/Amt`
+ *   may be in the instructed currency (the genkgo 001.04 sample has `<Amt Ccy="SEK">0</Amt>` there).
+ * - The counterparty of a credit is the debtor, of a debit the creditor; a reversal (`RvslInd`) turns
+ *   the money round but not the parties, so a reversed credit still names its original debtor.
+ */
+
+const CAMT053_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$/;
+
+export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbers: readonly string[] = []): Statement[] {
+	const root = parseXml(decodeXml(bytes, undefined, file), file);
+	const version = CAMT053_NAMESPACE.exec(root.ns)?.[1];
+	if (root.name !== 'Document' || !version) {
+		throw new DocumentError(
+			'UNSUPPORTED_FORMAT',
+			`not a camt.053 bank statement: the root element is <${root.name}> in namespace "${root.ns || 'none'}"`,
+			file,
+			at(root),
+		);
+	}
+	if (Number(version) < 2) {
+		throw new DocumentError('UNSUPPORTED_FORMAT', `camt.053.001.${version} is not supported; use 001.02 or later`, file, at(root));
+	}
+	const ns = root.ns;
+	const report = root.first('BkToCstmrStmt', ns);
+	if (!report) throw missing(root, 'BkToCstmrStmt', file);
+	const statements = report.all('Stmt', ns);
+	if (statements.length === 0) {
+		throw new DocumentError(
+			'MISSING_FIELD',
+			'the file has no account statement (Stmt): a camt.053 needs at least one',
+			file,
+			at(report),
+		);
+	}
+
+	let entryNumber = 0;
+	return statements.map((stmt, statementIndex) => {
+		const acct = stmt.first('Acct');
+		if (!acct) throw missing(stmt, 'Acct', file);
+		const accountIban = stmt.textAt('Acct/Id/IBAN');
+		const accountNumber = stmt.textAt('Acct/Id/Othr/Id');
+		const statement: Statement = {
+			format: 'camt053',
+			accountIban,
+			accountNumber,
+			bankCode: stmt.textAt('Acct/Svcr/FinInstnId/BIC') ?? stmt.textAt('Acct/Svcr/FinInstnId/BICFI'),
+			currency: stmt.textAt('Acct/Ccy'),
+			statementId: stmt.textAt('Id'),
+			statementNumber: stmt.textAt('LglSeqNb') ?? stmt.textAt('ElctrncSeqNb'),
+			period: period(stmt),
+			payments: [],
+			skipped: 0,
+			skippedEntries: [],
+			sourceFile: file,
+		};
+		for (const bal of stmt.all('Bal')) {
+			const code = bal.textAt('Tp/CdOrPrtry/Cd') ?? bal.textAt('Tp/CdOrPrtry/Prtry');
+			const balance = () => readBalance(bal, file);
+			// German banks (DK camt) send PRCD, the previous day's closing balance, instead of OPBD
+			if (code === 'OPBD' || (code === 'PRCD' && !statement.openingBalance)) statement.openingBalance = balance();
+			else if (code === 'CLBD') statement.closingBalance = balance();
+			else if (code === 'CLAV') statement.availableBalance = balance();
+		}
+
+		for (const ntry of stmt.all('Ntry')) {
+			entryNumber++;
+			const position: PaymentPosition = { statement: statementIndex + 1, entry: entryNumber, line: ntry.line };
+			const status = entryStatus(ntry);
+			if (status !== 'BOOK') {
+				statement.skippedEntries.push({
+					position,
+					reason: status
+						? `entry status ${status}: only booked (BOOK) entries are payments`
+						: 'the entry has no status (Sts)',
+				} satisfies SkippedEntry);
+				continue;
+			}
+			statement.payments.push(
+				...readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers }),
+			);
+		}
+		statement.skipped = statement.skippedEntries.length;
+		return statement;
+	});
+}
+
+interface EntryContext {
+	accountIban?: string;
+	accountNumber?: string;
+	file?: string;
+	knownInvoiceNumbers: readonly string[];
+}
+
+function readEntry(ntry: XmlElement, position: PaymentPosition, context: EntryContext): Payment[] {
+	const { file } = context;
+	const entryAmount = readAmount(ntry, 'Amt', file, true)!;
+	const entryDirection = readDirection(ntry, file, true)!;
+	const reversal = ntry.textAt('RvslInd') === 'true' || ntry.textAt('RvslInd') === '1';
+	const transactions = ntry.findAll('NtryDtls/TxDtls');
+	const batch = transactions.length > 1;
+
+	const common = {
+		reversal: reversal || undefined,
+		bookingDate: isoDate(ntry.first('BookgDt')),
+		valueDate: isoDate(ntry.first('ValDt')),
+		accountIban: context.accountIban,
+		accountNumber: context.accountNumber,
+		sourceFile: file,
+	};
+
+	if (transactions.length === 0) {
+		const remittanceText = ntry.textAt('AddtlNtryInf') ?? '';
+		return [
+			finish(
+				{
+					...common,
+					amount: entryAmount.amount,
+					currency: entryAmount.currency,
+					direction: entryDirection,
+					remittanceText,
+					bankReference: ntry.textAt('AcctSvcrRef'),
+					transactionCode: transactionCode(ntry),
+					invoiceNumbers: [],
+					position,
+				},
+				[],
+				context.knownInvoiceNumbers,
+			),
+		];
+	}
+
+	return transactions.map((tx, index) => {
+		let amount = entryAmount;
+		const own = readAmount(tx, 'Amt', file, false) ?? readAmount(tx, 'AmtDtls/TxAmt/Amt', file, false);
+		const raw: Record<string, string> = {};
+		if (batch) {
+			if (!own) {
+				throw new DocumentError(
+					'MISSING_FIELD',
+					`transaction ${index + 1} of a batch booking of ${transactions.length} has no amount (TxDtls/Amt or AmtDtls/TxAmt)`,
+					file,
+					at(tx),
+				);
+			}
+			amount = own;
+		} else if (own && (own.amount !== entryAmount.amount || own.currency !== entryAmount.currency)) {
+			raw.transactionAmount = `${own.amount} ${own.currency}`;
+		}
+		const direction = readDirection(tx, file, false) ?? entryDirection;
+		// the other party: the debtor pays us (credit), we pay the creditor (debit); a reversal keeps the parties
+		const counterpartyRole = (direction === 'credit') !== reversal ? 'Dbtr' : 'Cdtr';
+		const otherRole = counterpartyRole === 'Dbtr' ? 'Cdtr' : 'Dbtr';
+		const parties = tx.first('RltdPties');
+		const name = partyName(parties, counterpartyRole) ?? partyName(parties, otherRole);
+		const role = partyName(parties, counterpartyRole) !== undefined ? counterpartyRole : otherRole;
+		const ultimate = partyName(parties, role === 'Dbtr' ? 'UltmtDbtr' : 'UltmtCdtr');
+		if (ultimate) raw.ultimateParty = ultimate;
+		const accountIban = parties?.textAt(`${role}Acct/Id/IBAN`);
+		const accountOther = parties?.textAt(`${role}Acct/Id/Othr/Id`);
+		const agents = tx.first('RltdAgts');
+		const bic =
+			agents?.textAt(`${role}Agt/FinInstnId/BICFI`) ?? agents?.textAt(`${role}Agt/FinInstnId/BIC`) ?? undefined;
+
+		const rmt = tx.first('RmtInf');
+		const unstructured = (rmt?.all('Ustrd') ?? []).map((u) => u.text).filter(Boolean);
+		const structured = rmt?.all('Strd') ?? [];
+		const creditorReferences = structured.map((s) => s.textAt('CdtrRefInf/Ref')).filter(isText);
+		const referredDocuments = structured.flatMap((s) => s.findAll('RfrdDocInf/Nb').map((n) => n.text)).filter(Boolean);
+		const additional = structured.flatMap((s) => s.all('AddtlRmtInf').map((n) => n.text)).filter(Boolean);
+		if (creditorReferences.length > 1) raw.creditorReferences = creditorReferences.join(' ');
+		const remittanceText = [...unstructured, ...additional].join(' ') || tx.textAt('AddtlTxInf') || ntry.textAt('AddtlNtryInf') || '';
+		const endToEndId = tx.textAt('Refs/EndToEndId');
+		const mandate = tx.textAt('Refs/MndtId');
+		if (mandate) raw.mandateId = mandate;
+		const purpose = tx.textAt('Purp/Cd');
+		if (purpose) raw.purposeCode = purpose;
+		if (batch) raw.batchEntryAmount = `${entryAmount.amount} ${entryAmount.currency}`;
+
+		return finish(
+			{
+				...common,
+				amount: amount.amount,
+				currency: amount.currency,
+				direction,
+				payerName: name,
+				payerIban: accountIban ? compactIdentifier(accountIban) : accountOther && isValidIban(accountOther) ? compactIdentifier(accountOther) : undefined,
+				payerAccountNumber: !accountIban && accountOther && !isValidIban(accountOther) ? accountOther : undefined,
+				payerBic: bic,
+				remittanceText,
+				endToEndId: endToEndId && endToEndId.toUpperCase() !== 'NOTPROVIDED' ? endToEndId : undefined,
+				creditorReference: creditorReferences[0],
+				bankReference: tx.textAt('Refs/AcctSvcrRef') ?? ntry.textAt('AcctSvcrRef'),
+				transactionCode: transactionCode(tx) ?? transactionCode(ntry),
+				invoiceNumbers: [],
+				position: { ...position, transaction: index + 1, line: tx.line },
+				raw: Object.keys(raw).length ? raw : undefined,
+			},
+			referredDocuments,
+			context.knownInvoiceNumbers,
+		);
+	});
+}
+
+/** Fills invoice numbers (referred documents first) and the creditor reference from the text when the bank gave none. */
+function finish(payment: Payment, referredDocuments: string[], known: readonly string[]): Payment {
+	const numbers = [...referredDocuments];
+	for (const n of findInvoiceNumbers(payment.remittanceText, known)) if (!numbers.includes(n)) numbers.push(n);
+	payment.invoiceNumbers = numbers;
+	if (!payment.creditorReference) payment.creditorReference = findCreditorReferences(payment.remittanceText)[0];
+	for (const key of Object.keys(payment) as Array<keyof Payment>) if (payment[key] === undefined) delete payment[key];
+	return payment;
+}
+
+function entryStatus(ntry: XmlElement): string | undefined {
+	const sts = ntry.first('Sts');
+	if (!sts) return undefined;
+	return sts.textAt('Cd') ?? sts.textAt('Prtry') ?? (sts.text || undefined);
+}
+
+function transactionCode(el: XmlElement): string | undefined {
+	const domain = el.textAt('BkTxCd/Domn/Cd');
+	if (domain) {
+		return [domain, el.textAt('BkTxCd/Domn/Fmly/Cd'), el.textAt('BkTxCd/Domn/Fmly/SubFmlyCd')].filter(isText).join('/');
+	}
+	return el.textAt('BkTxCd/Prtry/Cd');
+}
+
+function readAmount(
+	parent: XmlElement,
+	path: string,
+	file: string | undefined,
+	required: boolean,
+): { amount: string; currency: string } | undefined {
+	const el = parent.find(path);
+	if (!el) {
+		if (required) throw missing(parent, path, file);
+		return undefined;
+	}
+	const text = el.text;
+	const currency = el.attributes.Ccy;
+	if (!PLAIN_DECIMAL.test(text)) {
+		throw new DocumentError('INVALID_VALUE', `"${text}" is not an amount (digits with "." as decimal mark)`, file, at(el));
+	}
+	if (!currency || !/^[A-Z]{3}$/.test(currency)) {
+		throw new DocumentError('INVALID_VALUE', `the amount has no valid currency attribute (Ccy="${currency ?? ''}")`, file, at(el));
+	}
+	return { amount: formatAmount(new Big(text), currency), currency };
+}
+
+function readDirection(parent: XmlElement, file: string | undefined, required: boolean): PaymentDirection | undefined {
+	const el = parent.first('CdtDbtInd');
+	if (!el) {
+		if (required) throw missing(parent, 'CdtDbtInd', file);
+		return undefined;
+	}
+	if (el.text === 'CRDT') return 'credit';
+	if (el.text === 'DBIT') return 'debit';
+	throw new DocumentError('INVALID_VALUE', `CdtDbtInd must be CRDT or DBIT, not "${el.text}"`, file, at(el));
+}
+
+function readBalance(bal: XmlElement, file: string | undefined): Balance {
+	const amount = readAmount(bal, 'Amt', file, true)!;
+	const direction = readDirection(bal, file, true);
+	const value = new Big(amount.amount);
+	return {
+		amount: formatAmount(direction === 'debit' && value.gt(0) ? value.neg() : value, amount.currency),
+		currency: amount.currency,
+		date: isoDate(bal.first('Dt')),
+	};
+}
+
+/** `<Dt>2014-12-31</Dt>` or `<DtTm>2014-12-31T10:15:00+01:00</DtTm>`: the date as the bank wrote it. */
+function isoDate(choice: XmlElement | undefined): string | undefined {
+	const text = choice?.textAt('Dt') ?? choice?.textAt('DtTm');
+	const date = text ? /^\d{4}-\d{2}-\d{2}/.exec(text)?.[0] : undefined;
+	return date;
+}
+
+function period(stmt: XmlElement): Statement['period'] {
+	const from = stmt.textAt('FrToDt/FrDtTm');
+	const to = stmt.textAt('FrToDt/ToDtTm');
+	if (!from && !to) return undefined;
+	return { from: from?.slice(0, 10), to: to?.slice(0, 10) };
+}
+
+function partyName(parties: XmlElement | undefined, role: string): string | undefined {
+	if (!parties) return undefined;
+	// 001.02/.04: Dbtr/Nm; 001.08 and later: Dbtr/Pty/Nm
+	return parties.textAt(`${role}/Nm`) ?? parties.textAt(`${role}/Pty/Nm`);
+}
+
+function isText(value: string | undefined): value is string {
+	return value !== undefined && value !== '';
+}
+
+function at(el: XmlElement): { line: number; element: string } {
+	return { line: el.line, element: el.path };
+}
+
+function missing(parent: XmlElement, path: string, file: string | undefined): DocumentError {
+	return new DocumentError('MISSING_FIELD', `${path} is missing in ${parent.name}`, file, at(parent));
+}

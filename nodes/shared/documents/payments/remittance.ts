@@ -1,0 +1,210 @@
+import { compactIdentifier, lettersToDigits, mod97 } from './identifiers';
+
+/**
+ * Finding the invoice a payment pays in what the payer wrote.
+ *
+ * Payers write "Rechnung RE-2025-0042", "RG.NR. 4711 U. 4712", "INV 2025 0042"; banks upper-case the
+ * text, cut it into 27- or 35-character lines and join them again without a separator, so a number
+ * may arrive as "RE-2025-00" + "42" or with a space inside. Hence:
+ * 1. known open invoice numbers are looked for first, ignoring case, spaces and hyphens;
+ * 2. then a keyword (RECHNUNG, RE-NR, RG-NR, INVOICE, BELEG …) followed by one number, or a list of
+ *    numbers joined by "," ";" "+" "&" "UND" "AND";
+ * 3. ISO 11649 creditor references (`RF` + 2 check digits) are found by their checksum.
+ */
+
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
+
+/** Upper case, one kind of hyphen, one space between words. */
+export function normaliseRemittance(text: string): string {
+	return text.toUpperCase().replace(DASHES, '-').replace(/\s+/g, ' ').trim();
+}
+
+/** How invoice numbers are compared: upper case, without whitespace and hyphens ("re-2025 0042" → "RE20250042"). */
+export function invoiceKey(invoiceNumber: string): string {
+	return normaliseRemittance(invoiceNumber).replace(/[\s-]+/g, '');
+}
+
+/** Known numbers shorter than this are not looked for: "42" would be found in every amount and date. */
+const MIN_KNOWN_KEY_LENGTH = 3;
+
+const KEYWORD = new RegExp(
+	'(?<![A-Z0-9])(' +
+		[
+			'RECHNUNGSNUMMERN?',
+			'RECHNUNGS?-?NR',
+			'RECHNUNGEN',
+			'RECHNUNG',
+			'RECHN',
+			'RE ?-?NR',
+			'RG ?-?NR',
+			'RGNR',
+			'RNR',
+			'INVOICES?(?: ?-?(?:NO|NR|NUMBER|#))?',
+			'INV',
+			'BELEGNUMMER',
+			'BELEG ?-?NR',
+			'BELEG',
+			'FAKTURA',
+			'FACTURE',
+			'RG',
+			'RE',
+		].join('|') +
+		')(?![A-Z])',
+	'g',
+);
+
+/** Keywords that are also the usual prefix of an invoice number: "RE20250042" is one number, not "RE" + a number. */
+const PREFIX_KEYWORDS = new Set(['RE', 'RG', 'INV']);
+
+const NUMBER_TOKEN = /^[A-Z0-9](?:[A-Z0-9/_.-]*[A-Z0-9])?/;
+const LIST_SEPARATOR = /^\s*(?:,|;|\+|&|\bUND\b|\bU\.|\bAND\b)\s*/;
+
+/**
+ * Invoice numbers named in a remittance text. Known numbers come back spelt as the caller knows them,
+ * in the order they appear in the text; numbers found only by keyword follow, spelt as in the text.
+ */
+export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly string[] = []): string[] {
+	const normalised = normaliseRemittance(text);
+	if (!normalised) return [];
+	const found: Array<{ number: string; key: string; at: number }> = [];
+
+	const compact = compactWithPositions(normalised);
+	const seenKnown = new Set<string>();
+	for (const known of knownInvoiceNumbers) {
+		const key = invoiceKey(known);
+		if (key.length < MIN_KNOWN_KEY_LENGTH || seenKnown.has(key)) continue;
+		seenKnown.add(key);
+		const at = findWithBoundaries(normalised, compact, key);
+		if (at >= 0) found.push({ number: known, key, at });
+	}
+	found.sort((a, b) => a.at - b.at);
+
+	const fromKeywords: Array<{ number: string; key: string; at: number }> = [];
+	for (const match of normalised.matchAll(KEYWORD)) {
+		const keyword = match[1];
+		let rest = normalised.slice(match.index + match[0].length);
+		let at = match.index + match[0].length;
+		// the number follows directly ("RE20250042"), or after ".", ":", "#", "-" and spaces, maybe with "NR."
+		const lead = /^(?:[.:#-]*\s*(?:NO|NR|NUMMER|NUMBER)?\.?[\s.:#-]*)/.exec(rest)?.[0] ?? '';
+		const glued = lead === '' && PREFIX_KEYWORDS.has(keyword.replace(/[\s-]/g, ''));
+		rest = rest.slice(lead.length);
+		at += lead.length;
+		let first = true;
+		for (;;) {
+			const token = NUMBER_TOKEN.exec(rest)?.[0];
+			if (!token || !/\d/.test(token)) break;
+			const number = first && glued ? keyword + token : token;
+			fromKeywords.push({ number, key: invoiceKey(number), at: first && glued ? match.index : at });
+			first = false;
+			rest = rest.slice(token.length);
+			at += token.length;
+			const separator = LIST_SEPARATOR.exec(rest)?.[0];
+			if (!separator) break;
+			rest = rest.slice(separator.length);
+			at += separator.length;
+		}
+	}
+	fromKeywords.sort((a, b) => a.at - b.at);
+	for (const candidate of fromKeywords) {
+		// a keyword hit that is (part of) a known number already found adds nothing
+		if (found.some((f) => f.key.includes(candidate.key))) continue;
+		found.push(candidate);
+	}
+	return found.map((f) => f.number);
+}
+
+interface CompactText {
+	text: string;
+	/** index in the normalised text of each character of `text` */
+	positions: number[];
+}
+
+function compactWithPositions(normalised: string): CompactText {
+	let text = '';
+	const positions: number[] = [];
+	for (let i = 0; i < normalised.length; i++) {
+		const ch = normalised[i];
+		if (ch === ' ' || ch === '-') continue;
+		text += ch;
+		positions.push(i);
+	}
+	return { text, positions };
+}
+
+const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
+const isLetter = (ch: string | undefined) => ch !== undefined && ch >= 'A' && ch <= 'Z';
+const isAlphanumeric = (ch: string | undefined) => isDigit(ch) || isLetter(ch);
+
+/**
+ * Where `key` occurs as a whole number: at each end there is a separator in the original text, or
+ * the kind of character changes (letters to digits), so "KD4711" names 4711 but "147112" does not.
+ */
+function findWithBoundaries(normalised: string, compact: CompactText, key: string): number {
+	for (let from = 0; ; ) {
+		const start = compact.text.indexOf(key, from);
+		if (start < 0) return -1;
+		const end = start + key.length;
+		const originalStart = compact.positions[start];
+		const originalEnd = compact.positions[end - 1] + 1;
+		const okStart =
+			originalStart === 0 ||
+			!isAlphanumeric(normalised[originalStart - 1]) ||
+			!sameKind(compact.text[start - 1], key[0]);
+		const okEnd =
+			originalEnd === normalised.length ||
+			!isAlphanumeric(normalised[originalEnd]) ||
+			!sameKind(compact.text[end], key[key.length - 1]);
+		if (okStart && okEnd) return originalStart;
+		from = start + 1;
+	}
+}
+
+function sameKind(a: string | undefined, b: string | undefined): boolean {
+	return (isDigit(a) && isDigit(b)) || (isLetter(a) && isLetter(b));
+}
+
+/** ISO 11649: `RF`, two check digits, 1–21 letters or digits; mod 97 of the rearranged number is 1. */
+export function isValidCreditorReference(reference: string): boolean {
+	const ref = compactIdentifier(reference);
+	if (!/^RF\d{2}[A-Z0-9]{1,21}$/.test(ref)) return false;
+	return mod97(lettersToDigits(ref.slice(4) + ref.slice(0, 4))) === 1;
+}
+
+/** Builds the ISO 11649 creditor reference for a payload such as an invoice number ("RE20250042" → "RF…RE20250042"). */
+export function makeCreditorReference(payload: string): string {
+	const body = compactIdentifier(payload).replace(/[^A-Z0-9]/g, '');
+	if (body.length < 1 || body.length > 21) {
+		throw new RangeError(`a creditor reference carries 1 to 21 letters or digits, not "${payload}"`);
+	}
+	const check = 98 - mod97(lettersToDigits(body + 'RF00'));
+	return `RF${String(check).padStart(2, '0')}${body}`;
+}
+
+/**
+ * Valid creditor references in a text, compact ("RF18 5390 0754 7034" → "RF18539007547034"). A printed
+ * reference is followed by more words, so the longest run of groups whose checksum holds wins.
+ */
+export function findCreditorReferences(text: string): string[] {
+	const normalised = normaliseRemittance(text);
+	const out: string[] = [];
+	for (const match of normalised.matchAll(/(?<![A-Z0-9])RF\d{2}/g)) {
+		// groups of letters and digits, each after at most one space, make up the reference
+		let rest = normalised.slice(match.index + 4);
+		const ends: string[] = [];
+		let body = '';
+		for (let group = /^ ?([A-Z0-9]+)/.exec(rest); group; group = /^ ?([A-Z0-9]+)/.exec(rest)) {
+			body += group[1];
+			if (body.length > 21) break;
+			ends.push(body);
+			rest = rest.slice(group[0].length);
+		}
+		for (let i = ends.length - 1; i >= 0; i--) {
+			const candidate = match[0] + ends[i];
+			if (isValidCreditorReference(candidate)) {
+				if (!out.includes(candidate)) out.push(candidate);
+				break;
+			}
+		}
+	}
+	return out;
+}

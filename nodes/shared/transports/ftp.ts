@@ -1,0 +1,73 @@
+import { Client } from 'basic-ftp';
+
+import { toConnectionError, type Endpoint } from './connectionErrors';
+import { TIMEOUTS, tlsOptions } from './tls';
+
+export type FtpProtocol = 'ftp' | 'ftpsExplicit' | 'ftpsImplicit';
+
+export interface FtpCredentials {
+	protocol: FtpProtocol;
+	host: string;
+	/** 0 or empty: the protocol's default port */
+	port?: number;
+	user: string;
+	password: string;
+	allowSelfSigned?: boolean;
+}
+
+export function ftpPort(c: FtpCredentials): number {
+	if (c.port && c.port > 0) return c.port;
+	return c.protocol === 'ftpsImplicit' ? 990 : 21;
+}
+
+export function ftpEndpoint(c: FtpCredentials): Endpoint {
+	return { protocol: 'FTP', host: c.host, port: ftpPort(c), user: c.user };
+}
+
+/** Opens one FTP session, runs `work`, and always closes the session, also on error. */
+export async function withFtpClient<T>(
+	c: FtpCredentials,
+	work: (client: Client) => Promise<T>,
+	options: { timeoutMs?: number } = {},
+): Promise<T> {
+	const client = new Client(options.timeoutMs ?? TIMEOUTS.socket);
+	try {
+		try {
+			await connectFtp(client, c);
+		} catch (error) {
+			throw toConnectionError(error, ftpEndpoint(c), [c.password]);
+		}
+		return await work(client);
+	} finally {
+		client.close();
+	}
+}
+
+async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
+	// basic-ftp's own time-out covers each command; the connect phase gets the shorter connect limit
+	const timer = setTimeout(() => client.close(), TIMEOUTS.connect);
+	try {
+		await client.access({
+			host: c.host,
+			port: ftpPort(c),
+			user: c.user,
+			password: c.password,
+			secure: c.protocol === 'ftpsImplicit' ? 'implicit' : c.protocol === 'ftpsExplicit',
+			secureOptions: tlsOptions(c.host, c.allowSelfSigned === true),
+		});
+	} catch (error) {
+		const timedOut = client.closed && !(error as { code?: unknown }).code;
+		throw toConnectionError(timedOut ? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [
+			c.password,
+		]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+export async function testFtpConnection(c: FtpCredentials): Promise<string> {
+	return await withFtpClient(c, async (client) => {
+		const pwd = await client.pwd();
+		return `Connected to ${c.host}:${ftpPort(c)} as ${c.user} (${c.protocol === 'ftp' ? 'unencrypted' : 'TLS'}); working directory ${pwd}.`;
+	});
+}

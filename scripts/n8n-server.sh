@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# The real n8n server (2.41.3), installed apart from the package in scripts/n8n-server/.
+# Nothing here touches the package's own dependencies. See scripts/n8n-server/README.md.
+#
+#   scripts/n8n-server.sh install               npm ci + sqlite3 build, each only when needed
+#   scripts/n8n-server.sh user-folder DIR [PKG] install PKG (default: this repo, built) into DIR/.n8n/nodes
+#   scripts/n8n-server.sh import DIR [CREDS]    import workflows-templates/*.json (and a credentials file)
+#   scripts/n8n-server.sh start [DIR]           run n8n in the foreground (default DIR: .n8n-user)
+#   scripts/n8n-server.sh start-bg [DIR]        run n8n in the background, wait until it is ready
+#   scripts/n8n-server.sh stop [DIR]            stop the background n8n of DIR
+#   scripts/n8n-server.sh version               print the installed n8n version
+#
+# Environment: N8N_PORT (5678), N8N_LISTEN_ADDRESS (127.0.0.1), N8N_START_TIMEOUT (seconds, 240),
+# BACKOFFICE_INSTALL_METHOD (n8n | tarball | link, see user-folder).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVER_DIR="$ROOT/scripts/n8n-server"
+N8N_VERSION_WANTED="$(sed -n 's/.*"n8n": *"\([^"]*\)".*/\1/p' "$SERVER_DIR/package.json" | head -n1)"
+N8N_BIN="$SERVER_DIR/node_modules/n8n/bin/n8n"
+DEFAULT_USER_DIR="$ROOT/.n8n-user"
+INSTALL_STAMP="$SERVER_DIR/node_modules/.backoffice-install-stamp"
+SQLITE_DIR="$SERVER_DIR/node_modules/sqlite3"
+
+# shellcheck source=node24.sh
+source "$ROOT/scripts/node24.sh"
+
+log() { printf '[n8n-server] %s\n' "$*" >&2; }
+die() { printf '[n8n-server] error: %s\n' "$*" >&2; exit 1; }
+abspath() { mkdir -p "$1" && (cd "$1" && pwd); }
+sha() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+require_installed() {
+	[ -x "$N8N_BIN" ] || die "n8n is not installed: run 'bash scripts/n8n-server.sh install' first"
+}
+
+# The folder of npm's bundled node-gyp (npm ships it; no download needed).
+node_gyp_js() {
+	local npm_cli npm_root
+	npm_cli="$(readlink -f "$(command -v npm)")"
+	npm_root="$(cd "$(dirname "$npm_cli")/.." && pwd)"
+	if [ -f "$npm_root/node_modules/node-gyp/bin/node-gyp.js" ]; then
+		echo "$npm_root/node_modules/node-gyp/bin/node-gyp.js"
+	fi
+}
+
+sqlite_loads() {
+	(cd "$SERVER_DIR" && node -e 'require("sqlite3")' >/dev/null 2>&1)
+}
+
+cmd_install() {
+	local t0 t1 stamp
+	t0=$(date +%s)
+	[ -f "$SERVER_DIR/package-lock.json" ] || die "missing $SERVER_DIR/package-lock.json"
+	# the stamp covers the lockfile, package.json and the Node major the modules were installed for
+	stamp="$(sha "$SERVER_DIR/package-lock.json" "$SERVER_DIR/package.json") node$(node -p 'process.versions.modules')"
+	if [ -d "$SERVER_DIR/node_modules" ] && [ -f "$INSTALL_STAMP" ] && [ "$(cat "$INSTALL_STAMP")" = "$stamp" ]; then
+		log "node_modules up to date (lockfile unchanged)"
+	else
+		log "npm ci in scripts/n8n-server (about 2-4 min, 2.4 GB) ..."
+		# --ignore-scripts: install scripts that download prebuilt binaries fail offline and none is
+		# needed; sqlite3 is built below. --legacy-peer-deps: n8n's tree has peer conflicts.
+		(cd "$SERVER_DIR" && npm ci --ignore-scripts --legacy-peer-deps --no-audit --no-fund --loglevel=error)
+		echo "$stamp" >"$INSTALL_STAMP"
+	fi
+
+	if sqlite_loads; then
+		log "sqlite3 native module loads"
+	else
+		local gyp s0
+		gyp="$(node_gyp_js)"
+		s0=$(date +%s)
+		log "building sqlite3 from source against Node $(node -v) headers (about 1 min) ..."
+		local args=(rebuild --release --jobs=max)
+		if [ -f "$npm_config_nodedir/include/node/node.h" ]; then
+			args+=(--nodedir="$npm_config_nodedir")
+		else
+			unset npm_config_nodedir # let node-gyp use its own headers for this node
+		fi
+		if [ -n "$gyp" ]; then
+			(cd "$SQLITE_DIR" && node "$gyp" "${args[@]}" >"$SERVER_DIR/node_modules/.sqlite3-build.log" 2>&1) ||
+				{ tail -n 30 "$SERVER_DIR/node_modules/.sqlite3-build.log" >&2; die "sqlite3 build failed"; }
+		else
+			(cd "$SQLITE_DIR" && npx --yes node-gyp "${args[@]}" >"$SERVER_DIR/node_modules/.sqlite3-build.log" 2>&1) ||
+				{ tail -n 30 "$SERVER_DIR/node_modules/.sqlite3-build.log" >&2; die "sqlite3 build failed"; }
+		fi
+		sqlite_loads || die "sqlite3 was built but does not load"
+		log "sqlite3 built in $(($(date +%s) - s0)) s"
+	fi
+
+	local v
+	v="$(node "$N8N_BIN" --version 2>/dev/null | tail -n1)"
+	[ "$v" = "$N8N_VERSION_WANTED" ] || die "n8n --version printed '$v', expected $N8N_VERSION_WANTED"
+	t1=$(date +%s)
+	log "n8n $v ready with Node $(node -v) ($(($t1 - t0)) s)"
+}
+
+# Puts a package into DIR/.n8n/nodes/node_modules/<name>, where n8n loads every n8n-nodes-* package from.
+#   n8n     (default) what n8n 2.41.3 itself does when a user installs a community package
+#           (CommunityPackagesService.downloadPackage): npm pack, unpack into node_modules/<name>, drop
+#           devDependencies/peerDependencies/optionalDependencies from its package.json, then
+#           `npm install --install-strategy=shallow --ignore-scripts` inside it, and record the version in
+#           DIR/.n8n/nodes/package.json. n8n-workflow is not installed: n8n's own copy is found at run time.
+#   tarball `npm install --omit=dev --omit=peer --ignore-scripts <tarball>` in DIR/.n8n/nodes.
+#   link    symlink to the package folder (development only: the package then resolves its own
+#           node_modules/n8n-workflow, a second copy next to n8n's).
+cmd_user_folder() {
+	local dir="${1:?usage: user-folder DIR [PACKAGE_DIR_OR_TGZ]}" pkg="${2:-$ROOT}" method="${BACKOFFICE_INSTALL_METHOD:-n8n}"
+	dir="$(abspath "$dir")"
+	local nodes="$dir/.n8n/nodes" tmp tgz name version
+	mkdir -p "$nodes/node_modules"
+	tmp="$(mktemp -d)"
+	trap 'rm -rf "$tmp"' RETURN
+
+	if [ -d "$pkg" ]; then
+		pkg="$(cd "$pkg" && pwd)"
+		[ -d "$pkg/dist" ] || die "$pkg/dist is missing: run 'npm run build' first"
+	fi
+	if [ "$method" = link ]; then
+		[ -d "$pkg" ] || die "link needs a package folder"
+		name="$(node -p "require('$pkg/package.json').name")"
+		rm -rf "${nodes:?}/node_modules/$name"
+		ln -s "$pkg" "$nodes/node_modules/$name"
+		log "linked $name -> $pkg"
+		return
+	fi
+	if [ -d "$pkg" ]; then
+		tgz="$tmp/$(cd "$tmp" && npm pack --silent --ignore-scripts "$pkg" | tail -n1)"
+	else
+		tgz="$(cd "$(dirname "$pkg")" && pwd)/$(basename "$pkg")"
+	fi
+	[ -f "$tgz" ] || die "npm pack produced no tarball"
+	mkdir -p "$tmp/x" && tar -xzf "$tgz" -C "$tmp/x" --strip-components=1
+	name="$(node -p "require('$tmp/x/package.json').name")"
+	version="$(node -p "require('$tmp/x/package.json').version")"
+	[ -f "$nodes/package.json" ] || echo '{ "name": "installed-nodes", "private": true, "dependencies": {} }' >"$nodes/package.json"
+
+	case "$method" in
+	n8n)
+		local target="$nodes/node_modules/$name"
+		rm -rf "$target" && mkdir -p "$target"
+		cp -a "$tmp/x/." "$target/"
+		node -e '
+			const fs = require("fs"); const f = process.argv[1];
+			const { devDependencies, peerDependencies, optionalDependencies, ...pkg } = JSON.parse(fs.readFileSync(f, "utf8"));
+			fs.writeFileSync(f, JSON.stringify(pkg, null, 2));' "$target/package.json"
+		(cd "$target" && npm install --audit=false --fund=false --bin-links=false --install-strategy=shallow \
+			--ignore-scripts=true --package-lock=false --loglevel=error)
+		node -e '
+			const fs = require("fs"); const [f, name, version] = process.argv.slice(1);
+			const pkg = JSON.parse(fs.readFileSync(f, "utf8")); pkg.dependencies = { ...pkg.dependencies, [name]: version };
+			fs.writeFileSync(f, JSON.stringify(pkg, null, 2));' "$nodes/package.json" "$name" "$version"
+		;;
+	tarball)
+		cp "$tgz" "$nodes/$name.tgz"
+		(cd "$nodes" && npm install --omit=dev --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error "./$name.tgz")
+		;;
+	*) die "unknown BACKOFFICE_INSTALL_METHOD '$method' (n8n | tarball | link)" ;;
+	esac
+	[ ! -e "$nodes/node_modules/n8n-workflow" ] && [ ! -e "$nodes/node_modules/$name/node_modules/n8n-workflow" ] ||
+		die "n8n-workflow was installed next to $name; n8n's own copy must be used"
+	log "installed $name@$version into $nodes/node_modules/$name ($method)"
+}
+
+# n8n's settings for this project: SQLite, local only, no telemetry and as little outbound traffic as n8n allows.
+n8n_env() {
+	local dir="$1"
+	export N8N_USER_FOLDER="$dir"
+	export N8N_PORT="${N8N_PORT:-5678}"
+	export N8N_LISTEN_ADDRESS="${N8N_LISTEN_ADDRESS:-127.0.0.1}"
+	export N8N_HOST="${N8N_HOST:-localhost}"
+	export DB_TYPE="${DB_TYPE:-sqlite}"
+	export N8N_DIAGNOSTICS_ENABLED=false
+	export N8N_PERSONALIZATION_ENABLED=false
+	export N8N_VERSION_NOTIFICATIONS_ENABLED=false
+	export N8N_TEMPLATES_ENABLED=false
+	export N8N_HIRING_BANNER_ENABLED=false
+	export N8N_SECURE_COOKIE=false
+	export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
+	export N8N_COMMUNITY_PACKAGES_ENABLED=true
+	export N8N_LOG_LEVEL="${N8N_LOG_LEVEL:-info}"
+	export N8N_DYNAMIC_BANNERS_ENABLED=false
+	export EXTERNAL_FRONTEND_HOOKS_URLS=
+	export N8N_DIAGNOSTICS_CONFIG_FRONTEND=
+	export N8N_DIAGNOSTICS_CONFIG_BACKEND=
+}
+
+user_dir_arg() {
+	local dir="${1:-$DEFAULT_USER_DIR}"
+	abspath "$dir"
+}
+
+cmd_start() {
+	require_installed
+	local dir
+	dir="$(user_dir_arg "${1:-}")"
+	n8n_env "$dir"
+	log "n8n $(node "$N8N_BIN" --version | tail -n1), user folder $dir"
+	log "editor: http://localhost:$N8N_PORT"
+	exec node "$N8N_BIN" start
+}
+
+cmd_start_bg() {
+	require_installed
+	local dir
+	dir="$(user_dir_arg "${1:-}")"
+	n8n_env "$dir"
+	local pidfile="$dir/n8n.pid" logfile="$dir/n8n.log" timeout="${N8N_START_TIMEOUT:-240}"
+	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+		die "n8n already runs for $dir (pid $(cat "$pidfile"))"
+	fi
+	local t0 url="http://127.0.0.1:$N8N_PORT"
+	t0=$(date +%s%N)
+	# own session (setsid), so that `stop` can end n8n and its task runner as one process group
+	setsid node "$N8N_BIN" start >"$logfile" 2>&1 </dev/null &
+	local pid=$!
+	echo "$pid" >"$pidfile"
+	local ready=""
+	while :; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 40 "$logfile" >&2
+			rm -f "$pidfile"
+			die "n8n exited during start-up (log: $logfile)"
+		fi
+		if [ -z "$ready" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null; then
+			ready=healthz
+			log "/healthz answered after $(((($(date +%s%N) - t0) / 1000000))) ms"
+		fi
+		if [ -n "$ready" ] && curl -fsS -o /dev/null "$url/healthz/readiness" 2>/dev/null; then
+			break
+		fi
+		if [ $((($(date +%s%N) - t0) / 1000000000)) -ge "$timeout" ]; then
+			tail -n 40 "$logfile" >&2
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			rm -f "$pidfile"
+			die "n8n did not get ready within $timeout s (log: $logfile)"
+		fi
+		sleep 0.5
+	done
+	log "n8n ready at $url after $(((($(date +%s%N) - t0) / 1000000))) ms (pid $pid, log $logfile)"
+}
+
+cmd_stop() {
+	local dir
+	dir="$(user_dir_arg "${1:-}")"
+	local pidfile="$dir/n8n.pid"
+	[ -f "$pidfile" ] || { log "no pid file in $dir: not running"; return 0; }
+	local pid
+	pid="$(cat "$pidfile")"
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 60); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			log "n8n (pid $pid) did not stop in 30 s: killing it"
+			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	rm -f "$pidfile"
+	log "stopped n8n of $dir"
+}
+
+cmd_import() {
+	require_installed
+	local dir="${1:?usage: import DIR [CREDENTIALS_FILE]}" creds="${2:-}" templates="$ROOT/workflows-templates"
+	dir="$(abspath "$dir")"
+	n8n_env "$dir"
+	if compgen -G "$templates/*.json" >/dev/null; then
+		node "$N8N_BIN" import:workflow --separate --input="$templates"
+		log "imported $(compgen -G "$templates/*.json" | wc -l) workflow template(s) into $dir"
+	else
+		log "no workflow templates in $templates: nothing to import"
+	fi
+	if [ -n "$creds" ]; then
+		[ -f "$creds" ] || die "no such credentials file: $creds"
+		node "$N8N_BIN" import:credentials --input="$creds"
+		log "imported credentials from $creds"
+	fi
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+install) cmd_install "$@" ;;
+user-folder) cmd_user_folder "$@" ;;
+start) cmd_start "$@" ;;
+start-bg) cmd_start_bg "$@" ;;
+stop) cmd_stop "$@" ;;
+import) cmd_import "$@" ;;
+version) require_installed && node "$N8N_BIN" --version | tail -n1 ;;
+*)
+	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	[ -z "$cmd" ] || exit 2
+	;;
+esac

@@ -1,0 +1,132 @@
+/**
+ * The connection tests of the three credential types, against the real Dovecot, Postfix and vsftpd:
+ * every wrong setting is reported in plain words, and the password never appears in the answer.
+ */
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+
+import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+
+import { credentialTest } from '../../nodes/shared/credentials';
+import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+
+type TestName = keyof typeof credentialTest;
+
+async function check(test: TestName, data: Record<string, unknown>): Promise<INodeCredentialTestResult> {
+	const type = test.replace(/Test$/, '');
+	return await credentialTest[test].call({} as ICredentialTestFunctions, {
+		id: 'test',
+		name: 'test',
+		type,
+		data: data as Record<string, string>,
+	});
+}
+
+const WRONG_PASSWORD = 'Wr0ng-P4ss!word';
+
+/** A TCP server that accepts connections and never says a word: a server that hangs. */
+let silent: Server;
+let silentPort: number;
+beforeAll(async () => {
+	silent = createServer(() => undefined);
+	await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+	silentPort = (silent.address() as { port: number }).port;
+});
+afterAll(async () => await new Promise((resolve) => silent.close(resolve)));
+
+describe.each([
+	['IMAP', 'backofficeImapApiTest' as TestName, () => n8nCredentialData(imapCredentialsFor('alice', { security: 'tls' })), () => n8nCredentialData(imapCredentialsFor('alice', { security: 'starttls' }))],
+	['SMTP', 'backofficeSmtpApiTest' as TestName, () => n8nCredentialData(smtpCredentialsFor('alice', { security: 'tls' })), () => n8nCredentialData(smtpCredentialsFor('alice', { security: 'starttls' }))],
+	['FTP', 'backofficeFtpApiTest' as TestName, () => n8nCredentialData(ftpCredentialsFor({ protocol: 'ftpsImplicit' })), () => n8nCredentialData(ftpCredentialsFor({ protocol: 'ftpsExplicit' }))],
+])('the %s credential test', (_protocol, test, implicitTls, startTls) => {
+	it('accepts the right password over implicit TLS', async () => {
+		const result = await check(test, implicitTls());
+		expect(result).toMatchObject({ status: 'OK' });
+		expect(result.message).toMatch(/Connected to 127\.0\.0\.1/);
+	});
+
+	it('accepts the right password over STARTTLS (explicit TLS)', async () => {
+		expect(await check(test, startTls())).toMatchObject({ status: 'OK' });
+	});
+
+	it('reports a wrong password as such, without ever repeating the password', async () => {
+		const result = await check(test, { ...startTls(), password: WRONG_PASSWORD });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Wrong user or password/);
+		expect(result.message).not.toContain(WRONG_PASSWORD);
+	});
+
+	it('rejects the self-signed certificate unless "allow self-signed" is ticked', async () => {
+		const result = await check(test, { ...implicitTls(), allowSelfSigned: false });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^TLS certificate not trusted/);
+		expect(result.message).toMatch(/Allow Self-Signed Certificates/);
+	});
+
+	it('reports a port where nothing listens as a refused connection', async () => {
+		const result = await check(test, { ...startTls(), port: 1 });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Connection refused by 127\.0\.0\.1:1/);
+	});
+
+	it('reports a host name that does not resolve as host not found', async () => {
+		const result = await check(test, { ...startTls(), host: 'no-such-host.invalid' });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Host not found: "no-such-host\.invalid"/);
+	});
+
+	it('reports a server that never answers as a time-out', async () => {
+		const result = await check(test, { ...startTls(), port: silentPort });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^Time-out/);
+	});
+});
+
+describe('plain connections', () => {
+	it('IMAP without encryption logs in on the plain port', async () => {
+		expect(await check('backofficeImapApiTest', n8nCredentialData(imapCredentialsFor('alice', { security: 'none' })))).toMatchObject({
+			status: 'OK',
+		});
+	});
+
+	it('SMTP without encryption and without login works with the local relay port', async () => {
+		expect(await check('backofficeSmtpApiTest', n8nCredentialData(smtpCredentialsFor('alice', { security: 'none' })))).toMatchObject({
+			status: 'OK',
+		});
+	});
+
+	it('FTP without encryption logs in', async () => {
+		expect(await check('backofficeFtpApiTest', n8nCredentialData(ftpCredentialsFor({ protocol: 'ftp' })))).toMatchObject({ status: 'OK' });
+	});
+
+	it('SSL/TLS chosen for a STARTTLS port is reported as a TLS mismatch, not a crash', async () => {
+		const s = loadServers();
+		const result = await check('backofficeImapApiTest', {
+			...n8nCredentialData(imapCredentialsFor('alice', { security: 'tls' })),
+			port: s.imap.port,
+		});
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/TLS handshake .* failed|Time-out/);
+	});
+});
+
+describe('certificate verification stays on', () => {
+	it('accepts the server when its CA is trusted (NODE_EXTRA_CA_CERTS) with "allow self-signed" off', () => {
+		// Node reads NODE_EXTRA_CA_CERTS only at start, so this check runs in a fresh process.
+		const s = loadServers();
+		const out = execFileSync(
+			process.execPath,
+			[
+				'-e',
+				`
+				const { testImapConnection } = require(${JSON.stringify(path.join(__dirname, '../../dist/nodes/shared/transports/imap.js'))});
+				testImapConnection(${JSON.stringify({ ...imapCredentialsFor('alice', { security: 'tls' }), allowSelfSigned: false })})
+					.then((m) => console.log('OK ' + m), (e) => { console.log('ERR ' + e.message); });
+				`,
+			],
+			{ env: { ...process.env, NODE_EXTRA_CA_CERTS: s.ca }, encoding: 'utf8' },
+		);
+		expect(out).toMatch(/^OK Connected to 127\.0\.0\.1/);
+	});
+});
