@@ -5,3 +5,4 @@ export { BackofficeImapApi } from './credentials/BackofficeImapApi.credentials';
 export { BackofficeSmtpApi } from './credentials/BackofficeSmtpApi.credentials';
 export { AccountingFtpImport } from './nodes/AccountingFtpImport/AccountingFtpImport.node';
 export { InvoiceBulkMailer } from './nodes/InvoiceBulkMailer/InvoiceBulkMailer.node';
+export { DeliveryNoteImapTrigger } from './nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';

@@ -169,6 +169,8 @@ n8n_env() {
 	export N8N_PORT="${N8N_PORT:-5678}"
 	export N8N_LISTEN_ADDRESS="${N8N_LISTEN_ADDRESS:-127.0.0.1}"
 	export N8N_HOST="${N8N_HOST:-localhost}"
+	# the task broker (internal JS task runner) listens on a second port, 5679 by default
+	export N8N_RUNNERS_BROKER_PORT="${N8N_RUNNERS_BROKER_PORT:-$((N8N_PORT + 1))}"
 	export DB_TYPE="${DB_TYPE:-sqlite}"
 	export N8N_DIAGNOSTICS_ENABLED=false
 	export N8N_PERSONALIZATION_ENABLED=false
@@ -178,6 +180,9 @@ n8n_env() {
 	export N8N_SECURE_COOKIE=false
 	export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
 	export N8N_COMMUNITY_PACKAGES_ENABLED=true
+	export N8N_UNVERIFIED_PACKAGES_ENABLED=true
+	# mcp-registry refreshes a catalogue from api.n8n.io at start-up (a failed look-up and a stack trace offline)
+	export N8N_DISABLED_MODULES="${N8N_DISABLED_MODULES-mcp-registry}"
 	export N8N_LOG_LEVEL="${N8N_LOG_LEVEL:-info}"
 	export N8N_DYNAMIC_BANNERS_ENABLED=false
 	export EXTERNAL_FRONTEND_HOOKS_URLS=

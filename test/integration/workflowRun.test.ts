@@ -6,11 +6,13 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+import type { INode, INodeParameters } from 'n8n-workflow';
+
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 
-const node = (name: string, type: string, parameters: Record<string, unknown>, position: [number, number]) => ({
+const node = (name: string, type: string, parameters: INodeParameters, position: [number, number]): INode => ({
 	id: name,
 	name,
 	type: `n8n-nodes-backoffice.${type}`,

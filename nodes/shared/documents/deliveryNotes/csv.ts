@@ -76,7 +76,8 @@ export function parseDeliveryNoteCsv(bytes: Uint8Array, mapping: CsvMapping, fil
 			throw new DocumentError(code, reason, file, row.line !== row.record ? { line: row.line, ...position } : position);
 		};
 
-		const deliveryNoteNumber = cell('deliveryNoteNumber') ?? fail('MISSING_FIELD', 'deliveryNoteNumber', 'the delivery note number is empty');
+		const deliveryNoteNumber =
+			cell('deliveryNoteNumber') ?? fail('MISSING_FIELD', 'deliveryNoteNumber', 'the delivery note number is empty');
 		const rawQuantity = cell('quantity') ?? fail('MISSING_FIELD', 'quantity', 'the quantity is empty');
 		const quantity =
 			normaliseDecimal(rawQuantity, mapping.decimalSeparator, true) ??

@@ -117,21 +117,22 @@ export function splitSegments(
 	let released = false;
 	let segmentLine = line;
 	let empty = true;
-	const finishSegment = () => {
-		components.push(current);
-		elements.push(components);
-		const [tagElement, ...data] = elements;
-		const tag = tagElement[0];
-		const number = segments.length + 1;
-		if (!/^[A-Z][A-Z0-9]{2}$/.test(tag) || tagElement.length > 1) {
+	const checkTag = (tagElement: string[]) => {
+		if (!/^[A-Z][A-Z0-9]{2}$/.test(tagElement[0]) || tagElement.length > 1) {
 			throw new DocumentError(
 				'PARSE_ERROR',
 				`"${truncate(tagElement.join(sc.component))}" is not a segment tag; is this an EDIFACT file with these separators (UNA${sc.component}${sc.element}${sc.decimal}${sc.release} ${sc.segment})?`,
 				file,
-				{ line: segmentLine, record: number },
+				{ line: segmentLine, record: segments.length + 1 },
 			);
 		}
-		segments.push({ tag, elements: data, number, line: segmentLine });
+	};
+	const finishSegment = () => {
+		components.push(current);
+		elements.push(components);
+		const [tagElement, ...data] = elements;
+		checkTag(tagElement);
+		segments.push({ tag: tagElement[0], elements: data, number: segments.length + 1, line: segmentLine });
 		elements = [];
 		components = [];
 		current = '';
@@ -166,6 +167,8 @@ export function splitSegments(
 		else current += c;
 	}
 	if (!empty) {
+		// text that does not even start like a segment is not EDIFACT at all, which says more than "truncated"
+		checkTag(elements[0] ?? [...components, current]);
 		throw new DocumentError(
 			'PARSE_ERROR',
 			`the file ends inside a segment (no segment terminator "${sc.segment}"); it may be truncated`,

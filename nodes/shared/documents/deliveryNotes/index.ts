@@ -15,7 +15,10 @@ export { detectDeliveryNoteFormat } from './detect';
 export interface ParseDeliveryNotesOptions {
 	/** the attachment's file name, named in every error */
 	file?: string;
-	/** the MIME part's charset: the XML declaration wins over it for openTRANS; it overrides UNB for DESADV */
+	/**
+	 * the MIME part's charset. openTRANS uses it only when the XML declaration names none; DESADV ignores it,
+	 * as its UNB syntax identifier (UNOC, UNOW …) is the document's own declaration; CSV uses the mapping's encoding
+	 */
 	charset?: string;
 	/** the supplier's column mapping; required for CSV */
 	csvMapping?: CsvMapping;
@@ -39,7 +42,7 @@ export function parseDeliveryNotes(
 		case 'opentrans':
 			return [parseDispatchNotification(bytes, file, charset)];
 		case 'desadv':
-			return parseDesadv(bytes, file, charset);
+			return parseDesadv(bytes, file);
 		case 'csv':
 			if (!csvMapping) {
 				throw new DocumentError('INVALID_VALUE', 'a CSV delivery note needs a column mapping for its supplier', file);

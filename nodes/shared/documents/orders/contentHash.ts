@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import Big from 'big.js';
-
+import { bigDecimal } from './openTrans';
 import type { Address, BusinessDocument, OrderLine } from './types';
 
 /**
@@ -81,7 +80,7 @@ function decimalOf(value: string | undefined): string {
 	const text = textOf(value);
 	if (!text) return '';
 	try {
-		return new Big(text).toFixed();
+		return bigDecimal(text).toFixed();
 	} catch {
 		return text;
 	}

@@ -1,3 +1,5 @@
+import Big from 'big.js';
+
 import type { TransferableDocumentType } from './types';
 
 /**
@@ -73,6 +75,11 @@ export const UDX_TOTAL_GROSS = 'UDX.BACKOFFICE.TOTAL_GROSS';
 
 /** The lexical form of xsd:decimal (bmecat:dtNUMBER): no exponent, no thousands separator, point as decimal mark. */
 export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** A Big for a string that matched DECIMAL; big.js does not take the leading "+" that xsd:decimal allows. */
+export function bigDecimal(text: string): Big {
+	return new Big(text.startsWith('+') ? text.slice(1) : text);
+}
 
 /** bmecat:dtDATETIME: a date, optionally with time, seconds, fraction and zone. */
 export const DATE_TIME =

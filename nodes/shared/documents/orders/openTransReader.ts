@@ -1,9 +1,8 @@
-import Big from 'big.js';
-
 import { DocumentError } from '../DocumentError';
 import { decodeXml } from '../text';
 import { parseXml, type XmlElement } from '../xml';
 import {
+	bigDecimal,
 	BMECAT_NS,
 	CUSTOMER_NUMBER_ID_TYPE,
 	DECIMAL,
@@ -204,9 +203,9 @@ class OpenTransReader {
 			const per = this.decimal(price.first('PRICE_QUANTITY', BMECAT_NS));
 			if (amount !== undefined) {
 				// a price per 100 pieces (PRICE_QUANTITY 100) becomes a price per piece, as the type promises
-				line.netPrice = per !== undefined && !new Big(per).eq(1) && !new Big(per).eq(0)
-					? new Big(amount).div(per).toFixed()
-					: amount;
+				const perUnits = per === undefined ? undefined : bigDecimal(per);
+				line.netPrice =
+					perUnits && !perUnits.eq(1) && !perUnits.eq(0) ? bigDecimal(amount).div(perUnits).toFixed() : amount;
 			}
 			const tax = price
 				.all('TAX_DETAILS_FIX', OPENTRANS_NS)
@@ -214,7 +213,7 @@ class OpenTransReader {
 			const rate = this.decimal(tax?.first('TAX', BMECAT_NS));
 			if (rate !== undefined) {
 				// BMEcat's TAX is a factor (0.19); some senders write the percentage (19) — no VAT rate is 100 % or more
-				const r = new Big(rate);
+				const r = bigDecimal(rate);
 				line.vatRate = r.gte(1) ? r.toFixed() : r.times(100).toFixed();
 			}
 		}

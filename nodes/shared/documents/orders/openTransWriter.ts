@@ -1,8 +1,7 @@
-import Big from 'big.js';
-
 import { DocumentError } from '../DocumentError';
 import { BMECAT_COUNTRIES, BMECAT_CURRENCIES, BMECAT_ORDER_UNITS } from './bmecatCodes';
 import {
+	bigDecimal,
 	BMECAT_NS,
 	CUSTOMER_NUMBER_ID_TYPE,
 	DATE_TIME,
@@ -229,7 +228,7 @@ function item(name: string, line: OrderLine, field: string, check: FieldCheck): 
 						? el('TAX_DETAILS_FIX', [
 								el('bmecat:TAX_TYPE', 'vat'),
 								// BMEcat gives the rate as a factor: 0.19 for 19 %
-								el('bmecat:TAX', new Big(vatRate).div(100).toFixed()),
+								el('bmecat:TAX', bigDecimal(vatRate).div(100).toFixed()),
 							])
 						: undefined,
 				])
@@ -261,18 +260,17 @@ function splitDescription(description: string): { short?: string; long?: string 
  */
 class FieldCheck {
 	fail(code: 'INVALID_VALUE' | 'MISSING_FIELD', field: string, reason: string): never {
-		throw new DocumentError(code, `${field}: ${reason}`, undefined, { element: field });
+		throw new DocumentError(code, reason, undefined, { element: field });
 	}
 
 	text(value: string | undefined, field: string, maxLength?: number): string {
+		// values mapped from workflow items can be null or a number at run time, whatever the type says
 		if (value === undefined || value === null) return '';
 		if (typeof value !== 'string') this.fail('INVALID_VALUE', field, `expected text, got ${typeof value}`);
 		const text = value.replace(/\r\n?/g, '\n').trim();
-		const bad = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(
-			text,
-		);
-		if (bad) {
-			const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+		const bad = firstCharacterXmlCannotCarry(text);
+		if (bad !== undefined) {
+			const code = bad.toString(16).toUpperCase().padStart(4, '0');
 			this.fail('INVALID_VALUE', field, `contains the character U+${code}, which XML cannot carry`);
 		}
 		if (maxLength !== undefined) {
@@ -299,6 +297,24 @@ class FieldCheck {
 		}
 		return text;
 	}
+}
+
+/**
+ * XML 1.0 carries tab, line feed, carriage return and everything from U+0020 on, except the non-characters
+ * U+FFFE and U+FFFF and halves of surrogate pairs. Returns the first code unit outside that, if any.
+ */
+function firstCharacterXmlCannotCarry(text: string): number | undefined {
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+		if (c === 0xfffe || c === 0xffff) return c;
+		if (c >= 0xd800 && c <= 0xdbff) {
+			const next = text.charCodeAt(i + 1);
+			if (next >= 0xdc00 && next <= 0xdfff) i++;
+			else return c;
+		} else if (c >= 0xdc00 && c <= 0xdfff) return c;
+	}
+	return undefined;
 }
 
 function escapeText(text: string): string {

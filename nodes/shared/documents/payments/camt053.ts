@@ -6,6 +6,7 @@ import { parseXml, type XmlElement } from '../xml';
 import { compactIdentifier, isValidIban } from './identifiers';
 import { formatAmount, PLAIN_DECIMAL } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
+import { shapePayment, shapeStatement } from './shape';
 import type { Balance, Payment, PaymentDirection, PaymentPosition, SkippedEntry, Statement } from './types';
 
 /**
@@ -55,8 +56,10 @@ export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbe
 	return statements.map((stmt, statementIndex) => {
 		const acct = stmt.first('Acct');
 		if (!acct) throw missing(stmt, 'Acct', file);
-		const accountIban = stmt.textAt('Acct/Id/IBAN');
-		const accountNumber = stmt.textAt('Acct/Id/Othr/Id');
+		const other = stmt.textAt('Acct/Id/Othr/Id');
+		// some banks put the IBAN into Othr/Id (the genkgo 001.04 sample does)
+		const accountIban = stmt.textAt('Acct/Id/IBAN') ?? (other && isValidIban(other) ? compactIdentifier(other) : undefined);
+		const accountNumber = other && !isValidIban(other) ? other : undefined;
 		const statement: Statement = {
 			format: 'camt053',
 			accountIban,
@@ -97,8 +100,7 @@ export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbe
 				...readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers }),
 			);
 		}
-		statement.skipped = statement.skippedEntries.length;
-		return statement;
+		return shapeStatement(statement);
 	});
 }
 
@@ -167,10 +169,10 @@ function readEntry(ntry: XmlElement, position: PaymentPosition, context: EntryCo
 		const direction = readDirection(tx, file, false) ?? entryDirection;
 		// the other party: the debtor pays us (credit), we pay the creditor (debit); a reversal keeps the parties
 		const counterpartyRole = (direction === 'credit') !== reversal ? 'Dbtr' : 'Cdtr';
-		const otherRole = counterpartyRole === 'Dbtr' ? 'Cdtr' : 'Dbtr';
 		const parties = tx.first('RltdPties');
-		const name = partyName(parties, counterpartyRole) ?? partyName(parties, otherRole);
-		const role = partyName(parties, counterpartyRole) !== undefined ? counterpartyRole : otherRole;
+		// no fallback to the other role: that one is the account owner, not the payer
+		const role = counterpartyRole;
+		const name = partyName(parties, role);
 		const ultimate = partyName(parties, role === 'Dbtr' ? 'UltmtDbtr' : 'UltmtCdtr');
 		if (ultimate) raw.ultimateParty = ultimate;
 		const accountIban = parties?.textAt(`${role}Acct/Id/IBAN`);
@@ -225,8 +227,7 @@ function finish(payment: Payment, referredDocuments: string[], known: readonly s
 	for (const n of findInvoiceNumbers(payment.remittanceText, known)) if (!numbers.includes(n)) numbers.push(n);
 	payment.invoiceNumbers = numbers;
 	if (!payment.creditorReference) payment.creditorReference = findCreditorReferences(payment.remittanceText)[0];
-	for (const key of Object.keys(payment) as Array<keyof Payment>) if (payment[key] === undefined) delete payment[key];
-	return payment;
+	return shapePayment(payment);
 }
 
 function entryStatus(ntry: XmlElement): string | undefined {

@@ -39,8 +39,3 @@ function decimalPlacesOf(value: Big): number {
 
 /** A plain unsigned decimal with `.` ("1234.5", "0.01"); nothing else is accepted. */
 export const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
-
-/** Big from a plain decimal string; callers check the syntax first and say where a bad value is. */
-export function toBig(decimal: string): Big {
-	return new Big(decimal);
-}

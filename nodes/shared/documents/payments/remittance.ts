@@ -53,7 +53,7 @@ const KEYWORD = new RegExp(
 	'g',
 );
 
-/** Keywords that are also the usual prefix of an invoice number: "RE20250042" is one number, not "RE" + a number. */
+/** Keywords that are also the usual prefix of an invoice number: "RE20250042" is one number, not "RE" + 20250042. */
 const PREFIX_KEYWORDS = new Set(['RE', 'RG', 'INV']);
 
 const NUMBER_TOKEN = /^[A-Z0-9](?:[A-Z0-9/_.-]*[A-Z0-9])?/;
@@ -86,14 +86,15 @@ export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly s
 		let at = match.index + match[0].length;
 		// the number follows directly ("RE20250042"), or after ".", ":", "#", "-" and spaces, maybe with "NR."
 		const lead = /^(?:[.:#-]*\s*(?:NO|NR|NUMMER|NUMBER)?\.?[\s.:#-]*)/.exec(rest)?.[0] ?? '';
-		const glued = lead === '' && PREFIX_KEYWORDS.has(keyword.replace(/[\s-]/g, ''));
+		// "RE20250042" and "RE-2025-0042" are invoice numbers that start with the keyword; "RE 2025-0042" is not
+		const glued = (lead === '' || lead === '-') && PREFIX_KEYWORDS.has(keyword);
 		rest = rest.slice(lead.length);
 		at += lead.length;
 		let first = true;
 		for (;;) {
 			const token = NUMBER_TOKEN.exec(rest)?.[0];
 			if (!token || !/\d/.test(token)) break;
-			const number = first && glued ? keyword + token : token;
+			const number = first && glued ? keyword + lead + token : token;
 			fromKeywords.push({ number, key: invoiceKey(number), at: first && glued ? match.index : at });
 			first = false;
 			rest = rest.slice(token.length);
@@ -106,8 +107,11 @@ export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly s
 	}
 	fromKeywords.sort((a, b) => a.at - b.at);
 	for (const candidate of fromKeywords) {
-		// a keyword hit that is (part of) a known number already found adds nothing
-		if (found.some((f) => f.key.includes(candidate.key))) continue;
+		// a keyword hit that is (part of) a known number already found adds nothing, nor does "RE-4711" when 4711 was found
+		const covered = (f: { key: string }) =>
+			f.key.includes(candidate.key) ||
+			(candidate.key.endsWith(f.key) && /^[A-Z]+$/.test(candidate.key.slice(0, candidate.key.length - f.key.length)));
+		if (found.some(covered)) continue;
 		found.push(candidate);
 	}
 	return found.map((f) => f.number);

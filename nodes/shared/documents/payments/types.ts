@@ -94,7 +94,7 @@ export interface Statement {
 	clientNumber?: string;
 	/** DATEV Berater */
 	adviserNumber?: string;
-	/** camt.053 `Stmt/Id`, MT940 `:20:` */
+	/** camt.053 `Stmt/Id`, MT940 `:20:`, DATEV Bezeichnung (header field 17) */
 	statementId?: string;
 	/** camt.053 `LglSeqNb` (else `ElctrncSeqNb`), MT940 `:28C:` */
 	statementNumber?: string;

@@ -1,0 +1,19 @@
+export type {
+	BankAccount,
+	Buyer,
+	Invoice,
+	InvoiceLine,
+	InvoiceTotals,
+	InvoiceType,
+	Party,
+	Seller,
+	ServicePeriod,
+	VatBreakdown,
+	VatCategory,
+} from './types';
+export { computeTotals, defaultExemptionReason, isValidIban, validateInvoiceForPdf } from './totals';
+export { UNIT_CODES, unitCodeFor, unitLabel } from './unitCodes';
+export type { InvoiceLanguage, UnitDefinition } from './unitCodes';
+export { createInvoicePdfDocument, invoicePdfMetadata, renderInvoicePdf } from './invoicePdf';
+export type { InvoicePdfMetadata, InvoicePdfOptions } from './invoicePdf';
+export { formatDate, formatMoney } from './format';

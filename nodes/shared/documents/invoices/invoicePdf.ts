@@ -1,0 +1,715 @@
+import { createHash } from 'node:crypto';
+import Big from 'big.js';
+import { PDFDocument, PDFHexString } from 'pdf-lib';
+import type { PDFImage, PDFPage } from 'pdf-lib';
+import { DocumentError } from '../DocumentError';
+import { countryName, currencySymbol, formatDate, formatDecimal, formatIban, formatMoney, formatPrice, formatRate } from './format';
+import { LABELS } from './invoiceLabels';
+import type { Labels } from './invoiceLabels';
+import {
+	CONTENT_WIDTH,
+	HEADER_FILL,
+	INK,
+	LEFT,
+	MM,
+	MUTED,
+	PAGE_HEIGHT,
+	PAGE_WIDTH,
+	RIGHT,
+	RULE,
+	drawable,
+	embedFonts,
+	fittingSize,
+	present,
+	rule,
+	text,
+	textWidth,
+	wrap,
+} from './pdfText';
+import type { Fonts } from './pdfText';
+import { validateInvoiceForPdf } from './totals';
+import type { Invoice, InvoiceTotals } from './types';
+import { unitCodeFor, unitLabel } from './unitCodes';
+import type { InvoiceLanguage } from './unitCodes';
+
+/**
+ * The invoice as a PDF a German customer (and their accountant) accepts: the §14 UStG content on an A4 page laid
+ * out after DIN 5008 form B, so that the address shows in a window envelope. Drawn with pdf-lib and DejaVu Sans,
+ * embedded as subsets, because the 14 standard PDF fonts can neither show "€" reliably nor be embedded — and
+ * PDF/A-3 (Factur-X) requires every font to be embedded.
+ *
+ * The output depends on nothing but the input: dates come from the invoice, the document ID and the font subset
+ * tags from a hash of the input, so the same invoice gives the same bytes and the mailer can tell "already sent"
+ * by a content hash.
+ */
+
+export interface InvoicePdfOptions {
+	/** a PNG or JPEG, drawn top right within 60 × 22 mm */
+	logo?: Uint8Array;
+	/** the language of the printed labels; German by default */
+	language?: InvoiceLanguage;
+}
+
+/** The document information the PDF carries, for the XMP metadata that PDF/A-3 requires to match it. */
+export interface InvoicePdfMetadata {
+	title: string;
+	author: string;
+	creator: string;
+	producer: string;
+	/** midnight UTC of the invoice date; also the modification date */
+	creationDate: Date;
+	/** BCP 47 tag written to the catalog's /Lang */
+	language: string;
+	/** the 16-byte document ID (hex) in the trailer's /ID, both halves equal */
+	documentId: string;
+}
+
+const PRODUCER = 'n8n-nodes-backoffice (pdf-lib 1.17.1)';
+const CREATOR = 'n8n-nodes-backoffice Invoice Bulk Mailer';
+
+// ----------------------------------------------------------------------------------------------- the table
+
+interface Column {
+	key: 'pos' | 'description' | 'quantity' | 'unit' | 'unitPrice' | 'vat' | 'amount';
+	width: number;
+	align: 'left' | 'right';
+}
+
+/** Widths in mm, 165 mm in all: the description takes what the figures leave. */
+const COLUMNS: Column[] = [
+	{ key: 'pos', width: 10, align: 'left' },
+	{ key: 'description', width: 66, align: 'left' },
+	{ key: 'quantity', width: 15, align: 'right' },
+	{ key: 'unit', width: 19, align: 'left' },
+	{ key: 'unitPrice', width: 22, align: 'right' },
+	{ key: 'vat', width: 11, align: 'right' },
+	{ key: 'amount', width: 22, align: 'right' },
+].map((c) => ({ ...c, width: c.width * MM }) as Column);
+
+const CELL_PAD = 1.6 * MM;
+const TABLE_SIZE = 8.5;
+const TABLE_LEADING = 11;
+const HEADER_HEIGHT = 6.5 * MM;
+const ROW_PAD = 1.4 * MM;
+const CARRY_HEIGHT = 6 * MM;
+/** where the table starts on the second and later pages, below their short head */
+const CONTINUATION_TOP = 25 * MM;
+
+function columnX(key: Column['key']): { left: number; right: number; width: number } {
+	let x = LEFT;
+	for (const column of COLUMNS) {
+		if (column.key === key) return { left: x + CELL_PAD, right: x + column.width - CELL_PAD, width: column.width - 2 * CELL_PAD };
+		x += column.width;
+	}
+	throw new Error(`no column ${key}`);
+}
+
+// ----------------------------------------------------------------------------------------------- the layout
+
+interface Context {
+	doc: PDFDocument;
+	invoice: Invoice;
+	totals: InvoiceTotals;
+	fonts: Fonts;
+	labels: Labels;
+	language: InvoiceLanguage;
+	currency: string;
+	logo?: PDFImage;
+	footer: FooterLayout;
+}
+
+interface FooterLayout {
+	columns: string[][];
+	size: number;
+	leading: number;
+	/** where the footer's rule runs, from the top edge */
+	top: number;
+}
+
+/** Keeps the current page and how far down it is filled; starts new pages with the continuation header. */
+class Flow {
+	readonly pages: PDFPage[] = [];
+	page!: PDFPage;
+	y = 0;
+	constructor(private readonly ctx: Context) {}
+
+	get bottom(): number {
+		// room above the footer for "Seite n von m"
+		return this.ctx.footer.top - 9 * MM;
+	}
+
+	fits(height: number): boolean {
+		return this.y + height <= this.bottom;
+	}
+
+	newPage(): void {
+		this.page = this.ctx.doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+		this.pages.push(this.page);
+		if (this.pages.length === 1) {
+			this.y = drawFirstPageHead(this.ctx, this.page);
+		} else {
+			this.y = drawContinuationHead(this.ctx, this.page);
+		}
+	}
+}
+
+function drawFirstPageHead(ctx: Context, page: PDFPage): number {
+	const { invoice, fonts, labels, language } = ctx;
+	const seller = invoice.seller;
+	const buyer = invoice.buyer;
+
+	// fold marks (DIN 5008 form B: 105 and 210 mm) and the punch mark (148.5 mm), at the left edge
+	for (const [top, length] of [
+		[105, 5],
+		[148.5, 7],
+		[210, 5],
+	] as const) {
+		rule(page, 4 * MM, (4 + length) * MM, top * MM, 0.4, RULE);
+	}
+
+	// the seller block: name, address and contact, with the logo (if any) top right
+	let headRight = RIGHT;
+	if (ctx.logo) {
+		const scale = Math.min((60 * MM) / ctx.logo.width, (22 * MM) / ctx.logo.height);
+		const width = ctx.logo.width * scale;
+		const height = ctx.logo.height * scale;
+		page.drawImage(ctx.logo, { x: RIGHT - width, y: PAGE_HEIGHT - 12 * MM - height, width, height });
+		headRight = RIGHT - width - 6 * MM;
+	}
+	const nameLines = wrap(seller.name, fonts.bold, 15, headRight - LEFT).slice(0, 2);
+	let top = 20 * MM;
+	for (const line of nameLines) {
+		text(page, line, LEFT, top, { face: fonts.bold, size: 15 });
+		top += 6.5 * MM;
+	}
+	top -= 1.5 * MM;
+	const sellerCountry = (seller.country ?? 'DE').trim() || 'DE';
+	const buyerCountry = (buyer.country ?? 'DE').trim() || 'DE';
+	const addressLine = [
+		seller.street,
+		`${seller.zip} ${seller.city}`,
+		sellerCountry !== 'DE' || buyerCountry !== sellerCountry ? countryName(sellerCountry, language) : '',
+	].filter(present);
+	const contactLine = [
+		present(seller.phone) ? `${labels.phone} ${seller.phone}` : '',
+		present(seller.email) ? seller.email : '',
+		present(seller.website) ? seller.website : '',
+	].filter(present);
+	for (const line of [addressLine.join(' · '), contactLine.join(' · ')].filter(present)) {
+		for (const wrapped of wrap(line, fonts.regular, 8.5, headRight - LEFT)) {
+			text(page, wrapped, LEFT, top, { face: fonts.regular, size: 8.5, color: MUTED });
+			top += 3.8 * MM;
+		}
+	}
+
+	// the sender line in the window's top zone, so the post office knows where to return the letter
+	const sender = [seller.name, seller.street, `${seller.zip} ${seller.city}`].filter(present).join(' · ');
+	let senderSize = 7;
+	senderSize = fittingSize(sender, fonts.regular, senderSize, 85 * MM);
+	const senderWidth = text(page, sender, LEFT, 59 * MM, { face: fonts.regular, size: senderSize, color: MUTED });
+	rule(page, LEFT, LEFT + senderWidth, 60.2 * MM, 0.4, RULE);
+
+	// the address zone: 62.7 mm from the top, 27.3 mm high, 80 mm wide
+	const addressLines: string[] = [];
+	for (const line of [buyer.name, buyer.name2, buyer.street, `${buyer.zip} ${buyer.city}`]) {
+		if (present(line)) addressLines.push(...wrap(line, fonts.regular, 10, 80 * MM));
+	}
+	if (buyerCountry !== sellerCountry) addressLines.push(countryName(buyerCountry, language).toUpperCase());
+	let addressTop = 67 * MM;
+	for (const line of addressLines) {
+		text(page, line, LEFT, addressTop, { face: fonts.regular, size: 10 });
+		addressTop += 4.4 * MM;
+	}
+
+	// the information block right of the address (DIN 5008: from 125 mm)
+	const info: Array<[string, string]> = [];
+	info.push([labels.numberLabel[invoice.type], invoice.number.trim()]);
+	info.push([labels.issueDate[invoice.type], formatDate(invoice.issueDate, language)]);
+	if (invoice.servicePeriod) {
+		info.push([
+			labels.servicePeriod,
+			`${formatDate(invoice.servicePeriod.from, language)} – ${formatDate(invoice.servicePeriod.to, language)}`,
+		]);
+	} else if (present(invoice.deliveryDate)) {
+		info.push([labels.deliveryDate, formatDate(invoice.deliveryDate, language)]);
+	}
+	if (present(buyer.customerNumber)) info.push([labels.customerNumber, buyer.customerNumber.trim()]);
+	if (present(buyer.buyerReference)) info.push([labels.buyerReference, buyer.buyerReference.trim()]);
+	if (present(invoice.orderReference)) info.push([labels.orderReference, invoice.orderReference.trim()]);
+	if (present(buyer.vatId)) info.push([labels.buyerVatId, buyer.vatId.trim()]);
+	if (present(invoice.dueDate)) info.push([labels.dueDate, formatDate(invoice.dueDate, language)]);
+	const infoLeft = 125 * MM;
+	let infoTop = 50 * MM;
+	for (const [label, value] of info) {
+		const labelWidth = text(page, label, infoLeft, infoTop, { face: fonts.regular, size: 8.5, color: MUTED });
+		const room = RIGHT - infoLeft - labelWidth - 3 * MM;
+		const beside = textWidth(drawable(value, fonts.regular), fonts.regular, 8.5) <= room;
+		// a value too long to stand beside its label goes on the lines below it
+		if (!beside) infoTop += 4.2 * MM;
+		for (const line of beside ? [value] : wrap(value, fonts.regular, 8.5, RIGHT - infoLeft)) {
+			text(page, line, RIGHT, infoTop, { face: fonts.regular, size: 8.5, align: 'right' });
+			infoTop += 4.2 * MM;
+		}
+	}
+
+	// the subject line (DIN 5008 form B: about 103 mm), below whatever the blocks above needed
+	let titleTop = Math.max(103.4 * MM, addressTop + 8 * MM, infoTop + 6 * MM);
+	const title = `${labels.title[invoice.type]} ${labels.numberPrefix} ${invoice.number.trim()}`;
+	for (const line of wrap(title, fonts.bold, 14, CONTENT_WIDTH)) {
+		text(page, line, LEFT, titleTop, { face: fonts.bold, size: 14 });
+		titleTop += 6 * MM;
+	}
+	if (invoice.precedingInvoice && present(invoice.precedingInvoice.number)) {
+		const date = present(invoice.precedingInvoice.issueDate) ? formatDate(invoice.precedingInvoice.issueDate, language) : undefined;
+		text(page, labels.correction(invoice.precedingInvoice.number.trim(), date), LEFT, titleTop - 1 * MM, {
+			face: fonts.regular,
+			size: 9.5,
+		});
+		titleTop += 5 * MM;
+	}
+	return titleTop + 1 * MM;
+}
+
+function drawContinuationHead(ctx: Context, page: PDFPage): number {
+	const { invoice, fonts, labels, language } = ctx;
+	const right = `${labels.title[invoice.type]} ${labels.numberPrefix} ${invoice.number.trim()} · ${formatDate(invoice.issueDate, language)}`;
+	const rightWidth = textWidth(drawable(right, fonts.regular), fonts.regular, 8.5);
+	const name = wrap(invoice.seller.name, fonts.bold, 10, CONTENT_WIDTH - rightWidth - 6 * MM)[0] ?? '';
+	text(page, name, LEFT, 15 * MM, { face: fonts.bold, size: 10 });
+	text(page, right, RIGHT, 15 * MM, { face: fonts.regular, size: 8.5, color: MUTED, align: 'right' });
+	rule(page, LEFT, RIGHT, 17.5 * MM, 0.5);
+	return CONTINUATION_TOP;
+}
+
+function drawTableHeader(ctx: Context, flow: Flow): void {
+	const { fonts, labels, currency } = ctx;
+	const page = flow.page;
+	page.drawRectangle({
+		x: LEFT,
+		y: PAGE_HEIGHT - flow.y - HEADER_HEIGHT,
+		width: CONTENT_WIDTH,
+		height: HEADER_HEIGHT,
+		color: HEADER_FILL,
+	});
+	const symbol = currencySymbol(currency);
+	const titles: Record<Column['key'], string> = {
+		pos: labels.pos,
+		description: labels.description,
+		quantity: labels.quantity,
+		unit: labels.unit,
+		unitPrice: `${labels.unitPrice} ${symbol}`,
+		vat: labels.vat,
+		amount: `${labels.amount} ${symbol}`,
+	};
+	const baseline = flow.y + 4.4 * MM;
+	for (const column of COLUMNS) {
+		const x = columnX(column.key);
+		const size = fittingSize(titles[column.key], fonts.bold, 8, x.width + CELL_PAD);
+		text(page, titles[column.key], column.align === 'right' ? x.right : x.left, baseline, {
+			face: fonts.bold,
+			size,
+			align: column.align,
+		});
+	}
+	flow.y += HEADER_HEIGHT;
+}
+
+function drawCarryRow(ctx: Context, flow: Flow, amount: Big, above: boolean): void {
+	const { fonts, labels, language } = ctx;
+	const page = flow.page;
+	if (above) rule(page, LEFT, RIGHT, flow.y, 0.6, MUTED);
+	const baseline = flow.y + 4.2 * MM;
+	text(page, labels.carried, columnX('vat').right, baseline, { face: fonts.bold, size: TABLE_SIZE, align: 'right' });
+	text(page, formatDecimal(amount.toFixed(2), language, 2), columnX('amount').right, baseline, {
+		face: fonts.bold,
+		size: TABLE_SIZE,
+		align: 'right',
+	});
+	if (!above) rule(page, LEFT, RIGHT, flow.y + CARRY_HEIGHT, 0.3, RULE);
+	flow.y += CARRY_HEIGHT;
+}
+
+function drawLineTable(ctx: Context, flow: Flow): void {
+	const { invoice, totals, fonts, labels, language } = ctx;
+	drawTableHeader(ctx, flow);
+	const description = columnX('description');
+	const unitColumn = columnX('unit');
+	let carried = new Big(0);
+	// the most a fresh page holds for one row, so that only a row longer than that is split
+	const freshRoom = flow.bottom - (CONTINUATION_TOP + HEADER_HEIGHT + CARRY_HEIGHT) - CARRY_HEIGHT;
+	let rowsOnPage = 0;
+
+	const breakPage = (): void => {
+		drawCarryRow(ctx, flow, carried, true);
+		flow.newPage();
+		drawTableHeader(ctx, flow);
+		drawCarryRow(ctx, flow, carried, false);
+		rowsOnPage = 0;
+	};
+
+	invoice.lines.forEach((line, index) => {
+		const isLast = index === invoice.lines.length - 1;
+		let descriptionLines = wrap(line.description.trim(), fonts.regular, TABLE_SIZE, description.width);
+		// article numbers and units are short by nature; a runaway value must not make a row taller than a page
+		const article = present(line.articleNumber)
+			? wrap(`${labels.articleNumber} ${line.articleNumber.trim()}`, fonts.regular, 7.5, description.width).slice(0, 2)
+			: [];
+		const code = unitCodeFor(line.unit) ?? line.unit.trim();
+		// a label slightly too wide ("Pauschale") is set smaller rather than broken in two
+		const label = unitLabel(code, language);
+		const unitSize = Math.max(fittingSize(label, fonts.regular, TABLE_SIZE, unitColumn.width), 7);
+		const unitLines = wrap(label, fonts.regular, unitSize, unitColumn.width).slice(0, 3);
+		let first = true;
+		for (;;) {
+			const textLines = Math.max(descriptionLines.length + article.length, first ? unitLines.length : 0, 1);
+			const height = 2 * ROW_PAD + textLines * TABLE_LEADING;
+			const reserve = isLast ? 0 : CARRY_HEIGHT;
+			let take = descriptionLines.length;
+			if (!flow.fits(height + reserve)) {
+				if (height + reserve <= freshRoom && rowsOnPage > 0) {
+					breakPage();
+					continue;
+				}
+				// longer than a page, or than the room under the first page's head: fill this page and go on with
+				// the rest of the description on the next, rather than leave a table without rows
+				take = Math.floor((flow.bottom - reserve - flow.y - 2 * ROW_PAD) / TABLE_LEADING);
+				if (take < 2) {
+					breakPage();
+					continue;
+				}
+				take = Math.min(take, descriptionLines.length);
+			}
+			const chunk = descriptionLines.slice(0, take);
+			const rest = descriptionLines.slice(take);
+			const done = rest.length === 0;
+			const rowLines = Math.max(chunk.length + (done ? article.length : 0), first ? unitLines.length : 0, 1);
+			const rowHeight = 2 * ROW_PAD + rowLines * TABLE_LEADING;
+			const page = flow.page;
+			const baseline = flow.y + ROW_PAD + TABLE_SIZE;
+			chunk.forEach((value, i) => {
+				text(page, value, description.left, baseline + i * TABLE_LEADING, { face: fonts.regular, size: TABLE_SIZE });
+			});
+			if (done) {
+				article.forEach((value, i) => {
+					text(page, value, description.left, baseline + (chunk.length + i) * TABLE_LEADING, {
+						face: fonts.regular,
+						size: 7.5,
+						color: MUTED,
+					});
+				});
+			}
+			if (first) {
+				const cells: Array<[Column['key'], string]> = [
+					['pos', String(index + 1)],
+					['quantity', formatDecimal(line.quantity.trim(), language)],
+					['unitPrice', formatPrice(line.netUnitPrice.trim(), language)],
+					['vat', formatRate(line.vatRate.trim(), language)],
+					['amount', formatDecimal(totals.lineNetAmounts[index], language, 2)],
+				];
+				for (const [key, value] of cells) {
+					const x = columnX(key);
+					const column = COLUMNS.find((c) => c.key === key)!;
+					const size = fittingSize(value, fonts.regular, TABLE_SIZE, x.width + (key === 'pos' ? CELL_PAD : 0));
+					text(page, value, column.align === 'right' ? x.right : x.left, baseline, { face: fonts.regular, size, align: column.align });
+				}
+				unitLines.forEach((value, i) => {
+					text(page, value, unitColumn.left, baseline + i * TABLE_LEADING, { face: fonts.regular, size: unitSize });
+				});
+				// carried from here on: the line's amount is on this page even if its description goes on
+				carried = carried.plus(totals.lineNetAmounts[index]);
+			}
+			flow.y += rowHeight;
+			rule(page, LEFT, RIGHT, flow.y, 0.3, RULE);
+			rowsOnPage++;
+			first = false;
+			if (done) break;
+			descriptionLines = rest;
+			breakPage();
+		}
+	});
+}
+
+function drawTotals(ctx: Context, flow: Flow): void {
+	const { invoice, totals, fonts, labels, language, currency } = ctx;
+	const money = (value: string): string => formatMoney(value, currency, language);
+	const rows: Array<{ label: string; value: string; strong?: boolean; ruleAbove?: boolean }> = [];
+	rows.push({ label: labels.netTotal, value: money(totals.netTotal) });
+	for (const entry of totals.vatBreakdown) {
+		rows.push({
+			label: labels.vatLine(formatRate(entry.rate, language), money(entry.netAmount), labels.vatKind[entry.category]),
+			value: money(entry.vatAmount),
+		});
+	}
+	const prepaid = new Big(totals.prepaidAmount);
+	rows.push({ label: labels.grossTotal[invoice.type], value: money(totals.grossTotal), strong: prepaid.eq(0), ruleAbove: true });
+	if (!prepaid.eq(0)) {
+		rows.push({ label: labels.prepaid, value: money(prepaid.times(-1).toFixed(2)) });
+		rows.push({ label: labels.amountDue[invoice.type], value: money(totals.amountDue), strong: true, ruleAbove: true });
+	}
+	const leading = 5 * MM;
+	const height = 4 * MM + rows.length * leading + 2 * MM;
+	if (!flow.fits(height)) flow.newPage();
+	const page = flow.page;
+	const labelLeft = LEFT + 70 * MM;
+	let top = flow.y + 4 * MM;
+	for (const row of rows) {
+		const face = row.strong ? fonts.bold : fonts.regular;
+		const size = row.strong ? 10 : 9;
+		if (row.ruleAbove) {
+			rule(page, labelLeft, RIGHT, top + 0.3 * MM, row.strong ? 0.8 : 0.4, row.strong ? INK : RULE);
+			top += 1.2 * MM;
+		}
+		top += leading;
+		const valueWidth = textWidth(drawable(row.value, face), face, size);
+		const labelSize = fittingSize(row.label, face, size, RIGHT - labelLeft - valueWidth - 4 * MM);
+		text(page, row.label, labelLeft, top - 1.3 * MM, { face, size: labelSize });
+		text(page, row.value, RIGHT, top - 1.3 * MM, { face, size, align: 'right' });
+	}
+	if (rows.some((r) => r.strong)) rule(page, labelLeft, RIGHT, top + 0.9 * MM, 0.8, INK);
+	flow.y = top + 4 * MM;
+}
+
+/** Paragraphs below the totals: kept on one page when they fit one, else split between lines. */
+function drawParagraphs(ctx: Context, flow: Flow, paragraphs: Array<{ text: string; strongPrefix?: string }>): void {
+	const { fonts } = ctx;
+	const size = 9;
+	const leading = 4.4 * MM;
+	for (const paragraph of paragraphs) {
+		const lines = wrap(
+			paragraph.strongPrefix ? `${paragraph.strongPrefix} ${paragraph.text}` : paragraph.text,
+			fonts.regular,
+			size,
+			CONTENT_WIDTH,
+		);
+		const height = lines.length * leading + 1.5 * MM;
+		if (!flow.fits(height) && height <= flow.bottom - CONTINUATION_TOP) flow.newPage();
+		lines.forEach((line, i) => {
+			if (!flow.fits(leading)) flow.newPage();
+			const top = flow.y + size;
+			if (i === 0 && paragraph.strongPrefix && line.startsWith(paragraph.strongPrefix)) {
+				const width = text(flow.page, paragraph.strongPrefix, LEFT, top, { face: fonts.bold, size });
+				text(flow.page, line.slice(paragraph.strongPrefix.length), LEFT + width, top, { face: fonts.regular, size });
+			} else {
+				text(flow.page, line, LEFT, top, { face: fonts.regular, size });
+			}
+			flow.y += leading;
+		});
+		flow.y += 1.5 * MM;
+	}
+}
+
+function closingParagraphs(ctx: Context): Array<{ text: string; strongPrefix?: string }> {
+	const { invoice, totals, labels, language, currency } = ctx;
+	const out: Array<{ text: string; strongPrefix?: string }> = [];
+	// §14 Abs. 4 Nr. 8 / §14a UStG: the reason why a line carries no VAT, once per reason
+	const reasons = [...new Set(totals.vatBreakdown.map((e) => e.exemptionReason).filter(present))];
+	for (const reason of reasons) out.push({ strongPrefix: `${labels.note}:`, text: reason });
+	for (const note of invoice.notes ?? []) if (present(note)) out.push({ text: note.trim() });
+	if (present(invoice.paymentTerms)) {
+		out.push({ text: invoice.paymentTerms.trim() });
+	} else if (present(invoice.dueDate)) {
+		const amount = formatMoney(totals.amountDue, currency, language);
+		const date = formatDate(invoice.dueDate, language);
+		out.push({ text: invoice.type === 'creditNote' ? labels.refundBy(amount, date) : labels.payBy(amount, date) });
+	}
+	const bank = invoice.bankAccount;
+	if (bank && present(bank.iban)) {
+		const parts = [
+			present(bank.bankName) ? bank.bankName.trim() : '',
+			`IBAN ${formatIban(bank.iban)}`,
+			present(bank.bic) ? `BIC ${bank.bic.trim().toUpperCase()}` : '',
+			present(bank.accountHolder) ? `${labels.accountHolder}: ${bank.accountHolder.trim()}` : '',
+		].filter(present);
+		out.push({ strongPrefix: `${labels.bank}:`, text: parts.join(' · ') });
+	}
+	return out;
+}
+
+// ----------------------------------------------------------------------------------------------- footer
+
+function layoutFooter(invoice: Invoice, fonts: Fonts, labels: Labels, language: InvoiceLanguage): FooterLayout {
+	const seller = invoice.seller;
+	const bank = invoice.bankAccount;
+	const country = (seller.country ?? 'DE').trim() || 'DE';
+	const columns = [
+		[seller.name, seller.name2, seller.street, `${seller.zip} ${seller.city}`, country !== 'DE' ? countryName(country, language) : ''],
+		[
+			present(seller.phone) ? `${labels.phone} ${seller.phone.trim()}` : '',
+			// an address with an @ needs no label, and the footer's width is scarce
+			seller.email,
+			seller.website,
+		],
+		[
+			present(seller.vatId) ? `${labels.vatId} ${seller.vatId.trim()}` : '',
+			present(seller.taxNumber) ? `${labels.taxNumber} ${seller.taxNumber.trim()}` : '',
+			seller.commercialRegister,
+			present(seller.managingDirectors) ? `${labels.managingDirectors}: ${seller.managingDirectors.trim()}` : '',
+		],
+		bank && present(bank.iban)
+			? [bank.bankName, `IBAN ${formatIban(bank.iban)}`, present(bank.bic) ? `BIC ${bank.bic.trim().toUpperCase()}` : '']
+			: [],
+	]
+		.map((column) => column.filter(present).map((line) => line.trim()))
+		.filter((column) => column.length > 0);
+
+	// the largest size (7 pt down to 6 pt) at which the columns fit side by side; narrower than that, they wrap
+	const gap = 5 * MM;
+	const natural = (size: number): number[] =>
+		columns.map((column) => Math.max(...column.map((line) => textWidth(drawable(line, fonts.regular), fonts.regular, size))));
+	let size = 7;
+	while (size > 6 && natural(size).reduce((a, b) => a + b, 0) + gap * (columns.length - 1) > CONTENT_WIDTH) size -= 0.25;
+	const widths = natural(size);
+	const available = CONTENT_WIDTH - gap * (columns.length - 1);
+	if (widths.reduce((a, b) => a + b, 0) > available) {
+		// columns narrower than a fair share keep their width; the wide ones share the rest and wrap
+		const keep = new Set<number>();
+		let share = available / columns.length;
+		for (let changed = true; changed; ) {
+			changed = false;
+			widths.forEach((width, i) => {
+				if (!keep.has(i) && width <= share) {
+					keep.add(i);
+					changed = true;
+				}
+			});
+			const kept = [...keep].reduce((sum, i) => sum + widths[i], 0);
+			share = (available - kept) / Math.max(columns.length - keep.size, 1);
+		}
+		columns.forEach((column, i) => {
+			if (!keep.has(i)) columns[i] = column.flatMap((line) => wrap(line, fonts.regular, size, share));
+		});
+	}
+	const leading = size * 1.35;
+	const lines = Math.max(...columns.map((c) => c.length), 1);
+	return { columns, size, leading, top: PAGE_HEIGHT - 9 * MM - lines * leading - 2.5 * MM };
+}
+
+function drawFooter(ctx: Context, page: PDFPage, pageNumber: number, pageCount: number): void {
+	const { fonts, labels, footer } = ctx;
+	text(page, labels.page(pageNumber, pageCount), RIGHT, footer.top - 2.5 * MM, { face: fonts.regular, size: 8, color: MUTED, align: 'right' });
+	rule(page, LEFT, RIGHT, footer.top, 0.5, RULE);
+	const natural = footer.columns.map((column) =>
+		Math.max(...column.map((line) => textWidth(drawable(line, fonts.regular), fonts.regular, footer.size))),
+	);
+	const total = natural.reduce((a, b) => a + b, 0);
+	const gap = footer.columns.length > 1 ? Math.max((CONTENT_WIDTH - total) / (footer.columns.length - 1), 0) : 0;
+	let x = LEFT;
+	footer.columns.forEach((column, i) => {
+		column.forEach((line, j) => {
+			text(page, line, x, footer.top + 2.5 * MM + footer.size + j * footer.leading, {
+				face: fonts.regular,
+				size: footer.size,
+				color: MUTED,
+			});
+		});
+		x += natural[i] + gap;
+	});
+}
+
+// ----------------------------------------------------------------------------------------------- the document
+
+async function embedLogo(doc: PDFDocument, logo: Uint8Array): Promise<PDFImage> {
+	const isPng = logo[0] === 0x89 && logo[1] === 0x50 && logo[2] === 0x4e && logo[3] === 0x47;
+	const isJpeg = logo[0] === 0xff && logo[1] === 0xd8;
+	const embedding = isPng ? doc.embedPng(logo) : isJpeg ? doc.embedJpg(logo) : undefined;
+	if (!embedding) throw new DocumentError('INVALID_VALUE', 'the logo must be a PNG or JPEG image', undefined, { element: 'logo' });
+	// pdf-lib's own errors for a broken image say nothing about where the image came from
+	return embedding.catch((error: Error) => {
+		throw new DocumentError('INVALID_VALUE', `the logo cannot be read: ${error.message}`, undefined, { element: 'logo' });
+	});
+}
+
+/** A stable JSON text of any value: keys sorted, so that key order in the workflow item does not matter. */
+function canonical(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as Record<string, unknown>)
+			.filter(([, v]) => v !== undefined)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
+}
+
+function fingerprint(invoice: Invoice, options: InvoicePdfOptions): string {
+	const hash = createHash('sha256');
+	hash.update(canonical(invoice));
+	hash.update(`|${options.language ?? 'de'}|`);
+	if (options.logo) hash.update(options.logo);
+	return hash.digest('hex');
+}
+
+/** The metadata `renderInvoicePdf` writes for this invoice, for the Factur-X step's XMP packet. */
+export function invoicePdfMetadata(invoice: Invoice, options: InvoicePdfOptions = {}): InvoicePdfMetadata {
+	const language = options.language ?? 'de';
+	const [year, month, day] = invoice.issueDate.trim().split('-').map(Number);
+	return {
+		title: `${LABELS[language].title[invoice.type]} ${invoice.number.trim()}`,
+		author: invoice.seller.name.trim(),
+		creator: CREATOR,
+		producer: PRODUCER,
+		creationDate: new Date(Date.UTC(year, month - 1, day)),
+		language: language === 'de' ? 'de-DE' : 'en',
+		documentId: fingerprint(invoice, options).slice(0, 32),
+	};
+}
+
+/**
+ * Builds the invoice PDF as a pdf-lib document, not yet saved, for callers that add to it (the Factur-X step:
+ * XML attachment, XMP, OutputIntent), to save themselves as `renderInvoicePdf` does (`useObjectStreams: false`).
+ * Throws a DocumentError when the invoice lacks what §14 UStG requires.
+ */
+export async function createInvoicePdfDocument(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<PDFDocument> {
+	const language = options.language ?? 'de';
+	const totals = validateInvoiceForPdf(invoice, language);
+	const labels = LABELS[language];
+	const meta = invoicePdfMetadata(invoice, options);
+	const tag = meta.documentId
+		.slice(0, 12)
+		.split('')
+		.map((hex) => String.fromCharCode(65 + parseInt(hex, 16)))
+		.join('');
+
+	const doc = await PDFDocument.create({ updateMetadata: false });
+	const fonts = await embedFonts(doc, tag);
+	const ctx: Context = {
+		doc,
+		invoice,
+		totals,
+		fonts,
+		labels,
+		language,
+		currency: present(invoice.currency) ? invoice.currency.trim() : 'EUR',
+		logo: options.logo ? await embedLogo(doc, options.logo) : undefined,
+		footer: layoutFooter(invoice, fonts, labels, language),
+	};
+
+	const flow = new Flow(ctx);
+	flow.newPage();
+	drawLineTable(ctx, flow);
+	drawTotals(ctx, flow);
+	flow.y += 2 * MM;
+	drawParagraphs(ctx, flow, closingParagraphs(ctx));
+	flow.pages.forEach((page, i) => drawFooter(ctx, page, i + 1, flow.pages.length));
+
+	doc.setTitle(meta.title, { showInWindowTitleBar: true });
+	doc.setAuthor(meta.author);
+	doc.setCreator(meta.creator);
+	doc.setProducer(meta.producer);
+	doc.setCreationDate(meta.creationDate);
+	doc.setModificationDate(meta.creationDate);
+	doc.setLanguage(meta.language);
+	// PDF/A wants a document ID; a fixed one (from the input) keeps the bytes reproducible
+	const id = PDFHexString.of(meta.documentId);
+	doc.context.trailerInfo.ID = doc.context.obj([id, id]);
+	return doc;
+}
+
+/**
+ * Renders the invoice (or credit note) as PDF bytes: the same input gives the same bytes.
+ * Throws a DocumentError naming the field when the invoice lacks what §14 UStG requires.
+ */
+export async function renderInvoicePdf(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<Uint8Array> {
+	const doc = await createInvoicePdfDocument(invoice, options);
+	return doc.save({ useObjectStreams: false });
+}

@@ -1,0 +1,261 @@
+import Big from 'big.js';
+
+import { DocumentError } from '../DocumentError';
+import { decodeText, detectBom, normaliseCharset } from '../text';
+import { readDelimited } from './delimited';
+import { compactIdentifier } from './identifiers';
+import { formatAmount } from './money';
+import { findCreditorReferences, findInvoiceNumbers } from './remittance';
+import { shapePayment, shapeStatement } from './shape';
+import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
+
+/**
+ * Bank CSV exports have no standard: every bank names, orders and formats its columns its own way.
+ * The user describes theirs once with a mapping; this reads any file that follows it.
+ *
+ * A column is named by its header text (case and surrounding spaces ignored) or by its 1-based number.
+ * The direction comes from one of: a signed amount (default), a direction column (`directionColumn` with
+ * the values that mean credit and debit), or two amount columns (`creditAmount` / `debitAmount`, as
+ * "Haben" and "Soll" in some German exports). Bank statements speak from the account holder's side:
+ * Haben/H/C/+ is money received.
+ */
+
+export type ColumnRef = string | number;
+
+export interface PaymentCsvMapping {
+	/** default `;` */
+	delimiter?: string;
+	/** default `,` (German); the other of `.`/`,` and `'` and spaces are taken as thousands separators */
+	decimalSeparator?: ',' | '.';
+	/** default UTF-8 (a BOM always wins); German banks often send Windows-1252 */
+	encoding?: string;
+	/** the 1-based line of the column names; `false` when there is none (then columns are numbers). Default 1 */
+	headerRow?: number | false;
+	/** default "auto": DD.MM.YYYY, DD.MM.YY, YYYY-MM-DD, DD/MM/YYYY */
+	dateFormat?: 'auto' | 'DD.MM.YYYY' | 'YYYY-MM-DD';
+	/** when there is no currency column, or it is empty; default EUR */
+	defaultCurrency?: string;
+	columns: {
+		/** a signed amount, or the unsigned amount when `direction` is given */
+		amount?: ColumnRef;
+		creditAmount?: ColumnRef;
+		debitAmount?: ColumnRef;
+		direction?: ColumnRef;
+		currency?: ColumnRef;
+		bookingDate?: ColumnRef;
+		valueDate?: ColumnRef;
+		payerName?: ColumnRef;
+		payerIban?: ColumnRef;
+		payerBic?: ColumnRef;
+		/** one column, or several that are joined with a space (some banks split "Verwendungszweck 1…14") */
+		remittanceText?: ColumnRef | ColumnRef[];
+		endToEndId?: ColumnRef;
+		creditorReference?: ColumnRef;
+		bankReference?: ColumnRef;
+	};
+	/** values of the direction column meaning money received; default C, CR, CRDT, H, HABEN, CREDIT, + */
+	creditValues?: string[];
+	/** values meaning money paid out; default D, DR, DBIT, S, SOLL, DEBIT, - */
+	debitValues?: string[];
+	/** the statement's own account, if the file does not say */
+	accountIban?: string;
+	knownInvoiceNumbers?: readonly string[];
+}
+
+const DEFAULT_CREDIT = ['C', 'CR', 'CRDT', 'H', 'HABEN', 'CREDIT', 'GUTSCHRIFT', '+'];
+const DEFAULT_DEBIT = ['D', 'DR', 'DBIT', 'S', 'SOLL', 'DEBIT', 'LASTSCHRIFT', '-'];
+
+export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, file?: string): Statement {
+	const bom = detectBom(bytes);
+	const charset = bom ? bom.charset : normaliseCharset(mapping.encoding ?? 'utf-8');
+	const text = decodeText(bytes, charset, file);
+	const records = readDelimited(text, mapping.delimiter ?? ';', file);
+	const headerRow = mapping.headerRow === undefined ? 1 : mapping.headerRow;
+	const header = headerRow === false ? undefined : records.find((r) => r.line >= headerRow);
+	if (headerRow !== false && !header) {
+		throw new DocumentError('MISSING_FIELD', `the file has no header row at line ${headerRow}`, file, { line: headerRow });
+	}
+	const names = header ? header.fields.map((n) => n.trim().toLowerCase()) : [];
+	const resolve = (ref: ColumnRef | undefined, what: string): number | undefined => {
+		if (ref === undefined || ref === '') return undefined;
+		if (typeof ref === 'number') {
+			if (!Number.isInteger(ref) || ref < 1) {
+				throw new DocumentError('INVALID_VALUE', `column ${ref} for ${what} is not a column number (1, 2, …)`, file);
+			}
+			return ref - 1;
+		}
+		if (!header) throw new DocumentError('INVALID_VALUE', `column "${ref}" for ${what} is named, but the mapping says the file has no header row`, file);
+		const index = names.indexOf(ref.trim().toLowerCase());
+		if (index < 0) {
+			throw new DocumentError('MISSING_FIELD', `the column "${ref}" for ${what} is not in the header (${header.fields.join(', ')})`, file, {
+				line: header.line,
+			});
+		}
+		return index;
+	};
+	const c = mapping.columns;
+	const at = {
+		amount: resolve(c.amount, 'the amount'),
+		creditAmount: resolve(c.creditAmount, 'the credit amount'),
+		debitAmount: resolve(c.debitAmount, 'the debit amount'),
+		direction: resolve(c.direction, 'the direction'),
+		currency: resolve(c.currency, 'the currency'),
+		bookingDate: resolve(c.bookingDate, 'the booking date'),
+		valueDate: resolve(c.valueDate, 'the value date'),
+		payerName: resolve(c.payerName, 'the payer name'),
+		payerIban: resolve(c.payerIban, 'the payer IBAN'),
+		payerBic: resolve(c.payerBic, 'the payer BIC'),
+		remittanceText: (Array.isArray(c.remittanceText) ? c.remittanceText : c.remittanceText === undefined ? [] : [c.remittanceText]).map(
+			(ref) => resolve(ref, 'the remittance text')!,
+		),
+		endToEndId: resolve(c.endToEndId, 'the end-to-end id'),
+		creditorReference: resolve(c.creditorReference, 'the creditor reference'),
+		bankReference: resolve(c.bankReference, 'the bank reference'),
+	};
+	if (at.amount === undefined && at.creditAmount === undefined && at.debitAmount === undefined) {
+		throw new DocumentError('MISSING_FIELD', 'the mapping names no amount column (amount, or creditAmount/debitAmount)', file);
+	}
+	const decimal = mapping.decimalSeparator ?? ',';
+	const credit = new Set((mapping.creditValues ?? DEFAULT_CREDIT).map((v) => v.trim().toUpperCase()));
+	const debit = new Set((mapping.debitValues ?? DEFAULT_DEBIT).map((v) => v.trim().toUpperCase()));
+
+	const statement: Statement = {
+		format: 'csv',
+		accountIban: mapping.accountIban,
+		charset,
+		payments: [],
+		skipped: 0,
+		skippedEntries: [],
+		sourceFile: file,
+	};
+	const dataRows = records.filter((r) => (header ? r.line > header.line : r.line >= 1));
+	dataRows.forEach((record, i) => {
+		const entry = i + 1;
+		const position = { statement: 1, entry, line: record.line };
+		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
+		const columnName = (index: number | undefined) =>
+			index === undefined ? '' : header ? `"${header.fields[index]}"` : `column ${index + 1}`;
+		const fail = (index: number | undefined, reason: string) =>
+			new DocumentError('INVALID_VALUE', reason, file, {
+				line: record.line,
+				record: entry,
+				element: columnName(index) || undefined,
+			});
+
+		const amountIn = (index: number | undefined): Big | undefined => {
+			const text = get(index);
+			if (!text) return undefined;
+			return readAmount(text, decimal, () => fail(index, `"${text}" is not an amount (decimal separator "${decimal}")`));
+		};
+		let signed: Big | undefined;
+		if (at.creditAmount !== undefined || at.debitAmount !== undefined) {
+			// Haben and Soll columns: the one that holds a value says the direction, whatever sign it is written with
+			const credited = amountIn(at.creditAmount);
+			const debited = amountIn(at.debitAmount);
+			if (credited && !credited.eq(0)) signed = credited.abs();
+			else if (debited && !debited.eq(0)) signed = debited.abs().neg();
+			else if (credited || debited) signed = new Big(0);
+		} else {
+			signed = amountIn(at.amount);
+		}
+		if (signed === undefined) {
+			statement.skippedEntries.push({ position, reason: 'the row has no amount' } satisfies SkippedEntry);
+			return;
+		}
+		if (signed.eq(0)) {
+			statement.skippedEntries.push({ position, reason: 'the amount is zero' } satisfies SkippedEntry);
+			return;
+		}
+		let direction: PaymentDirection = signed.lt(0) ? 'debit' : 'credit';
+		if (at.direction !== undefined) {
+			const value = get(at.direction).toUpperCase();
+			if (credit.has(value)) direction = signed.lt(0) ? 'debit' : 'credit';
+			else if (debit.has(value)) direction = signed.lt(0) ? 'credit' : 'debit';
+			else throw fail(at.direction, `"${get(at.direction)}" is neither a credit (${[...credit].join(', ')}) nor a debit (${[...debit].join(', ')})`);
+		}
+		const currency = (get(at.currency) || mapping.defaultCurrency || 'EUR').toUpperCase();
+		if (!/^[A-Z]{3}$/.test(currency)) throw fail(at.currency, `"${currency}" is not a currency code`);
+		const remittanceText = at.remittanceText.map(get).filter(Boolean).join(' ');
+		const creditorReference = get(at.creditorReference) || findCreditorReferences(remittanceText)[0];
+		const raw: Record<string, string> = {};
+		record.fields.forEach((value, index) => {
+			if (value.trim() !== '') raw[header?.fields[index]?.trim() || `column ${index + 1}`] = value.trim();
+		});
+		const date = (index: number | undefined) => {
+			const text = get(index);
+			if (!text) return undefined;
+			const iso = readDate(text, mapping.dateFormat ?? 'auto');
+			if (!iso) throw fail(index, `"${text}" is not a date (${mapping.dateFormat ?? 'DD.MM.YYYY or YYYY-MM-DD'})`);
+			return iso;
+		};
+		const endToEndId = get(at.endToEndId);
+		const payment: Payment = {
+			amount: formatAmount(signed.abs(), currency),
+			currency,
+			direction,
+			bookingDate: date(at.bookingDate),
+			valueDate: date(at.valueDate),
+			payerName: get(at.payerName) || undefined,
+			payerIban: get(at.payerIban) ? compactIdentifier(get(at.payerIban)) : undefined,
+			payerBic: get(at.payerBic) || undefined,
+			remittanceText,
+			endToEndId: endToEndId && endToEndId.toUpperCase() !== 'NOTPROVIDED' ? endToEndId : undefined,
+			creditorReference: creditorReference || undefined,
+			bankReference: get(at.bankReference) || undefined,
+			accountIban: mapping.accountIban,
+			invoiceNumbers: findInvoiceNumbers(remittanceText, mapping.knownInvoiceNumbers),
+			sourceFile: file,
+			position,
+			raw,
+		};
+		statement.payments.push(shapePayment(payment));
+	});
+	return shapeStatement(statement);
+}
+
+/**
+ * "1.234,56", "-1234,56", "1 234,56 €", "+12,00", "12,00-" (German banks put the sign last), "(12.00)".
+ * Returns a signed Big; `fail` names the cell when the text is no amount.
+ */
+function readAmount(text: string, decimal: ',' | '.', fail: () => Error): Big {
+	let t = text.replace(/[\s\u00A0\u202F]/g, '').replace(/(?:EUR|€|USD|\$|CHF|GBP|£)/gi, '');
+	let negative = false;
+	if (/^\(.*\)$/.test(t)) {
+		negative = true;
+		t = t.slice(1, -1);
+	}
+	if (/^[+-]/.test(t)) {
+		negative = negative !== (t[0] === '-');
+		t = t.slice(1);
+	} else if (/[+-]$/.test(t)) {
+		negative = negative !== t.endsWith('-');
+		t = t.slice(0, -1);
+	}
+	const thousands = decimal === ',' ? /[.']/g : /[,']/g;
+	// a thousands separator groups exactly three digits; anything else is a typo, not a number to guess at
+	const grouped = decimal === ',' ? /^\d{1,3}(?:[.']\d{3})+(?:,\d+)?$/ : /^\d{1,3}(?:[,']\d{3})+(?:\.\d+)?$/;
+	const plain = decimal === ',' ? /^\d+(?:,\d+)?$/ : /^\d+(?:\.\d+)?$/;
+	if (!plain.test(t) && !grouped.test(t)) throw fail();
+	const value = new Big(t.replace(thousands, '').replace(',', '.'));
+	return negative ? value.neg() : value;
+}
+
+function readDate(text: string, format: 'auto' | 'DD.MM.YYYY' | 'YYYY-MM-DD'): string | undefined {
+	let year: number;
+	let month: number;
+	let day: number;
+	const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(text);
+	const german = /^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$/.exec(text);
+	if (iso && format !== 'DD.MM.YYYY') {
+		[year, month, day] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+	} else if (german && format !== 'YYYY-MM-DD') {
+		day = Number(german[1]);
+		month = Number(german[2]);
+		year = german[3].length === 2 ? 2000 + Number(german[3]) : Number(german[3]);
+	} else {
+		return undefined;
+	}
+	const date = new Date(Date.UTC(year, month - 1, day));
+	if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+	return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
