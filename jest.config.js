@@ -7,8 +7,10 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	setupFiles: ['<rootDir>/test/helpers/setupEnv.ts'],
 	globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
 	globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
 	testTimeout: 120000,
-	maxWorkers: 2,
+	// one file at a time: integration tests share the servers, and one of them restarts Dovecot
+	maxWorkers: 1,
 };

@@ -8,7 +8,10 @@ stamp=node_modules/.backoffice-lock-hash
 want="$(sha256sum package-lock.json | cut -d' ' -f1)-$(node -v)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "deps: npm ci (Node $(node -v))"
-  npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown \(user\|env\) config "nodedir"' || true
-  [ -d node_modules/n8n-workflow ] || { echo "deps: npm ci failed" >&2; exit 1; }
+  set +e
+  npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown \(user\|env\) config "nodedir"'
+  rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" -eq 0 ] || { echo "deps: npm ci failed (exit $rc)" >&2; exit "$rc"; }
   echo "$want" > "$stamp"
 fi

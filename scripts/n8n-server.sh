@@ -11,7 +11,7 @@
 #   scripts/n8n-server.sh version               print the installed n8n version
 #
 # Environment: N8N_PORT (5678), N8N_LISTEN_ADDRESS (127.0.0.1), N8N_START_TIMEOUT (seconds, 240),
-# BACKOFFICE_INSTALL_METHOD (n8n | tarball | link, see user-folder).
+# BACKOFFICE_INSTALL_METHOD (n8n | tarball | link, see user-folder), N8N_TEMPLATES_DIR (workflows-templates).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +22,7 @@ DEFAULT_USER_DIR="$ROOT/.n8n-user"
 INSTALL_STAMP="$SERVER_DIR/node_modules/.backoffice-install-stamp"
 SQLITE_DIR="$SERVER_DIR/node_modules/sqlite3"
 
-# shellcheck source=node24.sh
+# shellcheck source=scripts/node24.sh disable=SC1091
 source "$ROOT/scripts/node24.sh"
 
 log() { printf '[n8n-server] %s\n' "$*" >&2; }
@@ -72,7 +72,7 @@ cmd_install() {
 		s0=$(date +%s)
 		log "building sqlite3 from source against Node $(node -v) headers (about 1 min) ..."
 		local args=(rebuild --release --jobs=max)
-		if [ -f "$npm_config_nodedir/include/node/node.h" ]; then
+		if [ -f "${npm_config_nodedir:-}/include/node/node.h" ]; then
 			args+=(--nodedir="$npm_config_nodedir")
 		else
 			unset npm_config_nodedir # let node-gyp use its own headers for this node
@@ -92,7 +92,7 @@ cmd_install() {
 	v="$(node "$N8N_BIN" --version 2>/dev/null | tail -n1)"
 	[ "$v" = "$N8N_VERSION_WANTED" ] || die "n8n --version printed '$v', expected $N8N_VERSION_WANTED"
 	t1=$(date +%s)
-	log "n8n $v ready with Node $(node -v) ($(($t1 - t0)) s)"
+	log "n8n $v ready with Node $(node -v) ($((t1 - t0)) s)"
 }
 
 # Puts a package into DIR/.n8n/nodes/node_modules/<name>, where n8n loads every n8n-nodes-* package from.
@@ -134,6 +134,14 @@ cmd_user_folder() {
 	name="$(node -p "require('$tmp/x/package.json').name")"
 	version="$(node -p "require('$tmp/x/package.json').version")"
 	[ -f "$nodes/package.json" ] || echo '{ "name": "installed-nodes", "private": true, "dependencies": {} }' >"$nodes/package.json"
+	# npm pack gives the same bytes for the same files, so an unchanged package is not installed again
+	local stamp="$nodes/.$name.$method.sha256" sum
+	sum="$(sha256sum "$tgz" | cut -d' ' -f1)"
+	if [ -d "$nodes/node_modules/$name" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then
+		log "$name@$version already installed in $nodes (unchanged)"
+		return
+	fi
+	rm -f "$nodes"/."$name".*.sha256
 
 	case "$method" in
 	n8n)
@@ -157,8 +165,10 @@ cmd_user_folder() {
 		;;
 	*) die "unknown BACKOFFICE_INSTALL_METHOD '$method' (n8n | tarball | link)" ;;
 	esac
-	[ ! -e "$nodes/node_modules/n8n-workflow" ] && [ ! -e "$nodes/node_modules/$name/node_modules/n8n-workflow" ] ||
+	if [ -e "$nodes/node_modules/n8n-workflow" ] || [ -e "$nodes/node_modules/$name/node_modules/n8n-workflow" ]; then
 		die "n8n-workflow was installed next to $name; n8n's own copy must be used"
+	fi
+	echo "$sum" >"$stamp"
 	log "installed $name@$version into $nodes/node_modules/$name ($method)"
 }
 
@@ -166,6 +176,9 @@ cmd_user_folder() {
 n8n_env() {
 	local dir="$1"
 	export N8N_USER_FOLDER="$dir"
+	# n8n refuses to start (silently, exit 1) under NODE_ENV=test, which jest sets; unset, it runs in
+	# development mode. A real installation runs in production mode.
+	export NODE_ENV=production
 	export N8N_PORT="${N8N_PORT:-5678}"
 	export N8N_LISTEN_ADDRESS="${N8N_LISTEN_ADDRESS:-127.0.0.1}"
 	export N8N_HOST="${N8N_HOST:-localhost}"
@@ -199,6 +212,9 @@ cmd_start() {
 	require_installed
 	local dir
 	dir="$(user_dir_arg "${1:-}")"
+	if [ -f "$dir/n8n.pid" ] && kill -0 "$(cat "$dir/n8n.pid")" 2>/dev/null; then
+		die "n8n already runs in the background for $dir (pid $(cat "$dir/n8n.pid")): 'scripts/n8n-server.sh stop $dir' first"
+	fi
 	n8n_env "$dir"
 	log "n8n $(node "$N8N_BIN" --version | tail -n1), user folder $dir"
 	log "editor: http://localhost:$N8N_PORT"
@@ -229,7 +245,7 @@ cmd_start_bg() {
 		fi
 		if [ -z "$ready" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null; then
 			ready=healthz
-			log "/healthz answered after $(((($(date +%s%N) - t0) / 1000000))) ms"
+			log "/healthz answered after $((($(date +%s%N) - t0) / 1000000)) ms"
 		fi
 		if [ -n "$ready" ] && curl -fsS -o /dev/null "$url/healthz/readiness" 2>/dev/null; then
 			break
@@ -242,7 +258,7 @@ cmd_start_bg() {
 		fi
 		sleep 0.5
 	done
-	log "n8n ready at $url after $(((($(date +%s%N) - t0) / 1000000))) ms (pid $pid, log $logfile)"
+	log "n8n ready at $url after $((($(date +%s%N) - t0) / 1000000)) ms (pid $pid, log $logfile)"
 }
 
 cmd_stop() {
@@ -269,7 +285,7 @@ cmd_stop() {
 
 cmd_import() {
 	require_installed
-	local dir="${1:?usage: import DIR [CREDENTIALS_FILE]}" creds="${2:-}" templates="$ROOT/workflows-templates"
+	local dir="${1:?usage: import DIR [CREDENTIALS_FILE]}" creds="${2:-}" templates="${N8N_TEMPLATES_DIR:-$ROOT/workflows-templates}"
 	dir="$(abspath "$dir")"
 	n8n_env "$dir"
 	if compgen -G "$templates/*.json" >/dev/null; then

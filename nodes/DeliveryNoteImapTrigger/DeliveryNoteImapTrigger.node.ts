@@ -163,19 +163,19 @@ export class DeliveryNoteImapTrigger implements INodeType {
 		const deliveryNotes: INodeExecutionData[] = [];
 		for (const outcome of report.committed) {
 			if (outcome.kind !== 'deliveryNotes') continue;
-			const binaries = new Map<Attachment, IBinaryData>();
+			const binaries = new Map<Attachment, IBinaryData | undefined>();
 			for (const { note, attachment } of outcome.notes) {
-				if (!binaries.has(attachment)) {
-					binaries.set(attachment, await this.helpers.prepareBinaryData(attachment.bytes, attachment.fileName, attachment.mimeType));
-				}
-				deliveryNotes.push({
+				if (!binaries.has(attachment)) binaries.set(attachment, await binaryOf(this, attachment));
+				const item: INodeExecutionData = {
 					json: {
 						supplier: outcome.supplier.name,
 						...(note as unknown as IDataObject),
 						mail: mailJson(outcome.mail, resolvedFolders.inbox, resolvedFolders.archive),
 					},
-					binary: { attachment: binaries.get(attachment)! },
-				});
+				};
+				const binary = binaries.get(attachment);
+				if (binary) item.binary = { attachment: binary };
+				deliveryNotes.push(item);
 			}
 		}
 		const errors: INodeExecutionData[] = [];
@@ -196,20 +196,27 @@ export class DeliveryNoteImapTrigger implements INodeType {
 			json.attachments = outcome.mail.parts.map(attachmentName);
 			json.mail = mailJson(outcome.mail, resolvedFolders.inbox, resolvedFolders.error);
 			const item: INodeExecutionData = { json };
-			if (outcome.attachments.length) {
-				item.binary = {};
-				for (const [i, attachment] of outcome.attachments.entries()) {
-					item.binary[i === 0 ? 'attachment' : `attachment_${i}`] = await this.helpers.prepareBinaryData(
-						attachment.bytes,
-						attachment.fileName,
-						attachment.mimeType,
-					);
-				}
+			for (const [i, attachment] of outcome.attachments.entries()) {
+				const binary = await binaryOf(this, attachment);
+				if (binary) item.binary = { ...item.binary, [i === 0 ? 'attachment' : `attachment_${i}`]: binary };
 			}
 			errors.push(item);
 		}
 		if (!deliveryNotes.length && !errors.length) return null;
 		return [deliveryNotes, errors];
+	}
+}
+
+/**
+ * The attachment as n8n binary data. The mail is already moved when this runs, so a failure to store the
+ * file (binary data storage full, …) must not cost the item: it is logged and the item goes out without it.
+ */
+async function binaryOf(ctx: IPollFunctions, attachment: Attachment): Promise<IBinaryData | undefined> {
+	try {
+		return await ctx.helpers.prepareBinaryData(attachment.bytes, attachment.fileName, attachment.mimeType);
+	} catch (error) {
+		ctx.logger.error(`Delivery Note IMAP Trigger: could not store attachment ${attachment.fileName}: ${(error as Error).message}`);
+		return undefined;
 	}
 }
 
@@ -350,17 +357,20 @@ function mailJson(mail: MailSummary, folder: string, movedTo: string): IDataObje
 
 function logReport(ctx: IPollFunctions, report: ConsumeReport<MailOutcome>, folders: ImapSourceFolders): void {
 	const prefix = `Delivery Note IMAP Trigger (${folders.inbox})`;
+	// one line per cause, not per mail: a deleted archive folder refuses a whole batch
+	const causes = new Map<string, number[]>();
 	for (const refused of report.notMoved) {
-		ctx.logger.warn(
-			`${prefix}: mail UID ${refused.uid} stays in the inbox, moving it to the ${refused.action === 'commit' ? 'archive' : 'error'} folder failed` +
-				(refused.refusal ? `: ${refused.refusal}` : ''),
-		);
+		const cause = `moving to the ${refused.action === 'commit' ? 'archive' : 'error'} folder failed${refused.refusal ? `: ${refused.refusal}` : ''}`;
+		causes.set(cause, [...(causes.get(cause) ?? []), refused.uid]);
+	}
+	for (const [cause, uids] of causes) {
+		ctx.logger.warn(`${prefix}: ${uids.length} mail(s) stay in the inbox (UID ${uidSet(uids)}), ${cause}`);
 	}
 	if (report.rolledBack) {
 		ctx.logger.warn(`${prefix}: ${report.rolledBack} mail(s) whose move an earlier poll could not confirm were moved back into the inbox`);
 	}
 	if (report.interruption) {
-		ctx.logger.warn(`${prefix}: ${report.interruption.message} The remaining mails wait for the next poll.`);
+		ctx.logger.warn(`${prefix}: the poll stopped early: ${report.interruption.message} The remaining mails wait for the next poll.`);
 	} else if (report.more) {
 		ctx.logger.info(`${prefix}: more mails are waiting; they follow with the next poll`);
 	}

@@ -185,12 +185,20 @@ export class RunnerWorkflow {
 	readonly workflow: Workflow;
 
 	constructor(readonly json: WorkflowJson) {
+		const nodeTypes = new PackageNodeTypes();
+		// n8n only hands a node the credentials its JSON names; name every type the node declares, as an
+		// imported template with filled-in credentials would
+		for (const node of json.nodes) {
+			if (!node.type.startsWith(`${PACKAGE}.`)) continue;
+			const declared = nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description.credentials ?? [];
+			node.credentials = { ...Object.fromEntries(declared.map((c) => [c.name, { id: c.name, name: c.name }])), ...node.credentials };
+		}
 		this.workflow = new Workflow({
 			id: 'test-workflow',
 			name: json.name ?? 'test',
 			nodes: json.nodes,
 			connections: json.connections,
-			nodeTypes: new PackageNodeTypes(),
+			nodeTypes,
 			settings: json.settings ?? { executionOrder: 'v1' },
 			staticData: json.staticData ?? {},
 			active: false,

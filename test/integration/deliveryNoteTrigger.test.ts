@@ -10,9 +10,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import type { ImapFlow } from 'imapflow';
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
+import { DeliveryNoteImapTrigger } from '../../nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';
 import { withImapClient, type ImapCredentials } from '../../nodes/shared/transports/imap';
 import { multiAppend } from '../helpers/imapAppend';
 import { ImapProxy } from '../helpers/imapProxy';
@@ -480,6 +481,50 @@ describe('Delivery Note IMAP Trigger', () => {
 			// a real folder, not a \Noselect placeholder
 			expect([...entry!.flags]).not.toContain('\\Noselect');
 		}
+	});
+
+	it('runs one poll per inbox at a time: an overlapping poll returns nothing, and no mail is emitted twice', async () => {
+		const folders = await freshFolders('overlap');
+		await deliver(
+			folders.inbox,
+			Array.from({ length: 200 }, (_, i) => ({ attachments: [{ filename: `n${i}.xml`, content: numberedNote(i) }] })),
+		);
+
+		const [a, b] = await Promise.all([poll(triggerWorkflow(folders, [itscope])), poll(triggerWorkflow(folders, [itscope]))]);
+
+		expect([a.nothing, b.nothing].sort()).toEqual([false, true]);
+		expect(new Set([...numbers(a.notes), ...numbers(b.notes)]).size).toBe(200);
+		// "Fetch Test Event" while a scheduled poll runs says so instead of showing "no data"
+		const manual = triggerWorkflow(folders, [itscope]);
+		await deliver(folders.inbox, Array.from({ length: 100 }, (_, i) => ({ attachments: [{ filename: 'x.xml', content: numberedNote(`m${i}`) }] })));
+		const scheduled = poll(triggerWorkflow(folders, [itscope]));
+		await new Promise((resolve) => setImmediate(resolve));
+		await expect(
+			manual.pollOnce('Trigger', { mode: 'manual', credentials: { backofficeImapApi: n8nCredentialData(alice) } }),
+		).rejects.toThrow('Another poll of this inbox folder is running right now');
+		expect((await scheduled).notes).toHaveLength(100);
+	});
+
+	it('lists the mailbox folders for the folder pickers, filtered by what the user typed, without containers', async () => {
+		const folders = await freshFolders('picker');
+		const base = folders.inbox.slice(0, folders.inbox.lastIndexOf('/'));
+		// a container-only folder (\Noselect) cannot hold mail: it must not be offered
+		await withAlice(async (client) => void (await client.mailboxCreate(`${base}/Nur/Container/Blatt`.split('/'))));
+		const context = {
+			getCredentials: async () => n8nCredentialData(alice),
+			getNode: () => ({ name: 'Trigger' }),
+		} as unknown as ILoadOptionsFunctions;
+
+		const { results } = await new DeliveryNoteImapTrigger().methods.listSearch.searchFolders.call(context, base.slice(6));
+
+		expect(results.map((r) => r.value)).toEqual([
+			folders.archive,
+			folders.inbox,
+			folders.error,
+			`${base}/Nur/Container/Blatt`,
+			base,
+		].sort((a, b) => a.localeCompare(b)));
+		expect(results.every((r) => r.name === r.value)).toBe(true);
 	});
 
 	it('keeps a mail in the inbox and emits nothing for it when its move to the archive fails, and emits it once on the next poll', async () => {

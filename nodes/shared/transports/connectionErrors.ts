@@ -81,8 +81,11 @@ function where(e: Endpoint): string {
 export function toConnectionError(error: unknown, endpoint: Endpoint, secrets: Array<string | undefined> = []): ConnectionError {
 	if (error instanceof ConnectionError) return error;
 	const err = (error ?? {}) as LibraryError;
-	const code = err.code !== undefined ? String(err.code) : undefined;
 	const raw = redact(String(err.message ?? error ?? 'unknown error'), secrets);
+	// nodemailer wraps socket faults as ESOCKET/EDNS/ECONNECTION and keeps Node's own code only in the text
+	const wrapped = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE)\b/.exec(raw)?.[1];
+	const own = err.code !== undefined ? String(err.code) : undefined;
+	const code = own === undefined || ['ESOCKET', 'EDNS', 'ECONNECTION', 'ETLS'].includes(own) ? (wrapped ?? own) : own;
 	const text = `${code ?? ''} ${raw}`;
 	const make = (kind: ConnectionFaultKind, message: string) =>
 		new ConnectionError(kind, redact(message, secrets), endpoint, code);

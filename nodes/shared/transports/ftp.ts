@@ -1,7 +1,7 @@
 import { Client } from 'basic-ftp';
 
 import { toConnectionError, type Endpoint } from './connectionErrors';
-import { TIMEOUTS, tlsOptions } from './tls';
+import { timeouts, tlsOptions } from './tls';
 
 export type FtpProtocol = 'ftp' | 'ftpsExplicit' | 'ftpsImplicit';
 
@@ -30,7 +30,7 @@ export async function withFtpClient<T>(
 	work: (client: Client) => Promise<T>,
 	options: { timeoutMs?: number } = {},
 ): Promise<T> {
-	const client = new Client(options.timeoutMs ?? TIMEOUTS.socket);
+	const client = new Client(options.timeoutMs ?? timeouts().socket);
 	try {
 		try {
 			await connectFtp(client, c);
@@ -45,7 +45,7 @@ export async function withFtpClient<T>(
 
 async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
 	// basic-ftp's own time-out covers each command; the connect phase gets the shorter connect limit
-	const timer = setTimeout(() => client.close(), TIMEOUTS.connect);
+	const timer = setTimeout(() => client.close(), timeouts().connect);
 	try {
 		await client.access({
 			host: c.host,

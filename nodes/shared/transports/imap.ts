@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 
 import { ConnectionError, toConnectionError, type Endpoint } from './connectionErrors';
-import { TIMEOUTS, tlsOptions } from './tls';
+import { timeouts, tlsOptions } from './tls';
 
 export type ImapSecurity = 'tls' | 'starttls' | 'none';
 
@@ -33,9 +33,9 @@ export function createImapClient(c: ImapCredentials, options: ImapClientOptions 
 		auth: { user: c.user, pass: c.password },
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
 		logger: false,
-		connectionTimeout: TIMEOUTS.connect,
-		greetingTimeout: TIMEOUTS.greeting,
-		socketTimeout: options.socketTimeoutMs ?? TIMEOUTS.socket,
+		connectionTimeout: timeouts().connect,
+		greetingTimeout: timeouts().greeting,
+		socketTimeout: options.socketTimeoutMs ?? timeouts().socket,
 		disableAutoIdle: true,
 		emitLogs: false,
 	});
@@ -68,10 +68,13 @@ export async function withImapClient<T>(
 
 async function closeImapClient(client: ImapFlow): Promise<void> {
 	if (client.usable) {
+		let timer: NodeJS.Timeout | undefined;
 		try {
-			await Promise.race([client.logout(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+			await Promise.race([client.logout(), new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
 		} catch {
 			// the connection is closed below in any case
+		} finally {
+			clearTimeout(timer);
 		}
 	}
 	client.close();

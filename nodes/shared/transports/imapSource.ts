@@ -502,8 +502,11 @@ export interface ConsumeReport<T> {
 	uidValidity: string;
 	/** more mails wait than this poll took (max mails per poll, or the time budget) */
 	more: boolean;
-	/** the connection broke; everything in committed/failed is safely moved, the rest waits */
-	interruption?: ConnectionError;
+	/**
+	 * The poll stopped early: the connection broke (a ConnectionError), or a later batch failed after earlier
+	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
+	 */
+	interruption?: Error;
 }
 
 export interface PendingMove {
@@ -523,8 +526,9 @@ const pendingMoves = new Map<string, { uidValidity: string; moves: PendingMove[]
 /** Mailboxes with a poll in progress in this process. */
 const busyMailboxes = new Set<string>();
 
+/** One mailbox folder, whichever port or TLS mode reaches it. */
 export function mailboxKey(c: ImapCredentials, inbox: string): string {
-	return `${c.host.toLowerCase()}:${c.port}|${c.user.toLowerCase()}|${inbox}`;
+	return `${c.host.toLowerCase()}|${c.user.toLowerCase()}|${inbox}`;
 }
 
 /**
@@ -546,9 +550,8 @@ function toConnectionErrorIfProtocol(error: unknown, credentials: ImapCredential
 	return isConnectionLoss(error) ? toConnectionError(error, imapEndpoint(credentials), [credentials.password]) : error;
 }
 
-function isConnectionLoss(error: unknown, client?: ImapFlow): boolean {
+function isConnectionLoss(error: unknown): boolean {
 	if (error instanceof ConnectionError) return ['connectionLost', 'timeout'].includes(error.kind);
-	if (client && !client.usable) return true;
 	const code = (error as { code?: unknown })?.code;
 	return typeof code === 'string' && ['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEOUT'].includes(code);
 }
@@ -574,53 +577,27 @@ export async function consumeImapFolder<T>(credentials: ImapCredentials, options
 	};
 	const inDoubt: Array<MailDecision<T> & { messageId?: string }> = [];
 	let folders: ImapSourceFolders | undefined;
-	let sessionClient: ImapFlow | undefined;
+	// whether the socket was gone when the error happened (withImapClient closes it before we see the error)
+	let connectionBroke = false;
 
 	try {
 		await withImapClient(credentials, async (client) => {
-			sessionClient = client;
-			const source = new ImapSource(client);
-			folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
-			report.folders = folders;
-			report.uidValidity = source.uidValidity;
-			report.rolledBack = await rollBackPendingMoves(source, key);
-
-			const skip = options.skipUidValidity === source.uidValidity ? options.skip : undefined;
-			const { uids, waiting, skipped } = await source.list(options.maxMessages, skip);
-			report.left.push(...skipped);
-			report.more = waiting > uids.length;
-			let slowestBatchMs = 0;
-			for (let start = 0; start < uids.length; start += batchSize) {
-				// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
-				if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
-					report.more = true;
-					break;
-				}
-				const began = Date.now();
-				const batch = await source.fetchEnvelopes(uids.slice(start, start + batchSize));
-				const decisions = await options.decide(batch, source);
-				const messageIds = new Map(batch.map((m) => [m.uid, m.messageId]));
-				const byUid = new Map(decisions.map((d) => [d.uid, d]));
-				report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
-
-				for (const action of ['commit', 'fail'] as const) {
-					const chosen = decisions.filter((d) => d.action === action).map((d) => d.uid);
-					const moved = action === 'commit' ? await source.commit(chosen) : await source.fail(chosen);
-					for (const uid of moved.moved) (action === 'commit' ? report.committed : report.failed).push(byUid.get(uid)!.result);
-					for (const uid of moved.notMoved) report.notMoved.push({ uid, action, refusal: moved.refusal });
-					if (moved.inDoubt.length) {
-						inDoubt.push(...moved.inDoubt.map((uid) => ({ ...byUid.get(uid)!, messageId: messageIds.get(uid) })));
-						// the other decisions of this batch were never sent: they simply stay in the inbox
-						throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
-					}
-				}
-				slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
+			try {
+				await consumeBatches(new ImapSource(client));
+			} finally {
+				connectionBroke = !client.usable;
 			}
 		});
 	} catch (error) {
-		// a broken connection after the folders were opened is an interruption: what was moved must be reported
-		if (!folders || !isConnectionLoss(error, sessionClient)) throw toConnectionErrorIfProtocol(error, credentials);
-		report.interruption = toConnectionError(error, imapEndpoint(credentials), [credentials.password]);
+		const lost = folders !== undefined && (connectionBroke || isConnectionLoss(error));
+		// mails already moved must reach the workflow whatever went wrong after them: never throw them away
+		const moved = report.committed.length + report.failed.length > 0;
+		if (!lost && !moved) throw toConnectionErrorIfProtocol(error, credentials);
+		report.interruption = lost
+			? toConnectionError(error, imapEndpoint(credentials), [credentials.password])
+			: error instanceof Error
+				? error
+				: new Error(String(error));
 		report.more = true;
 	}
 
@@ -628,6 +605,45 @@ export async function consumeImapFolder<T>(credentials: ImapCredentials, options
 		await settleInDoubtMoves(credentials, folders, report, inDoubt, key, options.deadline);
 	}
 	return report;
+
+	async function consumeBatches(source: ImapSource): Promise<void> {
+		folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
+		report.folders = folders;
+		report.uidValidity = source.uidValidity;
+		report.rolledBack = await rollBackPendingMoves(source, key);
+
+		const skip = options.skipUidValidity === source.uidValidity ? options.skip : undefined;
+		const { uids, waiting, skipped } = await source.list(options.maxMessages, skip);
+		report.left.push(...skipped);
+		report.more = waiting > uids.length;
+		let slowestBatchMs = 0;
+		for (let start = 0; start < uids.length; start += batchSize) {
+			// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
+			if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
+				report.more = true;
+				break;
+			}
+			const began = Date.now();
+			const batch = await source.fetchEnvelopes(uids.slice(start, start + batchSize));
+			const decisions = await options.decide(batch, source);
+			const messageIds = new Map(batch.map((m) => [m.uid, m.messageId]));
+			const byUid = new Map(decisions.map((d) => [d.uid, d]));
+			report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
+
+			for (const action of ['commit', 'fail'] as const) {
+				const chosen = decisions.filter((d) => d.action === action).map((d) => d.uid);
+				const moved = action === 'commit' ? await source.commit(chosen) : await source.fail(chosen);
+				for (const uid of moved.moved) (action === 'commit' ? report.committed : report.failed).push(byUid.get(uid)!.result);
+				for (const uid of moved.notMoved) report.notMoved.push({ uid, action, refusal: moved.refusal });
+				if (moved.inDoubt.length) {
+					inDoubt.push(...moved.inDoubt.map((uid) => ({ ...byUid.get(uid)!, messageId: messageIds.get(uid) })));
+					// the other decisions of this batch were never sent: they simply stay in the inbox
+					throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
+				}
+			}
+			slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
+		}
+	}
 }
 
 /**
@@ -689,8 +705,10 @@ async function rollBackPendingMoves(source: ImapSource, key: string): Promise<nu
 		for (const move of arrived.filter((m) => m.destination === destination)) {
 			const found = await client.search({ header: { 'message-id': move.messageId! } }, { uid: true });
 			// the newest copy: an older one with the same Message-ID was handed over in an earlier poll
-			const newest = found ? Math.max(...found) : -Infinity;
-			if (newest > 0 && (await client.messageMove(String(newest), source.folders.inbox, { uid: true }))) rolledBack++;
+			if (!found || !found.length) continue;
+			const newest = Math.max(...found);
+			const answer = await client.messageMove(String(newest), source.folders.inbox, { uid: true });
+			if (answer && (answer.uidMap?.has(newest) ?? true)) rolledBack++;
 		}
 	}
 	if (arrived.length) await client.mailboxOpen(source.folders.inbox);

@@ -3,7 +3,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 import { toConnectionError, type Endpoint } from './connectionErrors';
-import { TIMEOUTS, tlsOptions } from './tls';
+import { timeouts, tlsOptions } from './tls';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
 
@@ -44,9 +44,9 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 		ignoreTLS: c.security === 'none',
 		auth: c.user ? { user: c.user, pass: c.password ?? '' } : undefined,
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
-		connectionTimeout: TIMEOUTS.connect,
-		greetingTimeout: TIMEOUTS.greeting,
-		socketTimeout: TIMEOUTS.socket,
+		connectionTimeout: timeouts().connect,
+		greetingTimeout: timeouts().greeting,
+		socketTimeout: timeouts().socket,
 		logger: false,
 		debug: false,
 	};

@@ -15,9 +15,12 @@ export function tlsOptions(host: string, allowSelfSigned: boolean): ConnectionOp
 	};
 }
 
-/** Time-outs (ms) used by every transport unless a node asks for others. */
-export const TIMEOUTS = {
-	connect: 15_000,
-	greeting: 15_000,
-	socket: 120_000,
-} as const;
+/**
+ * Time-outs (ms) used by every transport. The connect and greeting limits can be changed for a whole n8n
+ * instance with BACKOFFICE_CONNECT_TIMEOUT_MS (e.g. for servers behind slow VPNs; the tests use a short one).
+ */
+export function timeouts(): { connect: number; greeting: number; socket: number } {
+	const configured = Number(process.env.BACKOFFICE_CONNECT_TIMEOUT_MS);
+	const connect = Number.isFinite(configured) && configured > 0 ? configured : 15_000;
+	return { connect, greeting: connect, socket: 120_000 };
+}

@@ -179,12 +179,12 @@ describe('renderInvoicePdf', () => {
 	});
 
 	it('starts a row too tall for the room under the first page head on that page rather than leave the table empty', async () => {
-		const description = Array.from({ length: 30 }, (_, i) => `Arbeitsschritt ${i + 1}`).join('\n');
+		const description = Array.from({ length: 45 }, (_, i) => `Arbeitsschritt ${i + 1}`).join('\n');
 		const pages = pdfPages(keep('invoice-tall-first-row.pdf', await renderInvoicePdf(sampleInvoice({ lines: [line(description, '1', '900')] }))));
 		expect(pages.length).toBe(2);
 		expect(pages[0]).toMatch(/1\s+Arbeitsschritt 1\s+1\s+Stück\s+900,00/);
 		expect(pages[0]).toMatch(/Übertrag\s+900,00/);
-		expect(pages[1]).toContain('Arbeitsschritt 30');
+		expect(pages[1]).toContain('Arbeitsschritt 45');
 	});
 
 	it('renders invoices concurrently with the same bytes as one at a time', async () => {

@@ -1,0 +1,193 @@
+/**
+ * Benchmark (not a test): one poll of the Delivery Note IMAP Trigger over N mails, next to a plain imapflow
+ * script that does the least the same job needs (search, fetch structure, download the attachment, move),
+ * so the ratio shows what the trigger costs on top of the protocol work.
+ *
+ * Run from the repository root (test servers up: `scripts/test-servers.sh start`; N defaults to 1000):
+ *   source scripts/node24.sh
+ *   npx tsc --outDir .cache/bench --rootDir . --strict --module commonjs --target es2023 --esModuleInterop \
+ *     --resolveJsonModule --skipLibCheck --types node bench/imap-trigger.ts
+ *   node --expose-gc .cache/bench/bench/imap-trigger.js 1000
+ * (.cache/ is git-ignored and inside the project, so that the compiled files find node_modules.)
+ *
+ * Printed per variant: mails/s and peak memory above the level before the run: RSS sampled every 10 ms during
+ * the timed run, and (with --expose-gc) the live heap, sampled after a forced GC every 50 ms during a second
+ * run on fresh mails. The trigger's time includes n8n running the workflow with the N items.
+ */
+import { ImapFlow } from 'imapflow';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { withImapClient } from '../nodes/shared/transports/imap';
+import { uidSet } from '../nodes/shared/transports/imapSource';
+import { multiAppend } from '../test/helpers/imapAppend';
+import { imapCredentialsFor, loadServers, n8nCredentialData } from '../test/helpers/servers';
+import { RunnerWorkflow } from '../test/helpers/workflowRunner';
+
+const N = Number(process.argv[2] ?? 1000);
+const SENDER = 'lieferschein@bench.example';
+const credentials = imapCredentialsFor('alice', { security: 'none' });
+// run from the repository root: the compiled script lives elsewhere
+const template = readFileSync(
+	path.resolve('test/fixtures/opentrans/minimal_valid_dispatchnotification_with_delivery_reference.xml'),
+	'utf8',
+);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function folders(name: string) {
+	const base = `INBOX/bench-${name}-${Date.now().toString(36)}`;
+	const f = { inbox: `${base}/Eingang`, archive: `${base}/Archiv`, error: `${base}/Fehler` };
+	await withImapClient(credentials, async (client) => {
+		for (const p of [base, f.inbox, f.archive, f.error]) await client.mailboxCreate(p.split('/'));
+	});
+	return f;
+}
+
+async function fill(folder: string): Promise<void> {
+	const mails = await Promise.all(
+		Array.from({ length: N }, (_, i) =>
+			new MailComposer({
+				from: SENDER,
+				to: loadServers().users.alice.address,
+				subject: `Lieferavis ${i}`,
+				text: 'Anbei der Lieferschein.',
+				attachments: [{ filename: `LS-${i}.xml`, content: template.replace('dispatch-id-2', `LS-${i}`), contentType: 'application/xml' }],
+			})
+				.compile()
+				.build(),
+		),
+	);
+	await multiAppend(credentials, folder, mails);
+}
+
+interface Measurement {
+	mails: number;
+	seconds: number;
+	/** the most memory that was live at once above the level before the run (sampled after a forced GC) */
+	liveHeapMb?: number;
+	rssMb: number;
+}
+
+/**
+ * Runs `work` twice on fresh mails: once timed (only RSS sampled), once with a forced GC every 50 ms to
+ * see the live heap, which a plain heapUsed sample hides under garbage not yet collected.
+ */
+async function measure(label: string, prepare: () => Promise<() => Promise<number>>): Promise<Measurement> {
+	const run = async (sampleLiveHeap: boolean) => {
+		const work = await prepare();
+		gc?.();
+		const base = process.memoryUsage();
+		let peakRss = base.rss;
+		let peakHeap = base.heapUsed;
+		const sampler = setInterval(
+			() => {
+				if (sampleLiveHeap) gc?.();
+				const m = process.memoryUsage();
+				peakRss = Math.max(peakRss, m.rss);
+				peakHeap = Math.max(peakHeap, m.heapUsed);
+			},
+			sampleLiveHeap ? 50 : 10,
+		);
+		const started = process.hrtime.bigint();
+		const mails = await work();
+		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+		clearInterval(sampler);
+		return { mails, seconds, rssMb: (peakRss - base.rss) / 2 ** 20, heapMb: (peakHeap - base.heapUsed) / 2 ** 20 };
+	};
+	const timed = await run(false);
+	const result: Measurement = { mails: timed.mails, seconds: timed.seconds, rssMb: timed.rssMb };
+	if (gc) result.liveHeapMb = (await run(true)).heapMb;
+	console.log(
+		`${label.padEnd(34)} ${String(result.mails).padStart(6)} mails  ${result.seconds.toFixed(2).padStart(6)} s  ` +
+			`${(result.mails / result.seconds).toFixed(0).padStart(5)} mails/s  peak +${result.rssMb.toFixed(1)} MB RSS` +
+			(result.liveHeapMb !== undefined ? `, +${result.liveHeapMb.toFixed(1)} MB live heap` : ' (run with --expose-gc for the live heap)'),
+	);
+	return result;
+}
+
+/** The trigger, as an active workflow runs it: poll() in a PollContext, then the workflow with the items. */
+async function triggerPoll(): Promise<Measurement> {
+	return await measure('Delivery Note IMAP Trigger, 1 poll', async () => {
+		const f = await folders('trigger');
+		await fill(f.inbox);
+		const locator = (value: string) => ({ __rl: true, mode: 'path', value });
+		const workflow = new RunnerWorkflow({
+			nodes: [
+				{
+					id: 'trigger',
+					name: 'Trigger',
+					type: 'n8n-nodes-backoffice.deliveryNoteImapTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {
+						inboxFolder: locator(f.inbox),
+						archiveFolder: locator(f.archive),
+						errorFolder: locator(f.error),
+						suppliers: { supplier: [{ name: 'Bench', sender: SENDER, format: 'opentrans' }] },
+						options: { maxMailsPerPoll: N },
+					},
+					credentials: { backofficeImapApi: { id: '1', name: 'bench' } },
+				},
+			],
+			connections: {},
+		});
+		return async () => {
+			const { polled } = await workflow.pollOnce('Trigger', { credentials: { backofficeImapApi: n8nCredentialData(credentials) } });
+			const emitted = polled?.[0].length ?? 0;
+			if (emitted !== N) throw new Error(`the trigger emitted ${emitted} of ${N} delivery notes`);
+			return emitted;
+		};
+	});
+}
+
+/** The least a script needs for the same job, with imapflow alone: no parsing, no n8n items. */
+async function plainImapflow(): Promise<Measurement> {
+	return await measure('plain imapflow fetch + move', async () => {
+		const f = await folders('plain');
+		await fill(f.inbox);
+		return async () => {
+			const client = new ImapFlow({
+				host: credentials.host,
+				port: credentials.port,
+				secure: false,
+				doSTARTTLS: false,
+				auth: { user: credentials.user, pass: credentials.password },
+				logger: false,
+			});
+			await client.connect();
+			let moved = 0;
+			try {
+				await client.mailboxOpen(f.inbox);
+				const uids = ((await client.search({ all: true }, { uid: true })) || []).slice(0, N);
+				for (let i = 0; i < uids.length; i += 50) {
+					const batch = uids.slice(i, i + 50);
+					const messages = await client.fetchAll(uidSet(batch), { uid: true, envelope: true, bodyStructure: true }, { uid: true });
+					const parts = await client.fetchAll(uidSet(batch), { uid: true, bodyParts: ['2'] }, { uid: true, binary: true });
+					if (parts.some((p) => !p.bodyParts?.get('2')?.length) || messages.length !== batch.length) throw new Error('attachment missing');
+					const answer = await client.messageMove(uidSet(batch), f.archive, { uid: true });
+					moved += answer && answer.uidMap ? answer.uidMap.size : 0;
+				}
+			} finally {
+				await client.logout();
+			}
+			return moved;
+		};
+	});
+}
+
+async function main(): Promise<void> {
+	console.log(`N = ${N} mails, one openTRANS attachment each (~3 KB), Dovecot on 127.0.0.1, Node ${process.version}`);
+	const trigger = await triggerPoll();
+	const plain = await plainImapflow();
+	console.log(`ratio: the trigger takes ${(trigger.seconds / plain.seconds).toFixed(2)}x the time of the plain script`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		console.error(error);
+		process.exit(1);
+	},
+);
