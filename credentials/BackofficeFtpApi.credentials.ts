@@ -6,7 +6,7 @@ export class BackofficeFtpApi implements ICredentialType {
 
 	displayName = 'Backoffice FTP API';
 
-	icon: Icon = 'file:icons/ftp.svg';
+	icon: Icon = { light: 'file:icons/ftp.svg', dark: 'file:icons/ftp.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-backoffice/n8n-nodes-backoffice#ftp';
 

@@ -6,7 +6,7 @@ export class BackofficeImapApi implements ICredentialType {
 
 	displayName = 'Backoffice IMAP API';
 
-	icon: Icon = 'file:icons/imap.svg';
+	icon: Icon = { light: 'file:icons/imap.svg', dark: 'file:icons/imap.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-backoffice/n8n-nodes-backoffice#imap';
 

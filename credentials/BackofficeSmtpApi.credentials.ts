@@ -6,7 +6,7 @@ export class BackofficeSmtpApi implements ICredentialType {
 
 	displayName = 'Backoffice SMTP API';
 
-	icon: Icon = 'file:icons/smtp.svg';
+	icon: Icon = { light: 'file:icons/smtp.svg', dark: 'file:icons/smtp.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-backoffice/n8n-nodes-backoffice#smtp';
 

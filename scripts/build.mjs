@@ -1,4 +1,5 @@
-// What `n8n-node build` does: clean dist, compile, copy icons (and __schema__ JSON) next to the compiled files.
+// What `n8n-node build` does: clean dist, compile, copy icons (and __schema__ JSON) next to the compiled files;
+// also the codex files (*.node.json) and ICC colour profiles (*.icc, for PDF/A invoices).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ const walk = (dir) => {
 	for (const name of readdirSync(path.join(root, dir))) {
 		const rel = path.join(dir, name);
 		if (statSync(path.join(root, rel)).isDirectory()) walk(rel);
-		else if (/\.(svg|png)$/.test(name) || (rel.includes('__schema__') && name.endsWith('.json')) || name.endsWith('.node.json')) {
+		else if (/\.(svg|png|icc)$/.test(name) || (rel.includes('__schema__') && name.endsWith('.json')) || name.endsWith('.node.json')) {
 			mkdirSync(path.join(root, 'dist', dir), { recursive: true });
 			cpSync(path.join(root, rel), path.join(root, 'dist', rel));
 			copied++;

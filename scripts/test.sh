@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node24.sh
 bash scripts/deps.sh
+bash scripts/system-packages.sh
 npm run --silent build
 only_unit=1
 for a in "$@"; do case "$a" in test/unit*) ;; -*) ;; *) only_unit=0 ;; esac; done

@@ -39,15 +39,10 @@ export function xmlDeclaredCharset(bytes: Uint8Array): string | undefined {
 
 export function decodeBytes(bytes: Uint8Array, charset: string, file?: string): string {
 	const name = normaliseCharset(charset);
-	let decoder: TextDecoder;
-	try {
-		decoder = new TextDecoder(name, { fatal: true, ignoreBOM: false });
-	} catch {
-		throw new DocumentError('ENCODING_ERROR', `unknown character encoding "${charset}"`, file);
-	}
-	try {
-		return decoder.decode(bytes);
-	} catch {
+	const decoder = makeDecoder(name);
+	if (!decoder) throw new DocumentError('ENCODING_ERROR', `unknown character encoding "${charset}"`, file);
+	const text = decodeStrictly(decoder, bytes);
+	if (text === undefined) {
 		const at = firstInvalidUtf8(bytes);
 		throw new DocumentError(
 			'ENCODING_ERROR',
@@ -55,6 +50,24 @@ export function decodeBytes(bytes: Uint8Array, charset: string, file?: string): 
 			file,
 			at ?? {},
 		);
+	}
+	return text;
+}
+
+function makeDecoder(name: string): TextDecoder | undefined {
+	try {
+		return new TextDecoder(name, { fatal: true, ignoreBOM: false });
+	} catch {
+		return undefined; // not a charset the runtime knows
+	}
+}
+
+/** The text, or undefined when the bytes are not valid in the decoder's charset. */
+function decodeStrictly(decoder: TextDecoder, bytes: Uint8Array): string | undefined {
+	try {
+		return decoder.decode(bytes);
+	} catch {
+		return undefined;
 	}
 }
 

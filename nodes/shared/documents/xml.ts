@@ -53,12 +53,7 @@ export class XmlElement {
 
 	/** Follows a path of local names (`'A/B/C'`), returning the first match at each step. */
 	find(path: string): XmlElement | undefined {
-		let el: XmlElement | undefined = this;
-		for (const step of path.split('/')) {
-			if (!el) return undefined;
-			el = el.first(step);
-		}
-		return el;
+		return path.split('/').reduce<XmlElement | undefined>((el, step) => el?.first(step), this);
 	}
 
 	/** Every element reached by a path of local names, all matches at each step. */
@@ -89,15 +84,10 @@ export class XmlElement {
 
 	/** A readable path such as `ORDER/ORDER_ITEM_LIST/ORDER_ITEM[2]/QUANTITY` for error messages. */
 	get path(): string {
-		const parts: string[] = [];
-		let e: XmlElement | undefined = this;
-		while (e) {
-			const p: XmlElement | undefined = e.parent;
-			const same = p ? p.children.filter((c) => c.name === e!.name) : [];
-			parts.unshift(same.length > 1 ? `${e.name}[${same.indexOf(e) + 1}]` : e.name);
-			e = p;
-		}
-		return parts.join('/');
+		if (!this.parent) return this.name;
+		const same = this.parent.children.filter((c) => c.name === this.name);
+		const step = same.length > 1 ? `${this.name}[${same.indexOf(this) + 1}]` : this.name;
+		return `${this.parent.path}/${step}`;
 	}
 }
 
@@ -136,12 +126,14 @@ export function parseXml(text: string, file?: string): XmlElement {
 	});
 	parser.on('error', (e) => fail('PARSE_ERROR', cleanSaxesMessage(e.message)));
 
+	let failure: unknown;
 	try {
 		parser.write(text).close();
 	} catch (e) {
-		if (e instanceof DocumentError) throw e;
-		fail('PARSE_ERROR', cleanSaxesMessage((e as Error).message));
+		failure = e;
 	}
+	if (failure instanceof DocumentError) throw failure;
+	if (failure) fail('PARSE_ERROR', cleanSaxesMessage((failure as Error).message));
 	if (!root) return fail('PARSE_ERROR', 'the document has no root element');
 	return root;
 }
