@@ -18,8 +18,9 @@ import { addOnce, normaliseDate, normaliseDecimal, withoutEmpty } from './values
  * on the element itself. Which element lives in which namespace follows `opentrans_2_1.xsd`.
  */
 
-export const OPENTRANS_NS = 'http://www.opentrans.org/XMLSchema/2.1';
-export const BMECAT_NS = 'http://www.bmecat.org/bmecat/2005';
+import { BMECAT_NS, OPENTRANS_NS } from '../openTransNamespaces';
+
+export { BMECAT_NS, OPENTRANS_NS };
 
 const PARTY_ROLES = new Map<string, DeliveryNotePartyRole>([
 	['supplier', 'supplier'],

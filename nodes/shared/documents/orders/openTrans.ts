@@ -8,8 +8,9 @@ import type { TransferableDocumentType } from './types';
  * type means "customer number").
  */
 
-export const OPENTRANS_NS = 'http://www.opentrans.org/XMLSchema/2.1';
-export const BMECAT_NS = 'http://www.bmecat.org/bmecat/2005';
+import { BMECAT_NS, OPENTRANS_NS } from '../openTransNamespaces';
+
+export { BMECAT_NS, OPENTRANS_NS };
 
 /** Element names that differ between ORDER and QUOTATION; everything else in the two is the same. */
 export interface OpenTransVocabulary {
