@@ -3,7 +3,7 @@
  * every wrong setting is reported in plain words, and the password never appears in the answer.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 
 import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
@@ -28,12 +28,19 @@ const WRONG_PASSWORD = 'Wr0ng-P4ss!word';
 /** A TCP server that accepts connections and never says a word: a server that hangs. */
 let silent: Server;
 let silentPort: number;
+const silentSockets = new Set<Socket>();
 beforeAll(async () => {
-	silent = createServer(() => undefined);
+	silent = createServer((socket) => {
+		silentSockets.add(socket);
+		socket.on('error', () => undefined);
+	});
 	await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
 	silentPort = (silent.address() as { port: number }).port;
 });
-afterAll(async () => await new Promise((resolve) => silent.close(resolve)));
+afterAll(async () => {
+	for (const socket of silentSockets) socket.destroy();
+	await new Promise((resolve) => silent.close(resolve));
+});
 
 describe.each([
 	['IMAP', 'backofficeImapApiTest' as TestName, () => n8nCredentialData(imapCredentialsFor('alice', { security: 'tls' })), () => n8nCredentialData(imapCredentialsFor('alice', { security: 'starttls' }))],
