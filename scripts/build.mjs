@@ -16,7 +16,7 @@ const walk = (dir) => {
 	for (const name of readdirSync(path.join(root, dir))) {
 		const rel = path.join(dir, name);
 		if (statSync(path.join(root, rel)).isDirectory()) walk(rel);
-		else if (/\.(svg|png|icc)$/.test(name) || (rel.includes('__schema__') && name.endsWith('.json')) || name.endsWith('.node.json')) {
+		else if (/\.(svg|png|icc)$/.test(name) || rel.includes(`${path.sep}icc${path.sep}`) || (rel.includes('__schema__') && name.endsWith('.json')) || name.endsWith('.node.json')) {
 			mkdirSync(path.join(root, 'dist', dir), { recursive: true });
 			cpSync(path.join(root, rel), path.join(root, 'dist', rel));
 			copied++;

@@ -223,7 +223,7 @@ function checkTextFields(invoice: Invoice): void {
 		check(invoice[element], element);
 	}
 	fields(invoice.servicePeriod, 'servicePeriod', ['from', 'to']);
-	fields(invoice.seller, 'seller', [...PARTY_TEXT, 'commercialRegister', 'managingDirectors', 'website']);
+	fields(invoice.seller, 'seller', [...PARTY_TEXT, 'commercialRegister', 'managingDirectors', 'website', 'contactName']);
 	fields(invoice.buyer, 'buyer', [...PARTY_TEXT, 'customerNumber', 'buyerReference']);
 	fields(invoice.bankAccount, 'bankAccount', ['iban', 'bic', 'bankName', 'accountHolder']);
 	fields(invoice.precedingInvoice, 'precedingInvoice', ['number', 'issueDate']);

@@ -47,6 +47,11 @@ export interface Seller extends Party {
 	/** e.g. "Erika Mustermann, Max Mustermann" */
 	managingDirectors?: string;
 	website?: string;
+	/**
+	 * The seller's contact point (EN 16931 BT-41), a person or a department ("Buchhaltung"). XRechnung requires
+	 * one; without it the e-invoice names the company itself.
+	 */
+	contactName?: string;
 }
 
 export interface Buyer extends Party {

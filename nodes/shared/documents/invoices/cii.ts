@@ -1,0 +1,550 @@
+import Big from 'big.js';
+import { DocumentError } from '../DocumentError';
+import type { DocumentErrorCode, DocumentPosition } from '../DocumentError';
+import { formatDate, formatMoney } from './format';
+import { LABELS } from './invoiceLabels';
+import { lineVatCategory, validateInvoiceForPdf } from './totals';
+import type { Invoice, InvoiceTotals, Party, VatCategory } from './types';
+import { EN16931_UNIT_CODES } from './unitCodeList';
+import { unitCodeFor } from './unitCodes';
+import type { InvoiceLanguage } from './unitCodes';
+
+/**
+ * The invoice as an EN 16931 e-invoice in UN/CEFACT Cross Industry Invoice syntax (CII D16B): the XML inside a
+ * ZUGFeRD 2 / Factur-X PDF (profile EN 16931) and the CII variant of XRechnung 3.0. It is written from the same
+ * data and the same totals (`computeTotals`) as the PDF, so the two can never disagree by a cent.
+ *
+ * Only what the Factur-X EN 16931 schema allows is written, in its order, which is also valid against the full
+ * CII D16B schema. No element is ever written empty: XRechnung refuses empty elements (PEPPOL-EN16931-R008).
+ */
+
+export type EInvoiceProfile = 'EN16931' | 'XRECHNUNG';
+
+export interface CiiOptions {
+	/** the language of the texts the XML takes over from the PDF (exemption reasons, payment terms); German by default */
+	language?: InvoiceLanguage;
+}
+
+/** EN 16931 BT-24, the specification identifier a receiver routes and validates by. */
+export const GUIDELINE_IDS: Readonly<Record<EInvoiceProfile, string>> = {
+	EN16931: 'urn:cen.eu:en16931:2017',
+	XRECHNUNG: 'urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0',
+};
+
+/** EN 16931 BT-23. XRechnung requires one (PEPPOL-EN16931-R001); this is the Peppol billing process it names. */
+const BUSINESS_PROCESS = 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0';
+
+/** UNTDID 4461: 58 = SEPA credit transfer; 1 = instrument not defined (a credit note: the seller pays back). */
+const SEPA_CREDIT_TRANSFER = '58';
+const INSTRUMENT_NOT_DEFINED = '1';
+
+/** VATEX codes (BT-121) for the categories that have exactly one meaning; an exemption (E) has many. */
+const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G' };
+
+/**
+ * The German public sector's buyer reference (Leitweg-ID): coarse address, optional fine address, check digits.
+ * When the buyer reference is one, it is also the buyer's electronic address (BT-49) under ICD scheme 0204.
+ */
+const LEITWEG_ID = /^[0-9]{2,12}(-[0-9A-Za-z]{1,30})?-[0-9]{2}$/;
+
+const NS = {
+	rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
+	qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
+	ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
+	udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
+};
+
+// ----------------------------------------------------------------------------------------------- errors
+
+/** A DocumentError that also names the EN 16931 / XRechnung business rule the invoice would break. */
+export class EInvoiceError extends DocumentError {
+	/** e.g. `BR-DE-15`, `BR-CO-26`, `PEPPOL-EN16931-R020`, or `§14 UStG` */
+	readonly rule: string;
+
+	constructor(code: DocumentErrorCode, reason: string, rule: string, position: DocumentPosition = {}) {
+		super(code, `${reason} (${rule})`, undefined, position);
+		this.name = 'EInvoiceError';
+		this.rule = rule;
+	}
+}
+
+function missingFor(element: string, what: string, rule: string): EInvoiceError {
+	return new EInvoiceError('MISSING_FIELD', `${element}: ${what} is missing`, rule, { element });
+}
+
+function invalidFor(element: string, what: string, rule: string): EInvoiceError {
+	return new EInvoiceError('INVALID_VALUE', `${element}: ${what}`, rule, { element });
+}
+
+function present(value: string | undefined | null): value is string {
+	return value !== undefined && value !== null && String(value).trim() !== '';
+}
+
+/**
+ * The rule a §14 UStG finding of `validateInvoiceForPdf` breaks in EN 16931 terms, by the field it names, so
+ * that every refusal of an e-invoice carries a rule ID the user can look up.
+ */
+function ruleForField(element: string, categories: VatCategory[]): string {
+	const line = /^lines\[\d+\]\.(\w+)/.exec(element);
+	if (line) {
+		return (
+			{ description: 'BR-25', quantity: 'BR-22', unit: 'BR-23', netUnitPrice: 'BR-26', vatRate: 'BR-CO-4', vatCategory: 'BR-CO-4' }[
+				line[1]
+			] ?? 'BR-16'
+		);
+	}
+	if (element === 'seller.vatId' || element === 'buyer.vatId') {
+		if (categories.includes('K')) return 'BR-IC-02';
+		if (categories.includes('AE')) return 'BR-AE-02';
+		return `BR-${categories[0] ?? 'S'}-02`;
+	}
+	const byField: Record<string, string> = {
+		number: 'BR-02',
+		issueDate: 'BR-03',
+		type: 'BR-04',
+		currency: 'BR-05',
+		lines: 'BR-16',
+		'seller.name': 'BR-06',
+		'seller.street': 'BR-08',
+		'seller.zip': 'BR-08',
+		'seller.city': 'BR-08',
+		'seller.country': 'BR-09',
+		'buyer.name': 'BR-07',
+		'buyer.street': 'BR-10',
+		'buyer.zip': 'BR-10',
+		'buyer.city': 'BR-10',
+		'buyer.country': 'BR-11',
+		'bankAccount.iban': 'BR-61',
+		servicePeriod: 'BR-29',
+		'servicePeriod.from': 'BR-CO-19',
+		'servicePeriod.to': 'BR-CO-19',
+		prepaidAmount: 'BR-DEC-16',
+	};
+	return byField[element] ?? '§14 UStG';
+}
+
+function categoriesOf(invoice: Invoice): VatCategory[] {
+	if (!Array.isArray(invoice?.lines)) return [];
+	const out: VatCategory[] = [];
+	for (const line of invoice.lines) {
+		let category: VatCategory | undefined = line?.vatCategory;
+		if (!category) {
+			try {
+				category = new Big(String(line?.vatRate ?? '').trim()).gt(0) ? 'S' : 'Z';
+			} catch {
+				category = 'S';
+			}
+		}
+		if (!out.includes(category)) out.push(category);
+	}
+	return out;
+}
+
+/** The unit code of a line as EN 16931 needs it, or undefined when the rules would refuse it. */
+function lineUnitCode(unit: string): string | undefined {
+	const code = unitCodeFor(unit);
+	return code !== undefined && EN16931_UNIT_CODES.has(code) ? code : undefined;
+}
+
+/** The buyer's electronic address (BT-49): the Leitweg-ID for a public authority, else the e-mail address. */
+function buyerEndpoint(invoice: Invoice): { id: string; scheme: string } | undefined {
+	const reference = invoice.buyer.buyerReference?.trim();
+	if (reference && LEITWEG_ID.test(reference)) return { id: reference, scheme: '0204' };
+	if (present(invoice.buyer.email)) return { id: invoice.buyer.email.trim(), scheme: 'EM' };
+	return undefined;
+}
+
+/**
+ * Checks that the invoice has what an EN 16931 e-invoice of this profile requires, beyond the §14 UStG content
+ * the PDF already needs, and returns the totals. Throws an EInvoiceError naming the field and the rule
+ * (`buyer.buyerReference … (BR-DE-15)`), so that one invoice goes to the Failed output instead of reaching a
+ * public authority's portal that bounces it days later.
+ */
+export function validateForEInvoice(invoice: Invoice, profile: EInvoiceProfile, options: CiiOptions = {}): InvoiceTotals {
+	if (profile !== 'EN16931' && profile !== 'XRECHNUNG') {
+		throw new DocumentError('INVALID_VALUE', `the e-invoice profile must be EN16931 or XRECHNUNG, not "${String(profile)}"`);
+	}
+	const language = options.language ?? 'de';
+	let totals: InvoiceTotals;
+	try {
+		totals = validateInvoiceForPdf(invoice, language);
+	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node wraps what reaches it
+		if (!(error instanceof DocumentError) || error instanceof EInvoiceError) throw error;
+		const element = error.position.element ?? '';
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- as above: the same finding, with its EN 16931 rule
+		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice)), error.position);
+	}
+	const xrechnung = profile === 'XRECHNUNG';
+	const { seller, buyer } = invoice;
+	const categories = totals.vatBreakdown.map((entry) => entry.category);
+
+	// who the seller is: a VAT ID or a register entry; a Steuernummer alone does not identify a company
+	if (!present(seller.vatId) && !present(seller.commercialRegister)) {
+		throw missingFor(
+			'seller.vatId',
+			"the seller's VAT ID (or, failing that, the register entry seller.commercialRegister) that identifies the seller",
+			'BR-CO-26',
+		);
+	}
+	for (const [party, role] of [
+		[seller, 'seller'],
+		[buyer, 'buyer'],
+	] as const) {
+		if (present(party.vatId) && !/^[A-Z]{2}[0-9A-Za-z+*.]{2,13}$/.test(party.vatId.replace(/\s+/g, ''))) {
+			throw invalidFor(`${role}.vatId`, `"${party.vatId}" is not a VAT ID with a country prefix such as DE123456789`, 'BR-CO-09');
+		}
+	}
+	if (categories.includes('AE')) {
+		if (!present(buyer.vatId)) throw missingFor('buyer.vatId', "the buyer's VAT ID, required for a reverse charge", 'BR-AE-02');
+	}
+	if (categories.includes('K')) {
+		if (!present(seller.vatId)) throw missingFor('seller.vatId', "the seller's VAT ID, required for an intra-community supply", 'BR-IC-02');
+		if (!present(buyer.vatId)) throw missingFor('buyer.vatId', "the buyer's VAT ID, required for an intra-community supply", 'BR-IC-02');
+	}
+	if (categories.includes('G') && !present(seller.vatId)) {
+		throw missingFor('seller.vatId', "the seller's VAT ID, required for an export outside the EU", 'BR-G-02');
+	}
+
+	invoice.lines.forEach((line, index) => {
+		const element = `lines[${index + 1}]`;
+		if (!lineUnitCode(line.unit)) {
+			throw invalidFor(
+				`${element}.unit`,
+				`"${line.unit}" is not a UN/ECE Recommendation 20 unit code and not a unit name this package knows (use e.g. C62, HUR, KGM, LS)`,
+				'BR-CL-23',
+			);
+		}
+		if (new Big(line.netUnitPrice.trim()).lt(0)) {
+			throw invalidFor(`${element}.netUnitPrice`, 'the net price must not be negative; give a negative quantity instead', 'BR-27');
+		}
+	});
+
+	if (new Big(totals.amountDue).gt(0) && !present(invoice.dueDate) && !present(invoice.paymentTerms)) {
+		throw missingFor('dueDate', 'a due date (dueDate) or payment terms (paymentTerms) for an amount due', 'BR-CO-25');
+	}
+	if (invoice.bankAccount && present(invoice.bankAccount.bic) && !/^[A-Z0-9]{8}([A-Z0-9]{3})?$/.test(invoice.bankAccount.bic.trim().toUpperCase())) {
+		throw invalidFor('bankAccount.bic', `"${invoice.bankAccount.bic}" is not a BIC (8 or 11 letters and digits)`, 'BR-50');
+	}
+
+	if (xrechnung) {
+		if (!present(buyer.buyerReference)) {
+			throw missingFor('buyer.buyerReference', 'the buyer reference (BT-10), for a public authority its Leitweg-ID,', 'BR-DE-15');
+		}
+		if (invoice.type === 'invoice' && !invoice.bankAccount) {
+			throw missingFor('bankAccount.iban', 'the payment instructions (BG-16): the IBAN the buyer pays to', 'BR-DE-1');
+		}
+		if (!present(seller.email)) {
+			throw missingFor('seller.email', "the seller's electronic address (BT-34) and contact e-mail (BT-43)", 'PEPPOL-EN16931-R020');
+		}
+		if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(seller.email.trim())) {
+			throw invalidFor('seller.email', `"${seller.email}" is not an e-mail address`, 'BR-DE-7');
+		}
+		if (!present(seller.phone)) throw missingFor('seller.phone', "the seller's contact telephone number (BT-42)", 'BR-DE-6');
+		if (!buyerEndpoint(invoice)) {
+			throw missingFor(
+				'buyer.email',
+				"the buyer's electronic address (BT-49): a Leitweg-ID as buyer reference or the buyer's e-mail address",
+				'PEPPOL-EN16931-R010',
+			);
+		}
+	}
+	return totals;
+}
+
+// ----------------------------------------------------------------------------------------------- XML
+
+/** Characters XML 1.0 cannot carry at all (control characters, lone surrogates) are dropped, not escaped. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function escapeXml(value: string): string {
+	return value
+		.normalize('NFC')
+		.replace(NOT_XML, '')
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&apos;');
+}
+
+/** Writes indented XML; a leaf with empty text is left out, so no element is ever empty. */
+class XmlWriter {
+	private readonly out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+	private depth = 0;
+
+	open(name: string, attributes: Record<string, string> = {}): this {
+		this.out.push(`${'\t'.repeat(this.depth)}<${name}${XmlWriter.attrs(attributes)}>`);
+		this.depth++;
+		return this;
+	}
+
+	close(name: string): this {
+		this.depth--;
+		this.out.push(`${'\t'.repeat(this.depth)}</${name}>`);
+		return this;
+	}
+
+	leaf(name: string, text: string | undefined, attributes: Record<string, string> = {}): this {
+		if (!present(text)) return this;
+		this.out.push(`${'\t'.repeat(this.depth)}<${name}${XmlWriter.attrs(attributes)}>${escapeXml(text.trim())}</${name}>`);
+		return this;
+	}
+
+	/** an element holding one child: `<a><b>text</b></a>`, left out with its parent when the text is empty */
+	wrapped(outer: string, inner: string, text: string | undefined, attributes: Record<string, string> = {}): this {
+		if (!present(text)) return this;
+		return this.open(outer).leaf(inner, text, attributes).close(outer);
+	}
+
+	date(outer: string, iso: string): this {
+		return this.open(outer).leaf('udt:DateTimeString', date102(iso), { format: '102' }).close(outer);
+	}
+
+	toString(): string {
+		return `${this.out.join('\n')}\n`;
+	}
+
+	private static attrs(attributes: Record<string, string>): string {
+		return Object.entries(attributes)
+			.map(([key, value]) => ` ${key}="${escapeXml(value)}"`)
+			.join('');
+	}
+}
+
+function date102(iso: string): string {
+	return iso.trim().replace(/-/g, '');
+}
+
+function decimal(value: string): string {
+	return new Big(value.trim()).toFixed();
+}
+
+function country(party: Party): string {
+	return present(party.country) ? party.country.trim() : 'DE';
+}
+
+function writeAddress(xml: XmlWriter, party: Party): void {
+	xml.open('ram:PostalTradeAddress');
+	xml.leaf('ram:PostcodeCode', party.zip);
+	xml.leaf('ram:LineOne', party.street);
+	xml.leaf('ram:LineTwo', party.name2);
+	xml.leaf('ram:CityName', party.city);
+	xml.leaf('ram:CountryID', country(party));
+	xml.close('ram:PostalTradeAddress');
+}
+
+function writeTaxRegistrations(xml: XmlWriter, party: Party): void {
+	if (present(party.vatId)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.vatId.replace(/\s+/g, ''), { schemeID: 'VA' });
+	if (present(party.taxNumber)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.taxNumber, { schemeID: 'FC' });
+}
+
+function writeSeller(xml: XmlWriter, invoice: Invoice, profile: EInvoiceProfile): void {
+	const seller = invoice.seller;
+	xml.open('ram:SellerTradeParty');
+	xml.leaf('ram:Name', seller.name);
+	// BT-33, the seller's additional legal information: register entry and managing directors (§35a GmbHG)
+	const legal = [seller.commercialRegister, present(seller.managingDirectors) ? `Geschäftsführung: ${seller.managingDirectors.trim()}` : '']
+		.filter(present)
+		.map((part) => part.trim())
+		.join(', ');
+	xml.leaf('ram:Description', legal);
+	if (present(seller.commercialRegister)) xml.wrapped('ram:SpecifiedLegalOrganization', 'ram:ID', seller.commercialRegister);
+	// BG-6, the seller contact; XRechnung requires it whole (BR-DE-2), with the company as contact point by default
+	const contactName = present(seller.contactName) ? seller.contactName : profile === 'XRECHNUNG' ? seller.name : undefined;
+	if (present(contactName) || present(seller.phone) || present(seller.email)) {
+		xml.open('ram:DefinedTradeContact');
+		xml.leaf('ram:PersonName', contactName);
+		xml.wrapped('ram:TelephoneUniversalCommunication', 'ram:CompleteNumber', seller.phone);
+		xml.wrapped('ram:EmailURIUniversalCommunication', 'ram:URIID', seller.email);
+		xml.close('ram:DefinedTradeContact');
+	}
+	writeAddress(xml, seller);
+	xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', seller.email, { schemeID: 'EM' });
+	writeTaxRegistrations(xml, seller);
+	xml.close('ram:SellerTradeParty');
+}
+
+function writeBuyer(xml: XmlWriter, invoice: Invoice): void {
+	const buyer = invoice.buyer;
+	xml.open('ram:BuyerTradeParty');
+	xml.leaf('ram:ID', buyer.customerNumber);
+	xml.leaf('ram:Name', buyer.name);
+	writeAddress(xml, buyer);
+	const endpoint = buyerEndpoint(invoice);
+	if (endpoint) xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', endpoint.id, { schemeID: endpoint.scheme });
+	writeTaxRegistrations(xml, buyer);
+	xml.close('ram:BuyerTradeParty');
+}
+
+/**
+ * Writes the EN 16931 CII XML of the invoice for the profile: `EN16931` for Factur-X / ZUGFeRD 2 (profile
+ * EN 16931), `XRECHNUNG` for XRechnung 3.0 (CII). Validates first (`validateForEInvoice`) and throws an
+ * EInvoiceError naming field and rule when the invoice cannot be a valid e-invoice. Returns UTF-8 bytes.
+ */
+export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, options: CiiOptions = {}): Buffer {
+	const language = options.language ?? 'de';
+	const totals = validateForEInvoice(invoice, profile, options);
+	const currency = present(invoice.currency) ? invoice.currency.trim() : 'EUR';
+	const xml = new XmlWriter();
+
+	xml.open('rsm:CrossIndustryInvoice', {
+		'xmlns:rsm': NS.rsm,
+		'xmlns:qdt': NS.qdt,
+		'xmlns:ram': NS.ram,
+		'xmlns:udt': NS.udt,
+	});
+
+	xml.open('rsm:ExchangedDocumentContext');
+	xml.wrapped('ram:BusinessProcessSpecifiedDocumentContextParameter', 'ram:ID', BUSINESS_PROCESS);
+	xml.wrapped('ram:GuidelineSpecifiedDocumentContextParameter', 'ram:ID', GUIDELINE_IDS[profile]);
+	xml.close('rsm:ExchangedDocumentContext');
+
+	xml.open('rsm:ExchangedDocument');
+	xml.leaf('ram:ID', invoice.number);
+	// UNTDID 1001: 380 commercial invoice, 381 credit note
+	xml.leaf('ram:TypeCode', invoice.type === 'creditNote' ? '381' : '380');
+	xml.date('ram:IssueDateTime', invoice.issueDate);
+	for (const note of invoice.notes ?? []) xml.wrapped('ram:IncludedNote', 'ram:Content', note);
+	xml.close('rsm:ExchangedDocument');
+
+	xml.open('rsm:SupplyChainTradeTransaction');
+	invoice.lines.forEach((line, index) => {
+		const rate = new Big(line.vatRate.trim());
+		const category = lineVatCategory(rate, line.vatCategory, `lines[${index + 1}]`);
+		xml.open('ram:IncludedSupplyChainTradeLineItem');
+		xml.wrapped('ram:AssociatedDocumentLineDocument', 'ram:LineID', String(index + 1));
+		xml.open('ram:SpecifiedTradeProduct');
+		xml.leaf('ram:SellerAssignedID', line.articleNumber);
+		xml.leaf('ram:Name', line.description);
+		xml.close('ram:SpecifiedTradeProduct');
+		xml.open('ram:SpecifiedLineTradeAgreement');
+		xml.wrapped('ram:NetPriceProductTradePrice', 'ram:ChargeAmount', decimal(line.netUnitPrice));
+		xml.close('ram:SpecifiedLineTradeAgreement');
+		xml.open('ram:SpecifiedLineTradeDelivery');
+		xml.leaf('ram:BilledQuantity', decimal(line.quantity), { unitCode: lineUnitCode(line.unit)! });
+		xml.close('ram:SpecifiedLineTradeDelivery');
+		xml.open('ram:SpecifiedLineTradeSettlement');
+		xml.open('ram:ApplicableTradeTax');
+		xml.leaf('ram:TypeCode', 'VAT');
+		xml.leaf('ram:CategoryCode', category);
+		xml.leaf('ram:RateApplicablePercent', rate.toFixed());
+		xml.close('ram:ApplicableTradeTax');
+		xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
+		xml.close('ram:SpecifiedLineTradeSettlement');
+		xml.close('ram:IncludedSupplyChainTradeLineItem');
+	});
+
+	xml.open('ram:ApplicableHeaderTradeAgreement');
+	xml.leaf('ram:BuyerReference', invoice.buyer.buyerReference);
+	writeSeller(xml, invoice, profile);
+	writeBuyer(xml, invoice);
+	xml.wrapped('ram:BuyerOrderReferencedDocument', 'ram:IssuerAssignedID', invoice.orderReference);
+	xml.close('ram:ApplicableHeaderTradeAgreement');
+
+	xml.open('ram:ApplicableHeaderTradeDelivery');
+	if (totals.vatBreakdown.some((entry) => entry.category === 'K')) {
+		// an intra-community supply names the country the goods went to (BR-IC-12): the buyer's address
+		xml.open('ram:ShipToTradeParty');
+		xml.leaf('ram:Name', invoice.buyer.name);
+		writeAddress(xml, invoice.buyer);
+		xml.close('ram:ShipToTradeParty');
+	}
+	if (present(invoice.deliveryDate)) {
+		xml.open('ram:ActualDeliverySupplyChainEvent').date('ram:OccurrenceDateTime', invoice.deliveryDate).close('ram:ActualDeliverySupplyChainEvent');
+	}
+	xml.close('ram:ApplicableHeaderTradeDelivery');
+
+	xml.open('ram:ApplicableHeaderTradeSettlement');
+	// BT-83, the remittance information: the invoice number, which the payment import matches payments by
+	xml.leaf('ram:PaymentReference', invoice.number);
+	xml.leaf('ram:InvoiceCurrencyCode', currency);
+	const bank = invoice.bankAccount;
+	if (invoice.type === 'invoice' && bank) {
+		xml.open('ram:SpecifiedTradeSettlementPaymentMeans');
+		xml.leaf('ram:TypeCode', SEPA_CREDIT_TRANSFER);
+		xml.open('ram:PayeePartyCreditorFinancialAccount');
+		xml.leaf('ram:IBANID', bank.iban.replace(/\s+/g, '').toUpperCase());
+		xml.leaf('ram:AccountName', present(bank.accountHolder) ? bank.accountHolder : invoice.seller.name);
+		xml.close('ram:PayeePartyCreditorFinancialAccount');
+		if (present(bank.bic)) xml.wrapped('ram:PayeeSpecifiedCreditorFinancialInstitution', 'ram:BICID', bank.bic.trim().toUpperCase());
+		xml.close('ram:SpecifiedTradeSettlementPaymentMeans');
+	} else if (invoice.type === 'creditNote' && profile === 'XRECHNUNG') {
+		// XRechnung wants payment instructions on every document (BR-DE-1); the seller's own IBAN would tell the
+		// buyer to pay, so a credit note says only that the seller refunds by a means not named here
+		xml.open('ram:SpecifiedTradeSettlementPaymentMeans');
+		xml.leaf('ram:TypeCode', INSTRUMENT_NOT_DEFINED);
+		xml.leaf('ram:Information', language === 'de' ? 'Erstattung durch den Rechnungsaussteller' : 'Refund by the seller');
+		xml.close('ram:SpecifiedTradeSettlementPaymentMeans');
+	}
+	for (const entry of totals.vatBreakdown) {
+		xml.open('ram:ApplicableTradeTax');
+		xml.leaf('ram:CalculatedAmount', entry.vatAmount);
+		xml.leaf('ram:TypeCode', 'VAT');
+		// S and Z must not carry a reason (BR-S-10, BR-Z-10); E, AE, K and G must (BR-E-10, BR-AE-10 …)
+		const needsReason = entry.category !== 'S' && entry.category !== 'Z';
+		if (needsReason) xml.leaf('ram:ExemptionReason', entry.exemptionReason);
+		xml.leaf('ram:BasisAmount', entry.netAmount);
+		xml.leaf('ram:CategoryCode', entry.category);
+		if (needsReason) xml.leaf('ram:ExemptionReasonCode', EXEMPTION_CODES[entry.category]);
+		xml.leaf('ram:RateApplicablePercent', entry.rate);
+		xml.close('ram:ApplicableTradeTax');
+	}
+	if (invoice.servicePeriod) {
+		xml.open('ram:BillingSpecifiedPeriod');
+		xml.date('ram:StartDateTime', invoice.servicePeriod.from);
+		xml.date('ram:EndDateTime', invoice.servicePeriod.to);
+		xml.close('ram:BillingSpecifiedPeriod');
+	}
+	const terms = paymentTermsText(invoice, totals, language, currency);
+	if (present(terms) || present(invoice.dueDate)) {
+		xml.open('ram:SpecifiedTradePaymentTerms');
+		xml.leaf('ram:Description', terms);
+		if (present(invoice.dueDate)) xml.date('ram:DueDateDateTime', invoice.dueDate);
+		xml.close('ram:SpecifiedTradePaymentTerms');
+	}
+	xml.open('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
+	xml.leaf('ram:LineTotalAmount', totals.netTotal);
+	xml.leaf('ram:TaxBasisTotalAmount', totals.netTotal);
+	xml.leaf('ram:TaxTotalAmount', totals.vatTotal, { currencyID: currency });
+	xml.leaf('ram:GrandTotalAmount', totals.grossTotal);
+	if (!new Big(totals.prepaidAmount).eq(0)) xml.leaf('ram:TotalPrepaidAmount', totals.prepaidAmount);
+	xml.leaf('ram:DuePayableAmount', totals.amountDue);
+	xml.close('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
+	const preceding = invoice.precedingInvoice;
+	if (preceding && present(preceding.number)) {
+		xml.open('ram:InvoiceReferencedDocument');
+		xml.leaf('ram:IssuerAssignedID', preceding.number);
+		if (present(preceding.issueDate)) {
+			xml.open('ram:FormattedIssueDateTime');
+			xml.leaf('qdt:DateTimeString', date102(preceding.issueDate), { format: '102' });
+			xml.close('ram:FormattedIssueDateTime');
+		}
+		xml.close('ram:InvoiceReferencedDocument');
+	}
+	xml.close('ram:ApplicableHeaderTradeSettlement');
+	xml.close('rsm:SupplyChainTradeTransaction');
+	xml.close('rsm:CrossIndustryInvoice');
+	return Buffer.from(xml.toString(), 'utf8');
+}
+
+/** BT-20: the terms as given, else the sentence the PDF prints from the due date, so both say the same. */
+function paymentTermsText(invoice: Invoice, totals: InvoiceTotals, language: InvoiceLanguage, currency: string): string | undefined {
+	if (present(invoice.paymentTerms)) return invoice.paymentTerms.trim();
+	if (!present(invoice.dueDate)) return undefined;
+	const labels = LABELS[language];
+	const amount = formatMoney(totals.amountDue, currency, language);
+	const date = formatDate(invoice.dueDate, language);
+	return invoice.type === 'creditNote' ? labels.refundBy(amount, date) : labels.payBy(amount, date);
+}
+
+/** The file name for the XML when it travels as its own attachment (XRechnung): the invoice number, made safe. */
+export function eInvoiceXmlFileName(invoiceNumber: string): string {
+	const safe = invoiceNumber
+		.trim()
+		.normalize('NFC')
+		// eslint-disable-next-line no-control-regex -- control characters are among what a file name must not carry
+		.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_')
+		.replace(/^\.+/, '_');
+	return `${safe || 'invoice'}.xml`;
+}
