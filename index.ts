@@ -6,3 +6,4 @@ export { BackofficeSmtpApi } from './credentials/BackofficeSmtpApi.credentials';
 export { AccountingFtpImport } from './nodes/AccountingFtpImport/AccountingFtpImport.node';
 export { InvoiceBulkMailer } from './nodes/InvoiceBulkMailer/InvoiceBulkMailer.node';
 export { DeliveryNoteImapTrigger } from './nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';
+export { OrderExchange } from './nodes/OrderExchange/OrderExchange.node';

@@ -3,22 +3,19 @@ import { createHash } from 'node:crypto';
 import type {
 	IBinaryData,
 	IDataObject,
-	ILoadOptionsFunctions,
 	INodeExecutionData,
-	INodeListSearchResult,
 	INodeType,
 	INodeTypeDescription,
 	IPollFunctions,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL, credentialTest, imapCredentials } from '../shared/credentials';
 import type { CsvColumn, CsvMapping, DeliveryNoteFormat } from '../shared/documents/deliveryNotes';
-import { ConnectionError } from '../shared/transports/connectionErrors';
-import { withImapClient } from '../shared/transports/imap';
+import { searchFolders } from '../shared/mailFolders';
+import { userFacing } from '../shared/nodeErrors';
 import {
 	consumeImapFolder,
-	FolderNotFoundError,
 	type ImapSource,
 	mailboxKey,
 	parseUidSet,
@@ -147,7 +144,7 @@ export class DeliveryNoteImapTrigger implements INodeType {
 			}
 			report = run.value;
 		} catch (error) {
-			throw asNodeError(this, error);
+			throw userFacing(this, error);
 		}
 
 		if (report.left.length) {
@@ -156,7 +153,7 @@ export class DeliveryNoteImapTrigger implements INodeType {
 		logReport(this, report, folders);
 
 		if (report.interruption && !report.committed.length && !report.failed.length) {
-			throw asNodeError(this, report.interruption);
+			throw userFacing(this, report.interruption);
 		}
 
 		const resolvedFolders = report.folders;
@@ -225,25 +222,6 @@ interface LeftInInbox {
 	uidValidity: string;
 	/** IMAP sequence set of the UIDs left in the inbox on purpose */
 	uids: string;
-}
-
-/** Folders from the list of the real mailbox, for the folder pickers. */
-async function searchFolders(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const credentials = imapCredentials(await this.getCredentials(CREDENTIAL.imap));
-	let listing;
-	try {
-		listing = await withImapClient(credentials, async (client) => await client.list({ listOnly: true }));
-	} catch (error) {
-		throw asNodeError(this, error);
-	}
-	const wanted = filter?.trim().toLowerCase() ?? '';
-	const results = listing
-		.filter((f) => ![...f.flags].some((flag) => /^\\(noselect|nonexistent)$/i.test(flag)))
-		.map((f) => f.path)
-		.filter((path) => !wanted || path.toLowerCase().includes(wanted))
-		.sort((a, b) => a.localeCompare(b))
-		.map((path) => ({ name: path, value: path }));
-	return { results };
 }
 
 function readFolders(ctx: IPollFunctions): ImapSourceFolders {
@@ -376,18 +354,3 @@ function logReport(ctx: IPollFunctions, report: ConsumeReport<MailOutcome>, fold
 	}
 }
 
-function asNodeError(ctx: IPollFunctions | ILoadOptionsFunctions, error: unknown): Error {
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	if (error instanceof FolderNotFoundError) {
-		const known = error.known.slice(0, 30).join(', ');
-		return new NodeOperationError(ctx.getNode(), error.message, {
-			description:
-				(known ? `Folders on the server: ${known}${error.known.length > 30 ? ', …' : ''}. ` : '') +
-				'Check the path (as your mail program shows it, starting at INBOX), or switch on the option "Create Missing Folders".',
-		});
-	}
-	if (error instanceof ConnectionError) {
-		return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code ?? error.kind }, { message: error.message });
-	}
-	return new NodeOperationError(ctx.getNode(), error as Error);
-}

@@ -1,31 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** A folder of the mailbox: picked from the server's list, or typed as a path. */
-function folderLocator(name: string, displayName: string, example: string, description: string): INodeProperties {
-	return {
-		displayName,
-		name,
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		description,
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				typeOptions: { searchListMethod: 'searchFolders', searchable: true },
-			},
-			{
-				displayName: 'By Path',
-				name: 'path',
-				type: 'string',
-				placeholder: `e.g. ${example}`,
-				hint: 'The folder path as your mail program shows it, starting at INBOX',
-			},
-		],
-	};
-}
+import { mailFolderLocator } from '../shared/mailFolders';
 
 const csvColumn = (name: string, displayName: string, description: string, required = false): INodeProperties => ({
 	displayName,
@@ -39,19 +14,19 @@ const csvColumn = (name: string, displayName: string, description: string, requi
 });
 
 export const properties: INodeProperties[] = [
-	folderLocator(
+	mailFolderLocator(
 		'inboxFolder',
 		'Inbox Folder',
 		'INBOX/Lieferscheine/Eingang',
 		'Folder in which supplier mails with delivery notes arrive (e.g. by a mail rule). Every mail in it is processed, read or unread.',
 	),
-	folderLocator(
+	mailFolderLocator(
 		'archiveFolder',
 		'Archive Folder',
 		'INBOX/Lieferscheine/Archiv',
 		'Folder into which a mail is moved once all its delivery notes were read',
 	),
-	folderLocator(
+	mailFolderLocator(
 		'errorFolder',
 		'Error Folder',
 		'INBOX/Lieferscheine/Fehler',

@@ -1,4 +1,6 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import { randomUUID } from 'node:crypto';
+
+import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
@@ -24,6 +26,8 @@ export interface SmtpTransportOptions {
 	maxConnections?: number;
 	/** messages per second over all pooled connections */
 	messagesPerSecond?: number;
+	/** close a pooled connection that has been idle this long (nodemailer's default: 4 minutes) */
+	idleTimeoutMs?: number;
 }
 
 export function smtpEndpoint(c: SmtpCredentials): Endpoint {
@@ -57,6 +61,7 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 			maxConnections: options.maxConnections ?? 3,
 			maxMessages: 100,
 			...(options.messagesPerSecond ? { rateDelta: 1000, rateLimit: options.messagesPerSecond } : {}),
+			...(options.idleTimeoutMs ? { idleTimeout: options.idleTimeoutMs } : {}),
 		};
 		return createTransport(pooled);
 	}
@@ -88,4 +93,174 @@ export async function testSmtpConnection(c: SmtpCredentials): Promise<string> {
 		}
 		return `Connected to ${c.host}:${c.port}${c.user ? ` as ${c.user}` : ''}; the server accepts mail from this account.`;
 	});
+}
+
+// ----------------------------------------------------------------------------------------------- bulk sending
+
+/** Why the server did not take a mail (or a recipient), as a workflow item reports it. */
+export interface SmtpFailure {
+	/** the server's reply code (450, 550 …), or the library's code when no reply came (ECONNECTION, ETIMEDOUT …) */
+	code: number | string;
+	/** the server's reply, e.g. "450 4.2.1 <x@example.com>: Recipient address rejected: Mailbox busy" */
+	response?: string;
+	/** a 4xx reply or a broken connection: the same mail may well be taken later */
+	temporary: boolean;
+	/** the SMTP command that was refused (MAIL FROM, RCPT TO, DATA), when known */
+	command?: string;
+	message: string;
+}
+
+export interface RecipientRejection extends SmtpFailure {
+	recipient: string;
+}
+
+interface NodemailerError {
+	code?: string;
+	responseCode?: number;
+	response?: string;
+	command?: string;
+	message?: string;
+	rejectedErrors?: Array<NodemailerError & { recipient?: string }>;
+}
+
+// faults of the connection rather than answers about the mail: a new connection may well succeed
+const TRANSIENT_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EPROTOCOL', 'ETLS']);
+
+/** Classifies an error of `sendMail`: the server's reply code when there is one, else the connection fault. */
+export function smtpFailureOf(error: unknown, endpoint: Endpoint, secrets: Array<string | undefined> = []): SmtpFailure {
+	const e = (error ?? {}) as NodemailerError;
+	if (typeof e.responseCode === 'number') {
+		const response = (e.response ?? e.message ?? '').trim();
+		return {
+			code: e.responseCode,
+			response,
+			// RFC 5321 4.2.1: 4yz is a transient negative completion reply
+			temporary: e.responseCode >= 400 && e.responseCode < 500,
+			command: e.command,
+			message: response || String(e.message ?? e.responseCode),
+		};
+	}
+	const described = toConnectionError(error, endpoint, secrets);
+	const code = e.code ?? described.code ?? 'EUNKNOWN';
+	return {
+		code,
+		temporary: TRANSIENT_CODES.has(code) || ['timeout', 'connectionLost'].includes(described.kind),
+		command: e.command,
+		message: described.message,
+	};
+}
+
+function rejectionsOf(errors: NodemailerError['rejectedErrors'], endpoint: Endpoint): RecipientRejection[] {
+	return (errors ?? []).map((r) => ({ ...smtpFailureOf(r, endpoint), recipient: String(r.recipient ?? '') }));
+}
+
+export interface RetryPolicy {
+	/** how often a temporarily refused mail is tried again (0: never) */
+	retries: number;
+	/** the wait before the first retry; each further wait doubles, up to `maxDelayMs` */
+	delayMs: number;
+	maxDelayMs?: number;
+	/** how to wait; a bulk sender gives up its sending slot meanwhile */
+	wait?: (ms: number) => Promise<void>;
+}
+
+export interface MailEnvelope {
+	from: string;
+	/** the customer's addresses: the mail counts as delivered when at least one of them took it */
+	to: string[];
+	/** copies (an archive address): sent along, but they alone do not make a mail delivered */
+	copies?: string[];
+}
+
+export type DeliveryOutcome =
+	| {
+			delivered: true;
+			messageId: string;
+			/** the server's reply to the message data, e.g. "250 2.0.0 Ok: queued as 4Xq…" */
+			response: string;
+			accepted: string[];
+			/** recipients refused for good, or still refused after the retries */
+			rejected: RecipientRejection[];
+			attempts: number;
+	  }
+	| { delivered: false; messageId: string; failure: SmtpFailure; rejected: RecipientRejection[]; attempts: number };
+
+/** The wait before retry `n` (1-based): delay, 2 × delay, 4 × delay … capped. */
+export function retryDelay(policy: RetryPolicy, retry: number): number {
+	return Math.min(policy.delayMs * 2 ** (retry - 1), policy.maxDelayMs ?? 15 * 60_000);
+}
+
+/**
+ * Sends one message, trying again after temporary refusals (4xx replies, broken connections) with doubling
+ * waits. A retry goes only to the recipients that are still open, with the same Message-ID, so that a
+ * recipient who took the mail once does not get it twice. The mail is delivered when at least one of
+ * `envelope.to` took it; refusals of the others are reported next to it.
+ */
+export async function sendWithRetries(
+	transport: Transporter,
+	message: SendMailOptions,
+	envelope: MailEnvelope,
+	policy: RetryPolicy,
+	endpoint: Endpoint,
+	secrets: Array<string | undefined> = [],
+): Promise<DeliveryOutcome> {
+	const domain = envelope.from.slice(envelope.from.lastIndexOf('@') + 1) || 'localhost';
+	const messageId = typeof message.messageId === 'string' && message.messageId ? message.messageId : `<${randomUUID()}@${domain}>`;
+	const customers = new Set(envelope.to.map((a) => a.toLowerCase()));
+	let open = [...envelope.to, ...(envelope.copies ?? [])];
+	const accepted: string[] = [];
+	const refused = new Map<string, RecipientRejection>();
+	let response = '';
+	let lastFailure: SmtpFailure | undefined;
+	const wait = policy.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+	let attempts = 0;
+	for (;;) {
+		attempts++;
+		let temporary: RecipientRejection[] = [];
+		try {
+			const info = await transport.sendMail({ ...message, messageId, envelope: { from: envelope.from, to: open } });
+			accepted.push(...(info.accepted ?? []).map(String));
+			response = String(info.response ?? '');
+			for (const rejection of rejectionsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors, endpoint)) {
+				if (rejection.temporary) temporary.push(rejection);
+				else refused.set(rejection.recipient.toLowerCase(), rejection);
+			}
+		} catch (error) {
+			const failure = smtpFailureOf(error, endpoint, secrets);
+			lastFailure = failure;
+			const perRecipient = rejectionsOf((error as NodemailerError).rejectedErrors, endpoint);
+			if (perRecipient.length) {
+				for (const rejection of perRecipient) {
+					if (rejection.temporary) temporary.push(rejection);
+					else refused.set(rejection.recipient.toLowerCase(), rejection);
+				}
+			} else if (failure.temporary) {
+				temporary = open.map((recipient) => ({ ...failure, recipient }));
+			} else {
+				for (const recipient of open) refused.set(recipient.toLowerCase(), { ...failure, recipient });
+			}
+		}
+		// a retry is worth it only while a customer address is still open; a copy alone is not retried
+		const retryFor = temporary.filter((r) => customers.has(r.recipient.toLowerCase()));
+		if (temporary.length) lastFailure = temporary[0];
+		if (!retryFor.length || attempts > policy.retries) {
+			for (const rejection of temporary) refused.set(rejection.recipient.toLowerCase(), rejection);
+			break;
+		}
+		open = temporary.map((r) => r.recipient);
+		await wait(retryDelay(policy, attempts));
+	}
+	const rejected = [...refused.values()];
+	if (accepted.some((a) => customers.has(a.toLowerCase()))) {
+		return { delivered: true, messageId, response, accepted, rejected, attempts };
+	}
+	const customerRefusal = rejected.find((r) => customers.has(r.recipient.toLowerCase()));
+	const failure = customerRefusal ?? lastFailure ?? { code: 'EUNKNOWN', temporary: false, message: 'the server took the mail for none of the recipients' };
+	return { delivered: false, messageId, failure: stripRecipient(failure), rejected, attempts };
+}
+
+function stripRecipient(failure: SmtpFailure | RecipientRejection): SmtpFailure {
+	const copy: SmtpFailure & { recipient?: string } = { ...failure };
+	delete copy.recipient;
+	return copy;
 }

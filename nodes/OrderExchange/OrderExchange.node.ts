@@ -1,0 +1,77 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { credentialTest } from '../shared/credentials';
+import { searchFolders } from '../shared/mailFolders';
+import { matchProperties } from './descriptions/match';
+import { operationProperty } from './descriptions/operation';
+import { receiveProperties } from './descriptions/receive';
+import { sendProperties } from './descriptions/send';
+import { match } from './match';
+import { receive } from './receive';
+import { send } from './send';
+
+/**
+ * Order Exchange (Auftrag-Import und -Export): quotes and orders travel between the sites of one company —
+ * typically a home office that writes quotes and the head office that imports them — as openTRANS 2.1 files,
+ * by e-mail (recommended), FTP or a (cloud) folder. Send writes and delivers them; Receive imports them with
+ * the site, number-range and duplicate checks; Match links them to this site's articles and addresses.
+ */
+export class OrderExchange implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Order Exchange',
+		name: 'orderExchange',
+		icon: { light: 'file:orderExchange.svg', dark: 'file:orderExchange.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ($parameter["transport"] ? " · " + $parameter["transport"] : "")}}',
+		description: 'Exchange quotes and orders (openTRANS) between sites by e-mail, FTP or folder, with duplicate, number-range, article and address checks',
+		defaults: { name: 'Order Exchange' },
+		inputs: [NodeConnectionTypes.Main],
+		// one output per outcome, different per operation; n8n evaluates this per node (as its Switch node does)
+		outputs: `={{ (($parameter.operation ?? "send") === "receive" ? ["Orders", "Skipped", "Errors"] : ($parameter.operation ?? "send") === "match" ? ["Matched", "Review"] : ["Sent", "Skipped"]).map(name => ({ type: "${NodeConnectionTypes.Main}", displayName: name })) }}`,
+		usableAsTool: true,
+		credentials: [
+			{
+				name: 'backofficeSmtpApi',
+				required: true,
+				testedBy: 'backofficeSmtpApiTest',
+				displayOptions: { show: { operation: ['send'], transport: ['email'] } },
+			},
+			{
+				name: 'backofficeImapApi',
+				required: true,
+				testedBy: 'backofficeImapApiTest',
+				displayOptions: { show: { operation: ['receive'], transport: ['email'] } },
+			},
+			{
+				name: 'backofficeFtpApi',
+				required: true,
+				testedBy: 'backofficeFtpApiTest',
+				displayOptions: { show: { operation: ['send', 'receive'], transport: ['ftp'] } },
+			},
+		],
+		properties: [operationProperty, ...sendProperties, ...receiveProperties, ...matchProperties],
+	};
+
+	methods = {
+		credentialTest: {
+			backofficeImapApiTest: credentialTest.backofficeImapApiTest,
+			backofficeSmtpApiTest: credentialTest.backofficeSmtpApiTest,
+			backofficeFtpApiTest: credentialTest.backofficeFtpApiTest,
+		},
+		listSearch: { searchFolders },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		if (operation === 'send') return await send.call(this);
+		if (operation === 'receive') return await receive.call(this);
+		return await match.call(this);
+	}
+}

@@ -1,0 +1,670 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+
+import { FTPError, type Client, type FileInfo } from 'basic-ftp';
+
+import { remoteDirectory, safeRemoteName } from './ftpPaths';
+
+/**
+ * An FTP directory as a source of documents, with the consumer contract of Apache Camel's file component
+ * over ONE session: `list` what waits (skipping what is still being uploaded), `read` a file into memory,
+ * then `commit` it (delete · move to an archive directory · keep and remember) or `fail` it (keep · move
+ * to an error directory).
+ *
+ * Never twice: a file that was imported but could not be deleted or moved (no write right, connection
+ * lost while deleting), or that is kept on purpose, is remembered by a fingerprint (path, size,
+ * modification time, SHA-256 of the content) in a `FingerprintStore`, and `read` reports it as
+ * remembered instead of handing it out again. Never lost: nothing is deleted or moved before the caller
+ * commits, and the caller commits only after it holds every payment of the file.
+ *
+ * Memory: one file's bytes at a time, bounded by `maxFileBytes`; the directory listing is the only thing
+ * that grows with the directory.
+ */
+
+export type DateSubdirectories = 'none' | 'YYYY' | 'YYYY/MM' | 'YYYY/MM/DD' | 'YYYY-MM-DD';
+export type AfterImport = 'delete' | 'archive' | 'keep';
+export type OnFailure = 'keep' | 'errorDirectory';
+
+export interface FtpSourceOptions {
+	/** as the user typed it: empty for the login directory, with or without the trailing slash */
+	directory: string;
+	dateSubdirectories: DateSubdirectories;
+	/** the run date (YYYY-MM-DD, in the workflow's time zone) the date subdirectories are built for */
+	runDate: string;
+	/** also list the date subdirectories of this many days before the run date */
+	daysBack: number;
+	/** a part of the file name (case ignored), or a glob with `*` and `?` for the whole name; empty: every file */
+	nameFilter: string;
+	/** wait between the two listings that tell a finished file from one still being uploaded; 0: one listing */
+	stableWaitMs: number;
+	maxFileBytes: number;
+	/** files handed out per run at most (Camel's maxMessagesPerPoll); 0: no limit */
+	maxFiles: number;
+	afterImport: AfterImport;
+	/** relative paths are relative to `directory` */
+	archiveDirectory: string;
+	onFailure: OnFailure;
+	/** relative paths are relative to `directory` */
+	errorDirectory: string;
+	/** waits without holding the event loop; n8n's `sleep` in the node */
+	sleep?: (ms: number) => Promise<void>;
+}
+
+/** A file as the directory listing showed it. */
+export interface RemoteFile {
+	/** absolute remote path */
+	path: string;
+	/** absolute remote directory */
+	directory: string;
+	name: string;
+	size: number;
+	/** the listing's modification time: ISO 8601 when the server lists with MLSD, else the server's own text */
+	modifiedAt: string;
+}
+
+export interface FtpListing {
+	/** the files to read, in order: oldest date directory first, then by name */
+	ready: RemoteFile[];
+	/** left for a later run: a partial-upload name, or size or time changed during the wait */
+	uploading: RemoteFile[];
+	/** names that are never used in a command or path (control characters, backslash); left alone */
+	unsafe: Array<{ directory: string; name: string }>;
+	/** ready files beyond `maxFiles`, left for the next run */
+	deferred: number;
+	/** the directories that were listed (date subdirectories that do not exist are left out) */
+	directories: string[];
+}
+
+export type ReadResult =
+	| { kind: 'content'; bytes: Buffer; sha256: string }
+	/** imported before (same path, size and content, or same path, size and exact time): not handed out again */
+	| { kind: 'remembered'; fingerprint: Fingerprint }
+	/** the file changed or vanished since the listing (an upload still running, another consumer): next run */
+	| { kind: 'changed'; reason: string }
+	| { kind: 'tooLarge'; limit: number };
+
+export type CommitOutcome =
+	| { kind: 'deleted' }
+	| { kind: 'archived'; to: string }
+	/** keep mode, or a file that must stay (it also holds other clients' statements): remembered */
+	| { kind: 'kept' }
+	/** the delete or move was refused or its outcome is unknown (connection lost): remembered, so never imported twice */
+	| { kind: 'remembered'; reason: string }
+	/** the file vanished before it could be deleted or moved: another run took it, so this run must not emit it */
+	| { kind: 'gone' };
+
+export type FailOutcome =
+	| { kind: 'kept' }
+	| { kind: 'moved'; to: string }
+	/** the move to the error directory was refused: the file stays where it is */
+	| { kind: 'moveFailed'; reason: string };
+
+/** The session broke (socket closed, time-out, TLS error); what was not committed stays for the next run. */
+export class FtpSourceConnectionLost extends Error {
+	constructor(
+		readonly step: string,
+		readonly original: unknown,
+	) {
+		super(`the connection to the FTP server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`);
+		this.name = 'FtpSourceConnectionLost';
+	}
+}
+
+/** A directory of the configuration that does not exist on the server. */
+export class FtpDirectoryMissing extends Error {
+	constructor(
+		readonly directory: string,
+		readonly serverMessage: string,
+	) {
+		super(`The directory "${directory}" does not exist on the FTP server or cannot be opened (${serverMessage}).`);
+		this.name = 'FtpDirectoryMissing';
+	}
+}
+
+// ------------------------------------------------------------------------------------------------
+// Names and directories (pure)
+
+/** Upload tools write under these names and rename when done (WinSCP .filepart, browsers .crdownload …). */
+const IN_PROGRESS_SUFFIX = /\.(part|partial|filepart|tmp|temp|crdownload|upload|uploading)$/i;
+
+/** A name that marks a file still being written: an upload suffix, a hidden dot-name (rsync, lftp), an editor's `~`. */
+export function looksInProgress(name: string): boolean {
+	return name.startsWith('.') || name.endsWith('~') || IN_PROGRESS_SUFFIX.test(name);
+}
+
+/**
+ * The seed's "file name contains": a part of the name, case ignored ("zahlungen" finds
+ * "2025-03-14_Zahlungen.sta"). With `*` or `?` the filter is a glob for the whole name instead.
+ */
+export function nameMatches(name: string, filter: string): boolean {
+	const f = filter.trim();
+	if (f === '') return true;
+	if (!/[*?]/.test(f)) return name.toLowerCase().includes(f.toLowerCase());
+	const pattern = f
+		.split('')
+		.map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+		.join('');
+	return new RegExp(`^${pattern}$`, 'is').test(name);
+}
+
+/** Days before a date, as ISO dates, oldest first: `isoDatesBack('2025-03-01', 2)` → 02-27, 02-28, 03-01. */
+export function isoDatesBack(runDate: string, daysBack: number): string[] {
+	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(runDate);
+	if (!m) throw new Error(`the run date "${runDate}" is not YYYY-MM-DD`);
+	const base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+	const out: string[] = [];
+	for (let k = Math.max(0, Math.floor(daysBack)); k >= 0; k--) {
+		out.push(new Date(base - k * 86_400_000).toISOString().slice(0, 10));
+	}
+	return out;
+}
+
+/** The subdirectory of one date: `YYYY/MM/DD` of 2025-03-14 is `2025/03/14`. */
+export function dateSubdirectory(isoDate: string, layout: Exclude<DateSubdirectories, 'none'>): string {
+	const [y, mo, d] = isoDate.split('-');
+	switch (layout) {
+		case 'YYYY':
+			return y;
+		case 'YYYY/MM':
+			return `${y}/${mo}`;
+		case 'YYYY/MM/DD':
+			return `${y}/${mo}/${d}`;
+		case 'YYYY-MM-DD':
+			return isoDate;
+	}
+}
+
+/**
+ * The absolute directories to list: the base directory itself, or its date subdirectories for the run
+ * date and the days before, oldest first and each once (the ten days before a date share one `YYYY`).
+ */
+export function directoriesToList(
+	base: string,
+	layout: DateSubdirectories,
+	runDate: string,
+	daysBack: number,
+): string[] {
+	if (layout === 'none') return [base];
+	const dirs = isoDatesBack(runDate, daysBack).map((d) => path.posix.join(base, dateSubdirectory(d, layout)));
+	return [...new Set(dirs)];
+}
+
+/** A directory as typed (relative to `relativeTo`, or absolute) as an absolute, normalised path. */
+export function absoluteDirectory(typed: string, relativeTo: string): string {
+	const d = remoteDirectory(typed);
+	return path.posix.resolve(relativeTo || '/', d);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Fingerprints (pure, over a plain object: the node passes n8n's workflow static data)
+
+/**
+ * A remembered file, with short keys because it lives in the workflow's static data (saved with the
+ * workflow) and the store holds up to `FINGERPRINT_LIMIT` of them.
+ */
+export interface Fingerprint {
+	/** absolute remote path */
+	p: string;
+	/** size in bytes */
+	s: number;
+	/** modification time: from MDTM (ISO 8601, to the second), else the listing's text */
+	m: string;
+	/** 1: `m` is exact and the file was already older than two minutes when its content was checked, so an equal time means equal content */
+	x?: 1;
+	/** SHA-256 of the content, hex */
+	h: string;
+	/** why it is remembered: kept (keep mode) · shared (holds other clients' statements too) · stuck (delete or move refused or unknown) */
+	r: 'kept' | 'shared' | 'stuck';
+	/** when it was imported, epoch seconds */
+	i: number;
+	/** when it was last seen on the server, epoch seconds */
+	t: number;
+}
+
+export const FINGERPRINT_LIMIT = 5000;
+export const FINGERPRINT_MAX_AGE_DAYS = 400;
+/** see `FingerprintStore.settled`; generous, because the server's clock and n8n's may differ a little */
+const SETTLED_SECONDS = 120;
+const STORE_KEY = 'importedFiles';
+
+/**
+ * The idempotent-consumer memory. An entry is dropped when its file was not seen for 400 days or, beyond
+ * 5,000 entries, the least recently seen first, but never an entry whose file was seen in this run: a
+ * file still on the server must stay remembered or it would be imported again.
+ */
+export class FingerprintStore {
+	private readonly entries: Fingerprint[];
+	private readonly seenNow = new Set<Fingerprint>();
+	/** more files were seen in this run than the limit allows; the store keeps them all and says so */
+	overLimit = false;
+
+	constructor(
+		private readonly data: Record<string, unknown>,
+		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+	) {
+		const stored = data[STORE_KEY];
+		this.entries = Array.isArray(stored) ? (stored as unknown[]).filter(isFingerprint) : [];
+	}
+
+	get size(): number {
+		return this.entries.length;
+	}
+
+	all(): readonly Fingerprint[] {
+		return this.entries;
+	}
+
+	/** Entries with this path and size: the file may be one of them (content decides). */
+	candidates(remotePath: string, size: number): Fingerprint[] {
+		return this.entries.filter((e) => e.p === remotePath && e.s === size);
+	}
+
+	findContent(remotePath: string, size: number, sha256: string): Fingerprint | undefined {
+		return this.entries.find((e) => e.p === remotePath && e.s === size && e.h === sha256);
+	}
+
+	/**
+	 * Whether an exact modification time may later stand for the content without downloading it: only when
+	 * the file was older than `SETTLED_SECONDS` when its content was checked. A file rewritten with the same
+	 * size within the second it was first written (and read) would otherwise keep its time and be skipped.
+	 */
+	private settled(modifiedAt: { value: string; exact: boolean }): boolean {
+		const seconds = Date.parse(modifiedAt.value) / 1000;
+		return modifiedAt.exact && Number.isFinite(seconds) && seconds <= this.now() - SETTLED_SECONDS;
+	}
+
+	/** Marks an entry as seen in this run (and updates its time), so that pruning keeps it. */
+	seen(entry: Fingerprint, checkedContent?: { value: string; exact: boolean }): void {
+		entry.t = this.now();
+		if (checkedContent) {
+			entry.m = checkedContent.value;
+			if (this.settled(checkedContent)) entry.x = 1;
+			else delete entry.x;
+		}
+		this.seenNow.add(entry);
+	}
+
+	remember(
+		file: { path: string; size: number },
+		sha256: string,
+		modifiedAt: { value: string; exact: boolean },
+		reason: Fingerprint['r'],
+	): Fingerprint {
+		const existing = this.findContent(file.path, file.size, sha256);
+		if (existing) {
+			existing.r = reason;
+			this.seen(existing, modifiedAt);
+			return existing;
+		}
+		const t = this.now();
+		const entry: Fingerprint = { p: file.path, s: file.size, m: modifiedAt.value, h: sha256, r: reason, i: t, t };
+		if (this.settled(modifiedAt)) entry.x = 1;
+		this.entries.push(entry);
+		this.seenNow.add(entry);
+		return entry;
+	}
+
+	/** Prunes and writes the entries back into the static data object. */
+	save(): void {
+		const cutoff = this.now() - FINGERPRINT_MAX_AGE_DAYS * 86_400;
+		let kept = this.entries.filter((e) => e.t >= cutoff || this.seenNow.has(e));
+		if (kept.length > FINGERPRINT_LIMIT) {
+			const current = kept.filter((e) => this.seenNow.has(e));
+			const older = kept.filter((e) => !this.seenNow.has(e)).sort((a, b) => b.t - a.t);
+			this.overLimit = current.length > FINGERPRINT_LIMIT;
+			const room = Math.max(0, FINGERPRINT_LIMIT - current.length);
+			const keepOlder = new Set(older.slice(0, room));
+			kept = kept.filter((e) => this.seenNow.has(e) || keepOlder.has(e));
+		}
+		this.entries.splice(0, this.entries.length, ...kept);
+		// assigning (not mutating) lets n8n's observable static data notice the change and save it
+		this.data[STORE_KEY] = kept.map((e) => ({ ...e }));
+	}
+}
+
+function isFingerprint(v: unknown): v is Fingerprint {
+	const e = v as Partial<Fingerprint> | null;
+	return (
+		!!e &&
+		typeof e.p === 'string' &&
+		typeof e.s === 'number' &&
+		typeof e.h === 'string' &&
+		typeof e.m === 'string' &&
+		typeof e.t === 'number' &&
+		typeof e.i === 'number'
+	);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The consumer
+
+/** Collects a download in memory up to a limit; beyond it, keeps counting but drops the bytes. */
+class BoundedSink extends Writable {
+	private chunks: Buffer[] = [];
+	private readonly hash = createHash('sha256');
+	received = 0;
+	overflow = false;
+
+	constructor(private readonly limit: number) {
+		super();
+	}
+
+	_write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+		this.received += chunk.length;
+		if (this.received > this.limit) {
+			// erroring the stream would make basic-ftp close the whole session; dropping the bytes keeps it usable
+			this.overflow = true;
+			this.chunks = [];
+		} else {
+			this.chunks.push(chunk);
+			this.hash.update(chunk);
+		}
+		callback();
+	}
+
+	content(): { bytes: Buffer; sha256: string } {
+		return { bytes: Buffer.concat(this.chunks, this.received), sha256: this.hash.digest('hex') };
+	}
+}
+
+/** A refused command (an FTP error reply) leaves the session usable; anything else broke it. */
+function isRefusal(error: unknown, client: Client): error is FTPError {
+	return error instanceof FTPError && !client.closed;
+}
+
+function listedTime(info: FileInfo): string {
+	return info.modifiedAt ? info.modifiedAt.toISOString() : info.rawModifiedAt;
+}
+
+export class FtpSource {
+	/** the login directory, the base of relative paths */
+	private home = '/';
+	private base = '/';
+	private hasMdtm = false;
+	private readonly created = new Set<string>();
+	/** set when the session broke; nothing more is done on it */
+	lost?: FtpSourceConnectionLost;
+
+	constructor(
+		private readonly client: Client,
+		private readonly options: FtpSourceOptions,
+		private readonly store: FingerprintStore,
+	) {}
+
+	/** The base directory (absolute), known after `open`. */
+	get baseDirectory(): string {
+		return this.base;
+	}
+
+	get archiveDirectory(): string {
+		return absoluteDirectory(this.options.archiveDirectory, this.base);
+	}
+
+	get errorDirectory(): string {
+		return absoluteDirectory(this.options.errorDirectory, this.base);
+	}
+
+	/** Learns the login directory and the server's features; checks that the base directory exists. */
+	async open(): Promise<void> {
+		await this.guard('opening the session', async () => {
+			this.home = await this.client.pwd();
+			this.base = absoluteDirectory(this.options.directory, this.home);
+			this.hasMdtm = (await this.client.features()).has('MDTM');
+		});
+		if (!(await this.exists(this.base, 'directory'))) {
+			 
+			throw new FtpDirectoryMissing(this.base, 'no such directory');
+		}
+	}
+
+	/**
+	 * Lists the directories, keeps the files whose name matches, and tells finished files from files still
+	 * being uploaded: a partial-upload name, or (with a wait) a size or time that changed between two listings.
+	 * The second listing only happens when there is something to compare.
+	 */
+	async list(): Promise<FtpListing> {
+		const dirs = directoriesToList(this.base, this.options.dateSubdirectories, this.options.runDate, this.options.daysBack);
+		const listing: FtpListing = { ready: [], uploading: [], unsafe: [], deferred: 0, directories: [] };
+		const candidates: RemoteFile[] = [];
+		for (const dir of dirs) {
+			// the base directory must exist (checked by open); a date subdirectory not made yet is simply empty
+			const infos = await this.listDirectory(dir, this.options.dateSubdirectories === 'none');
+			if (!infos) continue;
+			listing.directories.push(dir);
+			const files = infos.filter((f) => f.isFile).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+			for (const info of files) {
+				if (!nameMatches(info.name, this.options.nameFilter)) continue;
+				const name = safeRemoteName(info.name);
+				if (!name) {
+					listing.unsafe.push({ directory: dir, name: info.name });
+					continue;
+				}
+				const file: RemoteFile = { path: path.posix.join(dir, name), directory: dir, name, size: info.size, modifiedAt: listedTime(info) };
+				if (looksInProgress(name)) listing.uploading.push(file);
+				else candidates.push(file);
+			}
+		}
+		let ready = candidates;
+		if (candidates.length > 0 && this.options.stableWaitMs > 0) {
+			await (this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(this.options.stableWaitMs);
+			const again = new Map<string, { size: number; modifiedAt: string }>();
+			for (const dir of new Set(candidates.map((c) => c.directory))) {
+				for (const info of (await this.listDirectory(dir, false)) ?? []) {
+					if (info.isFile) again.set(path.posix.join(dir, info.name), { size: info.size, modifiedAt: listedTime(info) });
+				}
+			}
+			ready = [];
+			for (const c of candidates) {
+				const later = again.get(c.path);
+				if (later && later.size === c.size && later.modifiedAt === c.modifiedAt) ready.push(c);
+				else if (later) listing.uploading.push(c);
+				// a file gone between the listings was taken by someone else: nothing to do
+			}
+		}
+		if (this.options.maxFiles > 0 && ready.length > this.options.maxFiles) {
+			listing.deferred = ready.length - this.options.maxFiles;
+			ready = ready.slice(0, this.options.maxFiles);
+		}
+		listing.ready = ready;
+		return listing;
+	}
+
+	/**
+	 * Reads a file into memory, unless it was imported before: a remembered file with the same path, size and
+	 * exact modification time is not even downloaded; with the same path and size it is downloaded and
+	 * compared by content. A file that is not what the listing said (size differs, vanished) is left for the
+	 * next run, as an upload still in progress.
+	 */
+	async read(file: RemoteFile): Promise<ReadResult> {
+		const known = this.store.candidates(file.path, file.size);
+		let exactTime: string | undefined;
+		if (known.length > 0 && this.hasMdtm) {
+			exactTime = await this.modificationTime(file);
+			const same = exactTime ? known.find((e) => e.x === 1 && e.m === exactTime) : undefined;
+			if (same) {
+				this.store.seen(same);
+				return { kind: 'remembered', fingerprint: same };
+			}
+		}
+		if (file.size > this.options.maxFileBytes) return { kind: 'tooLarge', limit: this.options.maxFileBytes };
+
+		const sink = new BoundedSink(this.options.maxFileBytes);
+		try {
+			await this.client.downloadTo(sink, file.path);
+		} catch (error) {
+			if (isRefusal(error, this.client)) return { kind: 'changed', reason: `the server refused the download: ${error.message}` };
+			throw this.broke(`downloading ${file.path}`, error);
+		}
+		if (sink.overflow || sink.received !== file.size) {
+			return { kind: 'changed', reason: `its size changed from ${file.size} to ${sink.received} bytes since the listing` };
+		}
+		const content = sink.content();
+		const before = this.store.findContent(file.path, file.size, content.sha256);
+		if (before) {
+			this.store.seen(before, exactTime ? { value: exactTime, exact: true } : undefined);
+			return { kind: 'remembered', fingerprint: before };
+		}
+		return { kind: 'content', ...content };
+	}
+
+	/**
+	 * Commits a file whose every payment the caller now holds: deletes it, moves it to the archive directory
+	 * or keeps and remembers it (`mustStay` keeps it whatever the mode: it also holds other clients' data).
+	 * A refused delete or move, or a connection lost while deleting, remembers the file, so the payments the
+	 * caller holds are emitted once and the file is not imported again. A file that vanished before the delete
+	 * was taken by a concurrent run: the caller must drop its payments.
+	 */
+	async commit(file: RemoteFile, sha256: string, options: { mustStay?: boolean } = {}): Promise<CommitOutcome> {
+		const mode = options.mustStay ? 'keep' : this.options.afterImport;
+		if (mode === 'keep') {
+			const time = await this.timeToRemember(file);
+			this.store.remember(file, sha256, time, options.mustStay ? 'shared' : 'kept');
+			return { kind: 'kept' };
+		}
+		if (this.lost) return this.rememberStuck(file, sha256, `the connection was lost before the file could be ${mode === 'delete' ? 'deleted' : 'archived'}`);
+		try {
+			if (mode === 'delete') {
+				await this.client.remove(file.path);
+				return { kind: 'deleted' };
+			}
+			const to = await this.moveInto(file, this.archiveDirectory);
+			return { kind: 'archived', to };
+		} catch (error) {
+			if (!isRefusal(error, this.client)) {
+				this.broke(`${mode === 'delete' ? 'deleting' : 'archiving'} ${file.path}`, error);
+				return this.rememberStuck(file, sha256, `the connection was lost while the file was being ${mode === 'delete' ? 'deleted' : 'archived'}, so it may still be there`);
+			}
+			const still = await this.exists(file.path, 'file').catch(() => true);
+			if (!still) return { kind: 'gone' };
+			return this.rememberStuck(file, sha256, `the server refused to ${mode === 'delete' ? 'delete' : 'move'} it (${error.message}); check the write right`);
+		}
+	}
+
+	/**
+	 * A remembered file found again. In delete and archive mode a file remembered because its delete or move
+	 * failed is deleted or moved now; a refusal again is quiet (it was reported when it was imported).
+	 */
+	async retryCommit(file: RemoteFile, fingerprint: Fingerprint): Promise<CommitOutcome | undefined> {
+		if (fingerprint.r !== 'stuck' || this.options.afterImport === 'keep' || this.lost) return undefined;
+		try {
+			if (this.options.afterImport === 'delete') {
+				await this.client.remove(file.path);
+				return { kind: 'deleted' };
+			}
+			return { kind: 'archived', to: await this.moveInto(file, this.archiveDirectory) };
+		} catch (error) {
+			if (!isRefusal(error, this.client)) this.broke(`retrying the delete of ${file.path}`, error);
+			return undefined;
+		}
+	}
+
+	/** A file that could not be imported: stays (default) or moves to the error directory. */
+	async fail(file: RemoteFile): Promise<FailOutcome> {
+		if (this.options.onFailure === 'keep') return { kind: 'kept' };
+		if (this.lost) return { kind: 'moveFailed', reason: 'the connection was lost' };
+		try {
+			return { kind: 'moved', to: await this.moveInto(file, this.errorDirectory) };
+		} catch (error) {
+			if (!isRefusal(error, this.client)) {
+				this.broke(`moving ${file.path} to the error directory`, error);
+				return { kind: 'moveFailed', reason: 'the connection was lost' };
+			}
+			return { kind: 'moveFailed', reason: `the server refused the move (${error.message})` };
+		}
+	}
+
+	// ---- helpers
+
+	/** LIST of one directory after changing into it, so that a missing directory is told apart from an empty one. */
+	private async listDirectory(dir: string, mustExist: boolean): Promise<FileInfo[] | undefined> {
+		try {
+			await this.client.cd(dir);
+		} catch (error) {
+			if (!isRefusal(error, this.client)) throw this.broke(`opening ${dir}`, error);
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; the node turns this into a NodeOperationError
+			if (mustExist) throw new FtpDirectoryMissing(dir, error.message);
+			return undefined;
+		}
+		try {
+			return await this.client.list();
+		} catch (error) {
+			throw this.broke(`listing ${dir}`, error);
+		}
+	}
+
+	private async exists(remotePath: string, what: 'file' | 'directory'): Promise<boolean> {
+		try {
+			if (what === 'directory') await this.client.cd(remotePath);
+			else await this.client.size(remotePath);
+			return true;
+		} catch (error) {
+			if (isRefusal(error, this.client)) return false;
+			throw this.broke(`looking for ${remotePath}`, error);
+		}
+	}
+
+	private async modificationTime(file: RemoteFile): Promise<string | undefined> {
+		try {
+			return (await this.client.lastMod(file.path)).toISOString();
+		} catch (error) {
+			if (isRefusal(error, this.client)) return undefined;
+			throw this.broke(`asking the time of ${file.path}`, error);
+		}
+	}
+
+	private async timeToRemember(file: RemoteFile): Promise<{ value: string; exact: boolean }> {
+		if (this.hasMdtm && !this.lost) {
+			try {
+				const exact = await this.modificationTime(file);
+				if (exact) return { value: exact, exact: true };
+			} catch {
+				// the connection broke; the listing's time will do, the content hash identifies the file anyway
+			}
+		}
+		return { value: file.modifiedAt, exact: false };
+	}
+
+	private rememberStuck(file: RemoteFile, sha256: string, reason: string): CommitOutcome {
+		this.store.remember(file, sha256, { value: file.modifiedAt, exact: false }, 'stuck');
+		return { kind: 'remembered', reason };
+	}
+
+	/**
+	 * Moves a file into a directory (created when missing) under its own name, or under `name_2.ext`,
+	 * `name_3.ext` … when that is taken: RNTO overwrites silently on most servers, and an archive must not
+	 * lose the older file of the same name.
+	 */
+	private async moveInto(file: RemoteFile, dir: string): Promise<string> {
+		if (!this.created.has(dir)) {
+			await this.client.ensureDir(dir);
+			this.created.add(dir);
+		}
+		const ext = path.posix.extname(file.name);
+		const stem = ext ? file.name.slice(0, -ext.length) : file.name;
+		for (let n = 1; n <= 1000; n++) {
+			const target = path.posix.join(dir, n === 1 ? file.name : `${stem}_${n}${ext}`);
+			if (await this.exists(target, 'file')) continue;
+			await this.client.rename(file.path, target);
+			return target;
+		}
+		throw new Error(`no free name for ${file.name} in ${dir}`);
+	}
+
+	/** Records that the session broke (the first break is the one reported) and returns the error to throw. */
+	private broke(step: string, error: unknown): FtpSourceConnectionLost {
+		const lost = error instanceof FtpSourceConnectionLost ? error : new FtpSourceConnectionLost(step, error);
+		this.lost ??= lost;
+		return lost;
+	}
+
+	private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
+		try {
+			return await work();
+		} catch (error) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; the node wraps what reaches it
+			if (isRefusal(error, this.client)) throw new Error(`the FTP server refused ${step}: ${error.message}`);
+			throw this.broke(step, error);
+		}
+	}
+}
