@@ -5,10 +5,10 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL, credentialTest, ftpCredentials, smtpCredentials } from '../shared/credentials';
-import { ConnectionError } from '../shared/transports/connectionErrors';
+import { userFacing } from '../shared/nodeErrors';
 import { checkFtpAccess } from '../shared/transports/ftpAccess';
 import { properties } from './description';
 import { sendErrorReport } from './errorReport';
@@ -65,14 +65,6 @@ export class AccountingFtpImport implements INodeType {
 		if (operation === 'sendTestReport') return [await sendTestReport.call(this)];
 		return [await checkAccess.call(this)];
 	}
-}
-
-function userFacing(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
-	if (error instanceof ConnectionError) {
-		return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code ?? error.kind }, { message: error.message, itemIndex });
-	}
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 }
 
 async function checkAccess(this: IExecuteFunctions): Promise<INodeExecutionData[]> {

@@ -1,5 +1,5 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
@@ -13,7 +13,7 @@ import {
 	type PaymentFormat,
 } from '../shared/documents/payments';
 import { isValidMailAddress } from '../shared/mail/addresses';
-import { ConnectionError } from '../shared/transports/connectionErrors';
+import { userFacing } from '../shared/nodeErrors';
 import { ftpPort, withFtpClient, type FtpCredentials } from '../shared/transports/ftp';
 import {
 	directoriesToList,
@@ -204,14 +204,7 @@ function fileJson(file: RemoteFile): IDataObject {
 }
 
 function rethrowForUser(ctx: IExecuteFunctions, error: unknown): never {
-	if (error instanceof ConnectionError) {
-		throw new NodeApiError(ctx.getNode(), { message: error.message, code: error.code ?? error.kind }, { message: error.message });
-	}
-	if (error instanceof FtpSourceConnectionLost) {
-		throw new NodeApiError(ctx.getNode(), { message: error.message, code: 'connectionLost' }, { message: error.message });
-	}
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) throw error;
-	throw new NodeOperationError(ctx.getNode(), error as Error);
+	throw userFacing(ctx, error);
 }
 
 export async function importPayments(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
