@@ -23,3 +23,39 @@ export function isValidMailAddress(address: string): boolean {
 	if (at < 1 || at > 64) return false;
 	return ADDRESS.test(address);
 }
+
+export interface RecipientList {
+	/** the valid addresses, in the order given, each once (compared case-insensitively) */
+	addresses: string[];
+	/** the entries that are not one plain address, as given (trimmed) */
+	invalid: string[];
+}
+
+/**
+ * Reads the recipient field of a customer record. ERP and spreadsheet exports often hold several addresses in
+ * one field ("rechnung@kunde.de; buchhaltung@kunde.de") or a display form ("Kunde GmbH <rechnung@kunde.de>"),
+ * so the value is split at commas and semicolons and a display name is dropped; every entry must then be one
+ * plain address. A list (array) is read entry by entry the same way.
+ */
+export function parseRecipients(value: unknown): RecipientList {
+	const entries = (Array.isArray(value) ? value : [value])
+		.filter((v) => v !== undefined && v !== null)
+		.flatMap((v) => String(v).split(/[,;]/))
+		.map((v) => v.trim())
+		.filter((v) => v !== '');
+	const addresses: string[] = [];
+	const invalid: string[] = [];
+	const seen = new Set<string>();
+	for (const entry of entries) {
+		// "Name <address>": the name comes from the customer record, not from here
+		const address = /^[^<>]*<([^<>]+)>$/.exec(entry)?.[1].trim() ?? entry;
+		if (!isValidMailAddress(address)) {
+			invalid.push(entry);
+			continue;
+		}
+		if (seen.has(address.toLowerCase())) continue;
+		seen.add(address.toLowerCase());
+		addresses.push(address);
+	}
+	return { addresses, invalid };
+}

@@ -39,6 +39,15 @@ export function senderOf(c: Pick<SmtpCredentials, 'senderAddress' | 'senderName'
 	return { name: c.senderName ?? '', address: c.senderAddress };
 }
 
+/**
+ * nodemailer counts whole messages per window (`rateLimit` per `rateDelta` ms): 0.5 or 2.5 per second become a
+ * whole number of messages over a longer or shorter window (1 per 2 s, 2 per 800 ms).
+ */
+export function rateOf(messagesPerSecond: number): { rateLimit: number; rateDelta: number } {
+	const rateLimit = Math.max(1, Math.floor(messagesPerSecond));
+	return { rateLimit, rateDelta: Math.round((1000 * rateLimit) / messagesPerSecond) };
+}
+
 export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOptions = {}): Transporter {
 	const common = {
 		host: c.host,
@@ -60,7 +69,7 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 			pool: true,
 			maxConnections: options.maxConnections ?? 3,
 			maxMessages: 100,
-			...(options.messagesPerSecond ? { rateDelta: 1000, rateLimit: options.messagesPerSecond } : {}),
+			...(options.messagesPerSecond ? rateOf(options.messagesPerSecond) : {}),
 			...(options.idleTimeoutMs ? { idleTimeout: options.idleTimeoutMs } : {}),
 		};
 		return createTransport(pooled);

@@ -1,0 +1,289 @@
+/**
+ * Benchmark (not a test): the Invoice Bulk Mailer mails N generated invoices (one customer each) through the
+ * test Postfix (submission port 10587, STARTTLS + AUTH), next to a loop that does what n8n's own Send Email
+ * node does per item — a new SMTP transport for every mail: connect, STARTTLS, AUTH, send, QUIT — with the
+ * same PDFs. n8n-nodes-base is not installed in this project, so that loop stands in for the node; it is
+ * nodemailer, as the node uses, without n8n's per-item parameter evaluation (which would only add to it).
+ *
+ * Run from the repository root (test servers up: `scripts/test-servers.sh start`; N defaults to 500):
+ *   source scripts/node24.sh
+ *   npx tsc --outDir .cache/bench --rootDir . --strict --module commonjs --target es2023 --esModuleInterop \
+ *     --resolveJsonModule --skipLibCheck --types node bench/invoice-mailer.ts
+ *   node .cache/bench/bench/invoice-mailer.js 500
+ *   node .cache/bench/bench/invoice-mailer.js 2000 node       # only the node's two variants
+ *   node .cache/bench/bench/invoice-mailer.js 10000 generate  # only one variant (generate, binary, perMail)
+ *   node .cache/bench/bench/invoice-mailer.js 2000 generate --heap
+ * --heap also samples the live heap (after a forced GC, every second; this slows the run down): the most it
+ * held shows whether memory grows with N. --keep leaves the mails in the sink mailbox; without it they are
+ * deleted there once all have arrived (other tests search that mailbox).
+ * (.cache/ is git-ignored and inside the project, so that the compiled files find node_modules.)
+ *
+ * Every variant runs in a child process of its own, so that each peak RSS is its own. Variants:
+ * - node, generating PDFs: the node as a workflow runs it (n8n-core's WorkflowExecute), PDFs made in its pipeline;
+ * - node, PDFs from binary: the same, with the N ready-made PDFs handed in as binary data (as the loop gets them);
+ * - one transport per mail: the Send Email pattern, same ready-made PDFs, one mail after the other.
+ * The ready-made PDFs are rendered before the clock starts; their rendering time is printed on its own.
+ * The mails end up in the catch-all mailbox sink@backoffice.test (recipients are at example.com).
+ */
+import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+import { createTransport } from 'nodemailer';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { DEFAULT_TEXT } from '../nodes/InvoiceBulkMailer/description';
+import { withImapClient } from '../nodes/shared/transports/imap';
+import { renderInvoicePdf, type Invoice } from '../nodes/shared/documents/invoices';
+import { tlsOptions } from '../nodes/shared/transports/tls';
+import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../test/helpers/servers';
+import { RunnerWorkflow } from '../test/helpers/workflowRunner';
+
+type Variant = 'generate' | 'binary' | 'perMail';
+
+const VARIANTS: Record<Variant, string> = {
+	generate: 'node, generating PDFs',
+	binary: 'node, PDFs from binary',
+	perMail: 'one transport per mail',
+};
+
+const SELLER = {
+	name: 'Bäckerei Weiß & Söhne GmbH',
+	street: 'Hauptstraße 5',
+	zip: '50667',
+	city: 'Köln',
+	country: 'DE',
+	vatId: 'DE123456789',
+	iban: 'DE89370400440532013000',
+	bic: 'COBADEFFXXX',
+	bankName: 'Commerzbank Köln',
+};
+
+/** N invoices of 3 to 12 lines, one customer each; deterministic, so every variant mails the same ones. */
+function invoiceItems(n: number, run: string): IDataObject[] {
+	return Array.from({ length: n }, (_, i) => ({
+		invoiceNumber: `RE-${run}-${String(i + 1).padStart(5, '0')}`,
+		invoiceDate: '2025-03-14',
+		deliveryDate: '2025-03-12',
+		dueDate: '2025-03-28',
+		paymentTerms: 'Zahlbar innerhalb von 14 Tagen ohne Abzug.',
+		customer: {
+			number: `K-${i + 1}`,
+			name: `Kundin ${i + 1} Müller-Lüdenscheidt`,
+			email: `bench-${run}-${i + 1}@example.com`,
+			street: `Lindenallee ${(i % 90) + 1}`,
+			zip: '80331',
+			city: 'München',
+		},
+		lines: Array.from({ length: 3 + (i % 10) }, (_, l) => ({
+			description: `Artikel ${l + 1}: Laugenbrezel groß, frisch gebacken`,
+			quantity: String((l % 4) + 1),
+			unit: 'Stk',
+			netUnitPrice: `${(l % 7) + 1}.45`,
+			vatRate: l % 3 === 0 ? '19' : '7',
+		})),
+	}));
+}
+
+function asInvoice(json: IDataObject): Invoice {
+	const customer = json.customer as IDataObject;
+	return {
+		number: String(json.invoiceNumber),
+		type: 'invoice',
+		issueDate: String(json.invoiceDate),
+		deliveryDate: String(json.deliveryDate),
+		dueDate: String(json.dueDate),
+		paymentTerms: String(json.paymentTerms),
+		seller: SELLER,
+		buyer: {
+			name: String(customer.name),
+			street: String(customer.street),
+			zip: String(customer.zip),
+			city: String(customer.city),
+			customerNumber: String(customer.number),
+		},
+		lines: json.lines as Invoice['lines'],
+		bankAccount: { iban: SELLER.iban, bic: SELLER.bic, bankName: SELLER.bankName },
+	};
+}
+
+const mb = (kilobytes: number) => (kilobytes / 1024).toFixed(0);
+
+interface PhaseResult {
+	variant: Variant;
+	mails: number;
+	seconds: number;
+	peakRssMb: string;
+	/** RSS when the clock started: modules (n8n-core) loaded, input items and ready-made PDFs in memory */
+	startRssMb: string;
+	renderSeconds?: number;
+	errors: number;
+	/** with --heap: the most live heap (after GC) seen during the run */
+	liveHeapMb?: string;
+}
+
+async function phase(variant: Variant, n: number, run: string): Promise<PhaseResult> {
+	const items = invoiceItems(n, `${run}${variant[0]}`);
+	let renderSeconds: number | undefined;
+	let pdfs: Uint8Array[] = [];
+	if (variant !== 'generate') {
+		const t = performance.now();
+		for (const json of items) pdfs.push(await renderInvoicePdf(asInvoice(json)));
+		renderSeconds = (performance.now() - t) / 1000;
+	}
+	const account = smtpCredentialsFor('alice', { security: 'starttls' });
+	const startRssMb = (process.memoryUsage.rss() / 1024 / 1024).toFixed(0);
+	const gc = (globalThis as { gc?: () => void }).gc;
+	let liveHeap = 0;
+	const sampler = gc
+		? setInterval(() => {
+				gc();
+				liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
+			}, 1000)
+		: undefined;
+	const started = performance.now();
+	let mails = 0;
+	let errors = 0;
+	if (variant === 'perMail') {
+		// what n8n's Send Email node does for each item: a transport of its own, used once, closed
+		for (let i = 0; i < items.length; i++) {
+			const json = items[i];
+			const transport = createTransport({
+				host: account.host,
+				port: account.port,
+				secure: false,
+				requireTLS: true,
+				auth: { user: account.user ?? '', pass: account.password ?? '' },
+				tls: tlsOptions(account.host, true),
+			});
+			try {
+				await transport.sendMail({
+					from: account.senderAddress,
+					to: String((json.customer as IDataObject).email),
+					subject: `Ihre Rechnung ${String(json.invoiceNumber)}`,
+					text: 'Guten Tag, anbei erhalten Sie Ihre Rechnung als PDF.',
+					attachments: [{ filename: `${String(json.invoiceNumber)}.pdf`, content: Buffer.from(pdfs[i]), contentType: 'application/pdf' }],
+				});
+				mails++;
+			} catch {
+				errors++;
+			} finally {
+				transport.close();
+			}
+		}
+	} else {
+		const input: INodeExecutionData[] = items.map((json, i) =>
+			variant === 'binary'
+				? { json, binary: { data: { data: Buffer.from(pdfs[i]).toString('base64'), mimeType: 'application/pdf', fileName: 'invoice.pdf' } } }
+				: { json },
+		);
+		pdfs = [];
+		const workflow = new RunnerWorkflow({
+			nodes: [
+				{
+					id: 'Mailer',
+					name: 'Mailer',
+					type: 'n8n-nodes-backoffice.invoiceBulkMailer',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {
+						operation: 'sendInvoices',
+						pdfSource: variant === 'binary' ? 'binary' : 'generate',
+						mailSubject: 'Ihre Rechnung {{#each invoices}}{{number}}{{/each}}',
+						mailText: DEFAULT_TEXT,
+						seller: { details: SELLER },
+						options: { maxConnections: 3 },
+					},
+					credentials: {},
+				},
+			],
+			connections: {},
+		});
+		const result = await workflow.run('Mailer', {
+			credentials: { backofficeSmtpApi: n8nCredentialData(account) },
+			input: [input],
+			mode: 'trigger',
+		});
+		if (result.error) throw result.error;
+		mails = result.output('Mailer', 0).length;
+		errors = result.output('Mailer', 1).length + result.output('Mailer', 2).length;
+	}
+	const seconds = (performance.now() - started) / 1000;
+	if (sampler) clearInterval(sampler);
+	return {
+		variant,
+		mails,
+		seconds,
+		peakRssMb: mb(process.resourceUsage().maxRSS),
+		startRssMb,
+		renderSeconds,
+		errors,
+		...(gc ? { liveHeapMb: (liveHeap / 1024 / 1024).toFixed(0) } : {}),
+	};
+}
+
+async function inChild(variant: Variant, n: number, run: string): Promise<PhaseResult> {
+	return await new Promise((resolve, reject) => {
+		const child = fork(__filename, ['--phase', variant, String(n), run], {
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+			execArgv: process.argv.includes('--heap') ? ['--expose-gc'] : [],
+		});
+		child.on('message', (message) => resolve(message as PhaseResult));
+		child.on('error', reject);
+		child.on('exit', (code) => {
+			if (code !== 0) reject(new Error(`${VARIANTS[variant]} exited with ${code}`));
+		});
+	});
+}
+
+async function main(): Promise<void> {
+	if (process.argv[2] === '--phase') {
+		const result = await phase(process.argv[3] as Variant, Number(process.argv[4]), process.argv[5]);
+		process.send?.(result);
+		return;
+	}
+	const n = Number(process.argv[2] ?? 500);
+	const chosen = (process.argv[3] ?? '').replace('node', 'generate,binary').split(',').filter((v): v is Variant => v in VARIANTS);
+	const only = chosen.length ? chosen : (Object.keys(VARIANTS) as Variant[]);
+	const run = Date.now().toString(36);
+	const s = loadServers();
+	console.log(`Invoice Bulk Mailer benchmark: ${n} invoices, one customer each, via ${s.host}:${s.smtp.submissionPort} (STARTTLS + AUTH)`);
+	console.log(`n8n-nodes-base (n8n's Send Email node) is not installed here: "one transport per mail" is its pattern in plain nodemailer.`);
+	console.log('');
+	console.log('variant                      mails   errors   seconds   mails/s   RSS at start → peak');
+	let sent = 0;
+	for (const variant of only) {
+		const r = await inChild(variant, n, run);
+		console.log(
+			`${VARIANTS[variant].padEnd(27)} ${String(r.mails).padStart(6)}   ${String(r.errors).padStart(6)}   ${r.seconds.toFixed(1).padStart(7)}   ${(r.mails / r.seconds).toFixed(1).padStart(7)}   ${r.startRssMb.padStart(5)} → ${r.peakRssMb} MB` +
+				(r.liveHeapMb !== undefined ? `   live heap ≤ ${r.liveHeapMb} MB` : '') +
+				(r.renderSeconds !== undefined ? `   (+ ${r.renderSeconds.toFixed(1)} s rendering the PDFs beforehand)` : ''),
+		);
+		sent += r.mails;
+	}
+	if (!process.argv.includes('--keep')) await removeFromSink(run, sent);
+}
+
+/** Deletes this run's mails from the sink mailbox once they have all arrived (at most 2 minutes). */
+async function removeFromSink(run: string, expected: number): Promise<void> {
+	const deadline = Date.now() + 120_000;
+	await withImapClient(imapCredentialsFor('sink'), async (client) => {
+		await client.mailboxOpen('INBOX');
+		const query = { to: `bench-${run}`, subject: 'Ihre Rechnung RE-' };
+		let uids: number[] = [];
+		do {
+			uids = (await client.search(query, { uid: true })) || [];
+			if (uids.length >= expected) break;
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+		} while (Date.now() < deadline);
+		if (uids.length) await client.messageDelete(uids, { uid: true });
+		console.log(`\n${uids.length} of ${expected} mails arrived in ${loadServers().users.sink.address}; removed them again (--keep keeps them).`);
+	});
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		console.error(error);
+		process.exit(1);
+	},
+);

@@ -1,0 +1,83 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
+import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
+import { ConnectionError, toConnectionError } from '../shared/transports/connectionErrors';
+import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
+
+/** The account check of the seed (Xentral: "Testmail senden"): one test mail per input item to a test recipient. */
+export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	const account = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
+	const out: INodeExecutionData[] = [];
+	await withSmtpTransport(account, async (transport) => {
+		for (let i = 0; i < items.length; i++) {
+			const to = (this.getNodeParameter('testRecipient', i) as string).trim();
+			const subject = headerSafe(this.getNodeParameter('subject', i, '') as string);
+			const options = this.getNodeParameter('options', i, {}) as {
+				senderAddress?: string;
+				senderName?: string;
+				replyTo?: string;
+			};
+			try {
+				const sender = senderOf({
+					senderAddress: options.senderAddress?.trim() || account.senderAddress,
+					senderName: headerSafe(options.senderName || account.senderName || ''),
+				});
+				for (const [label, address] of [
+					['Test recipient', to],
+					['Reply-To', options.replyTo?.trim()],
+					['Sender', sender.address],
+				] as const) {
+					if (address !== undefined && address !== '' && !isValidMailAddress(address)) {
+						throw new NodeOperationError(this.getNode(), `${label} "${address}" is not a valid e-mail address`, {
+							itemIndex: i,
+						});
+					}
+				}
+				let info;
+				try {
+					info = await transport.sendMail({
+						from: sender,
+						to,
+						replyTo: options.replyTo?.trim() || undefined,
+						subject,
+						text:
+							`This is a test mail sent by n8n through the SMTP account ${account.user ?? account.senderAddress} ` +
+							`at ${account.host}:${account.port}. If you can read it, the account can send invoices.`,
+					});
+				} catch (error) {
+					throw toConnectionError(error, smtpEndpoint(account), [account.password]);
+				}
+				out.push({
+					json: {
+						recipient: to,
+						sender: sender.address,
+						messageId: info.messageId,
+						accepted: (info.accepted ?? []).map(String),
+						rejected: (info.rejected ?? []).map(String),
+						response: info.response,
+					},
+					pairedItem: { item: i },
+				});
+			} catch (error) {
+				if (this.continueOnFail()) {
+					out.push({ json: { recipient: to, error: (error as Error).message }, pairedItem: { item: i } });
+					continue;
+				}
+				if (error instanceof ConnectionError) {
+					throw new NodeApiError(
+						this.getNode(),
+						{ message: error.message, code: error.code ?? error.kind },
+						{ message: error.message, itemIndex: i },
+					);
+				}
+				throw error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+			}
+		}
+	});
+	return out;
+}

@@ -1,0 +1,85 @@
+import type { IDataObject } from 'n8n-workflow';
+
+/**
+ * What this node has mailed, kept in the workflow's static data (`getWorkflowStaticData('node')`): invoice
+ * number → content hash and time. A re-run — after the workflow stopped halfway, or with the same invoices
+ * fed in again — skips every invoice found here as "already sent".
+ *
+ * Keyed by the invoice number alone: §14 Abs. 4 Nr. 4 UStG makes the number identify the invoice, and a
+ * customer who got invoice RE-17 must not get a second, different RE-17 because a field changed in the ERP.
+ * The hash tells whether the content changed since, so the Skipped item can say so (the user then decides
+ * and sets "Send Again").
+ *
+ * Bounded: the oldest entries are dropped beyond `limit` (default 50,000, about 2 MB of static data, which
+ * n8n stores with the workflow). Entries are kept in insertion order, so the oldest come first.
+ *
+ * Note on n8n: static data is saved after runs of an active workflow (trigger, schedule, webhook, sub-workflow
+ * call), also when the run failed — not after manual runs from the editor.
+ */
+
+const KEY = 'sentInvoices';
+
+export interface SentRecord {
+	/** the first 16 hex digits of the SHA-256 of the invoice content */
+	hash: string;
+	/** when the server accepted the mail */
+	sentAt: Date;
+}
+
+export class SentLedger {
+	private entries: Record<string, string>;
+	private size: number;
+
+	constructor(
+		private readonly staticData: IDataObject,
+		private readonly limit = 50_000,
+	) {
+		const stored = staticData[KEY];
+		// attached to the static data only when something is recorded: a dry run leaves it untouched
+		this.entries = stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
+		this.size = Object.keys(this.entries).length;
+	}
+
+	get count(): number {
+		return this.size;
+	}
+
+	lookup(invoiceNumber: string): SentRecord | undefined {
+		const entry = Object.prototype.hasOwnProperty.call(this.entries, invoiceNumber) ? this.entries[invoiceNumber] : undefined;
+		if (typeof entry !== 'string') return undefined;
+		const [hash, seconds] = entry.split(' ');
+		return { hash, sentAt: new Date(Number(seconds) * 1000) };
+	}
+
+	/** Notes a sent invoice; call it right after the server accepted the mail. */
+	record(invoiceNumber: string, hash: string, sentAt = new Date()): void {
+		if (this.staticData[KEY] !== this.entries) {
+			this.staticData[KEY] = this.entries;
+			// n8n wraps loaded static data in proxies; keep writing to what the static data now holds
+			this.entries = this.staticData[KEY] as Record<string, string>;
+		}
+		if (Object.prototype.hasOwnProperty.call(this.entries, invoiceNumber)) {
+			// re-inserted at the end, so that a re-sent invoice is the newest entry
+			delete this.entries[invoiceNumber];
+			this.size--;
+		}
+		// defineProperty rather than assignment: an invoice "number" such as __proto__ must stay a plain entry
+		Object.defineProperty(this.entries, invoiceNumber, {
+			value: `${hash} ${Math.floor(sentAt.getTime() / 1000)}`,
+			enumerable: true,
+			writable: true,
+			configurable: true,
+		});
+		this.size++;
+		while (this.size > this.limit) {
+			for (const oldest in this.entries) {
+				delete this.entries[oldest];
+				break;
+			}
+			this.size--;
+		}
+		// n8n notices changes of the top level only (nested objects it did not load are plain), and saves
+		// static data only when it noticed one
+		this.staticData.lastSentAt = sentAt.toISOString();
+	}
+}
