@@ -42,7 +42,7 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Send Invoices',
 				value: 'sendInvoices',
-				description: 'Mail one PDF per invoice to each customer, skipping customers without e-mail or who want paper',
+				description: 'Mail each customer their invoices as PDF or e-invoice, skipping customers without e-mail or who want paper',
 				action: 'Send invoices',
 			},
 			{
@@ -129,6 +129,34 @@ export const properties: INodeProperties[] = [
 		displayOptions: { show: { operation: ['sendInvoices'], pdfSource: ['binary'] } },
 	},
 	{
+		displayName: 'E-Invoice',
+		name: 'eInvoice',
+		type: 'options',
+		options: [
+			{
+				name: 'None',
+				value: 'none',
+				description: 'The PDF only: for private customers, and businesses until the German e-invoice mandate applies to you',
+			},
+			{
+				name: 'XRechnung (CII)',
+				value: 'xrechnung',
+				description:
+					'For public authorities: the XRechnung XML as its own attachment (named by the invoice number, .xml), the PDF next to it as a readable copy. Needs the buyer reference (Leitweg-ID), and the seller\'s e-mail and phone.',
+			},
+			{
+				name: 'ZUGFeRD / Factur-X (EN 16931)',
+				value: 'facturx',
+				description:
+					'For businesses: one PDF/A-3 that a person reads and whose embedded factur-x.xml the customer\'s accounting software reads',
+			},
+		],
+		default: 'none',
+		hint: 'Factur-X EN 16931 fits businesses; XRechnung fits public authorities and needs the buyer reference (Leitweg-ID). The smaller Factur-X profiles MINIMUM and BASIC WL are not invoices in Germany and are not offered. An invoice lacking what the rules require goes to Failed, naming the field and the rule.',
+		description: 'Whether to send an electronic invoice (EN 16931) made from the same data as the PDF',
+		displayOptions: sendInvoices,
+	},
+	{
 		displayName: 'Subject',
 		name: 'mailSubject',
 		type: 'string',
@@ -161,7 +189,7 @@ export const properties: INodeProperties[] = [
 		type: 'fixedCollection',
 		default: {},
 		placeholder: 'Add Seller Data',
-		description: 'Your company as the invoice names it (§14 UStG); required for generated PDFs',
+		description: 'Your company as the invoice names it (§14 UStG); required for generated PDFs and for e-invoices',
 		displayOptions: sendInvoices,
 		options: [
 			{
@@ -175,8 +203,14 @@ export const properties: INodeProperties[] = [
 					sellerField('country', 'Country', 'DE', 'ISO 3166-1 code; DE when empty'),
 					sellerField('vatId', 'VAT ID', 'DE123456789', 'Umsatzsteuer-ID; either it or the tax number is required'),
 					sellerField('taxNumber', 'Tax Number', '214/5702/0815', 'Steuernummer'),
-					sellerField('email', 'Email', 'buchhaltung@baeckerei-weiss.de'),
-					sellerField('phone', 'Phone', '+49 221 123456'),
+					sellerField(
+						'contactName',
+						'Contact Name',
+						'Buchhaltung, Frau Weiß',
+						'Person or department to contact about the invoice (e-invoice BT-41); XRechnung names the company when empty',
+					),
+					sellerField('email', 'Email', 'buchhaltung@baeckerei-weiss.de', "Also the seller's electronic address in e-invoices; XRechnung requires it"),
+					sellerField('phone', 'Phone', '+49 221 123456', 'XRechnung requires it (contact telephone)'),
 					sellerField('website', 'Website', 'www.baeckerei-weiss.de'),
 					sellerField('commercialRegister', 'Commercial Register', 'Amtsgericht Köln HRB 12345'),
 					sellerField('managingDirectors', 'Managing Directors', 'Grete Weiß, Hans Weiß'),

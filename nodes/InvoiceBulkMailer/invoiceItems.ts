@@ -42,13 +42,30 @@ export const FIELDS = [
 	{ key: 'customerCity', displayName: 'Customer City', default: 'customer.city', description: 'City' },
 	{ key: 'customerCountry', displayName: 'Customer Country', default: 'customer.country', description: 'ISO code such as DE (the default when absent)' },
 	{ key: 'customerVatId', displayName: 'Customer VAT ID', default: 'customer.vatId', description: 'Required for reverse charge and intra-EU supplies' },
-	{ key: 'buyerReference', displayName: 'Buyer Reference', default: 'customer.buyerReference', description: "The customer's reference (for public authorities: the Leitweg-ID)" },
+	{
+		key: 'buyerReference',
+		displayName: 'Buyer Reference',
+		default: 'customer.buyerReference',
+		description: "The customer's reference; for public authorities the Leitweg-ID, which XRechnung requires (BR-DE-15)",
+	},
 	{ key: 'lines', displayName: 'Lines', default: 'lines', description: 'List of invoice lines (or a JSON text of one)' },
 	{ key: 'lineDescription', displayName: 'Line: Description', default: 'description', description: 'Within each line' },
 	{ key: 'lineQuantity', displayName: 'Line: Quantity', default: 'quantity', description: 'Within each line; number or decimal text "2.5"' },
 	{ key: 'lineUnit', displayName: 'Line: Unit', default: 'unit', description: 'Within each line: "Stk", "Std", "kg", or a UN/ECE code such as C62' },
 	{ key: 'lineNetUnitPrice', displayName: 'Line: Net Unit Price', default: 'netUnitPrice', description: 'Within each line; number or decimal text "12.50"' },
 	{ key: 'lineVatRate', displayName: 'Line: VAT Rate', default: 'vatRate', description: 'Within each line, in percent: 19, 7, 0' },
+	{
+		key: 'lineVatCategory',
+		displayName: 'Line: VAT Category',
+		default: 'vatCategory',
+		description: 'Within each line (optional): S standard, Z zero rated, E exempt, AE reverse charge, K intra-EU supply, G export; S or Z from the rate when absent',
+	},
+	{
+		key: 'lineVatExemptionReason',
+		displayName: 'Line: VAT Exemption Reason',
+		default: 'vatExemptionReason',
+		description: 'Within each line (optional): why an E, AE, K or G line carries no VAT; the standard German wording when absent',
+	},
 	{ key: 'lineArticleNumber', displayName: 'Line: Article Number', default: 'articleNumber', description: 'Within each line (optional)' },
 ] as const satisfies readonly FieldDefinition[];
 
@@ -176,10 +193,11 @@ function linesOf(value: unknown, names: FieldNames): InvoiceLine[] {
 		};
 		const article = field('lineArticleNumber');
 		if (article) line.articleNumber = article;
-		// for exempt, reverse-charge and export lines (no mapping parameter: rare, and named as in the model)
-		const category = text(valueAt(entry, 'vatCategory'), `${where}.vatCategory`);
+		// for exempt, reverse-charge, intra-EU and export lines; "ae" is as clear as "AE", anything else is refused
+		// by the invoice check, naming the field
+		const category = field('lineVatCategory')?.toUpperCase();
 		if (category) line.vatCategory = category as InvoiceLine['vatCategory'];
-		const reason = text(valueAt(entry, 'vatExemptionReason'), `${where}.vatExemptionReason`);
+		const reason = field('lineVatExemptionReason');
 		if (reason) line.vatExemptionReason = reason;
 		return line;
 	});
@@ -270,6 +288,8 @@ export function sourceOf(element: string | undefined, names: FieldNames): string
 			netUnitPrice: 'lineNetUnitPrice',
 			vatRate: 'lineVatRate',
 			articleNumber: 'lineArticleNumber',
+			vatCategory: 'lineVatCategory',
+			vatExemptionReason: 'lineVatExemptionReason',
 		};
 		const inner = line[2] ? (lineKeys[line[2]] ? names[lineKeys[line[2]]] : line[2]) : undefined;
 		return `${names.lines}[${line[1]}]${inner ? `.${inner}` : ''}`;

@@ -7,7 +7,9 @@ import type { SendMailOptions, Transporter } from 'nodemailer';
 import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { renderInvoicePdf, validateInvoiceForPdf } from '../shared/documents/invoices';
-import type { BankAccount, InvoiceLanguage, Seller } from '../shared/documents/invoices';
+import type { BankAccount, Invoice, InvoiceLanguage, Seller } from '../shared/documents/invoices';
+import { EInvoiceError, validateForEInvoice } from '../shared/documents/invoices/cii';
+import { canMakeFacturX } from '../shared/documents/invoices/facturx';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { composeEml } from '../shared/mail/eml';
 import { compileMailTemplate, MailTemplateError, missingTemplateParts, type CompiledMailTemplate } from '../shared/mail/templates';
@@ -20,7 +22,16 @@ import {
 	type DeliveryOutcome,
 	type SmtpCredentials,
 } from '../shared/transports/smtp';
-import { attachmentBuilder, distinctFileNames, type MailAttachment } from './attachments';
+import {
+	attachmentBuilder,
+	distinctFileNames,
+	E_INVOICE_LABELS,
+	E_INVOICE_PROFILES,
+	isEInvoiceFormat,
+	PdfNotConvertibleError,
+	type EInvoiceFormat,
+	type MailAttachment,
+} from './attachments';
 import { fieldNames, sourceOf, type FieldNames } from './invoiceItems';
 import { planMailing, type CustomerSummary, type FailedInvoice, type MailGroup, type PlannedInvoice } from './mailPlan';
 import { runPipeline, type JobControl } from './pipeline';
@@ -33,7 +44,7 @@ import { templateData } from './templateData';
  * 2. plan: every invoice into a customer's mail, or Skipped, or Failed (mailPlan.ts);
  * 3. render the first mail's text, so that a broken template stops the run before anything is sent;
  * 4. open one pooled SMTP transport and check the login;
- * 5. pipeline: per mail make the PDFs, then send (retrying 4xx), a few mails under way at once;
+ * 5. pipeline: per mail make the PDFs (and e-invoices), then send (retrying 4xx), a few mails under way at once;
  *    after each accepted mail note its invoices as sent in the static data;
  * 6. hand out Sent, Skipped and Failed, each in input order.
  */
@@ -80,7 +91,7 @@ function readSeller(ctx: IExecuteFunctions): { seller: Seller; bankAccount?: Ban
 	const details = (ctx.getNodeParameter('seller.details', 0, {}) ?? {}) as Record<string, unknown>;
 	const get = (key: string) => (typeof details[key] === 'string' ? (details[key] as string).trim() : '');
 	const seller: Seller = { name: get('name'), street: get('street'), zip: get('zip'), city: get('city') };
-	for (const key of ['country', 'vatId', 'taxNumber', 'email', 'phone', 'website', 'commercialRegister', 'managingDirectors'] as const) {
+	for (const key of ['country', 'vatId', 'taxNumber', 'contactName', 'email', 'phone', 'website', 'commercialRegister', 'managingDirectors'] as const) {
 		const value = get(key);
 		if (value) seller[key] = key === 'country' ? value.toUpperCase() : value;
 	}
@@ -94,29 +105,49 @@ function readSeller(ctx: IExecuteFunctions): { seller: Seller; bankAccount?: Ban
 	return { seller, bankAccount };
 }
 
+/** An invoice complete in every respect the rules ask about, apart from the seller data of the node. */
+function checkInvoice(seller: Seller, bankAccount: BankAccount | undefined): Invoice {
+	return {
+		number: 'check',
+		type: 'invoice',
+		issueDate: '2025-01-01',
+		deliveryDate: '2025-01-01',
+		dueDate: '2025-01-15',
+		seller,
+		buyer: {
+			name: 'Buyer',
+			street: 'Street 1',
+			zip: '12345',
+			city: 'City',
+			country: 'DE',
+			vatId: 'DE999999999',
+			email: 'buyer@example.com',
+			buyerReference: '05315-12345678-06',
+		},
+		lines: [{ description: 'Item', quantity: '1', unit: 'C62', netUnitPrice: '1', vatRate: '19' }],
+		...(bankAccount ? { bankAccount } : {}),
+	};
+}
+
 /**
- * The seller data are node parameters: when they lack what §14 UStG requires, every generated invoice would
- * fail the same way, so the run stops before anything is sent, naming the parameter. Checked with the very
- * rules the PDF is checked with, on an invoice that is complete apart from the seller.
+ * The seller data are node parameters: when they lack what §14 UStG (or the chosen e-invoice's rules) require,
+ * every invoice would fail the same way, so the run stops before anything is sent, naming the parameter.
+ * Checked with the very rules the invoices are checked with, on an invoice that is complete apart from the
+ * seller. A missing IBAN is left to each invoice: XRechnung wants one on invoices, not on credit notes.
  */
-function checkSeller(ctx: IExecuteFunctions, seller: Seller, bankAccount: BankAccount | undefined): void {
+function checkSeller(ctx: IExecuteFunctions, seller: Seller, bankAccount: BankAccount | undefined, eInvoice: EInvoiceFormat): void {
+	const check = checkInvoice(seller, bankAccount);
 	try {
-		validateInvoiceForPdf({
-			number: 'check',
-			type: 'invoice',
-			issueDate: '2025-01-01',
-			deliveryDate: '2025-01-01',
-			seller,
-			buyer: { name: 'Buyer', street: 'Street 1', zip: '12345', city: 'City' },
-			lines: [{ description: 'Item', quantity: '1', unit: 'C62', netUnitPrice: '1', vatRate: '19' }],
-			...(bankAccount ? { bankAccount } : {}),
-		});
+		if (eInvoice === 'none') validateInvoiceForPdf(check);
+		else validateForEInvoice(check, E_INVOICE_PROFILES[eInvoice]);
 	} catch (error) {
 		if (!(error instanceof DocumentError)) throw new NodeOperationError(ctx.getNode(), error as Error);
 		const element = error.position.element ?? '';
-		if (!element.startsWith('seller') && !element.startsWith('bankAccount')) return;
+		const sellers = element.startsWith('seller') || (element.startsWith('bankAccount') && error.code !== 'MISSING_FIELD');
+		if (!sellers) return;
+		const needs = error instanceof EInvoiceError ? `${E_INVOICE_LABELS[eInvoice]} e-invoices need them` : 'generated invoices need them';
 		throw new NodeOperationError(ctx.getNode(), `Seller data: ${error.reason}. Nothing was sent.`, {
-			description: `Fill in the Seller parameters (${element.replace(/^(seller|bankAccount)\./, '')}); generated invoices need them.`,
+			description: `Fill in the Seller parameters (${element.replace(/^(seller|bankAccount)\./, '')}); ${needs}.`,
 		});
 	}
 }
@@ -167,12 +198,18 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 	const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
 	const groupPerCustomer = this.getNodeParameter('groupPerCustomer', 0, true) as boolean;
 	const pdfSource = this.getNodeParameter('pdfSource', 0, 'generate') as 'generate' | 'binary';
+	const eInvoiceParameter = this.getNodeParameter('eInvoice', 0, 'none');
+	if (!isEInvoiceFormat(eInvoiceParameter)) {
+		throw new NodeOperationError(node, `E-Invoice "${String(eInvoiceParameter)}" is not one of None, ZUGFeRD / Factur-X, XRechnung. Nothing was sent.`);
+	}
+	const eInvoice: EInvoiceFormat = eInvoiceParameter;
 	const binaryProperty = pdfSource === 'binary' ? (this.getNodeParameter('binaryPropertyName', 0, 'data') as string).trim() : '';
 	const options = this.getNodeParameter('options', 0, {}) as Options;
 	const language: InvoiceLanguage = options.language === 'en' ? 'en' : 'de';
 	const names: FieldNames = fieldNames(this.getNodeParameter('fields', 0, {}) as IDataObject);
 	const { seller, bankAccount } = readSeller(this);
-	if (pdfSource === 'generate') checkSeller(this, seller, bankAccount);
+	// a ready-made PDF needs no seller data, its e-invoice does
+	if (pdfSource === 'generate' || eInvoice !== 'none') checkSeller(this, seller, bankAccount, eInvoice);
 
 	const account: SmtpCredentials = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
 	const sender = senderOf({
@@ -197,6 +234,20 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		const index = items.findIndex((item) => item.binary?.[logoProperty]);
 		if (index < 0) throw new NodeOperationError(node, `No input item has the logo binary property "${logoProperty}". Nothing was sent.`);
 		logo = await this.helpers.getBinaryDataBuffer(index, logoProperty);
+		if (eInvoice === 'facturx') {
+			// the logo is on every generated Factur-X: one PDF/A-3 forbids (a CMYK JPEG) would fail them all alike
+			let verdict: Awaited<ReturnType<typeof canMakeFacturX>> | undefined;
+			try {
+				verdict = await canMakeFacturX(await renderInvoicePdf(checkInvoice(seller, bankAccount), { language, logo }));
+			} catch {
+				// a logo that cannot be read at all is reported per invoice, as without an e-invoice
+			}
+			if (verdict && !verdict.ok) {
+				throw new NodeOperationError(node, `The logo cannot go into a Factur-X (PDF/A-3): ${verdict.reasons.join('; ')}. Nothing was sent.`, {
+					description: 'Use a PNG logo or an RGB JPEG (not CMYK).',
+				});
+			}
+		}
 	}
 
 	const readPdf = async (itemIndex: number): Promise<Buffer | undefined> =>
@@ -277,36 +328,60 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		}
 	}
 
-	const build = attachmentBuilder('none');
+	const build = attachmentBuilder(eInvoice);
 	let delivered = 0;
 
 	// 5. the pipeline: PDFs of the next mails are made while earlier mails are on the wire
-	/** The PDFs (and, later, e-invoices) of one mail; an invoice whose PDF cannot be made goes to Failed alone. */
+	/** The PDFs and e-invoices of one mail; an invoice whose attachments cannot be made goes to Failed alone. */
 	const attachInvoices = async (group: MailGroup) => {
 		const attachments: MailAttachment[] = [];
 		const included: PlannedInvoice[] = [];
 		for (const planned of group.invoices) {
+			const pdf = async (): Promise<Uint8Array> => {
+				if (pdfSource === 'generate') return await renderInvoicePdf(planned.invoice, { language, logo });
+				const bytes = await readPdf(planned.itemIndex);
+				if (!bytes) throw new DocumentError('MISSING_FIELD', 'the PDF is no longer in the binary property');
+				return bytes;
+			};
 			try {
-				const pdf = pdfSource === 'generate' ? await renderInvoicePdf(planned.invoice, { language, logo }) : await readPdf(planned.itemIndex);
-				if (!pdf) throw new DocumentError('MISSING_FIELD', 'the PDF is no longer in the binary property');
 				const context = { baseName: planned.baseName, language, generated: pdfSource === 'generate', logo };
 				attachments.push(...(await build(planned.invoice, pdf, context)));
 				included.push(planned);
 			} catch (error) {
-				const element = error instanceof DocumentError ? error.position.element : undefined;
-				const field = sourceOf(element, names);
-				const json: IDataObject = {
-					invoiceNumber: planned.invoice.number,
-					customer: customerJson(group.customer),
-					code: error instanceof DocumentError ? error.code : 'PDF_ERROR',
-					message: `${planned.invoice.number}: ${error instanceof DocumentError ? error.reason : (error as Error).message}`,
-				};
-				if (field) json.field = field;
-				if (element) json.element = element;
-				failed.push({ order: planned.itemIndex, item: { json, pairedItem: { item: planned.itemIndex } } });
+				failed.push(attachmentFailure(planned, group, error));
 			}
 		}
 		return { attachments, included };
+	};
+
+	/**
+	 * The Failed item of an invoice whose attachments could not be made. The message names the input field the
+	 * user maps (customer.buyerReference), not the invoice model's element (buyer.buyerReference), and keeps the
+	 * e-invoice rule the invoice breaks: "RE-7 (XRechnung): customer.buyerReference: … is missing (BR-DE-15)".
+	 */
+	const attachmentFailure = (planned: PlannedInvoice, group: MailGroup, error: unknown): OrderedItem => {
+		const number = planned.invoice.number;
+		const json: IDataObject = { invoiceNumber: number, customer: customerJson(group.customer) };
+		if (!(error instanceof DocumentError)) {
+			json.code = 'PDF_ERROR';
+			json.message = `${number}: ${(error as Error).message}`;
+		} else {
+			const element = error.position.element;
+			// a ready-made PDF that cannot become PDF/A says so in its reason; its "field" is the binary property
+			const field = element === 'pdf' ? 'binary' : sourceOf(element, names);
+			let reason = error.reason;
+			if (element && element !== 'pdf' && field && field !== element) {
+				reason = reason.startsWith(`${element}: `) ? `${field}: ${reason.slice(element.length + 2)}` : `${reason} (${field})`;
+			}
+			json.code = error.code;
+			json.message = `${number}${eInvoice === 'none' ? '' : ` (${E_INVOICE_LABELS[eInvoice]})`}: ${reason}`;
+			if (field) json.field = field;
+			if (element) json.element = element;
+			if (error instanceof EInvoiceError) json.rule = error.rule;
+			if (error instanceof PdfNotConvertibleError) json.reasons = [...error.reasons];
+		}
+		if (eInvoice !== 'none') json.eInvoice = eInvoice;
+		return { order: planned.itemIndex, item: { json, pairedItem: { item: planned.itemIndex } } };
 	};
 
 	const sendGroup = async (group: MailGroup, control: JobControl): Promise<void> => {
@@ -315,6 +390,7 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 			customer: customerJson(group.customer),
 			recipient: group.recipients.join(', '),
 			recipients: [...group.recipients],
+			...(eInvoice === 'none' ? {} : { eInvoice }),
 		};
 		if (unreachable) {
 			const json: IDataObject = { ...base, invoiceNumbers: group.invoices.map((p) => p.invoice.number), ...unreachable };

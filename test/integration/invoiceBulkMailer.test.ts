@@ -13,12 +13,14 @@ import path from 'node:path';
 
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 
 import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
 import { renderInvoicePdf } from '../../nodes/shared/documents/invoices';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
+import { CII_XSD, EN16931_XSLT, FACTURX_XSD, XRECHNUNG_XSLT, detach, fatal, keep, qpdfCheck, schematron, xsdErrors } from '../unit/einvoice/validators';
 
 const RUN = `IBM${Date.now().toString(36)}`;
 let sequence = 0;
@@ -44,6 +46,12 @@ interface Customer {
 	email?: string;
 	invoiceByPost?: boolean | string;
 	street?: string;
+	zip?: string;
+	city?: string;
+	country?: string;
+	vatId?: string;
+	/** the Leitweg-ID for XRechnung */
+	buyerReference?: string;
 }
 
 /** An invoice item as an ERP would hand it over, in the node's default field names; numbers as JSON numbers. */
@@ -469,5 +477,181 @@ describe('Invoice Bulk Mailer: Send Invoices through Postfix into Dovecot', () =
 		const texts = mails.map((m) => pdfText(m.attachments[0].content)).sort();
 		expect(texts[0]).toContain('Fertiges PDF 1');
 		expect(texts[1]).toContain('Fertiges PDF 2');
+	});
+
+	// ------------------------------------------------------------------------------------------- e-invoices
+
+	/** The seller as XRechnung needs it: contact name, e-mail and phone besides the §14 data. */
+	const EINVOICE_SELLER = { ...SELLER, phone: '+49 221 123456', contactName: 'Grete Weiß' };
+	/** A Leitweg-ID as German public authorities publish them. */
+	const LEITWEG_ID = '05315-12345678-06';
+
+	/** The Failed item's essentials, for comparing whole lists. */
+	const failure = (item: INodeExecutionData) => [item.json.invoiceNumber, item.json.code, item.json.field, item.json.rule];
+
+	/** Schematron results of several XML files, reporting only what would stop a receiver: fatal assertions. */
+	function fatalAssertions(paths: string[], xslt: string): Record<string, string[]> {
+		const reports = schematron(paths, xslt);
+		return Object.fromEntries(paths.map((p) => [path.basename(p), fatal(reports.get(p) ?? []).map((a) => `${a.id}: ${a.text}`)]));
+	}
+
+	it('mails Factur-X invoices whose PDF carries a factur-x.xml that passes the CII schema and the EN 16931 schematron', async () => {
+		const token = newToken();
+		const müßig = { number: 'K-2001', name: 'Jürgen Müßig GmbH', email: `fx-a-${token}@example.com; fx-b-${token}@example.com` };
+		const alpen = { number: 'K-2002', name: 'Alpenbau Innsbruck GmbH', email: `fx-c-${token}@example.com`, country: 'AT', zip: '6020', city: 'Innsbruck', vatId: 'ATU12345678' };
+		const { sent, failed } = await run(mailer(token, { eInvoice: 'facturx', seller: { details: EINVOICE_SELLER }, fields: { lineVatCategory: 'steuer' } }), [
+			invoiceJson(`RE-${token}-1`, müßig),
+			// a reverse charge, its category in the field the user mapped (lower case is as clear as upper case)
+			invoiceJson(`RE-${token}-2`, alpen, {
+				lines: [{ description: 'Montage Backofenanlage', quantity: 16, unit: 'Std', netUnitPrice: '72.50', vatRate: 0, steuer: 'ae' }],
+				grossTotal: '1160.00',
+			}),
+		]);
+		expect(failed()).toEqual([]);
+		expect(sent().map((item) => [item.json.invoiceNumbers, item.json.eInvoice])).toEqual([
+			[[`RE-${token}-1`], 'facturx'],
+			[[`RE-${token}-2`], 'facturx'],
+		]);
+
+		const mails = await mailsWith(token, 2);
+		const byNumber = new Map(mails.map((mail) => [mail.attachments[0]?.filename, mail]));
+		const xmlPaths: string[] = [];
+		for (const n of [1, 2]) {
+			const mail = byNumber.get(`RE-${token}-${n}.pdf`);
+			// the Factur-X replaces the plain PDF: one attachment, the PDF/A-3
+			expect(mail?.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`RE-${token}-${n}.pdf`, 'application/pdf']]);
+			const pdfPath = keep(`mailer-${n}-facturx.pdf`, mail!.attachments[0].content);
+			expect(qpdfCheck(pdfPath).status).toBe(0);
+			expect(pdfText(mail!.attachments[0].content)).toContain(`RE-${token}-${n}`);
+			const files = detach(pdfPath);
+			expect([...files.keys()]).toEqual(['factur-x.xml']);
+			const xml = files.get('factur-x.xml')!;
+			expect(xml.toString('utf8')).toContain(`<ram:ID>RE-${token}-${n}</ram:ID>`);
+			const xmlPath = keep(`mailer-${n}-factur-x.xml`, xml);
+			expect(xsdErrors(xmlPath, CII_XSD)).toEqual([]);
+			expect(xsdErrors(xmlPath, FACTURX_XSD)).toEqual([]);
+			xmlPaths.push(xmlPath);
+		}
+		const [first, second] = xmlPaths.map((p) => readFileSync(p, 'utf8'));
+		// the buyer's electronic address is one address, the first of the two the mail went to
+		expect(first).toContain(`<ram:URIID schemeID="EM">fx-a-${token}@example.com</ram:URIID>`);
+		expect(second).toMatch(/<ram:CategoryCode>AE<\/ram:CategoryCode>/);
+		expect(second).toContain('<ram:ExemptionReasonCode>VATEX-EU-AE</ram:ExemptionReasonCode>');
+		expect(fatalAssertions(xmlPaths, EN16931_XSLT)).toEqual(Object.fromEntries(xmlPaths.map((p) => [path.basename(p), []])));
+	});
+
+	it('mails an XRechnung as its own <number>.xml attachment that passes the XRechnung schematron, with the PDF as a readable copy', async () => {
+		const token = newToken();
+		const amt = { number: 'K-3001', name: 'Stadt Musterhausen – Bauamt', email: `xr-${token}@example.com`, buyerReference: LEITWEG_ID };
+		const { sent, failed } = await run(mailer(token, { eInvoice: 'xrechnung', seller: { details: EINVOICE_SELLER } }), [
+			invoiceJson(`RE-${token}-1`, amt),
+		]);
+		expect(failed()).toEqual([]);
+		expect(sent().map((item) => item.json.invoiceNumbers)).toEqual([[`RE-${token}-1`]]);
+
+		const [mail] = await mailsWith(token, 1);
+		expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+			[`RE-${token}-1.xml`, 'application/xml'],
+			[`RE-${token}-1.pdf`, 'application/pdf'],
+		]);
+		const xml = mail.attachments[0].content.toString('utf8');
+		expect(xml).toContain('urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0');
+		expect(xml).toContain(`<ram:BuyerReference>${LEITWEG_ID}</ram:BuyerReference>`);
+		expect(xml).toContain('<ram:PersonName>Grete Weiß</ram:PersonName>');
+		const xmlPath = keep('mailer-xrechnung.xml', mail.attachments[0].content);
+		expect(xsdErrors(xmlPath, CII_XSD)).toEqual([]);
+		expect(fatalAssertions([xmlPath], XRECHNUNG_XSLT)).toEqual({ [path.basename(xmlPath)]: [] });
+		expect(fatalAssertions([xmlPath], EN16931_XSLT)).toEqual({ [path.basename(xmlPath)]: [] });
+
+		const copy = pdfText(mail.attachments[1].content);
+		expect(copy).toContain(`RE-${token}-1`);
+		expect(copy).toMatch(/Gesamtbetrag +238,57 €/);
+	});
+
+	it('puts an XRechnung invoice without buyer reference on Failed naming BR-DE-15 and the field, and mails the customer’s other invoice', async () => {
+		const token = newToken();
+		const amt = { number: 'K-3002', name: 'Landratsamt Beispielkreis', email: `lra-${token}@example.com` };
+		const { sent, failed } = await run(mailer(token, { eInvoice: 'xrechnung', seller: { details: EINVOICE_SELLER } }), [
+			invoiceJson(`RE-${token}-1`, amt),
+			invoiceJson(`RE-${token}-2`, { ...amt, buyerReference: LEITWEG_ID }),
+		]);
+		expect(failed().map(failure)).toEqual([[`RE-${token}-1`, 'MISSING_FIELD', 'customer.buyerReference', 'BR-DE-15']]);
+		expect(failed()[0].json).toMatchObject({ element: 'buyer.buyerReference', eInvoice: 'xrechnung' });
+		expect(failed()[0].json.message).toBe(
+			`RE-${token}-1 (XRechnung): customer.buyerReference: the buyer reference (BT-10), for a public authority its Leitweg-ID, is missing (BR-DE-15)`,
+		);
+		expect(failed()[0].pairedItem).toEqual({ item: 0 });
+		expect(sent().map((item) => [item.json.invoiceNumbers, item.pairedItem])).toEqual([[[`RE-${token}-2`], [{ item: 1 }]]]);
+		const [mail] = await mailsWith(token, 1);
+		expect(await countAfterQuiet(token)).toBe(1);
+		expect(mail.attachments.map((a) => a.filename)).toEqual([`RE-${token}-2.xml`, `RE-${token}-2.pdf`]);
+	});
+
+	it('stops before sending anything when XRechnung is chosen and the seller has no phone, naming the parameter and the rule', async () => {
+		const token = newToken();
+		const { result } = await run(mailer(token, { eInvoice: 'xrechnung', seller: { details: { ...EINVOICE_SELLER, phone: '' } } }), [
+			invoiceJson(`RE-${token}-1`, { number: 'K-3003', name: 'Amt', email: `amt-${token}@example.com`, buyerReference: LEITWEG_ID }),
+		]);
+		expect(result.error?.message).toBe(
+			"Seller data: seller.phone: the seller's contact telephone number (BT-42) is missing (BR-DE-6). Nothing was sent.",
+		);
+		expect(await countAfterQuiet(token)).toBe(0);
+	});
+
+	it('stops before sending anything when a Factur-X would carry a CMYK JPEG logo, which PDF/A-3 with sRGB does not allow', async () => {
+		const token = newToken();
+		// the header of a 4-channel (CMYK) baseline JPEG: all pdf-lib reads of a JPEG before embedding it as it is
+		const cmykJpeg = Buffer.from([
+			0xff, 0xd8, 0xff, 0xc0, 0x00, 0x14, 0x08, 0x00, 0x10, 0x00, 0x10, 0x04,
+			0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00, 0x04, 0x11, 0x00, 0xff, 0xd9,
+		]);
+		const item: INodeExecutionData = {
+			json: invoiceJson(`RE-${token}-1`, { number: 'K-3004', name: 'Logo GmbH', email: `logo-${token}@example.com` }),
+			binary: { logo: { data: cmykJpeg.toString('base64'), mimeType: 'image/jpeg', fileName: 'logo.jpg' } },
+		};
+		const { result } = await run(mailer(token, { eInvoice: 'facturx', seller: { details: EINVOICE_SELLER } }, { logoBinaryPropertyName: 'logo' }), [item]);
+		expect(result.error?.message).toMatch(/^The logo cannot go into a Factur-X \(PDF\/A-3\): it uses DeviceCMYK colours .*\. Nothing was sent\.$/);
+		expect(await countAfterQuiet(token)).toBe(0);
+	});
+
+	it('puts a ready-made PDF that cannot become PDF/A (Helvetica not embedded) on Failed with the reason, and turns a suitable one into Factur-X', async () => {
+		const token = newToken();
+		const customer = { number: 'K-4001', name: 'Fertig GmbH', email: `fertig-fx-${token}@example.com` };
+		const helvetica = await PDFDocument.create();
+		helvetica.addPage().drawText(`Rechnung RE-${token}-1`, { x: 50, y: 700, font: await helvetica.embedFont(StandardFonts.Helvetica) });
+		const suitable = await renderInvoicePdf({
+			number: `RE-${token}-2`,
+			type: 'invoice',
+			issueDate: '2025-03-14',
+			deliveryDate: '2025-03-12',
+			seller: { ...SELLER },
+			buyer: { name: 'Fertig GmbH', street: 'Lindenallee 17', zip: '80331', city: 'München' },
+			lines: [{ description: 'Fertiges PDF', quantity: '1', unit: 'C62', netUnitPrice: '200.47', vatRate: '19' }],
+		});
+		const withPdf = (n: number, pdf: Uint8Array): INodeExecutionData => ({
+			json: invoiceJson(`RE-${token}-${n}`, customer),
+			binary: { data: { data: Buffer.from(pdf).toString('base64'), mimeType: 'application/pdf', fileName: `RE-${n}.pdf` } },
+		});
+		const { sent, failed } = await run(mailer(token, { pdfSource: 'binary', eInvoice: 'facturx' }), [
+			withPdf(1, await helvetica.save()),
+			withPdf(2, suitable),
+		]);
+		expect(failed().map(failure)).toEqual([[`RE-${token}-1`, 'UNSUPPORTED_FORMAT', 'binary', undefined]]);
+		expect(failed()[0].json.reasons).toEqual(['the font Helvetica is not embedded']);
+		expect(failed()[0].json.message).toBe(
+			`RE-${token}-1 (Factur-X): the PDF given as binary input cannot become a Factur-X (PDF/A-3): the font Helvetica is not embedded. ` +
+				'Export it as PDF/A-3 from the program that makes it, or let the node generate the PDF ("Generate From Invoice Data")',
+		);
+		expect(sent().map((item) => item.json.invoiceNumbers)).toEqual([[`RE-${token}-2`]]);
+
+		const [mail] = await mailsWith(token, 1);
+		expect(await countAfterQuiet(token)).toBe(1);
+		expect(mail.attachments.map((a) => a.filename)).toEqual([`RE-${token}-2.pdf`]);
+		const pdfPath = keep('mailer-ready-made-facturx.pdf', mail.attachments[0].content);
+		expect(qpdfCheck(pdfPath).status).toBe(0);
+		expect(pdfText(mail.attachments[0].content)).toContain('Fertiges PDF');
+		const xml = detach(pdfPath).get('factur-x.xml');
+		expect(xml?.toString('utf8')).toContain(`<ram:ID>RE-${token}-2</ram:ID>`);
+		expect(xsdErrors(keep('mailer-ready-made-factur-x.xml', xml!), CII_XSD)).toEqual([]);
 	});
 });

@@ -244,6 +244,17 @@ describe('renderInvoicePdf', () => {
 		await expect(renderInvoicePdf(sampleInvoice(), { logo: new Uint8Array([1, 2, 3]) })).rejects.toBeInstanceOf(DocumentError);
 	});
 
+	it('draws a small JPEG logo that is a view into Node’s shared buffer pool, as n8n hands binary data over', async () => {
+		// the header of a 16 × 16 RGB baseline JPEG: all pdf-lib reads before embedding a JPEG as it is
+		const header = [0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00, 0xff, 0xd9];
+		const pooled = Buffer.from(Buffer.from(header).toString('base64'), 'base64');
+		expect(pooled.byteOffset !== 0 || pooled.buffer.byteLength !== pooled.byteLength).toBe(true);
+		const path = keep('invoice-logo-jpeg.pdf', await renderInvoicePdf(sampleInvoice(), { logo: pooled }));
+		const images = spawnSync('pdfimages', ['-list', path], { encoding: 'utf8' }).stdout.trim().split('\n').slice(2);
+		expect(images).toHaveLength(1);
+		expect(images[0]).toMatch(/\s16\s+16\s+rgb\s.*\sjpeg\s/);
+	});
+
 	it('prints a character the font lacks as "?" and drops control characters instead of failing', async () => {
 		const invoice = sampleInvoice({ lines: [line('Tee\u0007 aus 中国, Ku\u0308hlung', '1', '5')] });
 		const text = flat(pdfPages(keep('invoice-odd-characters.pdf', await renderInvoicePdf(invoice))).join(' '));

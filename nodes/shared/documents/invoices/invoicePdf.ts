@@ -611,7 +611,10 @@ function drawFooter(ctx: Context, page: PDFPage, pageNumber: number, pageCount: 
 async function embedLogo(doc: PDFDocument, logo: Uint8Array): Promise<PDFImage> {
 	const isPng = logo[0] === 0x89 && logo[1] === 0x50 && logo[2] === 0x4e && logo[3] === 0x47;
 	const isJpeg = logo[0] === 0xff && logo[1] === 0xd8;
-	const embedding = isPng ? doc.embedPng(logo) : isJpeg ? doc.embedJpg(logo) : undefined;
+	// pdf-lib reads a JPEG through `new DataView(bytes.buffer)`, ignoring the view's offset: a small Buffer is a
+	// view into Node's shared pool (n8n's binary data of a logo under 4 kB is one), so it gets bytes of its own
+	const own = logo.byteOffset === 0 && logo.byteLength === logo.buffer.byteLength ? logo : new Uint8Array(logo);
+	const embedding = isPng ? doc.embedPng(own) : isJpeg ? doc.embedJpg(own) : undefined;
 	if (!embedding) throw new DocumentError('INVALID_VALUE', 'the logo must be a PNG or JPEG image', undefined, { element: 'logo' });
 	// pdf-lib's own errors for a broken image say nothing about where the image came from
 	return embedding.catch((error: Error) => {
