@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { DocumentError } from '../shared/documents/DocumentError';
 import type { BankAccount, Invoice, InvoiceLine, Seller } from '../shared/documents/invoices';
+import { canonicalJson as canonical } from '../shared/documents/canonicalJson';
 
 /**
  * Turns a workflow item (one invoice, from any ERP, database or spreadsheet) into the `Invoice` the PDF and
@@ -324,18 +325,6 @@ export function sourceOf(element: string | undefined, names: FieldNames): string
 	};
 	const key = direct[element];
 	return key ? names[key] : element;
-}
-
-/** A stable JSON text: keys sorted, so that the key order of the item does not change the hash. */
-function canonical(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-	if (value && typeof value === 'object') {
-		const entries = Object.entries(value as Record<string, unknown>)
-			.filter(([, v]) => v !== undefined)
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-	}
-	return JSON.stringify(value) ?? 'null';
 }
 
 /**

@@ -31,6 +31,7 @@ import { validateInvoiceForPdf } from './totals';
 import type { Invoice, InvoiceTotals } from './types';
 import { unitCodeFor, unitLabel } from './unitCodes';
 import type { InvoiceLanguage } from './unitCodes';
+import { canonicalJson as canonical } from '../canonicalJson';
 
 /**
  * The invoice as a PDF a German customer (and their accountant) accepts: the §14 UStG content on an A4 page laid
@@ -620,18 +621,6 @@ async function embedLogo(doc: PDFDocument, logo: Uint8Array): Promise<PDFImage> 
 	return embedding.catch((error: Error) => {
 		throw new DocumentError('INVALID_VALUE', `the logo cannot be read: ${error.message}`, undefined, { element: 'logo' });
 	});
-}
-
-/** A stable JSON text of any value: keys sorted, so that key order in the workflow item does not matter. */
-function canonical(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-	if (value && typeof value === 'object') {
-		const entries = Object.entries(value as Record<string, unknown>)
-			.filter(([, v]) => v !== undefined)
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-	}
-	return JSON.stringify(value) ?? 'null';
 }
 
 function fingerprint(invoice: Invoice, options: InvoicePdfOptions): string {
