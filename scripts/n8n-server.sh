@@ -4,7 +4,8 @@
 #
 #   scripts/n8n-server.sh install               npm ci + sqlite3 build, each only when needed
 #   scripts/n8n-server.sh user-folder DIR [PKG] install PKG (default: this repo, built) into DIR/.n8n/nodes
-#   scripts/n8n-server.sh import DIR [CREDS]    import workflows-templates/*.json (and a credentials file)
+#   scripts/n8n-server.sh import DIR [CREDS]    import a credentials file (first) and workflows-templates/*.json
+#   scripts/n8n-server.sh cli DIR ARGS...       run an n8n CLI command (import:workflow, export:nodes, ...) for DIR
 #   scripts/n8n-server.sh start [DIR]           run n8n in the foreground (default DIR: .n8n-user)
 #   scripts/n8n-server.sh start-bg [DIR]        run n8n in the background, wait until it is ready
 #   scripts/n8n-server.sh stop [DIR]            stop the background n8n of DIR
@@ -288,17 +289,30 @@ cmd_import() {
 	local dir="${1:?usage: import DIR [CREDENTIALS_FILE]}" creds="${2:-}" templates="${N8N_TEMPLATES_DIR:-$ROOT/workflows-templates}"
 	dir="$(abspath "$dir")"
 	n8n_env "$dir"
+	# credentials first: a template names its credentials ({"id": null, "name": "ERP API"}), and
+	# import:workflow links such a reference to the one credential of that name and type, if it exists
+	if [ -n "$creds" ]; then
+		[ -f "$creds" ] || die "no such credentials file: $creds"
+		node "$N8N_BIN" import:credentials --input="$creds"
+		log "imported credentials from $creds"
+	fi
 	if compgen -G "$templates/*.json" >/dev/null; then
 		node "$N8N_BIN" import:workflow --separate --input="$templates"
 		log "imported $(compgen -G "$templates/*.json" | wc -l) workflow template(s) into $dir"
 	else
 		log "no workflow templates in $templates: nothing to import"
 	fi
-	if [ -n "$creds" ]; then
-		[ -f "$creds" ] || die "no such credentials file: $creds"
-		node "$N8N_BIN" import:credentials --input="$creds"
-		log "imported credentials from $creds"
-	fi
+}
+
+# Any n8n CLI command with the settings of DIR (N8N_USER_FOLDER, database, ...), e.g.
+#   cli DIR import:workflow --input=file.json    cli DIR export:nodes --output=nodes.json
+cmd_cli() {
+	require_installed
+	local dir="${1:?usage: cli DIR ARGS...}"
+	shift
+	dir="$(abspath "$dir")"
+	n8n_env "$dir"
+	node "$N8N_BIN" "$@"
 }
 
 cmd="${1:-}"
@@ -310,9 +324,10 @@ start) cmd_start "$@" ;;
 start-bg) cmd_start_bg "$@" ;;
 stop) cmd_stop "$@" ;;
 import) cmd_import "$@" ;;
+cli) cmd_cli "$@" ;;
 version) require_installed && node "$N8N_BIN" --version | tail -n1 ;;
 *)
-	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	[ -z "$cmd" ] || exit 2
 	;;
 esac

@@ -54,7 +54,7 @@ export class DeliveryNoteImapTrigger implements INodeType {
 		icon: { light: 'file:deliveryNoteImapTrigger.svg', dark: 'file:deliveryNoteImapTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"from " + $parameter["inboxFolder"].value}}',
+		subtitle: '={{"from " + ($parameter["inboxFolder"].value ?? $parameter["inboxFolder"])}}',
 		description: 'Import supplier delivery notes (openTRANS, EDIFACT DESADV, CSV) from a mailbox folder, each mail exactly once',
 		defaults: { name: 'Delivery Note IMAP Trigger' },
 		polling: true,

@@ -9,27 +9,14 @@
  *     package's test function against the real test servers: OK with the right password, Error with a wrong one.
  * Installs nothing: run `bash scripts/n8n-server.sh install` and `npm run build` first (`npm test` does both).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { ftpCredentialsFor, imapCredentialsFor, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
-
-const ROOT = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(ROOT, 'scripts/n8n-server.sh');
-const N8N_BIN = path.join(ROOT, 'scripts/n8n-server/node_modules/n8n/bin/n8n');
-const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-	name: string;
-	version: string;
-	n8n: { credentials: string[]; nodes: string[] };
-};
+import { N8nInstance, PKG, ROOT, START_TIMEOUT_S } from './n8nInstance';
 
 /** The package's credential types: their names are stored with every saved credential, so they must not change. */
 const CREDENTIAL_TYPES = ['backofficeImapApi', 'backofficeSmtpApi', 'backofficeFtpApi'];
-
-const START_TIMEOUT_S = 240;
 
 type TypeEntry = { name: string; iconUrl?: string | { light: string; dark: string }; communityNodePackageVersion?: string };
 
@@ -42,85 +29,21 @@ function exportedNames(file: string, pick: (instance: Record<string, unknown>) =
 		.filter((n): n is string => typeof n === 'string');
 }
 
-async function freePort(avoid: number[]): Promise<number> {
-	for (;;) {
-		const port = await new Promise<number>((resolve, reject) => {
-			const srv = createServer();
-			srv.once('error', reject);
-			srv.listen(0, '127.0.0.1', () => {
-				const p = (srv.address() as { port: number }).port;
-				srv.close(() => resolve(p));
-			});
-		});
-		if (!avoid.includes(port) && !avoid.includes(port - 1)) return port;
-	}
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): string {
-	try {
-		return execFileSync('bash', [SCRIPT, ...args], {
-			cwd: ROOT,
-			env: { ...process.env, ...env },
-			encoding: 'utf8',
-			stdio: ['ignore', 'pipe', 'pipe'],
-			maxBuffer: 64 * 1024 * 1024,
-		});
-	} catch (error) {
-		const e = error as { stdout?: string; stderr?: string; message: string };
-		throw new Error(`scripts/n8n-server.sh ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
-	}
-}
-
+let n8n: N8nInstance | undefined;
 let userDir = '';
 let baseUrl = '';
-let cookie = '';
-let started = false;
 let credentialTypes: TypeEntry[] = [];
 let nodeTypes: TypeEntry[] = [];
 
 async function api<T>(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<T> {
-	const res = await fetch(baseUrl + urlPath, {
-		method,
-		headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await res.text();
-	if (!res.ok) throw new Error(`${method} ${urlPath}: HTTP ${res.status} ${text.slice(0, 500)}`);
-	return JSON.parse(text) as T;
+	if (!n8n) throw new Error('n8n did not start');
+	return await n8n.api<T>(method, urlPath, body);
 }
 
 beforeAll(async () => {
-	if (!existsSync(N8N_BIN)) {
-		throw new Error('The n8n server is not installed: run "bash scripts/n8n-server.sh install" (npm test does it).');
-	}
-	for (const file of [...PKG.n8n.credentials, ...PKG.n8n.nodes]) {
-		if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: run "npm run build" first.`);
-	}
-	userDir = mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
-	run(['user-folder', userDir]);
-
-	const port = await freePort([5678, 5679]);
-	const brokerPort = await freePort([5678, 5679, port, port + 1]);
-	baseUrl = `http://127.0.0.1:${port}`;
-	started = true;
-	const t0 = Date.now();
-	run(['start-bg', userDir], {
-		N8N_PORT: String(port),
-		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-		N8N_START_TIMEOUT: String(START_TIMEOUT_S),
-	});
-	console.log(`n8n ready on ${baseUrl} after ${Date.now() - t0} ms`);
-
-	// A fresh instance lets anyone create the owner; the answer sets the session cookie (n8n-auth).
-	const res = await fetch(`${baseUrl}/rest/owner/setup`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ email: 'owner@backoffice.test', firstName: 'E2e', lastName: 'Owner', password: 'E2e-Passw0rd' }),
-	});
-	if (!res.ok) throw new Error(`owner setup: HTTP ${res.status} ${await res.text()}`);
-	const auth = res.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
-	if (!auth) throw new Error('owner setup set no n8n-auth cookie');
-	cookie = auth.split(';')[0];
+	n8n = await N8nInstance.start();
+	userDir = n8n.userDir;
+	baseUrl = n8n.baseUrl;
 
 	// The type files the editor loads; they need a signed-in user.
 	credentialTypes = await api<TypeEntry[]>('GET', '/types/credentials.json');
@@ -128,8 +51,7 @@ beforeAll(async () => {
 }, (START_TIMEOUT_S + 180) * 1000);
 
 afterAll(() => {
-	if (started) run(['stop', userDir]);
-	if (userDir) rmSync(userDir, { recursive: true, force: true });
+	n8n?.stop();
 }, 60_000);
 
 describe('the package in the real n8n server', () => {
