@@ -13,4 +13,6 @@ module.exports = {
 	testTimeout: 120000,
 	// one file at a time: integration tests share the servers, and one of them restarts Dovecot
 	maxWorkers: 1,
+	// a test that times out may leave a socket or timer behind; CI must end anyway (the failure is reported)
+	forceExit: true,
 };

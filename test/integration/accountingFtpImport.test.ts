@@ -529,7 +529,7 @@ describe('Accounting FTP Import: never twice, never lost', () => {
 		const all = [...amounts(first.payments), ...amounts(second.payments)].sort((a, b) => Number(a) - Number(b));
 		expect(all).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}.00`));
 		expect(ls(dir.local)).toEqual([]);
-	});
+	}, 240_000);
 });
 
 function parentOf(pid: number): number {

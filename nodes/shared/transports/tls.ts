@@ -16,11 +16,17 @@ export function tlsOptions(host: string, allowSelfSigned: boolean): ConnectionOp
 }
 
 /**
- * Time-outs (ms) used by every transport. The connect and greeting limits can be changed for a whole n8n
- * instance with BACKOFFICE_CONNECT_TIMEOUT_MS (e.g. for servers behind slow VPNs; the tests use a short one).
+ * Time-outs (ms) used by every transport. They can be changed for a whole n8n instance:
+ * BACKOFFICE_CONNECT_TIMEOUT_MS for connecting and the greeting (e.g. servers behind slow VPNs), and
+ * BACKOFFICE_SOCKET_TIMEOUT_MS for a connection on which nothing arrives any more (the tests use short ones).
  */
 export function timeouts(): { connect: number; greeting: number; socket: number } {
-	const configured = Number(process.env.BACKOFFICE_CONNECT_TIMEOUT_MS);
-	const connect = Number.isFinite(configured) && configured > 0 ? configured : 15_000;
-	return { connect, greeting: connect, socket: 120_000 };
+	const connect = positive(process.env.BACKOFFICE_CONNECT_TIMEOUT_MS) ?? 15_000;
+	const socket = positive(process.env.BACKOFFICE_SOCKET_TIMEOUT_MS) ?? 120_000;
+	return { connect, greeting: connect, socket };
+}
+
+function positive(value: string | undefined): number | undefined {
+	const n = Number(value);
+	return Number.isFinite(n) && n > 0 ? n : undefined;
 }
