@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { Readable } from 'node:stream';
 
-import { FTPError, type Client } from 'basic-ftp';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
@@ -11,7 +9,7 @@ import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from 
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { toConnectionError } from '../shared/transports/connectionErrors';
 import { writeFileAtomically } from '../shared/transports/folder';
-import { ftpEndpoint, ftpPort, withFtpClient } from '../shared/transports/ftp';
+import { ftpEndpoint, ftpPort, refusalOf, uploadFileAtomically, withFtpClient } from '../shared/transports/ftp';
 import { remoteDirectory } from '../shared/transports/ftpPaths';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 import { DocumentInputError, documentFromItem, documentTypeOf } from './documentInput';
@@ -196,7 +194,7 @@ async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped
 			for (const out of outgoing) {
 				const target = path.posix.join(directory, out.fileName);
 				// a refused command leaves the session usable: this document fails, the next may go
-				const refused = await refusalOf(client, async () => await uploadAtomically(client, target, out.xml));
+				const refused = await refusalOf(client, async () => await uploadFileAtomically(client, target, out.xml));
 				if (refused) {
 					failed.add(out);
 					failDelivery(ctx, [out], refused, skipped, delivered.length);
@@ -212,31 +210,6 @@ async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped
 		failDelivery(ctx, left, toConnectionError(error, ftpEndpoint(ftp), [ftp.password]), skipped, delivered.length);
 	}
 	return delivered;
-}
-
-/**
- * Runs FTP commands; returns the error when the server refused one (an error reply: the session stays
- * usable), throws anything else (the session broke).
- */
-async function refusalOf(client: Client, commands: () => Promise<unknown>): Promise<FTPError | undefined> {
-	const failure = await commands().then(
-		() => undefined,
-		(error: unknown) => ({ error }),
-	);
-	if (!failure) return undefined;
-	if (failure.error instanceof FTPError && !client.closed) return failure.error;
-	throw failure.error;
-}
-
-async function uploadAtomically(client: Client, target: string, bytes: Buffer): Promise<void> {
-	const temporary = `${target}.part`;
-	await client.uploadFrom(Readable.from([bytes]), temporary);
-	const refused = await refusalOf(client, async () => await client.rename(temporary, target));
-	if (refused) {
-		// some servers (IIS) refuse to rename onto an existing file: the older version goes first
-		await client.remove(target);
-		await client.rename(temporary, target);
-	}
 }
 
 async function writeToFolder(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {

@@ -1,4 +1,6 @@
-import { Client } from 'basic-ftp';
+import { Readable } from 'node:stream';
+
+import { Client, FTPError } from 'basic-ftp';
 
 import { toConnectionError, type Endpoint } from './connectionErrors';
 import { timeouts, tlsOptions } from './tls';
@@ -70,4 +72,38 @@ export async function testFtpConnection(c: FtpCredentials): Promise<string> {
 		const pwd = await client.pwd();
 		return `Connected to ${c.host}:${ftpPort(c)} as ${c.user} (${c.protocol === 'ftp' ? 'unencrypted' : 'TLS'}); working directory ${pwd}.`;
 	});
+}
+
+/** Whether an error is the server's refusal of one command (an error reply: the session stays usable). */
+export function isRefusal(error: unknown, client: Client): error is FTPError {
+	return error instanceof FTPError && !client.closed;
+}
+
+/**
+ * Runs FTP commands; returns the error when the server refused one (the session stays usable), throws
+ * anything else (the session broke).
+ */
+export async function refusalOf(client: Client, commands: () => Promise<unknown>): Promise<FTPError | undefined> {
+	const failure = await commands().then(
+		() => undefined,
+		(error: unknown) => ({ error }),
+	);
+	if (!failure) return undefined;
+	if (isRefusal(failure.error, client)) return failure.error;
+	throw failure.error;
+}
+
+/**
+ * The FTP sink: uploads under a temporary name and renames when complete, so that a reader on the other side
+ * never sees a half-written file (the counterpart of folder.ts's writeFileAtomically).
+ */
+export async function uploadFileAtomically(client: Client, target: string, bytes: Buffer): Promise<void> {
+	const temporary = `${target}.part`;
+	await client.uploadFrom(Readable.from([bytes]), temporary);
+	const refused = await refusalOf(client, async () => await client.rename(temporary, target));
+	if (refused) {
+		// some servers (IIS) refuse to rename onto an existing file: the older version goes first
+		await client.remove(target);
+		await client.rename(temporary, target);
+	}
 }

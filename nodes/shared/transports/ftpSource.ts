@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import { FTPError, type Client, type FileInfo } from 'basic-ftp';
+import type { Client, FileInfo } from 'basic-ftp';
 
+import { isRefusal } from './ftp';
 import { remoteDirectory, safeRemoteName } from './ftpPaths';
 import { timeouts } from './tls';
 
@@ -370,10 +371,6 @@ class BoundedSink extends Writable {
 }
 
 /** A refused command (an FTP error reply) leaves the session usable; anything else broke it. */
-function isRefusal(error: unknown, client: Client): error is FTPError {
-	return error instanceof FTPError && !client.closed;
-}
-
 function listedTime(info: FileInfo): string {
 	return info.modifiedAt ? info.modifiedAt.toISOString() : info.rawModifiedAt;
 }
