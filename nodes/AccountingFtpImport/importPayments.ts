@@ -189,23 +189,10 @@ function mimeTypeOf(name: string): string {
 	return 'application/octet-stream';
 }
 
-function describePosition(error: DocumentError): string | undefined {
-	const p = error.position;
-	const parts: string[] = [];
-	if (p.line !== undefined) parts.push(`line ${p.line}`);
-	if (p.column !== undefined) parts.push(`column ${p.column}`);
-	if (p.record !== undefined) parts.push(`record ${p.record}`);
-	if (p.element) parts.push(`at ${p.element}`);
-	return parts.length ? parts.join(', ') : undefined;
-}
-
 function fileJson(file: RemoteFile): IDataObject {
 	return { file: file.name, path: file.path, size: file.size, modifiedAt: file.modifiedAt };
 }
 
-function rethrowForUser(ctx: IExecuteFunctions, error: unknown): never {
-	throw userFacing(ctx, error);
-}
 
 export async function importPayments(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -304,7 +291,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 			});
 		} catch (error) {
 			const doc = error instanceof DocumentError ? error : undefined;
-			const positionText = doc ? describePosition(doc) : undefined;
+			const positionText = doc ? DocumentError.where(doc.position) : undefined;
 			await failFile(
 				source,
 				file,
@@ -459,7 +446,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 			return [[], [{ json: { stage: 'connection', reason, imported: false }, pairedItem: { item: 0 } }]];
 		}
 		if (error instanceof FtpDirectoryMissing) throw new NodeOperationError(this.getNode(), reason);
-		rethrowForUser(this, error);
+		throw userFacing(this, error);
 	}
 	store.save();
 	if (store.overLimit) {

@@ -42,12 +42,17 @@ export class DocumentError extends Error {
 	}
 
 	static describe(reason: string, file?: string, position: DocumentPosition = {}): string {
-		const where: string[] = [];
-		if (position.line !== undefined) where.push(`line ${position.line}`);
-		if (position.column !== undefined) where.push(`column ${position.column}`);
-		if (position.record !== undefined) where.push(`record ${position.record}`);
-		if (position.element) where.push(`at ${position.element}`);
-		const prefix = [file, where.join(', ')].filter(Boolean).join(': ');
+		const prefix = [file, DocumentError.where(position)].filter(Boolean).join(': ');
 		return prefix ? `${prefix}: ${reason}` : reason;
+	}
+
+	/** The place in words, e.g. `line 12, column 4` or `record 7, at column "Menge"`; undefined when unknown. */
+	static where(position: DocumentPosition): string | undefined {
+		const parts: string[] = [];
+		if (position.line !== undefined) parts.push(`line ${position.line}`);
+		if (position.column !== undefined) parts.push(`column ${position.column}`);
+		if (position.record !== undefined) parts.push(`record ${position.record}`);
+		if (position.element) parts.push(`at ${position.element}`);
+		return parts.length ? parts.join(', ') : undefined;
 	}
 }
