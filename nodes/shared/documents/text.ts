@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util';
-import { DocumentError } from './DocumentError';
+import { DocumentError, type DocumentPosition } from './DocumentError';
 
 /**
  * Turning bytes into text without guessing: a byte-order mark wins, then the charset the document
@@ -110,4 +110,18 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } |
 		i += need + 1;
 	}
 	return undefined;
+}
+
+/** C0 controls except tab, LF and CR; DEL; C1 controls. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * The one rule for control characters in every format: a field value that holds one (NUL, ESC, …) is refused
+ * with an error naming the file, the place and the character, never passed on into an item.
+ */
+export function refuseControlCharacters(value: string, file: string | undefined, position: DocumentPosition): string {
+	const found = CONTROL_CHARACTER.exec(value);
+	if (!found) return value;
+	const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+	throw new DocumentError('INVALID_VALUE', `control character U+${code} in a value`, file, position);
 }
