@@ -1,11 +1,21 @@
 /**
  * A TCP proxy in front of the plain-FTP control port that can cut a session at an exact command: it
- * forwards the command to vsftpd, lets the server carry it out, then closes both sides before the reply
- * reaches the client. That is the worst moment a connection can drop: the server deleted the file, the
- * client cannot know. Data connections (PASV) go to vsftpd directly; cutting the control connection ends
- * the session all the same.
+ * forwards the command to vsftpd, holds the server's reply until it has arrived whole (so the server has
+ * carried the command out), then closes both sides instead of passing the reply on. That is the worst moment
+ * a connection can drop: the server deleted the file, the client cannot know. With `whileHeld` the test acts
+ * at that moment (e.g. kills the server's session processes); the client side is then closed when the server's
+ * side closes, as the kernel reports it. Data connections (PASV) go to vsftpd directly; cutting the control
+ * connection ends the session all the same. No timers: the fault lands at the same protocol position every run.
  */
 import net from 'node:net';
+
+export interface FtpProxyOptions {
+	/** runs while the reply to the cut command is held; the client side closes once the server's side has closed */
+	whileHeld?: () => Promise<void>;
+}
+
+/** A complete final FTP reply: a line that starts with three digits and a space. */
+const FINAL_REPLY = /(^|\r\n)\d{3} [^\r\n]*\r\n/;
 
 export class FtpControlProxy {
 	private server?: net.Server;
@@ -14,11 +24,14 @@ export class FtpControlProxy {
 	readonly commands: string[] = [];
 	/** how many sessions were cut */
 	cuts = 0;
+	/** the replies that were held back and never reached the client */
+	readonly heldReplies: string[] = [];
 
 	constructor(
 		private readonly target: { host: string; port: number },
 		/** returns true for the command after which the session is cut */
 		private readonly cutAfter: (command: string, seen: readonly string[]) => boolean = () => false,
+		private readonly options: FtpProxyOptions = {},
 	) {}
 
 	get port(): number {
@@ -42,17 +55,26 @@ export class FtpControlProxy {
 		const upstream = net.connect(this.target.port, this.target.host);
 		this.sockets.add(client);
 		this.sockets.add(upstream);
-		let cut = false;
+		let holding = false;
+		let held = '';
 		let buffered = '';
 		const closeBoth = () => {
 			client.destroy();
 			upstream.destroy();
 		};
 		upstream.on('data', (chunk) => {
-			if (!cut) client.write(chunk);
+			if (!holding) {
+				client.write(chunk);
+				return;
+			}
+			held += chunk.toString('latin1');
+			if (FINAL_REPLY.test(held) && !this.heldReplies.includes(held)) {
+				this.heldReplies.push(held);
+				void this.actWhileHeld(upstream, closeBoth);
+			}
 		});
 		client.on('data', (chunk) => {
-			if (cut) return;
+			if (holding) return;
 			buffered += chunk.toString('latin1');
 			let newline: number;
 			while ((newline = buffered.indexOf('\r\n')) >= 0) {
@@ -61,10 +83,8 @@ export class FtpControlProxy {
 				this.commands.push(line);
 				upstream.write(`${line}\r\n`);
 				if (this.cutAfter(line, this.commands)) {
-					cut = true;
+					holding = true;
 					this.cuts++;
-					// give the server time to carry the command out, then drop the session without its reply
-					setTimeout(closeBoth, 150);
 					return;
 				}
 			}
@@ -73,5 +93,15 @@ export class FtpControlProxy {
 		upstream.on('error', closeBoth);
 		client.on('close', () => upstream.destroy());
 		upstream.on('close', () => client.destroy());
+	}
+
+	private async actWhileHeld(upstream: net.Socket, closeBoth: () => void): Promise<void> {
+		if (!this.options.whileHeld) {
+			closeBoth();
+			return;
+		}
+		await this.options.whileHeld();
+		// the server's side closes by itself (e.g. its process was killed); the 'close' handler then closes the client
+		if (upstream.destroyed || upstream.readyState === 'closed') closeBoth();
 	}
 }

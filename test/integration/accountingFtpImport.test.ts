@@ -3,7 +3,7 @@
  * vsftpd of the test servers: real payment files put into the FTP user's home, one directory per test.
  * Error reports travel through Postfix into Dovecot and are read back over IMAP.
  */
-import { appendFileSync, chmodSync, closeSync, existsSync, openSync, readSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { NodeHelpers, type INode, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
@@ -487,44 +487,41 @@ describe('Accounting FTP Import: never twice, never lost', () => {
 		const total = 40;
 		for (let i = 1; i <= total; i++) put(dir.local, `z${String(i).padStart(2, '0')}.xml`, camtWithAmount(`${i}.00`));
 		const log = servers.dir + '/log/vsftpd.log';
-		const workflow = importWorkflow({ directory: dir.remote });
-		// watch vsftpd's protocol log for this directory's third DELE, then kill that session's processes
+		const from = statSync(log).size;
+		// the third DELE reaches vsftpd, which deletes the file; while its reply is held back, that session's
+		// processes are killed: the kernel closes the connection, the reply never arrives
 		let killed = 0;
-		let offset = statSync(log).size;
-		let text = '';
-		const fd = openSync(log, 'r');
-		const watcher = setInterval(() => {
-			if (killed) return;
-			const chunk = Buffer.alloc(1 << 16);
-			let n: number;
-			while ((n = readSync(fd, chunk, 0, chunk.length, offset)) > 0) {
-				offset += n;
-				text += chunk.subarray(0, n).toString('utf8');
-			}
-			const dele = [...text.matchAll(new RegExp(`\\[pid (\\d+)\\] \\[bo-ftp\\] FTP command: Client "[^"]+", "DELE ${dir.remote}`, 'g'))];
-			if (dele.length >= 3) {
-				const pid = Number(dele[0][1]);
-				for (const p of sessionProcesses(pid)) {
-					try {
-						process.kill(p, 'SIGKILL');
-						killed++;
-					} catch {
-						// already gone
+		const proxy = await new FtpControlProxy(
+			{ host: servers.host, port: servers.ftp.port },
+			(command, seen) => command.startsWith('DELE') && seen.filter((c) => c.startsWith('DELE')).length === 3,
+			{
+				whileHeld: async () => {
+					const text = readFileSync(log).subarray(from).toString('utf8');
+					const dele = [...text.matchAll(new RegExp(`\\[pid (\\d+)\\] \\[bo-ftp\\] FTP command: Client "[^"]+", "DELE ${dir.remote}`, 'g'))];
+					for (const p of sessionProcesses(Number(dele.at(-1)?.[1]))) {
+						try {
+							process.kill(p, 'SIGKILL');
+							killed++;
+						} catch {
+							// already gone
+						}
 					}
-				}
-			}
-		}, 2);
+				},
+			},
+		).start();
+		const workflow = importWorkflow({ directory: dir.remote });
 		let first;
 		try {
-			first = await runImport(workflow);
+			first = await runImport(workflow, { ftp: { protocol: 'ftp', port: proxy.port } });
 		} finally {
-			clearInterval(watcher);
-			closeSync(fd);
+			await proxy.stop();
 		}
-		expect(killed).toBeGreaterThan(0);
-		expect(first.errors.map((e) => e.json.stage)).toContain('connection');
-		expect(first.payments.length).toBeGreaterThanOrEqual(3);
-		expect(first.payments.length).toBeLessThan(total);
+		if (proxy.cuts !== 1 || killed === 0) throw new Error(`the fault was not placed: ${proxy.cuts} cut(s), ${killed} process(es) killed`);
+		// the kernel reports the closed connection and the run ends at once: a closed connection, not a time-out
+		const lost = first.errors.find((e) => e.json.stage === 'connection');
+		expect(JSON.stringify(lost?.json)).toMatch(/connection to the FTP server was lost/);
+		expect(JSON.stringify(lost?.json)).not.toMatch(/time-?out|no answer/i);
+		expect(amounts(first.payments)).toEqual(['1.00', '2.00', '3.00']);
 		const second = await runImport(workflow);
 		const all = [...amounts(first.payments), ...amounts(second.payments)].sort((a, b) => Number(a) - Number(b));
 		expect(all).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}.00`));

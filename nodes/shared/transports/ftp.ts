@@ -79,6 +79,53 @@ export function isRefusal(error: unknown, client: Client): error is FTPError {
 	return error instanceof FTPError && !client.closed;
 }
 
+/** The Client methods that talk to the server; `boundedSession` bounds each of them. */
+const SERVER_COMMANDS = new Set([
+	'pwd', 'features', 'cd', 'cdup', 'list', 'size', 'lastMod', 'remove', 'rename', 'ensureDir', 'removeDir',
+	'downloadTo', 'uploadFrom', 'appendFrom', 'send', 'sendIgnoringError',
+]);
+
+/**
+ * The session with every server command bounded. basic-ftp can leave a command pending for good when the
+ * server's session dies at the wrong moment: with vsftpd's session processes killed between the EPSV reply and
+ * the RETR over explicit FTPS, the run waited with no socket left open and no timer running — forever. So a
+ * command fails at once when the control connection is closed, or closes while it waits (the kernel reported
+ * the close), and after 3 × the socket time-out at the latest, closing the session: a lost connection, which
+ * the caller handles like any other.
+ */
+export function boundedSession(client: Client): Client {
+	return new Proxy(client, {
+		get(target, name) {
+			const value: unknown = Reflect.get(target, name, target);
+			if (typeof name !== 'string' || !SERVER_COMMANDS.has(name) || typeof value !== 'function') return value;
+			return async (...args: unknown[]) => await bounded(target, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+		},
+	});
+}
+
+async function bounded<T>(client: Client, command: () => Promise<T>): Promise<T> {
+	const limit = 3 * timeouts().socket;
+	const socket = client.ftp.socket;
+	let timer: NodeJS.Timeout | undefined;
+	let onClose: (() => void) | undefined;
+	const abort = new Promise<never>((_resolve, reject) => {
+		const lost = (message: string, code: string) => reject(Object.assign(new Error(message), { code }));
+		onClose = () => lost('the server closed the connection', 'ECONNRESET');
+		if (client.closed) onClose();
+		socket.once('close', onClose);
+		timer = setTimeout(() => {
+			client.close();
+			lost(`no answer from the server within ${Math.round(limit / 1000)} s`, 'ETIMEDOUT');
+		}, limit);
+	});
+	try {
+		return await Promise.race([command(), abort]);
+	} finally {
+		clearTimeout(timer);
+		if (onClose) socket.removeListener('close', onClose);
+	}
+}
+
 /**
  * Runs FTP commands; returns the error when the server refused one (the session stays usable), throws
  * anything else (the session broke).

@@ -4,9 +4,8 @@ import { Writable } from 'node:stream';
 
 import type { Client, FileInfo } from 'basic-ftp';
 
-import { isRefusal } from './ftp';
+import { boundedSession, isRefusal } from './ftp';
 import { remoteDirectory, safeRemoteName } from './ftpPaths';
-import { timeouts } from './tls';
 
 /**
  * An FTP directory as a source of documents, with the consumer contract of Apache Camel's file component
@@ -384,11 +383,15 @@ export class FtpSource {
 	/** set when the session broke; nothing more is done on it */
 	lost?: FtpSourceConnectionLost;
 
+	private readonly client: Client;
+
 	constructor(
-		private readonly client: Client,
+		client: Client,
 		private readonly options: FtpSourceOptions,
 		private readonly store: FingerprintStore,
-	) {}
+	) {
+		this.client = boundedSession(client);
+	}
 
 	/** The base directory (absolute), known after `open`. */
 	get baseDirectory(): string {
@@ -657,25 +660,12 @@ export class FtpSource {
 	}
 
 	private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
-		// basic-ftp can leave a command pending for good when the server's session dies at the wrong moment (seen
-		// when its processes are killed mid-transfer); a deadline per step closes the session, so that the step
-		// fails as a lost connection and the run ends with what it has instead of hanging
-		const limit = 3 * timeouts().socket;
-		let timer: NodeJS.Timeout | undefined;
-		const deadline = new Promise<never>((_resolve, reject) => {
-			timer = setTimeout(() => {
-				this.client.close();
-				reject(Object.assign(new Error(`no answer from the server within ${Math.round(limit / 1000)} s`), { code: 'ETIMEDOUT' }));
-			}, limit);
-		});
 		try {
-			return await Promise.race([work(), deadline]);
+			return await work();
 		} catch (error) {
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; the node wraps what reaches it
 			if (isRefusal(error, this.client)) throw new Error(`the FTP server refused ${step}: ${error.message}`);
 			throw this.broke(step, error);
-		} finally {
-			clearTimeout(timer);
 		}
 	}
 }
