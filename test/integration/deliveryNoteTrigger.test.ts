@@ -626,9 +626,9 @@ describe('Delivery Note IMAP Trigger', () => {
 			match: /UID MOVE/,
 			skip: 2,
 			before: async () => {
-				// the server goes down while the third MOVE is on its way
+				// the third MOVE is held until Dovecot has gone down and come back: the connection it was sent on is gone
 				restart = promisify(execFile)('bash', [path.join(__dirname, '../../scripts/test-servers.sh'), 'restart-dovecot']);
-				await new Promise((resolve) => setTimeout(resolve, 50));
+				await restart;
 			},
 		});
 		let first: Polled;
@@ -638,6 +638,7 @@ describe('Delivery Note IMAP Trigger', () => {
 			await restart;
 			await proxy.stop();
 		}
+		if (!restart) throw new Error('the fault was not placed: the poll sent fewer than three MOVE commands');
 		expect(first.notes.length).toBeGreaterThanOrEqual(100);
 		expect(first.notes.length).toBeLessThan(total);
 
