@@ -129,9 +129,18 @@ async function mailsWith(token: string, count: number, timeoutMs = 30_000): Prom
 	}
 }
 
-/** How many mails with `token` arrived, after giving Postfix time to deliver anything it accepted. */
+/** How many mails with `token` arrived, once Postfix has delivered everything it accepted (no mail incoming or active). */
 async function countAfterQuiet(token: string): Promise<number> {
-	await new Promise((resolve) => setTimeout(resolve, 2_000));
+	const config = path.join(loadServers().dir, 'postfix/etc');
+	const deadline = Date.now() + 60_000;
+	const inFlight = () =>
+		execFileSync('/usr/sbin/postqueue', ['-c', config, '-j'], { encoding: 'utf8' })
+			.split('\n')
+			.filter((line) => /"queue_name": ?"(incoming|active)"/.test(line)).length;
+	while (inFlight() > 0) {
+		if (Date.now() > deadline) throw new Error('Postfix still delivers after 60 s');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
 	return (await mailsWith(token, 0, 0)).length;
 }
 
