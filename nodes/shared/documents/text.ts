@@ -113,6 +113,7 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } |
 }
 
 /** C0 controls except tab, LF and CR; DEL; C1 controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /**

@@ -1,6 +1,5 @@
 import { DocumentError } from '../DocumentError';
-import { decodeXml } from '../text';
-import { parseXml, type XmlElement } from '../xml';
+import { parseXmlDocument, type XmlElement } from '../xml';
 import type {
 	DeliveryNote,
 	DeliveryNoteLine,
@@ -35,7 +34,7 @@ const GLN_TYPES = new Set(['gln', 'iln']);
 const GTIN_TYPES = new Set(['gtin', 'ean', 'upc']);
 
 export function parseDispatchNotification(bytes: Uint8Array, file?: string, transportCharset?: string): DeliveryNote {
-	const root = parseXml(decodeXml(bytes, transportCharset, file), file);
+	const root = parseXmlDocument(bytes, { file, charset: transportCharset });
 	return readDispatchNotification(root, file);
 }
 

@@ -1,6 +1,5 @@
 import { DocumentError } from '../DocumentError';
-import { decodeXml } from '../text';
-import { parseXml, type XmlElement } from '../xml';
+import { parseXmlDocument, type XmlElement } from '../xml';
 import {
 	bigDecimal,
 	BMECAT_NS,
@@ -31,7 +30,7 @@ const READABLE_ROOTS: Record<string, TransferableDocumentType> = { ORDER: 'order
 const DELIVERY_ROLES = ['delivery', 'final_delivery'];
 
 export function readOpenTrans(bytes: Uint8Array, file?: string): BusinessDocument {
-	const root = parseXml(decodeXml(bytes, undefined, file), file);
+	const root = parseXmlDocument(bytes, { file });
 	return readOpenTransElement(root, file);
 }
 
