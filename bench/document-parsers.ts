@@ -47,7 +47,7 @@ function fixture(...path: string[]): string {
 }
 
 /** A DESADV interchange of about `bytes` bytes: EANCOM messages of 50 lines each, UNT and UNZ counts right. */
-function desadv(bytes: number): Buffer {
+export function desadv(bytes: number): Buffer {
 	const head = "UNA:+.? '\nUNB+UNOC:3+4012345000016:14+4298765000014:14+240305:1412+IC0000042'\n";
 	const parts: string[] = [head];
 	let size = head.length;
@@ -89,7 +89,7 @@ function desadv(bytes: number): Buffer {
 }
 
 /** An openTRANS document of about `bytes` bytes: the fixture's items repeated, renumbered, counts right. */
-function repeatedItems(file: string, item: string, bytes: number): Buffer {
+export function repeatedItems(file: string, item: string, bytes: number): Buffer {
 	const text = fixture('opentrans', file);
 	const open = text.indexOf(`<${item}>`);
 	const close = text.lastIndexOf(`</${item}>`) + item.length + 3;
@@ -179,4 +179,4 @@ function main(): void {
 	}
 }
 
-main();
+if (require.main === module) main();
