@@ -309,3 +309,12 @@ describe('parseDispatchNotification party roles by reference and by the customer
 		expect(roleOf(bytes)).not.toContain('delivery/delivery/123456');
 	});
 });
+
+describe('parseDispatchNotification and control characters', () => {
+	it('refuses an XML 1.1 character reference to ESC in a value, as DESADV and MT940 refuse control characters', () => {
+		const bytes = itscopeWith((t) =>
+			t.replace('<?xml version="1.0"', '<?xml version="1.1"').replace('<bme:NAME>ITscope Partner-Test</bme:NAME>', '<bme:NAME>ITscope&#x1B;[31m Partner-Test</bme:NAME>'),
+		);
+		expectDocumentError(() => parseDispatchNotification(bytes, ITSCOPE), 'INVALID_VALUE', /^dispatchnotification-itscope\.xml: line 87, column \d+, at NAME: control character U\+001B in a value$/);
+	});
+});
