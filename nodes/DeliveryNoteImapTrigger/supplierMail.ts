@@ -146,7 +146,15 @@ export function readSupplierMail(
 			continue;
 		}
 		const attachment: Attachment = { fileName, mimeType: part.contentType || 'application/octet-stream', bytes };
-		const detected = detectDeliveryNoteFormat(bytes, part.fileName, part.contentType);
+		let detected: DeliveryNoteFormat | undefined;
+		try {
+			detected = detectDeliveryNoteFormat(bytes, part.fileName, part.contentType);
+		} catch (error) {
+			// it looks like a delivery note but cannot be told apart (cut short): a problem, never a silent skip
+			problems.push(problemOf(error, fileName));
+			involved.push(attachment);
+			continue;
+		}
 		if (detected === undefined) continue;
 		if (detected !== supplier.format) {
 			// CSV is recognised only by look; for a supplier of another format such a file is just some text

@@ -30,6 +30,21 @@ export function detectBom(bytes: Uint8Array): { charset: string; length: number 
 	return undefined;
 }
 
+/**
+ * UTF-16 without a byte-order mark, told by its zero bytes: the first four characters of an XML document
+ * (`<?xm`, XML 1.0 appendix F) or an EDIFACT interchange (`UNA:`) are ASCII, so every other byte is 0.
+ */
+export function utf16WithoutBom(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+	if (bytes.length < 8) return undefined;
+	let le = true;
+	let be = true;
+	for (let i = 0; i < 8; i += 2) {
+		le &&= bytes[i] !== 0 && bytes[i] < 0x80 && bytes[i + 1] === 0;
+		be &&= bytes[i] === 0 && bytes[i + 1] !== 0 && bytes[i + 1] < 0x80;
+	}
+	return le ? 'utf-16le' : be ? 'utf-16be' : undefined;
+}
+
 /** Reads `encoding="…"` from an XML declaration at the start of the bytes (ASCII-compatible charsets). */
 export function xmlDeclaredCharset(bytes: Uint8Array): string | undefined {
 	const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
@@ -79,12 +94,15 @@ export function decodeText(bytes: Uint8Array, charset = 'utf-8', file?: string):
 }
 
 /**
- * Decodes an XML document: BOM, then the XML declaration, then the transport's charset, then UTF-8
- * (the XML default). The XML declaration is authoritative over a MIME charset, as the XML spec says.
+ * Decodes an XML document: BOM, then UTF-16 told by its zero bytes, then the XML declaration, then the
+ * transport's charset, then UTF-8 (the XML default). The XML declaration is authoritative over a MIME charset,
+ * as the XML spec says.
  */
 export function decodeXml(bytes: Uint8Array, transportCharset?: string, file?: string): string {
 	const bom = detectBom(bytes);
 	if (bom) return decodeBytes(bytes.subarray(bom.length), bom.charset, file);
+	const utf16 = utf16WithoutBom(bytes);
+	if (utf16) return decodeBytes(bytes, utf16, file);
 	const declared = xmlDeclaredCharset(bytes);
 	return decodeBytes(bytes, declared ?? transportCharset ?? 'utf-8', file);
 }

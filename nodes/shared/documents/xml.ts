@@ -1,6 +1,8 @@
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 
-import { DocumentError } from './DocumentError';
+import { DocumentError, type DocumentErrorCode } from './DocumentError';
+import { MAX_DOCUMENT_BYTES, refuseTooLarge } from './limits';
+import { decodeXml, refuseControlCharacters } from './text';
 
 /**
  * A small, safe, namespace-aware XML tree for business documents.
@@ -9,10 +11,31 @@ import { DocumentError } from './DocumentError';
  * external entity is fetched and no entity is expanded (XXE, "billion laughs"). openTRANS, camt.053, CII
  * and the other formats of this package never need a DTD. Only the five predefined XML entities and
  * character references are understood.
+ *
+ * Bounds: a document bigger than its size limit is refused (TOO_LARGE) before it is decoded or parsed; elements
+ * nested deeper than MAX_XML_DEPTH are refused where the limit is crossed; namespace prefixes are resolved in
+ * constant time per element (a prefix → URI stack, not a walk up the open elements), so time is linear in the
+ * input; the tree keeps no whitespace between elements and shares empty child lists, attribute maps and element
+ * names, so that it stays within a few times the size of the text.
+ *
+ * Values: a text or attribute value with a control character (NUL, ESC …, which XML 1.1 allows as character
+ * references) is refused with its position; an element whose text stands on both sides of a child element or a
+ * comment (mixed content) cannot be read as a value, so that two pieces of text are never glued into one.
  */
+
+/** Deeper than any business document (openTRANS and CII need fewer than 15 levels; camt.053 about 12). */
+export const MAX_XML_DEPTH = 256;
+
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
+
 export class XmlElement {
-	readonly children: XmlElement[] = [];
-	private textParts: string[] = [];
+	private kids: XmlElement[] | undefined;
+	private ownText = '';
+	/** set only on an element with mixed content: where it is, for the error its text throws */
+	private mixed?: { file?: string; line: number; column: number };
 
 	constructor(
 		/** namespace URI ('' when none) */
@@ -26,19 +49,49 @@ export class XmlElement {
 		readonly parent?: XmlElement,
 	) {}
 
+	/** Child elements in document order. */
+	get children(): readonly XmlElement[] {
+		return this.kids ?? NO_CHILDREN;
+	}
+
+	/** @internal used by the parser */
+	addChild(child: XmlElement): void {
+		if (this.kids) this.kids.push(child);
+		else this.kids = [child];
+	}
+
 	/** @internal used by the parser */
 	appendText(text: string): void {
-		this.textParts.push(text);
+		this.ownText += text;
 	}
 
-	/** The element's own text (not its children's), trimmed. */
+	/** @internal used by the parser: whitespace before the first child element is layout, not text */
+	dropBlankText(): void {
+		if (this.ownText !== '' && isBlank(this.ownText)) this.ownText = '';
+	}
+
+	/** @internal used by the parser */
+	markMixed(file: string | undefined, line: number, column: number): void {
+		this.mixed ??= { file, line, column };
+	}
+
+	/** The element's own text (not its children's), trimmed. Throws for mixed content. */
 	get text(): string {
-		return this.textParts.join('').trim();
+		return this.rawText.trim();
 	}
 
-	/** The element's own text exactly as written. */
+	/** The element's own text as written; whitespace between child elements (layout) is not kept. */
 	get rawText(): string {
-		return this.textParts.join('');
+		if (this.mixed) {
+			const { file, line, column } = this.mixed;
+			throw new DocumentError(
+				'PARSE_ERROR',
+				`${this.name} has text on both sides of a child element or comment; a value must be one piece of text`,
+				file,
+				{ line, column, element: this.path },
+			);
+		}
+		return this.ownText;
 	}
 
 	/** Child elements with this local name, in any namespace unless `ns` is given. */
@@ -91,51 +144,222 @@ export class XmlElement {
 	}
 }
 
+export interface XmlParseOptions {
+	/** the most elements nested in one another; MAX_XML_DEPTH unless given */
+	maxDepth?: number;
+	/** the longest text (characters) read; MAX_DOCUMENT_BYTES unless given */
+	maxLength?: number;
+}
+
+export interface XmlDocumentOptions {
+	file?: string;
+	/** the transport's charset (MIME part), used only when neither a BOM nor the XML declaration names one */
+	charset?: string;
+	/** the largest file read, in bytes; MAX_DOCUMENT_BYTES unless given */
+	maxBytes?: number;
+	maxDepth?: number;
+}
+
+/** Checks the size, decodes (BOM, XML declaration, transport charset, UTF-8) and parses an XML file. */
+export function parseXmlDocument(bytes: Uint8Array, options: XmlDocumentOptions = {}): XmlElement {
+	const { file, charset, maxBytes = MAX_DOCUMENT_BYTES, maxDepth } = options;
+	refuseTooLarge(bytes.length, file, maxBytes);
+	return parseXml(decodeXml(bytes, charset, file), file, { maxDepth, maxLength: maxBytes });
+}
+
 /** Parses XML text into a tree. Throws DocumentError with line and column for malformed or unsafe input. */
-export function parseXml(text: string, file?: string): XmlElement {
-	const parser = new SaxesParser({ xmlns: true, position: true });
-	const stack: XmlElement[] = [];
-	let root: XmlElement | undefined;
+export function parseXml(text: string, file?: string, options: XmlParseOptions = {}): XmlElement {
+	refuseTooLarge(text.length, file, options.maxLength ?? MAX_DOCUMENT_BYTES, 'characters');
+	return new TreeBuilder(file, options.maxDepth ?? MAX_XML_DEPTH).build(text);
+}
 
-	const fail = (code: 'PARSE_ERROR' | 'ENTITY_NOT_ALLOWED', reason: string): never => {
-		throw new DocumentError(code, reason, file, { line: parser.line, column: parser.column });
-	};
+/** Builds the tree from saxes events; resolves namespaces itself (saxes walks all open elements per prefix). */
+class TreeBuilder {
+	private readonly parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+	private readonly stack: XmlElement[] = [];
+	/** per open element: 0 no text yet, 1 text seen, 2 text seen and then a child element or comment */
+	private readonly textState: number[] = [];
+	private readonly namespaces: NamespaceScopes;
+	/** one string per distinct element name, shared by every element of that name */
+	private readonly names = new Map<string, string>();
+	private root?: XmlElement;
 
-	parser.on('doctype', () =>
-		fail(
-			'ENTITY_NOT_ALLOWED',
-			'the document has a DOCTYPE declaration; DTDs and entities are refused (no external entity is fetched or expanded)',
-		),
-	);
-	parser.on('opentag', (tag) => {
-		const t = tag as SaxesTagNS;
-		const attributes: Record<string, string> = {};
-		for (const a of Object.values(t.attributes)) {
-			if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-			attributes[a.local] = a.value;
-		}
-		const el = new XmlElement(t.uri ?? '', t.local, attributes, parser.line, parser.column, stack[stack.length - 1]);
-		if (stack.length) stack[stack.length - 1].children.push(el);
-		else root = el;
-		stack.push(el);
-	});
-	parser.on('text', (t) => stack[stack.length - 1]?.appendText(t));
-	parser.on('cdata', (t) => stack[stack.length - 1]?.appendText(t));
-	parser.on('closetag', () => {
-		stack.pop();
-	});
-	parser.on('error', (e) => fail('PARSE_ERROR', cleanSaxesMessage(e.message)));
-
-	let failure: unknown;
-	try {
-		parser.write(text).close();
-	} catch (e) {
-		failure = e;
+	constructor(
+		private readonly file: string | undefined,
+		private readonly maxDepth: number,
+	) {
+		const p = this.parser;
+		this.namespaces = new NamespaceScopes((reason) => this.fail('PARSE_ERROR', reason));
+		p.on('doctype', () =>
+			this.fail(
+				'ENTITY_NOT_ALLOWED',
+				'the document has a DOCTYPE declaration; DTDs and entities are refused (no external entity is fetched or expanded)',
+			),
+		);
+		p.on('opentagstart', (tag) => this.checkDepth(tag.name));
+		p.on('opentag', (tag) => this.open(tag));
+		p.on('text', (t) => this.text(t));
+		p.on('cdata', (t) => this.text(t));
+		p.on('comment', () => this.interrupt());
+		p.on('processinginstruction', () => this.interrupt());
+		p.on('closetag', () => this.close());
+		p.on('error', (e) => this.fail('PARSE_ERROR', cleanSaxesMessage(e.message)));
 	}
-	if (failure instanceof DocumentError) throw failure;
-	if (failure) fail('PARSE_ERROR', cleanSaxesMessage((failure as Error).message));
-	if (!root) return fail('PARSE_ERROR', 'the document has no root element');
-	return root;
+
+	build(text: string): XmlElement {
+		let failure: unknown;
+		try {
+			this.parser.write(text).close();
+		} catch (e) {
+			failure = e;
+		}
+		if (failure instanceof DocumentError) throw failure;
+		if (failure) this.fail('PARSE_ERROR', cleanSaxesMessage((failure as Error).message));
+		return this.root ?? this.fail('PARSE_ERROR', 'the document has no root element');
+	}
+
+	private fail(code: DocumentErrorCode, reason: string): never {
+		throw new DocumentError(code, reason, this.file, { line: this.parser.line, column: this.parser.column });
+	}
+
+	private checkDepth(name: string): void {
+		if (this.stack.length < this.maxDepth) return;
+		this.fail(
+			'PARSE_ERROR',
+			`element <${name}> is nested more than ${this.maxDepth} levels deep; no business document needs that many, the file is refused`,
+		);
+	}
+
+	private open(tag: SaxesTagPlain): void {
+		const parent = this.stack[this.stack.length - 1];
+		this.namespaces.enter(tag.attributes);
+		const { prefix, local } = splitName(tag.name, this.namespaces.fail);
+		const ns = this.namespaces.resolve(prefix);
+		const el = new XmlElement(ns, this.intern(local), this.attributesOf(tag.attributes), this.parser.line, this.parser.column, parent);
+		if (parent) {
+			parent.dropBlankText();
+			parent.addChild(el);
+			this.interrupt();
+		} else this.root = el;
+		this.stack.push(el);
+		this.textState.push(0);
+	}
+
+	private attributesOf(raw: Record<string, string>): Record<string, string> {
+		let attributes: Record<string, string> | undefined;
+		for (const name of Object.keys(raw)) {
+			if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+			const { prefix, local } = splitName(name, this.namespaces.fail);
+			if (prefix) this.namespaces.resolve(prefix); // an unbound prefix is an error, as in any namespace-aware parser
+			const value = raw[name];
+			refuseControlCharacters(value, this.file, { line: this.parser.line, column: this.parser.column, element: `@${name}` });
+			(attributes ??= {})[local] = value;
+		}
+		return attributes ?? NO_ATTRIBUTES;
+	}
+
+	private text(t: string): void {
+		const el = this.stack[this.stack.length - 1];
+		if (!el) return; // whitespace outside the root element
+		const { line, column } = this.parser;
+		refuseControlCharacters(t, this.file, { line, column, element: el.name });
+		const depth = this.stack.length - 1;
+		if (isBlank(t)) {
+			if (el.children.length === 0) el.appendText(t);
+			return;
+		}
+		if (this.textState[depth] === 2) el.markMixed(this.file, line, column);
+		this.textState[depth] = 1;
+		el.appendText(t);
+	}
+
+	/** A child element or comment follows the text seen so far in the open element. */
+	private interrupt(): void {
+		const depth = this.stack.length - 1;
+		if (this.textState[depth] === 1) this.textState[depth] = 2;
+	}
+
+	private close(): void {
+		this.stack.pop();
+		this.textState.pop();
+		this.namespaces.leave();
+	}
+
+	private intern(name: string): string {
+		const known = this.names.get(name);
+		if (known !== undefined) return known;
+		this.names.set(name, name);
+		return name;
+	}
+}
+
+/**
+ * The namespace bindings in scope: per prefix a stack of URIs, pushed by the element that declares it and
+ * popped when that element closes. Resolving is one map look-up, whatever the depth.
+ */
+class NamespaceScopes {
+	private readonly bindings = new Map<string, string[]>([
+		['xml', [XML_NAMESPACE]],
+		['xmlns', [XMLNS_NAMESPACE]],
+	]);
+	/** per open element, the prefixes it declared (undefined when none) */
+	private readonly declared: Array<string[] | undefined> = [];
+
+	constructor(readonly fail: (reason: string) => never) {}
+
+	enter(attributes: Record<string, string>): void {
+		let prefixes: string[] | undefined;
+		for (const name of Object.keys(attributes)) {
+			if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+			const prefix = name === 'xmlns' ? '' : name.slice(6);
+			if (name !== 'xmlns' && (prefix === '' || prefix.includes(':'))) this.fail(`malformed name: ${name}`);
+			const uri = attributes[name];
+			this.check(prefix, uri);
+			const stack = this.bindings.get(prefix);
+			if (stack) stack.push(uri);
+			else this.bindings.set(prefix, [uri]);
+			(prefixes ??= []).push(prefix);
+		}
+		this.declared.push(prefixes);
+	}
+
+	leave(): void {
+		for (const prefix of this.declared.pop() ?? []) this.bindings.get(prefix)!.pop();
+	}
+
+	/** The URI a prefix is bound to ('' for no prefix and no default namespace); an unbound prefix fails. */
+	resolve(prefix: string): string {
+		const stack = this.bindings.get(prefix);
+		const uri = stack && stack.length ? stack[stack.length - 1] : undefined;
+		if (uri !== undefined) return uri;
+		if (prefix === '') return '';
+		return this.fail(`unbound namespace prefix: "${prefix}"`);
+	}
+
+	private check(prefix: string, uri: string): void {
+		if (prefix === 'xmlns') this.fail('the prefix xmlns must not be declared');
+		if (prefix === 'xml' && uri !== XML_NAMESPACE) this.fail(`the prefix xml must be bound to ${XML_NAMESPACE}`);
+		if (prefix !== 'xml' && uri === XML_NAMESPACE) this.fail(`only the prefix xml may be bound to ${XML_NAMESPACE}`);
+		if (uri === XMLNS_NAMESPACE) this.fail(`no prefix may be bound to ${XMLNS_NAMESPACE}`);
+		if (prefix !== '' && uri === '') this.fail(`the prefix ${prefix} is bound to an empty namespace name`);
+	}
+}
+
+function splitName(name: string, fail: (reason: string) => never): { prefix: string; local: string } {
+	const colon = name.indexOf(':');
+	if (colon === -1) return { prefix: '', local: name };
+	const prefix = name.slice(0, colon);
+	const local = name.slice(colon + 1);
+	if (prefix === '' || local === '' || local.includes(':')) fail(`malformed name: ${name}`);
+	return { prefix, local };
+}
+
+function isBlank(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+	}
+	return true;
 }
 
 function cleanSaxesMessage(message: string): string {

@@ -1,5 +1,6 @@
+import { parseDeliveryNotes } from '../../../nodes/shared/documents/deliveryNotes';
 import { detectDeliveryNoteFormat } from '../../../nodes/shared/documents/deliveryNotes/detect';
-import { fixture } from './helpers';
+import { expectDocumentError, fixture } from './helpers';
 
 const itscope = fixture('opentrans', 'dispatchnotification-itscope.xml');
 
@@ -62,5 +63,71 @@ describe('detectDeliveryNoteFormat', () => {
 		const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00, 0x00, 0x3b, 0x2c, 0x00]);
 		expect(detectDeliveryNoteFormat(xls, 'Lieferschein.csv', 'text/csv')).toBeUndefined();
 		expect(detectDeliveryNoteFormat(Buffer.alloc(0), 'empty.csv')).toBeUndefined();
+	});
+});
+
+describe('detectDeliveryNoteFormat on files that used to be skipped as "not a delivery note"', () => {
+	const eancom = fixture('edifact', 'desadv-eancom-two-messages.edi');
+	const eancomText = eancom.toString('latin1');
+
+	it('recognises a DESADV padded with NUL bytes (before, between segments, to the end of its block)', () => {
+		const padded = '\0'.repeat(16) + eancomText.replace(/'\r\n/g, "'\0\0\r\n") + '\0'.repeat(2048);
+		expect(detectDeliveryNoteFormat(Buffer.from(padded, 'latin1'), 'LS.dat')).toBe('desadv');
+		expect(detectDeliveryNoteFormat(Buffer.concat([fixture('edifact', 'desadv-d96a.edi'), Buffer.alloc(4096)]), 'x.edi')).toBe('desadv');
+	});
+
+	it('recognises openTRANS and DESADV in UTF-16 without a byte-order mark, little and big endian', () => {
+		const le = Buffer.from(itscope.toString('utf8'), 'utf16le');
+		const be = Buffer.from(le).swap16();
+		expect(detectDeliveryNoteFormat(le, 'ls.xml')).toBe('opentrans');
+		expect(detectDeliveryNoteFormat(be, 'ls.xml')).toBe('opentrans');
+		expect(detectDeliveryNoteFormat(Buffer.from(eancomText, 'utf16le'), 'ls.edi')).toBe('desadv');
+		// and an openTRANS ORDER in UTF-16 is still no delivery note
+		const order = Buffer.from('<?xml version="1.0"?><ORDER xmlns="http://www.opentrans.org/XMLSchema/2.1"/>', 'utf16le');
+		expect(detectDeliveryNoteFormat(order, 'order.xml')).toBeUndefined();
+	});
+
+	it('finds the root element after a prolog longer than the part looked at first (a 100 KB licence comment)', () => {
+		const comment = `<!-- ${'Dieses Dokument wurde automatisch erzeugt. '.repeat(2400)} -->\n`;
+		expect(comment.length).toBeGreaterThan(100_000);
+		const long = Buffer.from(itscope.toString('utf8').replace('?>', `?>\n${comment}`));
+		expect(detectDeliveryNoteFormat(long, 'ls.xml')).toBe('opentrans');
+		const order = Buffer.from(`<?xml version="1.0"?>\n${comment}<ORDER xmlns="http://www.opentrans.org/XMLSchema/2.1"/>`);
+		expect(detectDeliveryNoteFormat(order, 'order.xml')).toBeUndefined();
+	});
+
+	it('refuses to pass over an XML file whose prolog never ends (cut short), naming the file', () => {
+		const cut = itscope.subarray(0, itscope.indexOf('<DISPATCHNOTIFICATION'));
+		const inComment = Buffer.from('<?xml version="1.0"?>\n<!-- Lieferavis 4711 ');
+		for (const bytes of [cut, inComment]) {
+			expectDocumentError(() => detectDeliveryNoteFormat(bytes, 'LS-4711.xml'), 'PARSE_ERROR', /^LS-4711\.xml: the file starts like XML, but no root element follows its prolog/);
+		}
+	});
+
+	it('refuses to pass over an EDIFACT interchange cut short before or inside its first UNH', () => {
+		const beforeUnh = eancomText.slice(0, eancomText.indexOf('UNH'));
+		const insideUnh = eancomText.slice(0, eancomText.indexOf('UNH') + 8);
+		for (const text of [beforeUnh, insideUnh]) {
+			expectDocumentError(
+				() => detectDeliveryNoteFormat(Buffer.from(text, 'latin1'), 'LS.edi'),
+				'PARSE_ERROR',
+				/^LS\.edi: the file starts like an EDIFACT interchange, but holds no complete message header \(UNH\)/,
+			);
+		}
+	});
+
+	it('still leaves other EDIFACT messages alone, also when a DESADV follows them', () => {
+		const invoic = "UNB+UNOC:3+S+R+240101:1200+9'UNH+1+INVOIC:D:96A:UN:EAN008'BGM+380+R1+9'UNT+3+1'";
+		expect(detectDeliveryNoteFormat(Buffer.from(invoic + "UNZ+1+9'"), 'invoice.edi')).toBeUndefined();
+		expect(detectDeliveryNoteFormat(Buffer.from(invoic + "UNH+2+DESADV:D:96A:UN'"), 'mixed.edi')).toBe('desadv');
+	});
+});
+
+describe('parseDeliveryNotes with auto on the same files', () => {
+	it('reads what detection recognises: NUL padding and UTF-16 without BOM', () => {
+		const le = Buffer.from(itscope.toString('utf8'), 'utf16le');
+		expect(parseDeliveryNotes(le, 'auto', { file: 'ls.xml' })[0].deliveryNoteNumber).toBe('39076516');
+		const padded = Buffer.concat([fixture('edifact', 'desadv-d96a.edi'), Buffer.alloc(4096)]);
+		expect(parseDeliveryNotes(padded, 'auto', { file: 'x.edi' })[0].deliveryNoteNumber).toBe('Y02197250');
 	});
 });

@@ -262,3 +262,59 @@ describe('parseDispatchNotification refuses', () => {
 		expect(Date.now() - started).toBeLessThan(1000);
 	});
 });
+
+describe('parseDispatchNotification party roles by reference and by the customer role (ITscope sample, edited)', () => {
+	/** The ITscope sample's parties: buyer, delivery, invoice_recipient (all ID 123456) and supplier (10000735). */
+	const roleOf = (bytes: Buffer) => parseDispatchNotification(bytes).parties.map((p) => `${p.role}/${p.roleAsGiven}/${p.id}`);
+
+	it('reads PARTY_ROLE customer as the buyer, keeping the word as given', () => {
+		const bytes = itscopeWith((t) => t.replace('<PARTY_ROLE>buyer</PARTY_ROLE>', '<PARTY_ROLE>customer</PARTY_ROLE>'));
+		expect(roleOf(bytes)).toEqual(['buyer/customer/123456', 'delivery/delivery/123456', 'other/invoice_recipient/123456', 'supplier/supplier/10000735']);
+	});
+
+	it('gives the delivery role to the party DELIVERY_IDREF names when no PARTY_ROLE says delivery', () => {
+		// the sender lists one party as invoice recipient and ships to it, saying so only by reference
+		const bytes = itscopeWith((t) =>
+			t
+				.replace('<PARTY_ROLE>delivery</PARTY_ROLE>', '<PARTY_ROLE>other</PARTY_ROLE>')
+				.replace(/123456(<\/bme:PARTY_ID>\s*<PARTY_ROLE>invoice_recipient)/, '7000$1')
+				.replace(/<DELIVERY_IDREF type="supplier_specific">123456<\/DELIVERY_IDREF>/g, '<DELIVERY_IDREF type="supplier_specific">7000</DELIVERY_IDREF>'),
+		);
+		expect(roleOf(bytes)).toEqual([
+			'buyer/buyer/123456',
+			'other/other/123456',
+			'other/invoice_recipient/7000',
+			'delivery/delivery/7000',
+			'supplier/supplier/10000735',
+		]);
+	});
+
+	it('finds BUYER_IDREF and SUPPLIER_IDREF written in the openTRANS namespace, and DELIVERY_IDREF given only on the items', () => {
+		const bytes = itscopeWith((t) =>
+			t
+				.replace(/\s*<PARTY_ROLE>[a-z_]+<\/PARTY_ROLE>/g, '')
+				.replace(/<bme:(SUPPLIER|BUYER)_IDREF type="supplier_specific">(\d+)<\/bme:\1_IDREF>\s*(?=<(?:bme:BUYER_IDREF|SHIPMENT_PARTIES_REFERENCE))/g, '<$1_IDREF type="supplier_specific">$2</$1_IDREF>')
+				.replace(/<SHIPMENT_PARTIES_REFERENCE>\s*<DELIVERY_IDREF type="supplier_specific">123456<\/DELIVERY_IDREF>\s*<\/SHIPMENT_PARTIES_REFERENCE>\s*<SHIPMENT_ID>/, '<SHIPMENT_ID>'),
+		);
+		expect(bytes.toString()).toContain('<SUPPLIER_IDREF type="supplier_specific">10000735</SUPPLIER_IDREF>');
+		expect(bytes.toString()).toContain('<BUYER_IDREF type="supplier_specific">123456</BUYER_IDREF>');
+		// the first party with ID 123456 is named by BUYER_IDREF and by the items' DELIVERY_IDREF
+		expect(roleOf(bytes)).toEqual(['buyer/buyer/123456', 'delivery/delivery/123456', 'other/other/123456', 'other/other/123456', 'supplier/supplier/10000735']);
+	});
+
+	it('does not match a reference to a party ID of another type', () => {
+		const bytes = itscopeWith((t) =>
+			t.replace('<PARTY_ROLE>delivery</PARTY_ROLE>', '<PARTY_ROLE>other</PARTY_ROLE>').replace(/<DELIVERY_IDREF type="supplier_specific">/g, '<DELIVERY_IDREF type="buyer_specific">'),
+		);
+		expect(roleOf(bytes)).not.toContain('delivery/delivery/123456');
+	});
+});
+
+describe('parseDispatchNotification and control characters', () => {
+	it('refuses an XML 1.1 character reference to ESC in a value, as DESADV and MT940 refuse control characters', () => {
+		const bytes = itscopeWith((t) =>
+			t.replace('<?xml version="1.0"', '<?xml version="1.1"').replace('<bme:NAME>ITscope Partner-Test</bme:NAME>', '<bme:NAME>ITscope&#x1B;[31m Partner-Test</bme:NAME>'),
+		);
+		expectDocumentError(() => parseDispatchNotification(bytes, ITSCOPE), 'INVALID_VALUE', /^dispatchnotification-itscope\.xml: line 87, column \d+, at NAME: control character U\+001B in a value$/);
+	});
+});

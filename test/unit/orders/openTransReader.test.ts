@@ -224,3 +224,60 @@ describe('readOpenTrans refuses what it cannot read, saying where', () => {
 		expect(thrown(() => readOpenTrans(xxe, 'evil.xml')).code).toBe('ENTITY_NOT_ALLOWED');
 	});
 });
+
+describe('readOpenTrans dates', () => {
+	const withDate = (date: string) => order(ITEM('')).toString('utf-8').replace('<ORDER_DATE>2025-01-02</ORDER_DATE>', `<ORDER_DATE>${date}</ORDER_DATE>`);
+
+	it('reads ORDER_DATE as a date or a date-time with zone', () => {
+		expect(readOpenTrans(Buffer.from(withDate('2024-02-29'))).date).toBe('2024-02-29');
+		expect(readOpenTrans(Buffer.from(withDate('2025-03-14T10:30:00+01:00'))).date).toBe('2025-03-14T10:30:00+01:00');
+		expect(readOpenTrans(Buffer.from(withDate(' <![CDATA[2021-10-22T00:00:00]]> '))).date).toBe('2021-10-22T00:00:00');
+	});
+
+	it('refuses an ORDER_DATE that the calendar does not have, naming the element', () => {
+		for (const date of ['2025-02-30', '2025-02-29', '9999-99-99', '2025-13-01', '2025-04-31T10:00:00', '14.03.2025', '2025']) {
+			const e = thrown(() => readOpenTrans(Buffer.from(withDate(date)), 'o.xml'));
+			expect([e.code, e.message]).toEqual(['INVALID_VALUE', `o.xml: line 3, at ORDER/ORDER_HEADER/ORDER_INFO/ORDER_DATE: ORDER_DATE "${date}" is not a date (YYYY-MM-DD, optionally with a time)`]);
+		}
+	});
+
+	it('never glues two dates together from mixed text and CDATA', () => {
+		// text and CDATA side by side are one value in XML: "2025-01-012025-02-02", which is no date
+		const glued = thrown(() => readOpenTrans(Buffer.from(withDate('2025-01-01<![CDATA[2025-02-02]]>')), 'o.xml'));
+		expect(glued.message).toMatch(/ORDER_DATE "2025-01-012025-02-02" is not a date/);
+		// a comment or element between two texts makes them two values, which is refused before any date check
+		for (const mixed of ['2025-01-01<!-- or -->2025-02-02', '2025-01-<b:X/>01']) {
+			const e = thrown(() => readOpenTrans(Buffer.from(withDate(mixed)), 'o.xml'));
+			expect([e.code, e.message]).toEqual(['PARSE_ERROR', expect.stringMatching(/^o\.xml: line 3, column \d+, at ORDER\/ORDER_HEADER\/ORDER_INFO\/ORDER_DATE: ORDER_DATE has text on both sides/)]);
+		}
+	});
+});
+
+describe('readOpenTrans parties by role and reference (ITscope sample order, edited)', () => {
+	const itscope = fixture('order-itscope.xml').toString('utf-8');
+	const edited = (edit: (t: string) => string) => {
+		const text = edit(itscope);
+		expect(text).not.toBe(itscope);
+		return readOpenTrans(Buffer.from(text));
+	};
+
+	it('takes the party in the role customer as the buyer when none is named buyer', () => {
+		const doc = edited((t) => t.replace('<PARTY_ROLE>buyer</PARTY_ROLE>', '<PARTY_ROLE>customer</PARTY_ROLE>'));
+		expect(doc.customer).toEqual(readOpenTrans(Buffer.from(itscope)).customer);
+		expect(doc.customer.name).not.toBe('');
+	});
+
+	it('finds buyer and delivery party by references written in the other namespace', () => {
+		// no PARTY_ROLE at all; BUYER_IDREF without its bmecat prefix, DELIVERY_IDREF with it, pointing to a third party
+		const doc = edited((t) =>
+			t
+				.replace(/\s*<PARTY_ROLE>[a-z_]+<\/PARTY_ROLE>/g, '')
+				.replace(/(<PARTY>\s*<bme:PARTY_ID type="supplier_specific">)123456(<\/bme:PARTY_ID>)((?:(?!<\/PARTY>)[\s\S])*<\/PARTY>\s*<\/PARTIES>)/, '$1D-77$2$3')
+				.replace(/<bme:BUYER_IDREF (type="supplier_specific">123456)<\/bme:BUYER_IDREF>/, '<BUYER_IDREF $1</BUYER_IDREF>')
+				.replace(/<DELIVERY_IDREF (type="supplier_specific">)123456<\/DELIVERY_IDREF>/, '<bme:DELIVERY_IDREF $1D-77</bme:DELIVERY_IDREF>'),
+		);
+		const original = readOpenTrans(Buffer.from(itscope));
+		expect(doc.customer).toEqual(original.customer);
+		expect(doc.delivery).toEqual({ ...original.delivery, customerNumber: 'D-77' });
+	});
+});

@@ -1,5 +1,6 @@
 import { DocumentError, type DocumentErrorCode } from '../DocumentError';
-import { decodeBytes, decodeText, detectBom } from '../text';
+import { MAX_DOCUMENT_BYTES, refuseTooLarge } from '../limits';
+import { decodeBytes, decodeText, detectBom, refuseControlCharacters, utf16WithoutBom } from '../text';
 import type {
 	DeliveryNote,
 	DeliveryNoteLine,
@@ -68,15 +69,22 @@ const PARTY_ROLES = new Map<string, DeliveryNotePartyRole>([
 	['CZ', 'shipper'],
 ]);
 
-/** Parses a DESADV interchange. `charset` overrides the one the UNB syntax identifier announces. */
-export function parseDesadv(bytes: Uint8Array, file?: string, charset?: string): DeliveryNote[] {
+/**
+ * Parses a DESADV interchange. `charset` overrides the one the UNB syntax identifier announces. A file above
+ * `maxBytes` is refused (TOO_LARGE) before it is decoded. Segments are read one at a time and not kept, so the
+ * memory needed is the text plus the delivery notes.
+ */
+export function parseDesadv(bytes: Uint8Array, file?: string, charset?: string, maxBytes = MAX_DOCUMENT_BYTES): DeliveryNote[] {
+	refuseTooLarge(bytes.length, file, maxBytes);
 	const text = decodeInterchange(bytes, file, charset);
-	const { segments, serviceCharacters } = splitSegments(text, file);
-	return readInterchange(segments, serviceCharacters, file);
+	const { serviceCharacters, start, line } = readServiceStringAdvice(text, file);
+	return readInterchange(readSegments(text, serviceCharacters, start, line, file), serviceCharacters, file);
 }
 
 function decodeInterchange(bytes: Uint8Array, file?: string, charset?: string): string {
 	if (detectBom(bytes) || charset) return decodeText(bytes, charset, file);
+	const utf16 = utf16WithoutBom(bytes);
+	if (utf16) return decodeBytes(bytes, utf16, file);
 	const head = Buffer.from(bytes.subarray(0, 512)).toString('latin1');
 	const syntax = /UNB.(UNO[A-Z])/.exec(head)?.[1];
 	const declared = (syntax && SYNTAX_CHARSETS[syntax]) ?? 'iso-8859-1';
@@ -92,106 +100,143 @@ function decodeInterchange(bytes: Uint8Array, file?: string, charset?: string): 
 	return decodeBytes(bytes, declared, file);
 }
 
-/** Splits the interchange into segments, honouring UNA and the release character. */
-export function splitSegments(
-	text: string,
-	file?: string,
-): { segments: EdifactSegment[]; serviceCharacters: ServiceCharacters } {
-	let start = 0;
-	while (start < text.length && /\s/.test(text[start])) start++;
-	let sc = DEFAULT_SERVICE_CHARACTERS;
-	let line = 1 + countNewlines(text, 0, start);
-	if (text.startsWith('UNA', start)) {
-		const chars = text.slice(start + 3, start + 9);
-		if (chars.length < 6) {
-			throw new DocumentError('PARSE_ERROR', 'the UNA service string advice is incomplete', file, { line });
-		}
-		sc = { component: chars[0], element: chars[1], decimal: chars[2], release: chars[3], segment: chars[5] };
-		start += 9;
-	}
-
-	const segments: EdifactSegment[] = [];
-	let elements: string[][] = [];
-	let components: string[] = [];
-	let current = '';
-	let released = false;
-	let segmentLine = line;
-	let empty = true;
-	const checkTag = (tagElement: string[]) => {
-		if (!/^[A-Z][A-Z0-9]{2}$/.test(tagElement[0]) || tagElement.length > 1) {
-			throw new DocumentError(
-				'PARSE_ERROR',
-				`"${truncate(tagElement.join(sc.component))}" is not a segment tag; is this an EDIFACT file with these separators (UNA${sc.component}${sc.element}${sc.decimal}${sc.release} ${sc.segment})?`,
-				file,
-				{ line: segmentLine, record: segments.length + 1 },
-			);
-		}
-	};
-	const finishSegment = () => {
-		components.push(current);
-		elements.push(components);
-		const [tagElement, ...data] = elements;
-		checkTag(tagElement);
-		segments.push({ tag: tagElement[0], elements: data, number: segments.length + 1, line: segmentLine });
-		elements = [];
-		components = [];
-		current = '';
-		empty = true;
-	};
-
-	for (let i = start; i < text.length; i++) {
-		const c = text[i];
-		if (c === '\n') line++;
-		if (released) {
-			current += c;
-			released = false;
-			continue;
-		}
-		// line breaks between (or inside) segments are layout, not data, unless a service character is one
-		if ((c === '\r' || c === '\n') && c !== sc.segment && c !== sc.element && c !== sc.component) continue;
-		if (empty) {
-			if (c === ' ' || c === '\t') continue;
-			segmentLine = line;
-			empty = false;
-		}
-		if (c === sc.release) released = true;
-		else if (c === sc.component) {
-			components.push(current);
-			current = '';
-		} else if (c === sc.element) {
-			components.push(current);
-			elements.push(components);
-			components = [];
-			current = '';
-		} else if (c === sc.segment) finishSegment();
-		else current += c;
-	}
-	if (!empty) {
-		// text that does not even start like a segment is not EDIFACT at all, which says more than "truncated"
-		checkTag(elements[0] ?? [...components, current]);
-		throw new DocumentError(
-			'PARSE_ERROR',
-			`the file ends inside a segment (no segment terminator "${sc.segment}"); it may be truncated`,
-			file,
-			{ line: segmentLine, record: segments.length + 1 },
-		);
-	}
-	return { segments, serviceCharacters: sc };
+/** Padding between segments: layout (blanks, line breaks) and the NUL bytes of fixed-length transfers. */
+function isPadding(code: number): boolean {
+	return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x00;
 }
 
-function readInterchange(segments: EdifactSegment[], sc: ServiceCharacters, file?: string): DeliveryNote[] {
+/** Reads UNA if the interchange has one; returns the service characters and where the first segment starts. */
+export function readServiceStringAdvice(
+	text: string,
+	file?: string,
+): { serviceCharacters: ServiceCharacters; start: number; line: number } {
+	let start = 0;
+	let line = 1;
+	while (start < text.length && isPadding(text.charCodeAt(start))) {
+		if (text.charCodeAt(start) === 0x0a) line++;
+		start++;
+	}
+	if (!text.startsWith('UNA', start)) return { serviceCharacters: DEFAULT_SERVICE_CHARACTERS, start, line };
+	const chars = text.slice(start + 3, start + 9);
+	if (chars.length < 6) {
+		throw new DocumentError('PARSE_ERROR', 'the UNA service string advice is incomplete', file, { line });
+	}
+	const serviceCharacters = { component: chars[0], element: chars[1], decimal: chars[2], release: chars[3], segment: chars[5] };
+	return { serviceCharacters, start: start + 9, line };
+}
+
+/**
+ * The segments of an interchange, one at a time, honouring the release character. Values are slices of the
+ * text (joined only around a release character or a line break), never built character by character.
+ */
+export function* readSegments(
+	text: string,
+	sc: ServiceCharacters,
+	start: number,
+	firstLine: number,
+	file?: string,
+): Generator<EdifactSegment, void, undefined> {
+	const [component, element, release, terminator] = [sc.component, sc.element, sc.release, sc.segment].map((c) => c.charCodeAt(0));
+	const isServiceCharacter = (code: number) => code === component || code === element || code === terminator;
+	let i = start;
+	let line = firstLine;
+	let number = 0;
+	for (;;) {
+		for (let c = text.charCodeAt(i); i < text.length && isPadding(c) && !isServiceCharacter(c); c = text.charCodeAt(++i)) {
+			if (c === 0x0a) line++;
+		}
+		if (i >= text.length) return;
+		const segmentLine = line;
+		const elements: string[][] = [];
+		let components: string[] = [];
+		let piece = '';
+		let from = i;
+		for (;;) {
+			if (i >= text.length) {
+				components.push(piece + text.slice(from, i));
+				throw truncated(elements.length ? elements : [components], sc, file, segmentLine, number + 1);
+			}
+			const c = text.charCodeAt(i);
+			if (c === 0x0a) line++;
+			if (c === release) {
+				// the released character is the first of the next slice
+				piece += text.slice(from, i);
+				from = ++i;
+				if (i < text.length && text.charCodeAt(i) === 0x0a) line++;
+				i++;
+			} else if ((c === 0x0a || c === 0x0d) && !isServiceCharacter(c)) {
+				// line breaks inside a segment are layout, not data
+				piece += text.slice(from, i);
+				from = ++i;
+			} else if (c === component || c === element || c === terminator) {
+				components.push(piece + text.slice(from, i));
+				piece = '';
+				from = ++i;
+				if (c === component) continue;
+				elements.push(components);
+				components = [];
+				if (c === terminator) break;
+			} else i++;
+		}
+		yield segmentOf(elements, sc, file, segmentLine, ++number);
+	}
+}
+
+function segmentOf(elements: string[][], sc: ServiceCharacters, file: string | undefined, line: number, number: number): EdifactSegment {
+	const [tagElement, ...data] = elements;
+	checkTag(tagElement, sc, file, line, number);
+	const tag = tagElement[0];
+	for (const values of data) {
+		for (const v of values) refuseControlCharacters(v, file, { line, record: number, element: tag });
+	}
+	return { tag, elements: data, number, line };
+}
+
+function checkTag(tagElement: string[], sc: ServiceCharacters, file: string | undefined, line: number, number: number): void {
+	if (/^[A-Z][A-Z0-9]{2}$/.test(tagElement[0]) && tagElement.length === 1) return;
+	throw new DocumentError(
+		'PARSE_ERROR',
+		`"${truncate(tagElement.join(sc.component))}" is not a segment tag; is this an EDIFACT file with these separators (UNA${sc.component}${sc.element}${sc.decimal}${sc.release} ${sc.segment})?`,
+		file,
+		{ line, record: number },
+	);
+}
+
+function truncated(elements: string[][], sc: ServiceCharacters, file: string | undefined, line: number, number: number): DocumentError {
+	// text that does not even start like a segment is not EDIFACT at all, which says more than "truncated"
+	checkTag(elements[0], sc, file, line, number);
+	return new DocumentError(
+		'PARSE_ERROR',
+		`the file ends inside a segment (no segment terminator "${sc.segment}"); it may be truncated`,
+		file,
+		{ line, record: number },
+	);
+}
+
+interface Interchange {
+	header: EdifactSegment;
+	senderId?: string;
+	recipientId?: string;
+	reference?: string;
+	/** index of its first delivery note in the result */
+	firstNote: number;
+	messageCount: number;
+	groupCount: number;
+}
+
+function readInterchange(segments: Iterable<EdifactSegment>, sc: ServiceCharacters, file?: string): DeliveryNote[] {
 	const notes: DeliveryNote[] = [];
-	let interchange: { header: EdifactSegment; senderId?: string; recipientId?: string; reference?: string } | undefined;
+	let interchange: Interchange | undefined;
 	let interchangeClosed = false;
-	let messageCount = 0;
-	let groupCount = 0;
 	let message: DesadvMessage | undefined;
+	let last: EdifactSegment | undefined;
 
 	const fail = (code: DocumentErrorCode, reason: string, seg: EdifactSegment): never => {
 		throw new DocumentError(code, reason, file, { line: seg.line, record: seg.number, element: seg.tag });
 	};
 
 	for (const seg of segments) {
+		last = seg;
 		switch (seg.tag) {
 			case 'UNB':
 				if (message) fail('PARSE_ERROR', `UNB inside message ${message.reference}, which has no UNT`, seg);
@@ -200,37 +245,30 @@ function readInterchange(segments: EdifactSegment[], sc: ServiceCharacters, file
 					senderId: value(seg, 1),
 					recipientId: value(seg, 2),
 					reference: value(seg, 4),
+					firstNote: notes.length,
+					messageCount: 0,
+					groupCount: 0,
 				};
 				interchangeClosed = false;
-				messageCount = 0;
-				groupCount = 0;
 				break;
 			case 'UNG':
-				groupCount++;
+				if (interchange) interchange.groupCount++;
 				break;
 			case 'UNE':
 				break;
-			case 'UNZ': {
+			case 'UNZ':
 				if (message) fail('PARSE_ERROR', `UNZ inside message ${message.reference}, which has no UNT`, seg);
-				if (!interchange) fail('PARSE_ERROR', 'UNZ without UNB', seg);
-				const count = value(seg, 0);
-				if (count !== String(messageCount) && count !== String(groupCount)) {
-					fail('INVALID_VALUE', `UNZ counts ${count} messages, the interchange has ${messageCount}`, seg);
-				}
-				const reference = value(seg, 1);
-				if (reference !== interchange!.reference) {
-					fail('INVALID_VALUE', `UNZ reference ${reference} does not match UNB reference ${interchange!.reference}`, seg);
-				}
+				if (!interchange) return fail('PARSE_ERROR', 'UNZ without UNB', seg);
+				closeInterchange(interchange, seg, notes, fail);
 				interchangeClosed = true;
 				break;
-			}
 			case 'UNH': {
 				if (message) fail('PARSE_ERROR', `UNH before the UNT of message ${message.reference}`, seg);
 				const messageType = (seg.elements[1] ?? []).join(':');
 				if (value(seg, 1) !== 'DESADV') {
 					fail('UNSUPPORTED_FORMAT', `message type ${messageType || '(none)'} is not a DESADV despatch advice`, seg);
 				}
-				messageCount++;
+				if (interchange) interchange.messageCount++;
 				const envelope: EdifactEnvelope = {
 					senderId: interchange?.senderId,
 					recipientId: interchange?.recipientId,
@@ -242,16 +280,16 @@ function readInterchange(segments: EdifactSegment[], sc: ServiceCharacters, file
 				break;
 			}
 			case 'UNT': {
-				if (!message) fail('PARSE_ERROR', 'UNT without UNH', seg);
+				if (!message) return fail('PARSE_ERROR', 'UNT without UNH', seg);
 				const count = value(seg, 0);
-				const actual = seg.number - message!.header.number + 1;
+				const actual = seg.number - message.header.number + 1;
 				if (count !== String(actual)) {
-					fail('INVALID_VALUE', `UNT counts ${count} segments, message ${message!.reference} has ${actual}`, seg);
+					fail('INVALID_VALUE', `UNT counts ${count} segments, message ${message.reference} has ${actual}`, seg);
 				}
-				if (value(seg, 1) !== message!.reference) {
-					fail('INVALID_VALUE', `UNT reference ${value(seg, 1)} does not match UNH reference ${message!.reference}`, seg);
+				if (value(seg, 1) !== message.reference) {
+					fail('INVALID_VALUE', `UNT reference ${value(seg, 1)} does not match UNH reference ${message.reference}`, seg);
 				}
-				notes.push(message!.finish());
+				notes.push(message.finish());
 				message = undefined;
 				break;
 			}
@@ -260,17 +298,40 @@ function readInterchange(segments: EdifactSegment[], sc: ServiceCharacters, file
 				message!.add(seg);
 		}
 	}
-	const last = segments[segments.length - 1];
-	if (message) {
+	if (message && last) {
 		fail('PARSE_ERROR', `message ${message.reference} ends without UNT; the file may be truncated`, last);
 	}
-	if (interchange && !interchangeClosed) {
+	if (interchange && !interchangeClosed && last) {
 		fail('PARSE_ERROR', 'the interchange ends without UNZ; the file may be truncated', last);
 	}
 	if (!notes.length) {
 		throw new DocumentError('UNSUPPORTED_FORMAT', 'the file holds no EDIFACT message (UNH … UNT)', file);
 	}
 	return notes;
+}
+
+/**
+ * Checks UNZ against its UNB. A wrong reference is an error. A message count that disagrees is only a warning on
+ * the interchange's delivery notes: each of them has passed its own UNT check (segment count and reference), so
+ * every message is complete; a sender's miscounted trailer must not hold back goods receipt.
+ */
+function closeInterchange(
+	interchange: Interchange,
+	seg: EdifactSegment,
+	notes: DeliveryNote[],
+	fail: (code: DocumentErrorCode, reason: string, seg: EdifactSegment) => never,
+): void {
+	const reference = value(seg, 1);
+	if (reference !== interchange.reference) {
+		fail('INVALID_VALUE', `UNZ reference ${reference} does not match UNB reference ${interchange.reference}`, seg);
+	}
+	const count = value(seg, 0);
+	const { messageCount, groupCount } = interchange;
+	if (count === String(messageCount) || (groupCount > 0 && count === String(groupCount))) return;
+	const warning =
+		`UNZ (segment ${seg.number}, line ${seg.line}) counts ${count ?? 'no'} messages, the interchange has ${messageCount}; ` +
+		'every message is complete (its UNT count and reference are right), so all were read';
+	for (const note of notes.slice(interchange.firstNote)) (note.warnings ??= []).push(warning);
 }
 
 /** Collects one UNH…UNT message; segments are read in order, the position decides header or line level. */
@@ -570,12 +631,6 @@ function isGtinShaped(number: string): boolean {
 function value(seg: EdifactSegment, element: number, component = 0): string | undefined {
 	const v = seg.elements[element]?.[component];
 	return v ? v : undefined;
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-	let n = 0;
-	for (let i = from; i < to; i++) if (text[i] === '\n') n++;
-	return n;
 }
 
 function truncate(text: string): string {

@@ -1,6 +1,5 @@
 import { DocumentError } from '../DocumentError';
-import { decodeXml } from '../text';
-import { parseXml, type XmlElement } from '../xml';
+import { parseXmlDocument, type XmlElement } from '../xml';
 import type {
 	DeliveryNote,
 	DeliveryNoteLine,
@@ -29,13 +28,15 @@ const PARTY_ROLES = new Map<string, DeliveryNotePartyRole>([
 	['final_delivery', 'delivery'],
 	// openTRANS "deliverer": the party that carries out the delivery, e.g. the logistics provider
 	['deliverer', 'shipper'],
+	// openTRANS "customer": the party that buys, named so by shop and marketplace systems
+	['customer', 'buyer'],
 ]);
 
 const GLN_TYPES = new Set(['gln', 'iln']);
 const GTIN_TYPES = new Set(['gtin', 'ean', 'upc']);
 
 export function parseDispatchNotification(bytes: Uint8Array, file?: string, transportCharset?: string): DeliveryNote {
-	const root = parseXml(decodeXml(bytes, transportCharset, file), file);
+	const root = parseXmlDocument(bytes, { file, charset: transportCharset });
 	return readDispatchNotification(root, file);
 }
 
@@ -59,7 +60,7 @@ export function readDispatchNotification(root: XmlElement, file?: string): Deliv
 		format: 'opentrans',
 		deliveryNoteNumber,
 		orderNumbers: [],
-		parties: readParties(info, ot),
+		parties: [],
 		lines: [],
 	};
 	const documentDate = ot.date(info.first('DISPATCHNOTIFICATION_DATE', OPENTRANS_NS));
@@ -82,7 +83,9 @@ export function readDispatchNotification(root: XmlElement, file?: string): Deliv
 	const references: DeliveryNoteReference[] = [];
 
 	const itemList = ot.required(root, 'DISPATCHNOTIFICATION_ITEM_LIST');
-	for (const item of itemList.all('DISPATCHNOTIFICATION_ITEM', OPENTRANS_NS)) {
+	const items = itemList.all('DISPATCHNOTIFICATION_ITEM', OPENTRANS_NS);
+	note.parties = readParties(info, items, ot);
+	for (const item of items) {
 		const line = readItem(item, ot);
 		note.lines.push(line);
 		addOnce(note.orderNumbers, line.orderNumber);
@@ -129,33 +132,66 @@ function readItem(item: XmlElement, ot: OpenTransReader): DeliveryNoteLine {
 	return line;
 }
 
-function readParties(info: XmlElement, ot: OpenTransReader): DeliveryNoteParty[] {
-	const partyList = info.first('PARTIES', OPENTRANS_NS);
-	if (!partyList) return [];
-	// a PARTY without PARTY_ROLE is named by the header's IDREFs instead (the XSD allows either)
-	const byReference: Array<[string | undefined, string]> = [
-		[ot.text(info, 'SUPPLIER_IDREF', BMECAT_NS), 'supplier'],
-		[ot.text(info, 'BUYER_IDREF', BMECAT_NS), 'buyer'],
-		[ot.text(info.first('SHIPMENT_PARTIES_REFERENCE', OPENTRANS_NS), 'DELIVERY_IDREF'), 'delivery'],
-	];
-	const parties: DeliveryNoteParty[] = [];
-	for (const party of partyList.all('PARTY', OPENTRANS_NS)) {
-		const ids = party.all('PARTY_ID', BMECAT_NS).filter((id) => id.text !== '');
-		const gln = ids.find((id) => GLN_TYPES.has((id.attributes.type ?? '').toLowerCase()))?.text;
-		const id = ids.find((i) => !GLN_TYPES.has((i.attributes.type ?? '').toLowerCase()))?.text;
-		let roles = party
+/**
+ * The header's party references (openTRANS 2.1: bmecat:SUPPLIER_IDREF and bmecat:BUYER_IDREF, and
+ * SHIPMENT_PARTIES_REFERENCE with DELIVERY_IDREF, FINAL_DELIVERY_IDREF, DELIVERER_IDREF). Items may name the
+ * delivery party instead of the header. Either namespace is accepted: senders mix the two up.
+ */
+const PARTY_REFERENCES: Array<{ name: string; role: DeliveryNotePartyRole; shipment: boolean }> = [
+	{ name: 'SUPPLIER_IDREF', role: 'supplier', shipment: false },
+	{ name: 'BUYER_IDREF', role: 'buyer', shipment: false },
+	{ name: 'DELIVERY_IDREF', role: 'delivery', shipment: true },
+	{ name: 'FINAL_DELIVERY_IDREF', role: 'delivery', shipment: true },
+	{ name: 'DELIVERER_IDREF', role: 'shipper', shipment: true },
+];
+
+interface PartyReference {
+	role: DeliveryNotePartyRole;
+	value: string;
+	type?: string;
+}
+
+function partyReferences(info: XmlElement, items: XmlElement[]): PartyReference[] {
+	const shipment = [info, ...items].map((e) => e.first('SHIPMENT_PARTIES_REFERENCE', OPENTRANS_NS)).find(Boolean);
+	const out: PartyReference[] = [];
+	for (const { name, role, shipment: inShipment } of PARTY_REFERENCES) {
+		const e = inOpenTransOrBmecat(inShipment ? shipment : info, name);
+		if (e && e.text) out.push(e.attributes.type ? { role, value: e.text, type: e.attributes.type } : { role, value: e.text });
+	}
+	return out;
+}
+
+function inOpenTransOrBmecat(parent: XmlElement | undefined, name: string): XmlElement | undefined {
+	return parent?.children.find((c) => c.name === name && (c.ns === OPENTRANS_NS || c.ns === BMECAT_NS));
+}
+
+/**
+ * One entry per party and role, so that a workflow can pick "the delivery address" with a simple filter. A
+ * party's roles are its PARTY_ROLEs; a role that no PARTY_ROLE names goes to the first party whose PARTY_ID the
+ * header's reference for that role (BUYER_IDREF, DELIVERY_IDREF …) names.
+ */
+function readParties(info: XmlElement, items: XmlElement[], ot: OpenTransReader): DeliveryNoteParty[] {
+	const parties = info.first('PARTIES', OPENTRANS_NS)?.all('PARTY', OPENTRANS_NS) ?? [];
+	const ids = parties.map((party) => party.all('PARTY_ID', BMECAT_NS).filter((id) => id.text !== ''));
+	const roles = parties.map((party) =>
+		party
 			.all('PARTY_ROLE', OPENTRANS_NS)
 			.map((r) => r.text)
-			.filter(Boolean);
-		if (!roles.length) {
-			roles = byReference.filter(([ref]) => ref && ids.some((i) => i.text === ref)).map(([, role]) => role);
-		}
-		if (!roles.length) roles = ['other'];
+			.filter(Boolean),
+	);
+	const named = new Set(roles.flat().map(roleOf));
+	for (const ref of partyReferences(info, items)) {
+		if (named.has(ref.role)) continue;
+		const at = ids.findIndex((list) => list.some((id) => id.text === ref.value && sameType(id.attributes.type, ref.type)));
+		if (at >= 0 && !roles[at].some((r) => roleOf(r) === ref.role)) roles[at].push(ref.role);
+	}
+	return parties.flatMap((party, i) => {
+		const gln = ids[i].find((id) => GLN_TYPES.has((id.attributes.type ?? '').toLowerCase()))?.text;
+		const id = ids[i].find((e) => !GLN_TYPES.has((e.attributes.type ?? '').toLowerCase()))?.text;
 		const address = party.first('ADDRESS', OPENTRANS_NS);
-		// one entry per role, so that a workflow can pick "the delivery address" with a simple filter
-		for (const roleAsGiven of roles) {
-			const entry: DeliveryNoteParty = withoutEmpty({
-				role: PARTY_ROLES.get(roleAsGiven) ?? 'other',
+		return (roles[i].length ? roles[i] : ['other']).map((roleAsGiven) =>
+			withoutEmpty<DeliveryNoteParty>({
+				role: roleOf(roleAsGiven),
 				roleAsGiven,
 				id,
 				gln,
@@ -165,11 +201,18 @@ function readParties(info: XmlElement, ot: OpenTransReader): DeliveryNoteParty[]
 				zip: ot.text(address, 'ZIP', BMECAT_NS),
 				city: ot.text(address, 'CITY', BMECAT_NS),
 				country: ot.text(address, 'COUNTRY_CODED', BMECAT_NS) ?? ot.text(address, 'COUNTRY', BMECAT_NS),
-			});
-			parties.push(entry);
-		}
-	}
-	return parties;
+			}),
+		);
+	});
+}
+
+function roleOf(roleAsGiven: string): DeliveryNotePartyRole {
+	return PARTY_ROLES.get(roleAsGiven.toLowerCase()) ?? 'other';
+}
+
+/** A party ID's type and a reference's type must agree only when both are given. */
+function sameType(a: string | undefined, b: string | undefined): boolean {
+	return !a || !b || a.toLowerCase() === b.toLowerCase();
 }
 
 function readRemarks(info: XmlElement): DeliveryNoteRemark[] {

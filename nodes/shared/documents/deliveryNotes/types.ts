@@ -96,4 +96,9 @@ export interface DeliveryNote {
 	/** DESADV only */
 	edifact?: EdifactEnvelope;
 	sourceFile?: string;
+	/**
+	 * What was odd about the file but did not stop it from being read whole, in words, e.g. an EDIFACT trailer
+	 * (UNZ) whose message count disagrees although every message is complete. Absent when there is nothing.
+	 */
+	warnings?: string[];
 }

@@ -1,10 +1,10 @@
 import { DocumentError } from '../DocumentError';
-import { decodeXml } from '../text';
-import { parseXml, type XmlElement } from '../xml';
+import { parseXmlDocument, type XmlElement } from '../xml';
 import {
 	bigDecimal,
 	BMECAT_NS,
 	CUSTOMER_NUMBER_ID_TYPE,
+	DATE_TIME,
 	DECIMAL,
 	OPENTRANS_NS,
 	SITE_ID_TYPE,
@@ -13,6 +13,7 @@ import {
 	VOCABULARY,
 	type OpenTransVocabulary,
 } from './openTrans';
+import { isCalendarDate } from '../deliveryNotes/values';
 import type { Address, BusinessDocument, OrderLine, TransferableDocumentType } from './types';
 
 /**
@@ -31,7 +32,7 @@ const READABLE_ROOTS: Record<string, TransferableDocumentType> = { ORDER: 'order
 const DELIVERY_ROLES = ['delivery', 'final_delivery'];
 
 export function readOpenTrans(bytes: Uint8Array, file?: string): BusinessDocument {
-	const root = parseXml(decodeXml(bytes, undefined, file), file);
+	const root = parseXmlDocument(bytes, { file });
 	return readOpenTransElement(root, file);
 }
 
@@ -81,17 +82,17 @@ class OpenTransReader {
 		const header = this.required(root, v.header);
 		const info = this.required(header, v.info);
 		const number = this.requiredText(info, v.id);
-		const date = this.requiredText(info, v.date);
+		const date = this.date(this.required(info, v.date));
 		const parties = this.required(info, 'PARTIES').all('PARTY', OPENTRANS_NS);
 		const references = info.first('ORDER_PARTIES_REFERENCE', OPENTRANS_NS);
-		const buyerRef = this.partyRef(references?.first('BUYER_IDREF', BMECAT_NS));
-		const supplierRef = this.partyRef(references?.first('SUPPLIER_IDREF', BMECAT_NS));
-		const deliveryRef = this.partyRef(
-			references?.first('SHIPMENT_PARTIES_REFERENCE', OPENTRANS_NS)?.first('DELIVERY_IDREF', OPENTRANS_NS),
-		);
+		const buyerRef = this.partyRef(idref(references, 'BUYER_IDREF'));
+		const supplierRef = this.partyRef(idref(references, 'SUPPLIER_IDREF'));
+		const deliveryRef = this.partyRef(idref(references?.first('SHIPMENT_PARTIES_REFERENCE', OPENTRANS_NS), 'DELIVERY_IDREF'));
 
+		// the buyer by role; "customer" is the word shop and marketplace systems use for it
 		const buyer =
 			parties.find((p) => roles(p).includes('buyer')) ??
+			parties.find((p) => roles(p).includes('customer')) ??
 			parties.find((p) => buyerRef && hasId(p, buyerRef) && !roles(p).some((r) => r === 'supplier' || DELIVERY_ROLES.includes(r)));
 		const delivery =
 			parties.find((p) => roles(p).some((r) => DELIVERY_ROLES.includes(r))) ??
@@ -228,6 +229,16 @@ class OpenTransReader {
 		return e.attributes.type ? { type: e.attributes.type, value } : { value };
 	}
 
+	/** ORDER_DATE / QUOTATION_DATE: bmecat:dtDATETIME, and a day that the calendar has. */
+	private date(e: XmlElement): string {
+		const value = text(e) || this.missing(e.parent ?? e, e.name);
+		const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+		if (!DATE_TIME.test(value) || !m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+			throw new DocumentError('INVALID_VALUE', `${e.name} "${value}" is not a date (YYYY-MM-DD, optionally with a time)`, this.file, where(e));
+		}
+		return value;
+	}
+
 	private decimal(e: XmlElement | undefined): string | undefined {
 		const value = text(e);
 		if (!value || !e) return undefined;
@@ -259,7 +270,15 @@ function text(e: XmlElement | undefined): string {
 }
 
 function roles(party: XmlElement): string[] {
-	return party.all('PARTY_ROLE', OPENTRANS_NS).map((r) => r.text);
+	return party.all('PARTY_ROLE', OPENTRANS_NS).map((r) => r.text.toLowerCase());
+}
+
+/**
+ * A party reference (…_IDREF) in either namespace: openTRANS 2.1 defines BUYER_IDREF and SUPPLIER_IDREF in
+ * BMEcat's and DELIVERY_IDREF in its own, and senders mix the two up.
+ */
+function idref(parent: XmlElement | undefined, name: string): XmlElement | undefined {
+	return parent?.children.find((c) => c.name === name && (c.ns === OPENTRANS_NS || c.ns === BMECAT_NS));
 }
 
 function partyIds(party: XmlElement): PartyId[] {
