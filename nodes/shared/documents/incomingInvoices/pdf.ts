@@ -44,8 +44,17 @@ export async function embeddedInvoiceXml(pdf: Uint8Array, maxXmlBytes: number, f
 	if (doc.isEncrypted) {
 		throw new DocumentError('UNSUPPORTED_FORMAT', 'the PDF is encrypted; a ZUGFeRD / Factur-X PDF (PDF/A-3) never is, and its XML cannot be read', file);
 	}
-	const specs = fileSpecs(doc);
-	const chosen = choose(specs, declaredFileName(doc));
+	let specs: FileSpec[];
+	let declared: string | undefined;
+	try {
+		specs = fileSpecs(doc);
+		declared = declaredFileName(doc);
+	} catch (error) {
+		// pdf-lib "loads" garbage after a %PDF- header and fails only when its catalog is looked at
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node wraps what reaches it
+		throw new DocumentError('PARSE_ERROR', `the PDF cannot be read: ${(error as Error).message}`, file);
+	}
+	const chosen = choose(specs, declared);
 	if (!chosen) {
 		const names = specs.map((s) => s.name).join(', ');
 		throw new DocumentError(
@@ -155,6 +164,7 @@ function streamBytes(chosen: FileSpec, maxBytes: number, file?: string): Uint8Ar
 			bytes = inflateSync(stream.contents, { maxOutputLength: maxBytes + 1 });
 		} catch (error) {
 			if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge();
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node wraps what reaches it
 			throw new DocumentError('PARSE_ERROR', `${where}: the compressed stream is broken (${(error as Error).message})`, file);
 		}
 	} else if (filters.every((f) => f === 'ASCIIHexDecode' || f === 'ASCII85Decode')) {
