@@ -15,7 +15,7 @@ export type {
 	SourceMap,
 	SourcePosition,
 } from './types';
-export { DEFAULT_MAX_XML_BYTES, isPdf, readEInvoice, readInvoiceXml } from './read';
+export { DEFAULT_MAX_XML_BYTES, isPdf, looksLikeXml, readEInvoice, readInvoiceXml } from './read';
 export type { ReadEInvoiceOptions } from './read';
 export { checkEInvoice } from './checks';
 export { embeddedInvoiceXml } from './pdf';

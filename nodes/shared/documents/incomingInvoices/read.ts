@@ -1,5 +1,5 @@
 import { DocumentError } from '../DocumentError';
-import { decodeXml } from '../text';
+import { decodeXml, detectBom } from '../text';
 import { parseXml } from '../xml';
 import { readCiiInvoice } from './cii';
 import { embeddedInvoiceXml } from './pdf';
@@ -33,6 +33,17 @@ const NS = {
 /** A PDF starts with `%PDF-` within its first 1024 bytes (readers tolerate junk before it). */
 export function isPdf(bytes: Uint8Array): boolean {
 	return Buffer.from(bytes.subarray(0, 1024)).includes('%PDF-');
+}
+
+/** XML starts with `<` after an optional byte-order mark and white space (UTF-16 too: its zero bytes are skipped). */
+export function looksLikeXml(bytes: Uint8Array): boolean {
+	const start = detectBom(bytes)?.length ?? 0;
+	for (let i = start; i < Math.min(bytes.length, start + 256); i++) {
+		const b = bytes[i];
+		if (b === 0x3c) return true;
+		if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x00) return false;
+	}
+	return false;
 }
 
 export async function readEInvoice(bytes: Uint8Array, options: ReadEInvoiceOptions = {}): Promise<ReadEInvoice> {
