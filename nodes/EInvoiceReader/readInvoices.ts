@@ -2,8 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { DocumentError } from '../shared/documents/DocumentError';
-import { checkEInvoice, isPdf, looksLikeXml, notAnInvoiceInGermany, readEInvoice } from '../shared/documents/incomingInvoices';
-import type { EInvoiceProblem, ReadEInvoice } from '../shared/documents/incomingInvoices';
+import { isPdf, looksLikeXml, readEInvoice } from '../shared/documents/incomingInvoices';
+import { eInvoiceItemJson } from '../shared/eInvoiceItems';
 import { userFacing } from '../shared/nodeErrors';
 
 /**
@@ -40,29 +40,6 @@ function binaryNames(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex
 		.split(',')
 		.map((n) => n.trim())
 		.filter(Boolean);
-}
-
-function invoiceItem(read: ReadEInvoice, file: IDataObject, settings: Settings): { json: IDataObject; problem: boolean } {
-	const found = checkEInvoice(read.invoice, read.sources);
-	const errors = found.filter((p) => p.severity === 'error');
-	const warnings = found.filter((p) => p.severity === 'warning');
-	const check: IDataObject = {
-		valid: errors.length === 0,
-		germanInvoice: notAnInvoiceInGermany(read.invoice.profile) === undefined,
-		errors: errors as unknown as IDataObject[],
-		warnings: warnings as unknown as IDataObject[],
-		summary: summary(errors, warnings),
-	};
-	const json: IDataObject = { ...(read.invoice as unknown as IDataObject), check, file: { ...file, container: read.container, embeddedFileName: read.embeddedFileName } };
-	return { json, problem: errors.length > 0 || (settings.warningsAreProblems && warnings.length > 0) };
-}
-
-/** One line a person reads in a notification: the rules broken, first three in words. */
-function summary(errors: EInvoiceProblem[], warnings: EInvoiceProblem[]): string {
-	if (errors.length === 0 && warnings.length === 0) return 'valid';
-	const shown = [...errors, ...warnings].slice(0, 3).map((p) => `${p.rule}: ${p.message}`);
-	const more = errors.length + warnings.length - shown.length;
-	return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 export async function readInvoices(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -107,5 +84,5 @@ async function readOne(
 	}
 	if (settings.ignoreOtherFiles && !isPdf(bytes) && !looksLikeXml(bytes)) return undefined;
 	const read = await readEInvoice(bytes, { fileName, maxXmlBytes: settings.maxXmlBytes });
-	return invoiceItem(read, { fileName, mimeType: binary.mimeType, binaryProperty: name }, settings);
+	return eInvoiceItemJson(read, { fileName, mimeType: binary.mimeType, binaryProperty: name }, settings.warningsAreProblems);
 }
