@@ -47,3 +47,19 @@ describe('the invoice inside a PDF', () => {
 		await expect(readEInvoice(Buffer.from('%PDF-1.7\n garbage'), { fileName: 'x.pdf' })).rejects.toMatchObject({ file: 'x.pdf' });
 	});
 });
+
+describe('which embedded file is the invoice', () => {
+	it('a PDF with only a ZUGFeRD 1.0 XML is read as ZUGFeRD 1.0', async () => {
+		const { ZUGFERD_1 } = await import('./samples');
+		const read = await readEInvoice(await pdfWith([{ name: 'ZUGFeRD-invoice.xml', content: bytes(ZUGFERD_1) }]));
+		expect(read).toMatchObject({ embeddedFileName: 'ZUGFeRD-invoice.xml', invoice: { syntax: 'ZUGFeRD 1.0', profile: 'ZUGFeRD 1.0 EXTENDED' } });
+	});
+
+	it('a known invoice name wins over another XML beside it', async () => {
+		const pdf = await pdfWith([
+			{ name: 'other.xml', content: Buffer.from('<other/>') },
+			{ name: 'factur-x.xml', content: bytes(UBL_INVOICE) },
+		]);
+		expect((await readEInvoice(pdf)).embeddedFileName).toBe('factur-x.xml');
+	});
+});
