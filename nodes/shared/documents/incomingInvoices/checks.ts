@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { hasLines, notAnInvoiceInGermany } from './profiles';
-import type { AllowanceCharge, EInvoiceProblem, ReceivedInvoice, ReceivedLine, SourceMap } from './types';
+import type { AllowanceCharge, EInvoiceProblem, ReceivedInvoice, ReceivedLine, SourceLookup } from './types';
 
 /**
  * The run-time check of a received e-invoice: the mandatory terms and the calculation and consistency rules of
@@ -18,10 +18,10 @@ type Invoice = ReceivedInvoice;
 class Findings {
 	readonly list: EInvoiceProblem[] = [];
 
-	constructor(private readonly sources: SourceMap) {}
+	constructor(private readonly sources: SourceLookup) {}
 
 	add(rule: string, term: string, field: string, message: string, severity: EInvoiceProblem['severity'] = 'error'): void {
-		const source = this.sources[field];
+		const source = this.sources.get(field);
 		const problem: EInvoiceProblem = { rule, severity, term, field, message };
 		if (source) Object.assign(problem, { element: source.element, line: source.line, column: source.column });
 		this.list.push(problem);
@@ -35,7 +35,9 @@ class Findings {
 	}
 }
 
-export function checkEInvoice(invoice: Invoice, sources: SourceMap = {}): EInvoiceProblem[] {
+const NO_SOURCES: SourceLookup = { get: () => undefined };
+
+export function checkEInvoice(invoice: Invoice, sources: SourceLookup = NO_SOURCES): EInvoiceProblem[] {
 	const f = new Findings(sources);
 	const german = notAnInvoiceInGermany(invoice.profile);
 	if (german) f.add('§14 UStG', 'BT-24', 'specification', german);

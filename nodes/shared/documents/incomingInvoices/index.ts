@@ -12,7 +12,7 @@ export type {
 	ReceivedPayment,
 	ReceivedTotals,
 	ReceivedVatBreakdown,
-	SourceMap,
+	SourceLookup,
 	SourcePosition,
 } from './types';
 export { DEFAULT_MAX_XML_BYTES, isPdf, looksLikeXml, readEInvoice, readInvoiceXml } from './read';

@@ -2,7 +2,7 @@ import { DocumentError } from '../DocumentError';
 import { isCalendarDate, withoutEmpty } from '../deliveryNotes/values';
 import { refuseControlCharacters } from '../text';
 import type { XmlElement } from '../xml';
-import type { SourceMap } from './types';
+import type { SourcePosition } from './types';
 
 /**
  * What the CII and UBL readers share: following paths in the XML tree, and reading a term's text, decimal or
@@ -37,8 +37,30 @@ export function allAt(element: XmlElement | undefined, path: string): XmlElement
 	return level;
 }
 
+/**
+ * Where each term of the model was read. The element's readable path is worked out only when a problem asks
+ * for it: building it walks the siblings at every level, which for every term of a 5,000-line invoice would
+ * make reading quadratic.
+ */
+export class SourceMap {
+	private readonly elements = new Map<string, XmlElement>();
+
+	note(field: string, element: XmlElement): void {
+		this.elements.set(field, element);
+	}
+
+	get(field: string): SourcePosition | undefined {
+		const element = this.elements.get(field);
+		return element && { element: element.path, line: element.line, column: element.column };
+	}
+
+	get fields(): string[] {
+		return [...this.elements.keys()];
+	}
+}
+
 export class Reading {
-	readonly sources: SourceMap = {};
+	readonly sources = new SourceMap();
 
 	constructor(readonly file: string | undefined) {}
 
@@ -47,7 +69,7 @@ export class Reading {
 		if (!element) return undefined;
 		const value = element.text;
 		if (value === '') return undefined;
-		refuseControlCharacters(value, this.file, this.position(element));
+		refuseControlCharacters(value, this.file, { line: element.line, column: element.column });
 		if (field) this.note(field, element);
 		return value;
 	}
@@ -80,7 +102,7 @@ export class Reading {
 	}
 
 	note(field: string, element: XmlElement): void {
-		this.sources[field] = { element: element.path, line: element.line, column: element.column };
+		this.sources.note(field, element);
 	}
 
 	position(element: XmlElement): { line: number; column: number; element: string } {

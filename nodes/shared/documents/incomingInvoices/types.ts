@@ -254,7 +254,9 @@ export interface SourcePosition {
 }
 
 /** Model paths ("totals.lineTotal", "lines[2].lineTotal") to the element each was read from. */
-export type SourceMap = Record<string, SourcePosition>;
+export interface SourceLookup {
+	get(field: string): SourcePosition | undefined;
+}
 
 /** One rule an invoice breaks, found by `checkEInvoice`. */
 export interface EInvoiceProblem {
@@ -276,7 +278,7 @@ export interface EInvoiceProblem {
 /** What reading one file gives: the invoice, where each term came from, and what the container said. */
 export interface ReadEInvoice {
 	invoice: ReceivedInvoice;
-	sources: SourceMap;
+	sources: SourceLookup;
 	/** `xml`, or `pdf` for a ZUGFeRD / Factur-X PDF */
 	container: 'xml' | 'pdf';
 	/** for a PDF: the name of the embedded XML it was read from */
