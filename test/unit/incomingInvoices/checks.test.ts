@@ -1,6 +1,6 @@
 import { checkEInvoice, embeddedInvoiceXml, readInvoiceXml } from '../../../nodes/shared/documents/incomingInvoices';
-import { EN16931_XSLT, fatal, keep, schematron } from '../einvoice/validators';
-import { MUSTANG_PDF, OFFICIAL_CII, bytes } from './samples';
+import { EN16931_XSLT, XRECHNUNG_XSLT, fatal, keep, schematron } from '../einvoice/validators';
+import { MUSTANG_PDF, MUSTANG_XRECHNUNG_PDF, OFFICIAL_CII, bytes } from './samples';
 
 /**
  * The run-time check against the official EN 16931 schematron (CII, under Saxon-HE), on the same documents:
@@ -74,5 +74,22 @@ describe('checkEInvoice', () => {
 		const official = new Set(fatal(reports.get(broken)!).map((a) => a.id));
 		expect(official).toEqual(new Set(['BR-CO-10', 'BR-S-08']));
 		expect(errorRules(wrongLineSum())).toEqual(['BR-CO-10', 'BR-S-08']);
+	});
+
+	it('agrees with the official XRechnung 3.0 schematron that removing the buyer reference breaks BR-DE-15', async () => {
+		// Mustang's XRechnung of 2019 predates XRechnung 3.0 and breaks some of its newer Peppol rules (R001, R010,
+		// R020 …), which the run-time check does not cover; the difference the change makes is what is compared
+		const xml = Buffer.from((await embeddedInvoiceXml(bytes(MUSTANG_XRECHNUNG_PDF), 1 << 20)).bytes).toString('utf8');
+		const withoutReference = xml.replace(/<ram:BuyerReference>[^<]*<\/ram:BuyerReference>/, '');
+		expect(withoutReference).not.toEqual(xml);
+		const valid = keep('incoming-mustang-xrechnung.xml', xml);
+		const broken = keep('incoming-xrechnung-without-buyer-reference.xml', withoutReference);
+		const reports = schematron([valid, broken], XRECHNUNG_XSLT);
+		const before = new Set(fatal(reports.get(valid)!).map((a) => a.id));
+		const added = fatal(reports.get(broken)!).filter((a) => !before.has(a.id)).map((a) => a.id);
+		expect(added).toEqual(['BR-DE-15']);
+		expect([...before].filter((id) => id.startsWith('BR-') && !id.startsWith('BR-DE'))).toEqual([]);
+		expect(errorRules(xml)).toEqual([]);
+		expect(errorRules(withoutReference)).toEqual(['BR-DE-15']);
 	});
 });
