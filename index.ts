@@ -3,6 +3,7 @@
 export { BackofficeFtpApi } from './credentials/BackofficeFtpApi.credentials';
 export { BackofficeImapApi } from './credentials/BackofficeImapApi.credentials';
 export { BackofficeSmtpApi } from './credentials/BackofficeSmtpApi.credentials';
+export { EInvoiceReader } from './nodes/EInvoiceReader/EInvoiceReader.node';
 export { AccountingFtpImport } from './nodes/AccountingFtpImport/AccountingFtpImport.node';
 export { InvoiceBulkMailer } from './nodes/InvoiceBulkMailer/InvoiceBulkMailer.node';
 export { DeliveryNoteImapTrigger } from './nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';
