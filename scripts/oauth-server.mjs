@@ -100,6 +100,9 @@ async function interaction(req, res, uid) {
 	const granted = form.getAll('scope').filter((s) => requested.includes(s));
 	const grant = new provider.Grant({ accountId: login, clientId: details.params.client_id });
 	if (granted.length) grant.addOIDCScope(granted.join(' '));
+	// unticked scopes are refused for good (otherwise the server would ask again)
+	const refused = requested.filter((s) => !granted.includes(s));
+	if (refused.length) grant.rejectOIDCScope(refused.join(' '));
 	const grantId = await grant.save();
 	await provider.interactionFinished(req, res, { login: { accountId: login }, consent: { grantId } }, { mergeWithLastSubmission: false });
 }

@@ -85,7 +85,7 @@ async function connectImapClient(c: ImapCredentials, options: ImapClientOptions,
 	} catch (error) {
 		client.close();
 		const fault = toConnectionError(error, imapEndpoint(c), secretsOf(c));
-		if (!c.oauth2 || fault.kind !== 'authentication') throw fault;
+		if (!c.oauth2 || fault.kind !== 'oauth2') throw fault;
 		const explained = c.oauth2.explainRejection?.();
 		if (explained) throw explained;
 		if (retried) throw fault;
