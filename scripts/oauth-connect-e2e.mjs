@@ -8,6 +8,7 @@
 // Needs: the test servers running (scripts/test-servers.sh start, with the same BACKOFFICE_SERVERS_DIR and
 // N8N_PORT: the authorization server accepts n8n's callback on that port), `npm run build`, the n8n server
 // (bash scripts/n8n-server.sh install), /usr/bin/chromium. Ports: N8N_PORT (default 5678) and N8N_PORT + 1.
+// n8n runs with N8N_HOST=127.0.0.1, so that its OAuth callback and the editor share one origin.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ const SCRIPT = path.join(ROOT, 'scripts/n8n-server.sh');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SERVERS = JSON.parse(readFileSync(path.join(process.env.BACKOFFICE_SERVERS_DIR ?? '/tmp/bo-srv', 'env.json'), 'utf8'));
 const PORT = Number(process.env.N8N_PORT ?? 5678);
-const BASE = `http://localhost:${PORT}`;
+const BASE = `http://127.0.0.1:${PORT}`;
 const OWNER = { email: 'owner@backoffice.test', firstName: 'E2e', lastName: 'Owner', password: 'Oauth2-Connect-1' };
 const CREDENTIAL_ID = 'mailoauth2e2e01';
 const SHOT = path.join(ROOT, 'docs/images/oauth2-credential.png');
@@ -57,22 +58,24 @@ function credentialFile(dir) {
 async function connect(browser) {
 	const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
 	const page = await context.newPage();
-	await page.goto(`${BASE}/signin`, { waitUntil: 'networkidle' });
+	page.setDefaultTimeout(180_000);
+	await page.goto(`${BASE}/signin`, { waitUntil: 'domcontentloaded', timeout: 180_000 });
+	await page.waitForSelector('input[name="emailOrLdapLoginId"]');
 	await page.fill('input[name="emailOrLdapLoginId"]', OWNER.email);
 	await page.fill('input[name="password"]', OWNER.password);
 	await page.click('[data-test-id="form-submit-button"]');
-	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 60_000 });
+	await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 	log('signed in to n8n');
-	await page.goto(`${BASE}/home/credentials/${CREDENTIAL_ID}`, { waitUntil: 'networkidle' });
+	await page.goto(`${BASE}/home/credentials/${CREDENTIAL_ID}`, { waitUntil: 'domcontentloaded' });
 	const banner = page.locator('[data-test-id="oauth-not-connected-banner"]');
-	await banner.waitFor({ timeout: 60_000 });
-	const [popup] = await Promise.all([page.waitForEvent('popup', { timeout: 30_000 }), banner.locator('button').first().click()]);
-	await popup.waitForSelector('#login', { timeout: 30_000 });
+	await banner.waitFor();
+	const [popup] = await Promise.all([page.waitForEvent('popup'), banner.locator('button').first().click()]);
+	await popup.waitForSelector('#login');
 	log(`authorization server's sign-in page: ${popup.url().split('?')[0]}`);
 	await popup.fill('#login', SERVERS.users.alice.user);
 	await popup.fill('#password', SERVERS.users.alice.password);
 	await popup.click('#allow');
-	await page.locator('[data-test-id="oauth-connect-success-banner"]').waitFor({ timeout: 60_000 });
+	await page.locator('[data-test-id="oauth-connect-success-banner"]').waitFor();
 	const text = await page.locator('[data-test-id="oauth-connect-success-banner"]').innerText();
 	if (!/Account connected/i.test(text)) throw new Error(`the editor shows "${text}" instead of "Account connected"`);
 	log(`editor: "${text.trim().split('\n')[0]}"`);
@@ -110,7 +113,7 @@ async function main() {
 	if (!existsSync(path.join(ROOT, 'dist/credentials/BackofficeMailOAuth2Api.credentials.js'))) throw new Error('run "npm run build" first');
 	const { chromium } = await import('playwright-core');
 	const userDir = mkdtempSync(path.join(os.tmpdir(), 'n8n-oauth2-'));
-	const env = { N8N_PORT: String(PORT), N8N_RUNNERS_BROKER_PORT: String(PORT + 1) };
+	const env = { N8N_PORT: String(PORT), N8N_RUNNERS_BROKER_PORT: String(PORT + 1), N8N_HOST: '127.0.0.1' };
 	let started = false;
 	let browser;
 	try {

@@ -47,7 +47,8 @@ export function mailAuthenticationProperty(
 }
 
 export function mailAuthenticationOf(ctx: MailContext, parameter = 'authentication'): MailAuthentication {
-	return ctx.getNode().parameters[parameter] === 'oAuth2' ? 'oAuth2' : 'password';
+	// a node without the parameter (saved before it existed) signs in with a password, as it always did
+	return ctx.getNode().parameters?.[parameter] === 'oAuth2' ? 'oAuth2' : 'password';
 }
 
 const PRESETS: Record<string, { imap: [string, number, ImapSecurity]; smtp: [string, number, SmtpSecurity] }> = {
