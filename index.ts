@@ -1,6 +1,7 @@
 // Every node and credential class of the package. n8n itself loads the files listed in package.json's
 // `n8n` field; this index is for code that imports the package directly (tests, other tools).
 export { BackofficeFtpApi } from './credentials/BackofficeFtpApi.credentials';
+export { BackofficeMailOAuth2Api } from './credentials/BackofficeMailOAuth2Api.credentials';
 export { BackofficeImapApi } from './credentials/BackofficeImapApi.credentials';
 export { BackofficeSmtpApi } from './credentials/BackofficeSmtpApi.credentials';
 export { EInvoiceReader } from './nodes/EInvoiceReader/EInvoiceReader.node';

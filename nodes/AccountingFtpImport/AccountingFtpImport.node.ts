@@ -7,8 +7,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, credentialTest, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, credentialTest, ftpCredentials } from '../shared/credentials';
+import { mailAuthenticationProperty, smtpAccount } from '../shared/mailAuth';
 import { userFacing } from '../shared/nodeErrors';
+import { TokenRejectedError } from '../shared/transports/oauth2Token';
 import { checkFtpAccess } from '../shared/transports/ftpAccess';
 import { properties } from './description';
 import { sendErrorReport } from './errorReport';
@@ -46,10 +48,18 @@ export class AccountingFtpImport implements INodeType {
 				name: 'backofficeSmtpApi',
 				required: false,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'] } },
+				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['password'] } },
+			},
+			{
+				name: 'backofficeMailOAuth2Api',
+				required: false,
+				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['oAuth2'] } },
 			},
 		],
-		properties,
+		properties: [
+			...properties,
+			mailAuthenticationProperty('mailAuthentication', { show: { operation: ['importPayments', 'sendTestReport'] } }),
+		],
 	};
 
 	methods = {
@@ -92,8 +102,9 @@ async function sendTestReport(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const recipient = (this.getNodeParameter('errorReportTo', 0, '') as string).trim();
 	let account;
 	try {
-		account = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
-	} catch {
+		account = await smtpAccount(this, 'mailAuthentication');
+	} catch (error) {
+		if (error instanceof TokenRejectedError) throw userFacing(this, error);
 		throw new NodeOperationError(this.getNode(), 'Send Test Report needs an SMTP credential: choose one');
 	}
 	const ftp = await this.getCredentials(CREDENTIAL.ftp).catch(() => undefined);

@@ -1,7 +1,9 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
+import { smtpAccount } from '../shared/mailAuth';
+import { TokenRejectedError } from '../shared/transports/oauth2Token';
 import { DocumentError } from '../shared/documents/DocumentError';
 import {
 	matchPayments,
@@ -226,8 +228,9 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 			throw new NodeOperationError(this.getNode(), `Error Report Email "${settings.errorReportTo}" is not one valid e-mail address`);
 		}
 		try {
-			smtp = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
-		} catch {
+			smtp = await smtpAccount(this, 'mailAuthentication');
+		} catch (error) {
+			if (error instanceof TokenRejectedError) throw userFacing(this, error);
 			throw new NodeOperationError(this.getNode(), 'An Error Report Email is set, but no SMTP credential: choose one, or clear the address');
 		}
 	}

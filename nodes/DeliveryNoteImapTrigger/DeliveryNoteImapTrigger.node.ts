@@ -10,8 +10,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, credentialTest, imapCredentials } from '../shared/credentials';
+import { credentialTest } from '../shared/credentials';
 import type { CsvColumn, CsvMapping, DeliveryNoteFormat } from '../shared/documents/deliveryNotes';
+import { imapAccount, mailAuthenticationProperty } from '../shared/mailAuth';
 import { searchFolders } from '../shared/mailFolders';
 import { userFacing } from '../shared/nodeErrors';
 import {
@@ -61,8 +62,16 @@ export class DeliveryNoteImapTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Delivery Notes', 'Errors'],
-		credentials: [{ name: 'backofficeImapApi', required: true, testedBy: 'backofficeImapApiTest' }],
-		properties,
+		credentials: [
+			{
+				name: 'backofficeImapApi',
+				required: true,
+				testedBy: 'backofficeImapApiTest',
+				displayOptions: { show: { authentication: ['password'] } },
+			},
+			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+		],
+		properties: [mailAuthenticationProperty(), ...properties],
 	};
 
 	methods = {
@@ -71,7 +80,9 @@ export class DeliveryNoteImapTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const credentials = imapCredentials(await this.getCredentials(CREDENTIAL.imap));
+		const credentials = await imapAccount(this).catch((error: unknown) => {
+			throw userFacing(this, error);
+		});
 		const folders = readFolders(this);
 		const suppliers = readSuppliers(this);
 		const leaveUnknown = (this.getNodeParameter('unknownSender', 'error') as string) === 'leave';

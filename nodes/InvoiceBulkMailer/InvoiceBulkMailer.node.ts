@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { credentialTest } from '../shared/credentials';
+import { mailAuthenticationProperty } from '../shared/mailAuth';
 import { properties } from './description';
 import { sendInvoices } from './sendInvoices';
 import { sendTestMail } from './sendTestMail';
@@ -27,8 +28,16 @@ export class InvoiceBulkMailer implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Skipped', 'Failed'],
 		usableAsTool: true,
-		credentials: [{ name: 'backofficeSmtpApi', required: true, testedBy: 'backofficeSmtpApiTest' }],
-		properties,
+		credentials: [
+			{
+				name: 'backofficeSmtpApi',
+				required: true,
+				testedBy: 'backofficeSmtpApiTest',
+				displayOptions: { show: { authentication: ['password'] } },
+			},
+			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+		],
+		properties: [mailAuthenticationProperty(), ...properties],
 	};
 
 	methods = { credentialTest: { backofficeSmtpApiTest: credentialTest.backofficeSmtpApiTest } };

@@ -4,7 +4,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, I
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 
-import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
+import { smtpAccount } from '../shared/mailAuth';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { renderInvoicePdf, validateInvoiceForPdf } from '../shared/documents/invoices';
 import type { BankAccount, Invoice, InvoiceLanguage, Seller } from '../shared/documents/invoices';
@@ -211,7 +211,7 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 	// a ready-made PDF needs no seller data, its e-invoice does
 	if (pdfSource === 'generate' || eInvoice !== 'none') checkSeller(this, seller, bankAccount, eInvoice);
 
-	const account: SmtpCredentials = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
+	const account: SmtpCredentials = await smtpAccount(this);
 	const sender = senderOf({
 		senderAddress: options.senderAddress?.trim() || account.senderAddress,
 		senderName: headerSafe(options.senderName || account.senderName || ''),

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
+import { smtpAccount } from '../shared/mailAuth';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { ConnectionError, toConnectionError } from '../shared/transports/connectionErrors';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
@@ -9,7 +9,7 @@ import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/
 /** The account check of the seed (Xentral: "Testmail senden"): one test mail per input item to a test recipient. */
 export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const account = smtpCredentials(await this.getCredentials(CREDENTIAL.smtp));
+	const account = await smtpAccount(this);
 	const out: INodeExecutionData[] = [];
 	await withSmtpTransport(account, async (transport) => {
 		for (let i = 0; i < items.length; i++) {

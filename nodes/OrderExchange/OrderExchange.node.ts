@@ -7,6 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { credentialTest } from '../shared/credentials';
+import { mailAuthenticationProperty } from '../shared/mailAuth';
 import { searchFolders } from '../shared/mailFolders';
 import { matchProperties } from './descriptions/match';
 import { operationProperty } from './descriptions/operation';
@@ -41,13 +42,18 @@ export class OrderExchange implements INodeType {
 				name: 'backofficeSmtpApi',
 				required: true,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['send'], transport: ['email'] } },
+				displayOptions: { show: { operation: ['send'], transport: ['email'], authentication: ['password'] } },
 			},
 			{
 				name: 'backofficeImapApi',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
-				displayOptions: { show: { operation: ['receive'], transport: ['email'] } },
+				displayOptions: { show: { operation: ['receive'], transport: ['email'], authentication: ['password'] } },
+			},
+			{
+				name: 'backofficeMailOAuth2Api',
+				required: true,
+				displayOptions: { show: { operation: ['send', 'receive'], transport: ['email'], authentication: ['oAuth2'] } },
 			},
 			{
 				name: 'backofficeFtpApi',
@@ -56,7 +62,13 @@ export class OrderExchange implements INodeType {
 				displayOptions: { show: { operation: ['send', 'receive'], transport: ['ftp'] } },
 			},
 		],
-		properties: [operationProperty, ...sendProperties, ...receiveProperties, ...matchProperties],
+		properties: [
+			operationProperty,
+			mailAuthenticationProperty('authentication', { show: { operation: ['send', 'receive'], transport: ['email'] } }),
+			...sendProperties,
+			...receiveProperties,
+			...matchProperties,
+		],
 	};
 
 	methods = {

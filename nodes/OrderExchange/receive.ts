@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, imapCredentials } from '../shared/credentials';
+import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
+import { imapAccount } from '../shared/mailAuth';
 import { FolderSource, type LocalFile } from '../shared/transports/folder';
 import { ftpPort, withFtpClient } from '../shared/transports/ftp';
 import { FingerprintStore, FtpSource, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
@@ -284,7 +285,7 @@ function readMailFolders(ctx: IExecuteFunctions): ImapSourceFolders {
 }
 
 async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs): Promise<void> {
-	const credentials = imapCredentials(await ctx.getCredentials(CREDENTIAL.imap));
+	const credentials = await imapAccount(ctx);
 	const folders = readMailFolders(ctx);
 
 	const decide = async (batch: MailSummary[], source: ImapSource): Promise<Array<MailDecision<MailResult>>> => {

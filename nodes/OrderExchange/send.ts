@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
@@ -14,6 +14,7 @@ import { remoteDirectory } from '../shared/transports/ftpPaths';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 import { DocumentInputError, documentFromItem, documentTypeOf } from './documentInput';
 import { DEFAULT_SUBJECT_PREFIX, documentFileName, documentSubject, mailText, runSubject, uniqueNames } from './naming';
+import { smtpAccount } from '../shared/mailAuth';
 import { userFacing } from '../shared/nodeErrors';
 
 /**
@@ -130,7 +131,7 @@ function recipientsOf(ctx: IExecuteFunctions, itemIndex: number): string[] {
 }
 
 async function sendByMail(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
-	const smtp = smtpCredentials(await ctx.getCredentials(CREDENTIAL.smtp));
+	const smtp = await smtpAccount(ctx);
 	const perRun = ctx.getNodeParameter('mailMode', 0, 'perDocument') === 'perRun';
 	const options = ctx.getNodeParameter('sendOptions', 0, {}) as { subjectPrefix?: string };
 	const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;

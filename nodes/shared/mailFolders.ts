@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
 
-import { CREDENTIAL, imapCredentials } from './credentials';
+import { imapAccount } from './mailAuth';
 import { userFacing } from './nodeErrors';
 import { withImapClient } from './transports/imap';
 
@@ -43,9 +43,9 @@ export function mailFolderLocator(
 
 /** The mailbox's selectable folders, for the "From List" mode of the folder pickers (`methods.listSearch`). */
 export async function searchFolders(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const credentials = imapCredentials(await this.getCredentials(CREDENTIAL.imap));
 	let listing;
 	try {
+		const credentials = await imapAccount(this);
 		listing = await withImapClient(credentials, async (client) => await client.list({ listOnly: true }));
 	} catch (error) {
 		throw userFacing(this, error);

@@ -19,6 +19,12 @@ export function userFacing(
 ): NodeApiError | NodeOperationError {
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
 	const at = itemIndex === undefined ? {} : { itemIndex };
+	if (error instanceof ConnectionError && error.kind === 'oauth2') {
+		return new NodeOperationError(ctx.getNode(), error.message + note, {
+			...at,
+			description: 'Open the OAuth2 credential, check provider, mailbox and scopes, and click "Reconnect".',
+		});
+	}
 	if (error instanceof ConnectionError) {
 		return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code ?? error.kind }, { message: error.message + note, ...at });
 	}

@@ -16,7 +16,7 @@ import { ftpCredentialsFor, imapCredentialsFor, n8nCredentialData, smtpCredentia
 import { N8nInstance, PKG, ROOT, START_TIMEOUT_S } from './n8nInstance';
 
 /** The package's credential types: their names are stored with every saved credential, so they must not change. */
-const CREDENTIAL_TYPES = ['backofficeImapApi', 'backofficeSmtpApi', 'backofficeFtpApi'];
+const CREDENTIAL_TYPES = ['backofficeImapApi', 'backofficeSmtpApi', 'backofficeMailOAuth2Api', 'backofficeFtpApi'];
 
 type TypeEntry = { name: string; iconUrl?: string | { light: string; dark: string }; communityNodePackageVersion?: string };
 

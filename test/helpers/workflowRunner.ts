@@ -14,7 +14,7 @@ import path from 'node:path';
 
 process.env.N8N_USER_FOLDER ??= mkdtempSync(path.join(tmpdir(), 'bo-n8n-'));
 
-import { ExecutionLifecycleHooks, PollContext, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, PollContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	NodeHelpers,
@@ -35,6 +35,7 @@ import {
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
 	type IConnections,
+	type ILoadOptionsFunctions,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
@@ -130,7 +131,15 @@ class TestCredentialsHelper extends ICredentialsHelper {
 
 	async updateCredentials() {}
 
-	async updateCredentialsOauthTokenData() {}
+	/** n8n stores a refreshed OAuth2 token in its database; here it goes into the test's credential object. */
+	async updateCredentialsOauthTokenData(
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
+		const stored = this.credentials[type];
+		if (stored) stored.oauthTokenData = data.oauthTokenData;
+	}
 
 	getCredentialsProperties(type: string): INodeProperties[] {
 		return this.types.get(type)?.properties ?? [];
@@ -261,6 +270,12 @@ export class RunnerWorkflow {
 				return (last.data?.main?.[outputIndex] ?? []) as INodeExecutionData[];
 			},
 		};
+	}
+
+	/** The context n8n gives a node's `methods.listSearch` / `loadOptions` (the editor's dropdowns). */
+	loadOptionsContext(nodeName: string, credentials: Credentials = {}): ILoadOptionsFunctions {
+		const hooks = new ExecutionLifecycleHooks('manual', 'test-load-options', this.json as unknown as IWorkflowBase);
+		return new LoadOptionsContext(this.workflow, this.node(nodeName), additionalDataFor(credentials, hooks), 'parameters');
 	}
 
 	/**

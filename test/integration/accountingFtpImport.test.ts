@@ -724,6 +724,8 @@ describe('Accounting FTP Import: the node in the editor', () => {
 		expect(type.description.credentials?.map((c) => [c.name, c.required, c.testedBy])).toEqual([
 			['backofficeFtpApi', true, 'backofficeFtpApiTest'],
 			['backofficeSmtpApi', false, 'backofficeSmtpApiTest'],
+			// issue 16: the error report may also sign in with OAuth2 (n8n offers no test for OAuth2 credentials)
+			['backofficeMailOAuth2Api', false, undefined],
 		]);
 		expect(Object.keys(type.methods?.credentialTest ?? {})).toEqual(['backofficeFtpApiTest', 'backofficeSmtpApiTest']);
 	});

@@ -3,8 +3,12 @@
  * faults a back-office user can act on, described in plain words. Passwords never appear in the text:
  * every message passes through `redact` with the credential's secrets.
  */
+import { TokenRejectedError } from './oauth2Token';
+
 export type ConnectionFaultKind =
 	| 'authentication'
+	/** an OAuth2 sign-in that cannot succeed without the user: token refused after a refresh, grant revoked, scope missing */
+	| 'oauth2'
 	| 'hostNotFound'
 	| 'refused'
 	| 'tlsUntrusted'
@@ -18,6 +22,8 @@ export interface Endpoint {
 	host: string;
 	port: number;
 	user?: string;
+	/** the login uses an OAuth2 access token instead of a password */
+	oauth2?: boolean;
 }
 
 export class ConnectionError extends Error {
@@ -80,6 +86,7 @@ function where(e: Endpoint): string {
 /** Classifies any error thrown while connecting to or talking with a server. */
 export function toConnectionError(error: unknown, endpoint: Endpoint, secrets: Array<string | undefined> = []): ConnectionError {
 	if (error instanceof ConnectionError) return error;
+	if (error instanceof TokenRejectedError) return new ConnectionError('oauth2', redact(error.message, secrets), endpoint, 'EOAUTH2');
 	const err = (error ?? {}) as LibraryError;
 	const raw = redact(String(err.message ?? error ?? 'unknown error'), secrets);
 	// nodemailer wraps socket faults as ESOCKET/EDNS/ECONNECTION and keeps Node's own code only in the text
@@ -99,6 +106,13 @@ export function toConnectionError(error: unknown, endpoint: Endpoint, secrets: A
 		ftpCode === 530 ||
 		/authentication failed|invalid credentials|login incorrect/i.test(raw)
 	) {
+		if (endpoint.oauth2) {
+			return make(
+				'oauth2',
+				`OAuth2 token rejected: the ${where(endpoint)} refused the access token${endpoint.user ? ` for "${endpoint.user}"` : ''}, also after n8n refreshed it. ` +
+					'Check that the mailbox may sign in this way (Microsoft 365: IMAP and "Authenticated SMTP" enabled for the mailbox) and that the app has the mail permissions, then reconnect the credential.',
+			);
+		}
 		return make(
 			'authentication',
 			`Wrong user or password: the ${where(endpoint)} refused the login${endpoint.user ? ` for "${endpoint.user}"` : ''}.`,

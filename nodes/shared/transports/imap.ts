@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 
 import { ConnectionError, toConnectionError, type Endpoint } from './connectionErrors';
+import type { MailOAuth2 } from './oauth2Token';
 import { timeouts, tlsOptions } from './tls';
 
 export type ImapSecurity = 'tls' | 'starttls' | 'none';
@@ -12,6 +13,8 @@ export interface ImapCredentials {
 	user: string;
 	password: string;
 	allowSelfSigned?: boolean;
+	/** sign in with this OAuth2 token (XOAUTH2 / OAUTHBEARER) instead of the password */
+	oauth2?: MailOAuth2;
 }
 
 export interface ImapClientOptions {
@@ -19,7 +22,17 @@ export interface ImapClientOptions {
 }
 
 export function imapEndpoint(c: ImapCredentials): Endpoint {
-	return { protocol: 'IMAP', host: c.host, port: c.port, user: c.user };
+	return { protocol: 'IMAP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined };
+}
+
+/** The login of a credential: the password, or the OAuth2 access token (imapflow picks XOAUTH2 or OAUTHBEARER). */
+export function imapAuth(c: ImapCredentials): { user: string; pass: string } | { user: string; accessToken: string } {
+	return c.oauth2 ? { user: c.user, accessToken: c.oauth2.accessToken } : { user: c.user, pass: c.password };
+}
+
+/** What must never appear in an error text. */
+function secretsOf(c: ImapCredentials): string[] {
+	return [c.password, c.oauth2?.accessToken ?? ''];
 }
 
 /** Builds an imapflow client from a credential: TLS mode, certificate check, time-outs, no logging. */
@@ -30,7 +43,7 @@ export function createImapClient(c: ImapCredentials, options: ImapClientOptions 
 		secure: c.security === 'tls',
 		// true: STARTTLS required (fail if the server does not offer it); false: never upgrade
 		doSTARTTLS: c.security === 'starttls' ? true : c.security === 'none' ? false : undefined,
-		auth: { user: c.user, pass: c.password },
+		auth: imapAuth(c),
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
 		logger: false,
 		connectionTimeout: timeouts().connect,
@@ -50,19 +63,34 @@ export async function withImapClient<T>(
 	work: (client: ImapFlow) => Promise<T>,
 	options: ImapClientOptions = {},
 ): Promise<T> {
-	const client = createImapClient(c, options);
-	try {
-		await client.connect();
-	} catch (error) {
-		client.close();
-		throw toConnectionError(error, imapEndpoint(c), [c.password]);
-	}
+	const client = await connectImapClient(c, options);
 	try {
 		return await work(client);
 	} catch (error) {
-		throw isProtocolFault(error) ? toConnectionError(error, imapEndpoint(c), [c.password]) : error;
+		throw isProtocolFault(error) ? toConnectionError(error, imapEndpoint(c), secretsOf(c)) : error;
 	} finally {
 		await closeImapClient(client);
+	}
+}
+
+/**
+ * Connects and logs in. An OAuth2 token the server refuses is refreshed once (`oauth2.refresh`) and the login
+ * tried once more with the new token; a second refusal is final.
+ */
+async function connectImapClient(c: ImapCredentials, options: ImapClientOptions, retried = false): Promise<ImapFlow> {
+	const client = createImapClient(c, options);
+	try {
+		await client.connect();
+		return client;
+	} catch (error) {
+		client.close();
+		const fault = toConnectionError(error, imapEndpoint(c), secretsOf(c));
+		if (!c.oauth2 || fault.kind !== 'oauth2') throw fault;
+		const explained = c.oauth2.explainRejection?.();
+		if (explained) throw explained;
+		if (retried) throw fault;
+		const accessToken = await c.oauth2.refresh();
+		return await connectImapClient({ ...c, oauth2: { ...c.oauth2, accessToken } }, options, true);
 	}
 }
 
@@ -93,6 +121,6 @@ function isProtocolFault(error: unknown): boolean {
 export async function testImapConnection(c: ImapCredentials): Promise<string> {
 	return await withImapClient(c, async (client) => {
 		const folders = await client.list();
-		return `Connected to ${c.host}:${c.port} as ${c.user}; ${folders.length} folder(s) visible.`;
+		return `Connected to ${c.host}:${c.port} as ${c.user}${c.oauth2 ? ' (OAuth2)' : ''}; ${folders.length} folder(s) visible.`;
 	});
 }

@@ -5,6 +5,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 import { toConnectionError, type Endpoint } from './connectionErrors';
+import type { MailOAuth2 } from './oauth2Token';
 import { timeouts, tlsOptions } from './tls';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
@@ -18,6 +19,8 @@ export interface SmtpCredentials {
 	senderAddress: string;
 	senderName?: string;
 	allowSelfSigned?: boolean;
+	/** sign in with this OAuth2 token (XOAUTH2) instead of the password */
+	oauth2?: MailOAuth2;
 }
 
 export interface SmtpTransportOptions {
@@ -31,7 +34,31 @@ export interface SmtpTransportOptions {
 }
 
 export function smtpEndpoint(c: SmtpCredentials): Endpoint {
-	return { protocol: 'SMTP', host: c.host, port: c.port, user: c.user };
+	return { protocol: 'SMTP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined };
+}
+
+/** The login of a credential: none (a relay), the password, or the OAuth2 access token (XOAUTH2). */
+export function smtpAuth(c: SmtpCredentials): SMTPTransport.Options['auth'] {
+	if (!c.user) return undefined;
+	return c.oauth2 ? { type: 'OAuth2', user: c.user, accessToken: c.oauth2.accessToken } : { user: c.user, pass: c.password ?? '' };
+}
+
+/**
+ * nodemailer asks for a new token (`renew`) once when the server refuses one, and logs in again with it: the
+ * token is refreshed through `oauth2.refresh`, at most once per transport (a second refusal is final).
+ */
+function provideTokens(transport: Transporter, oauth2: MailOAuth2): void {
+	let refreshed: Promise<string> | undefined;
+	transport.set('oauth2_provision_cb', (_user: string, renew: boolean, callback: (error: Error | null, token?: string) => void) => {
+		const explained = renew ? oauth2.explainRejection?.() : undefined;
+		if (explained) return callback(explained);
+		if (!renew) return callback(null, oauth2.accessToken);
+		refreshed ??= oauth2.refresh();
+		refreshed.then(
+			(token) => callback(null, token),
+			(error: Error) => callback(error),
+		);
+	});
 }
 
 /** The From header of the account, `"Name" <address>`. */
@@ -55,7 +82,7 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 		secure: c.security === 'tls',
 		requireTLS: c.security === 'starttls',
 		ignoreTLS: c.security === 'none',
-		auth: c.user ? { user: c.user, pass: c.password ?? '' } : undefined,
+		auth: smtpAuth(c),
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
 		connectionTimeout: timeouts().connect,
 		greetingTimeout: timeouts().greeting,
@@ -72,10 +99,15 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 			...(options.messagesPerSecond ? rateOf(options.messagesPerSecond) : {}),
 			...(options.idleTimeoutMs ? { idleTimeout: options.idleTimeoutMs } : {}),
 		};
-		return createTransport(pooled);
+		return withTokens(createTransport(pooled), c);
 	}
 	const single: SMTPTransport.Options = common;
-	return createTransport(single);
+	return withTokens(createTransport(single), c);
+}
+
+function withTokens(transport: Transporter, c: SmtpCredentials): Transporter {
+	if (c.oauth2) provideTokens(transport, c.oauth2);
+	return transport;
 }
 
 /** Creates a transport, runs `work`, and always closes the transport's connections. */
@@ -98,9 +130,9 @@ export async function testSmtpConnection(c: SmtpCredentials): Promise<string> {
 		try {
 			await transport.verify();
 		} catch (error) {
-			throw toConnectionError(error, smtpEndpoint(c), [c.password]);
+			throw toConnectionError(error, smtpEndpoint(c), [c.password, c.oauth2?.accessToken]);
 		}
-		return `Connected to ${c.host}:${c.port}${c.user ? ` as ${c.user}` : ''}; the server accepts mail from this account.`;
+		return `Connected to ${c.host}:${c.port}${c.user ? ` as ${c.user}` : ''}${c.oauth2 ? ' (OAuth2)' : ''}; the server accepts mail from this account.`;
 	});
 }
 
