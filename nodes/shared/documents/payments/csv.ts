@@ -7,6 +7,7 @@ import { compactIdentifier } from './identifiers';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isoDate } from '../values';
 import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
 
 /**
@@ -255,7 +256,5 @@ function readDate(text: string, format: 'auto' | 'DD.MM.YYYY' | 'YYYY-MM-DD'): s
 	} else {
 		return undefined;
 	}
-	const date = new Date(Date.UTC(year, month - 1, day));
-	if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-	return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+	return isoDate(year, month, day);
 }

@@ -6,6 +6,7 @@ import { readDelimited, type DelimitedRecord } from './delimited';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isCalendarDate } from '../values';
 import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
 
 /**
@@ -229,7 +230,7 @@ function readAmount(text: string, record: DelimitedRecord, file: string | undefi
 function datevDate(text: string | undefined, what: string, line: number, file: string | undefined): string | undefined {
 	if (!text) return undefined;
 	const m = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-	if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+	if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
 		throw new DocumentError('INVALID_VALUE', `${what} "${text}" is not a date YYYYMMDD`, file, { line });
 	}
 	return `${m[1]}-${m[2]}-${m[3]}`;
@@ -251,7 +252,7 @@ function documentDate(
 	const fiscalYear = Number(context.fiscalYearStart.slice(0, 4));
 	const fiscalMonth = Number(context.fiscalYearStart.slice(5, 7));
 	const iso = (year: number) => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-	const candidates = [fiscalYear, fiscalYear + 1].filter((y) => validDate(y, month, day));
+	const candidates = [fiscalYear, fiscalYear + 1].filter((y) => isCalendarDate(y, month, day));
 	if (candidates.length === 0) throw fail();
 	const inPeriod = candidates.find((y) => {
 		const d = iso(y);
@@ -259,11 +260,6 @@ function documentDate(
 	});
 	if (inPeriod !== undefined && (context.dateFrom || context.dateTo)) return iso(inPeriod);
 	const year = month < fiscalMonth ? fiscalYear + 1 : fiscalYear;
-	if (!validDate(year, month, day)) throw fail();
+	if (!isCalendarDate(year, month, day)) throw fail();
 	return iso(year);
-}
-
-function validDate(year: number, month: number, day: number): boolean {
-	const date = new Date(Date.UTC(year, month - 1, day));
-	return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

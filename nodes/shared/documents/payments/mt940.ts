@@ -6,6 +6,7 @@ import { compactIdentifier, looksLikeBic } from './identifiers';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isoDate } from '../values';
 import type { Balance, Payment, PaymentDirection, Statement } from './types';
 
 /**
@@ -441,11 +442,9 @@ class StatementBuilder {
 	}
 
 	private checkedDate(year: number, month: number, day: number, text: string, line: number): string {
-		const date = new Date(Date.UTC(year, month - 1, day));
-		if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-			throw this.error(line, `"${text}" is not a valid date`);
-		}
-		return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+		const date = isoDate(year, month, day);
+		if (!date) throw this.error(line, `"${text}" is not a valid date`);
+		return date;
 	}
 
 	private error(line: number, reason: string): DocumentError {
