@@ -2,7 +2,7 @@ import Big from 'big.js';
 
 import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
-import { readDelimited } from './delimited';
+import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { compactIdentifier } from './identifiers';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
@@ -70,9 +70,9 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(mapping.encoding ?? 'utf-8');
 	const text = decodeText(bytes, charset, file);
-	const records = readDelimited(text, mapping.delimiter ?? ';', file);
+	const records = delimitedRecords(text, mapping.delimiter ?? ';', file);
 	const headerRow = mapping.headerRow === undefined ? 1 : mapping.headerRow;
-	const header = headerRow === false ? undefined : records.find((r) => r.line >= headerRow);
+	const header = headerRow === false ? undefined : firstFrom(records, headerRow);
 	if (headerRow !== false && !header) {
 		throw new DocumentError('MISSING_FIELD', `the file has no header row at line ${headerRow}`, file, { line: headerRow });
 	}
@@ -129,8 +129,8 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 		skippedEntries: [],
 		sourceFile: file,
 	};
-	const dataRows = records.filter((r) => (header ? r.line > header.line : r.line >= 1));
-	dataRows.forEach((record, i) => {
+	// the records after the header: the iterator has already passed it
+	const readRecord = (record: DelimitedRecord, i: number) => {
 		const entry = i + 1;
 		const position = { statement: 1, entry, line: record.line };
 		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
@@ -210,8 +210,16 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 			raw,
 		};
 		statement.payments.push(shapePayment(payment));
-	});
+	};
+	let index = 0;
+	for (const record of records) readRecord(record, index++);
 	return shapeStatement(statement);
+}
+
+/** The first record that starts at or after `line`; the records before it are passed over. */
+function firstFrom(records: Iterator<DelimitedRecord>, line: number): DelimitedRecord | undefined {
+	for (let next = records.next(); !next.done; next = records.next()) if (next.value.line >= line) return next.value;
+	return undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import Big from 'big.js';
 
 import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
-import { readDelimited, type DelimitedRecord } from './delimited';
+import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
@@ -72,8 +72,8 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(options.charset ?? 'windows-1252');
 	const text = decodeText(bytes, charset, file);
-	const records = readDelimited(text, ';', file);
-	const header = records[0];
+	const records = delimitedRecords(text, ';', file);
+	const header = nextRecord(records);
 	if (!header || !/^(EXTF|DTVF)$/.test(header.fields[HEADER.marker] ?? '')) {
 		throw new DocumentError(
 			'UNSUPPORTED_FORMAT',
@@ -101,7 +101,7 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 	const headerCurrency = h[HEADER.currency] || undefined;
 	const chart = (h[HEADER.chartOfAccounts] ?? '').padStart(2, '0');
 
-	const names = records[1];
+	const names = nextRecord(records);
 	if (!names) throw new DocumentError('MISSING_FIELD', 'line 2 (the column names) is missing', file, { line: 2 });
 	const columnIndex = new Map<string, number>();
 	names.fields.forEach((name, i) => {
@@ -143,7 +143,7 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 		sourceFile: file,
 	};
 
-	records.slice(2).forEach((record, i) => {
+	const readRecord = (record: DelimitedRecord, i: number) => {
 		const entry = i + 1;
 		const position = { statement: 1, entry, line: record.line };
 		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
@@ -193,8 +193,15 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 			raw,
 		};
 		statement.payments.push(shapePayment(payment));
-	});
+	};
+	let index = 0;
+	for (const record of records) readRecord(record, index++);
 	return shapeStatement(statement);
+}
+
+function nextRecord(records: Iterator<DelimitedRecord>): DelimitedRecord | undefined {
+	const next = records.next();
+	return next.done ? undefined : next.value;
 }
 
 /** "Umsatz (ohne Soll/Haben-Kz)" → "umsatz", "Gegenkonto (ohne BU-Schlüssel)" → "gegenkonto". */
