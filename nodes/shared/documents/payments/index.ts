@@ -22,10 +22,9 @@ export {
 	invoiceKey,
 } from './remittance';
 export { isValidIban } from './identifiers';
+export { nameSimilarity, normaliseName } from '../addresses/similarity';
 export {
 	matchPayments,
-	nameSimilarity,
-	normaliseName,
 	type OpenInvoice,
 	type MatchedInvoice,
 	type MatchedPayment,
