@@ -1,5 +1,5 @@
 import { DocumentError } from '../DocumentError';
-import { parseCamt053 } from './camt053';
+import { parseCamt } from './camt053';
 import { parsePaymentCsv, type PaymentCsvMapping } from './csv';
 import { parseDatevBuchungsstapel } from './datev';
 import { detectPaymentFormat } from './detect';
@@ -7,7 +7,7 @@ import { parseMt940 } from './mt940';
 import type { Payment, PaymentFormat, Statement } from './types';
 
 export type * from './types';
-export { parseCamt053 } from './camt053';
+export { parseCamt053, parseCamt, type CamtKind, type CamtOptions } from './camt053';
 export { parseMt940, type Mt940Options } from './mt940';
 export { parseDatevBuchungsstapel, type DatevOptions } from './datev';
 export { parsePaymentCsv, type PaymentCsvMapping, type ColumnRef } from './csv';
@@ -66,15 +66,17 @@ export function parsePaymentFile(
 	if (!resolved) {
 		throw new DocumentError(
 			'UNSUPPORTED_FORMAT',
-			'the file is none of camt.053, MT940, DATEV Buchungsstapel or CSV (its first bytes show no known format)',
+			'the file is none of camt.052, camt.053, camt.054, MT940, DATEV Buchungsstapel or CSV (its first bytes show no known format)',
 			file,
 		);
 	}
 	const known = options.knownInvoiceNumbers;
 	let statements: Statement[];
 	switch (resolved) {
+		case 'camt052':
 		case 'camt053':
-			statements = parseCamt053(bytes, file, known);
+		case 'camt054':
+			statements = parseCamt(bytes, file, { knownInvoiceNumbers: known }, [resolved]);
 			break;
 		case 'mt940':
 			statements = parseMt940(bytes, file, { charset: options.charset, defaultCurrency: options.defaultCurrency, knownInvoiceNumbers: known });

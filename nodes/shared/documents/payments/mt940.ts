@@ -6,7 +6,8 @@ import { compactIdentifier, looksLikeBic } from './identifiers';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
-import { isoDate } from '../values';
+import { daysInMonth, isoDate } from '../values';
+import { checkStatementBalance } from './balance';
 import type { Balance, Payment, PaymentDirection, Statement } from './types';
 
 /**
@@ -42,6 +43,11 @@ export interface Mt940Options {
 	defaultCurrency?: string;
 	/** open invoice numbers to look for in the remittance texts */
 	knownInvoiceNumbers?: readonly string[];
+	/**
+	 * Default true: every statement must add up (opening balance + entries = closing balance), or the whole
+	 * file is refused. False only for reading excerpts and hand-made samples whose balances were never kept.
+	 */
+	checkBalances?: boolean;
 }
 
 interface Field {
@@ -75,6 +81,9 @@ const RANK: Record<string, number> = {
 	'65': 8,
 };
 
+/** Tags that end an :86: field; any other `:NN:` at the start of one of its lines is its text. */
+const KNOWN_TAGS = new Set([...Object.keys(RANK), '86', 'NS']);
+
 const FIELD_NAMES: Record<string, string> = {
 	'20': 'transaction reference',
 	'21': 'related reference',
@@ -93,7 +102,8 @@ const FIELD_NAMES: Record<string, string> = {
 
 export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Options | string = {}): Statement[] {
 	const opts: Mt940Options = typeof options === 'string' ? { charset: options } : options;
-	const { text, charset } = decodeMt940(bytes, file, opts.charset);
+	const { text: decoded, charset } = decodeMt940(bytes, file, opts.charset);
+	const text = withoutFraming(decoded);
 	refuseControlCharacters(text, file);
 	const chunks = splitFields(text);
 	if (!chunks.some((c) => c.kind === 'field')) {
@@ -153,6 +163,16 @@ function refuseControlCharacters(text: string, file: string | undefined): void {
 	);
 }
 
+/**
+ * SWIFT and bank gateways frame each message with transmission control bytes (SOH before `{1:`, ETX after
+ * `-}`, sometimes STX/EOT): they stand at the start or end of the text or of a line, or next to a block brace.
+ * There they are framing, not text, and are dropped; anywhere else they are refused like any control character.
+ */
+function withoutFraming(text: string): string {
+	// eslint-disable-next-line no-control-regex -- removing transmission control bytes is the point
+	return text.replace(/(^|[\r\n}])[\u0001-\u0004]+|[\u0001-\u0004]+(?=[\r\n{]|$)/g, '$1');
+}
+
 /** DOS programs ended text files with Ctrl-Z (U+001A); some bank exports still do. */
 function withoutEndOfFileMark(text: string): string {
 	let end = text.length;
@@ -184,12 +204,16 @@ function splitFields(text: string): Chunk[] {
 		if (/^-(?:\}.*)?$/.test(trimmed)) {
 			chunks.push({ kind: 'end', line: lineNumber });
 			current = undefined;
-			continue;
+			// several FIN messages on one line: -}{5:…}{1:…}{2:…}{4: opens the next text block
+			const next = trimmed.indexOf('{4:');
+			if (next < 0 || trimmed.slice(next + 3).trim() === '') continue;
+			line = trimmed.slice(next + 3);
 		}
-		if (trimmed === '') continue;
+		if (line.trim() === '') continue;
 		// :NS: (non-SWIFT, in MT942 and some MT940) is a field too, or its text would be glued to the one before
 		const tag = /^:(\d{2}[A-Z]?|NS):/.exec(line);
-		if (tag) {
+		// in the text of :86: a line such as ":12:11 Uhr" is a time, not a field: only known tags end it
+		if (tag && !(current?.tag === '86' && !KNOWN_TAGS.has(tag[1]))) {
 			current = { tag: tag[1], lines: [line.slice(tag[0].length)], line: lineNumber };
 			chunks.push({ kind: 'field', field: current });
 		} else if (current) {
@@ -210,7 +234,8 @@ interface PendingEntry {
 	entry: number;
 	raw: Record<string, string>;
 	bankReference?: string;
-	details?: Details;
+	/** the lines of its :86:, also when the bank repeats :86: for each detail line */
+	detailLines?: string[];
 }
 
 class StatementBuilder {
@@ -297,8 +322,29 @@ class StatementBuilder {
 				'the statement has entries but no currency: it has no :60F:/:62F: balance and :25: names none (set a default currency)',
 			);
 		}
+		if (s.statementId !== undefined && (s.openingBalance || this.entries.length > 0) && !s.closingBalance) {
+			throw this.error(
+				this.startLine,
+				`${this.label()} does not end with its closing balance (:62F:): the file is cut off or damaged; nothing from it is imported`,
+			);
+		}
+		if (this.options.checkBalances !== false) checkStatementBalance({
+			statement: this.label(),
+			opening: s.openingBalance,
+			closing: s.closingBalance,
+			entries: this.entries,
+			file: this.file,
+			position: { line: this.startLine },
+		});
 		for (const entry of this.entries) s.payments.push(this.toPayment(entry, currency ?? ''));
 		return shapeStatement(s);
+	}
+
+	/** "statement 2 (:20: STARTUMS, :28C: 00001/001)": how a user finds the statement in the file. */
+	private label(): string {
+		const names = [this.statement.statementId && `:20: ${this.statement.statementId}`, this.statement.statementNumber && `:28C: ${this.statement.statementNumber}`];
+		const known = names.filter(Boolean).join(', ');
+		return `statement ${this.index}${known ? ` (${known})` : ''}`;
 	}
 
 	private readAccount(value: string): void {
@@ -374,18 +420,23 @@ class StatementBuilder {
 
 	private addDetails(field: Field): void {
 		const entry = this.entries[this.entries.length - 1];
-		if (this.lastTag === '61' && entry && !entry.details) {
-			entry.details = parseDetails(joinWrapped(field.lines));
+		if (this.lastTag === '61' && entry && !entry.detailLines) {
+			entry.detailLines = [...field.lines];
 			return;
 		}
-		if (this.lastTag === '86' && this.rank === RANK['61']) {
-			throw this.error(field.line, 'a second :86: follows the same :61: statement line');
+		if (this.lastTag === '86' && this.rank === RANK['61'] && entry?.detailLines) {
+			// some banks write each detail line as its own :86: ("?20…", "?21…"); a new business code starts a second one
+			if (/^\d{3}(?:[^A-Za-z0-9\s]\d{2}|\s*$)/.test(field.lines[0])) {
+				throw this.error(field.line, 'a second :86: follows the same :61: statement line');
+			}
+			entry.detailLines.push(...field.lines);
+			return;
 		}
 		// :86: before the first :61: or after the closing balance is about the statement as a whole
 	}
 
 	private toPayment(entry: PendingEntry, currency: string): Payment {
-		const d = entry.details;
+		const d = entry.detailLines ? parseDetails(joinWrapped(entry.detailLines)) : undefined;
 		const raw = { ...entry.raw, ...(d?.raw ?? {}) };
 		const remittanceText = d?.remittanceText ?? '';
 		const payment: Payment = {
@@ -417,7 +468,8 @@ class StatementBuilder {
 	}
 
 	private readAmount(text: string, line: number): Big {
-		if (!/^\d+(?:,\d*)?$/.test(text)) {
+		if (!/^\d+,\d*$/.test(text)) {
+			// without its comma the amount was cut, or written by a program that does not know MT940: never guess
 			throw this.error(line, `"${text}" is not an MT940 amount (digits with one decimal comma, e.g. 1234,56)`);
 		}
 		const [whole, fraction = ''] = text.split(',');
@@ -441,8 +493,12 @@ class StatementBuilder {
 		return this.checkedDate(year, month, Number(mmdd.slice(2, 4)), mmdd, line);
 	}
 
+	/**
+	 * German banks settle period ends on the 30th of every month, 30 February included: such a day past the end of
+	 * a real month is read as the bank means it, the month's last day. Days above 31 and months above 12 are errors.
+	 */
 	private checkedDate(year: number, month: number, day: number, text: string, line: number): string {
-		const date = isoDate(year, month, day);
+		const date = isoDate(year, month, day) ?? (month >= 1 && month <= 12 && day >= 29 && day <= 31 ? isoDate(year, month, daysInMonth(year, month)) : undefined);
 		if (!date) throw this.error(line, `"${text}" is not a valid date`);
 		return date;
 	}
