@@ -9,6 +9,7 @@ import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
 import { isIsoCalendarDate } from '../values';
 import { checkStatementBalance, type BookedAmount } from './balance';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import type { Balance, Payment, PaymentDirection, PaymentPosition, SkippedEntry, Statement } from './types';
 
 /**
@@ -43,7 +44,7 @@ const LAYOUT: Record<CamtKind, { report: string; item: string; noun: string }> =
 	camt054: { report: 'BkToCstmrDbtCdtNtfctn', item: 'Ntfctn', noun: 'debit/credit notification' },
 };
 
-export interface CamtOptions {
+export interface CamtOptions extends ParseLimits {
 	knownInvoiceNumbers?: readonly string[];
 	/** default true: opening balance + booked entries must give the closing balance (see above) */
 	checkBalances?: boolean;
@@ -60,6 +61,7 @@ export function parseCamt(
 	options: CamtOptions = {},
 	accept: readonly CamtKind[] = ['camt052', 'camt053', 'camt054'],
 ): Statement[] {
+	refuseTooLarge(bytes, accept.map((k) => k.replace('camt', 'camt.')).join('/'), file, options);
 	const root = parseXml(decodeXml(bytes, undefined, file), file);
 	const match = CAMT_NAMESPACE.exec(root.ns);
 	const kind = match ? (`camt${match[1]}` as CamtKind) : undefined;

@@ -4,6 +4,7 @@ import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
 import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { compactIdentifier } from './identifiers';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
@@ -66,7 +67,8 @@ export interface PaymentCsvMapping {
 const DEFAULT_CREDIT = ['C', 'CR', 'CRDT', 'H', 'HABEN', 'CREDIT', 'GUTSCHRIFT', '+'];
 const DEFAULT_DEBIT = ['D', 'DR', 'DBIT', 'S', 'SOLL', 'DEBIT', 'LASTSCHRIFT', '-'];
 
-export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, file?: string): Statement {
+export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, file?: string, limits: ParseLimits = {}): Statement {
+	refuseTooLarge(bytes, 'CSV', file, limits);
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(mapping.encoding ?? 'utf-8');
 	const text = decodeText(bytes, charset, file);

@@ -3,6 +3,7 @@ import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
 import { delimitedRecords, type DelimitedRecord } from './delimited';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
@@ -28,7 +29,7 @@ import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types
  * - Belegfeld 1 is the invoice number in a payment booking and comes first in `invoiceNumbers`.
  */
 
-export interface DatevOptions {
+export interface DatevOptions extends ParseLimits {
 	/** the ledger accounts that are bank accounts (e.g. ["1200", "1210"]); default by chart of accounts */
 	bankAccounts?: readonly string[];
 	/** overrides the charset; default Windows-1252, or UTF-8 when the file has a BOM */
@@ -69,6 +70,7 @@ const COLUMN = {
 } as const;
 
 export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, options: DatevOptions = {}): Statement {
+	refuseTooLarge(bytes, 'DATEV', file, options);
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(options.charset ?? 'windows-1252');
 	const text = decodeText(bytes, charset, file);
@@ -195,8 +197,29 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 		statement.payments.push(shapePayment(payment));
 	};
 	let index = 0;
-	for (const record of records) readRecord(record, index++);
+	let last: DelimitedRecord = names;
+	for (const record of records) {
+		readRecord(record, index++);
+		last = record;
+	}
+	refuseCutFile(text, last, names, file);
 	return shapeStatement(statement);
+}
+
+/**
+ * DATEV writes every field of every row and ends each row with CRLF. A file whose last row has fewer fields than
+ * the column names and no line break after it was cut off on its way: the column names cut (0 bookings read), or
+ * the last booking cut (its amount or text may be short). Either way nothing from it is imported.
+ */
+function refuseCutFile(text: string, last: DelimitedRecord, names: DelimitedRecord, file: string | undefined): void {
+	if (/[\r\n]$/.test(text) || last.fields.length >= names.fields.length) return;
+	const what = last === names ? 'the column names (line 2)' : `the last booking (line ${last.line})`;
+	throw new DocumentError(
+		'PARSE_ERROR',
+		`the file ends inside ${what}: ${last.fields.length} of ${names.fields.length} fields and no line break. It was cut off; nothing from it is imported`,
+		file,
+		{ line: last.line },
+	);
 }
 
 function nextRecord(records: Iterator<DelimitedRecord>): DelimitedRecord | undefined {

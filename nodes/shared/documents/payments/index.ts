@@ -3,6 +3,7 @@ import { parseCamt } from './camt053';
 import { parsePaymentCsv, type PaymentCsvMapping } from './csv';
 import { parseDatevBuchungsstapel } from './datev';
 import { detectPaymentFormat } from './detect';
+import { refuseTooLarge } from './limits';
 import { parseMt940 } from './mt940';
 import type { Payment, PaymentFormat, Statement } from './types';
 
@@ -12,6 +13,7 @@ export { parseMt940, type Mt940Options } from './mt940';
 export { parseDatevBuchungsstapel, type DatevOptions } from './datev';
 export { parsePaymentCsv, type PaymentCsvMapping, type ColumnRef } from './csv';
 export { detectPaymentFormat } from './detect';
+export { DEFAULT_MAX_PAYMENT_FILE_BYTES, type ParseLimits } from './limits';
 export { readDelimited, type DelimitedRecord } from './delimited';
 export {
 	findInvoiceNumbers,
@@ -46,6 +48,8 @@ export interface ParsePaymentFileOptions {
 	defaultCurrency?: string;
 	/** open invoice numbers to look for in remittance texts while parsing */
 	knownInvoiceNumbers?: readonly string[];
+	/** files above this many bytes are refused with TOO_LARGE before they are read; default 100 MiB */
+	maxBytes?: number;
 }
 
 export interface PaymentFile {
@@ -71,26 +75,28 @@ export function parsePaymentFile(
 		);
 	}
 	const known = options.knownInvoiceNumbers;
+	const limits = { maxBytes: options.maxBytes };
+	refuseTooLarge(bytes, 'payment', file, limits);
 	let statements: Statement[];
 	switch (resolved) {
 		case 'camt052':
 		case 'camt053':
 		case 'camt054':
-			statements = parseCamt(bytes, file, { knownInvoiceNumbers: known }, [resolved]);
+			statements = parseCamt(bytes, file, { knownInvoiceNumbers: known, ...limits }, [resolved]);
 			break;
 		case 'mt940':
-			statements = parseMt940(bytes, file, { charset: options.charset, defaultCurrency: options.defaultCurrency, knownInvoiceNumbers: known });
+			statements = parseMt940(bytes, file, { charset: options.charset, defaultCurrency: options.defaultCurrency, knownInvoiceNumbers: known, ...limits });
 			break;
 		case 'datev':
 			statements = [
-				parseDatevBuchungsstapel(bytes, file, { charset: options.charset, bankAccounts: options.datevBankAccounts, knownInvoiceNumbers: known }),
+				parseDatevBuchungsstapel(bytes, file, { charset: options.charset, bankAccounts: options.datevBankAccounts, knownInvoiceNumbers: known, ...limits }),
 			];
 			break;
 		case 'csv':
 			if (!options.csvMapping) {
 				throw new DocumentError('MISSING_FIELD', 'a CSV payment file needs a column mapping (which column holds the amount, the date …)', file);
 			}
-			statements = [parsePaymentCsv(bytes, { knownInvoiceNumbers: known, ...options.csvMapping }, file)];
+			statements = [parsePaymentCsv(bytes, { knownInvoiceNumbers: known, ...options.csvMapping }, file, limits)];
 			break;
 	}
 	return { format: resolved, statements, payments: statements.flatMap((s) => s.payments) };

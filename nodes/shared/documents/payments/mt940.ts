@@ -8,6 +8,7 @@ import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
 import { daysInMonth, isoDate } from '../values';
 import { checkStatementBalance } from './balance';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import type { Balance, Payment, PaymentDirection, Statement } from './types';
 
 /**
@@ -36,7 +37,7 @@ import type { Balance, Payment, PaymentDirection, Statement } from './types';
  *   follows SVWZ+, else the whole purpose. Any other `:86:` is free text and is the remittance text.
  */
 
-export interface Mt940Options {
+export interface Mt940Options extends ParseLimits {
 	/** the file's charset when the user knows it; otherwise UTF-8, falling back to Windows-1252 */
 	charset?: string;
 	/** the currency when a statement has no balance to take it from (snippets) */
@@ -102,6 +103,7 @@ const FIELD_NAMES: Record<string, string> = {
 
 export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Options | string = {}): Statement[] {
 	const opts: Mt940Options = typeof options === 'string' ? { charset: options } : options;
+	refuseTooLarge(bytes, 'MT940', file, opts);
 	const { text: decoded, charset } = decodeMt940(bytes, file, opts.charset);
 	const text = withoutFraming(decoded);
 	refuseControlCharacters(text, file);
