@@ -207,16 +207,19 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 }
 
 /**
- * DATEV writes every field of every row and ends each row with CRLF. A file whose last row has fewer fields than
- * the column names and no line break after it was cut off on its way: the column names cut (0 bookings read), or
- * the last booking cut (its amount or text may be short). Either way nothing from it is imported.
+ * DATEV writes every field of every row and ends each row with CRLF. A file that ends without a line break in
+ * its column names (0 bookings read), or in a last booking with fewer fields than the column names (its amount or
+ * text may be short), was cut off on its way. Either way nothing from it is imported.
  */
 function refuseCutFile(text: string, last: DelimitedRecord, names: DelimitedRecord, file: string | undefined): void {
-	if (/[\r\n]$/.test(text) || last.fields.length >= names.fields.length) return;
-	const what = last === names ? 'the column names (line 2)' : `the last booking (line ${last.line})`;
+	if (/[\r\n]$/.test(text) || (last !== names && last.fields.length >= names.fields.length)) return;
+	const what =
+		last === names
+			? `the column names (line ${names.line}) without a line break`
+			: `the last booking (line ${last.line}): ${last.fields.length} of ${names.fields.length} fields and no line break`;
 	throw new DocumentError(
 		'PARSE_ERROR',
-		`the file ends inside ${what}: ${last.fields.length} of ${names.fields.length} fields and no line break. It was cut off; nothing from it is imported`,
+		`the file ends inside ${what}. It was cut off; nothing from it is imported`,
 		file,
 		{ line: last.line },
 	);
