@@ -57,6 +57,8 @@ describe('MT940 balance check', () => {
 			const error = documentErrorOf(() => parseMt940(mt940(truncated), 'cut.sta'));
 			expect(error.file).toBe('cut.sta');
 		}
+		const mt942 = [':20:INTRADAY', ':25:37040044/0532013000EUR', ':28C:00042/001', ':34F:EUR0,', ':13D:2503141200+0100', ':61:2503140314CR1250,00NTRFNONREF', ':86:166?00GUTSCHRIFT?20SVWZ+RE-2025-0042', ':90C:1EUR1250,00', '-'].join('\r\n');
+		expect(parseMt940(mt940(mt942))[0].payments).toHaveLength(1);
 		const noClosing = STATEMENT.slice(0, STATEMENT.indexOf(':62F:'));
 		expect(documentErrorOf(() => parseMt940(mt940(noClosing), 'cut.sta')).message).toBe(
 			'cut.sta: line 1: statement 1 (:20: STARTUMSE, :28C: 00042/001) does not end with its closing balance (:62F:): the file is cut off or damaged; nothing from it is imported',

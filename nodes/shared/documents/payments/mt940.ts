@@ -65,7 +65,8 @@ const RANK: Record<string, number> = {
 	'20': 0,
 	'21': 1,
 	'13': 1,
-	'13D': 1,
+	// MT942: :34F: floor limit, then :13D: date-time indication
+	'13D': 3,
 	'25': 2,
 	'25P': 2,
 	'28': 3,
@@ -324,7 +325,9 @@ class StatementBuilder {
 				'the statement has entries but no currency: it has no :60F:/:62F: balance and :25: names none (set a default currency)',
 			);
 		}
-		if (s.statementId !== undefined && (s.openingBalance || this.entries.length > 0) && !s.closingBalance) {
+		// an MT942 interim report (:13D:, :34F:, :90D:/:90C:) has no closing balance; an MT940 statement ends with one
+		const interim = ['13D', '34F', '90D', '90C'].some((tag) => this.seen.has(tag));
+		if (s.statementId !== undefined && !interim && (s.openingBalance || this.entries.length > 0) && !s.closingBalance) {
 			throw this.error(
 				this.startLine,
 				`${this.label()} does not end with its closing balance (:62F:): the file is cut off or damaged; nothing from it is imported`,
