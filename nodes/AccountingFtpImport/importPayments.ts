@@ -5,6 +5,7 @@ import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
 import { smtpAccount } from '../shared/mailAuth';
 import { TokenRejectedError } from '../shared/transports/oauth2Token';
 import { DocumentError } from '../shared/documents/DocumentError';
+import { todayIn } from '../shared/documents/values';
 import {
 	matchPayments,
 	parsePaymentFile,
@@ -158,12 +159,7 @@ function csvMappingOf(csv: IDataObject): PaymentCsvMapping | undefined {
 	};
 }
 
-/** Today in a time zone, as YYYY-MM-DD: a run at 00:30 in Berlin belongs to the Berlin day, not to UTC's. */
-export function isoDateIn(timeZone: string, at = new Date()): string {
-	const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-	const get = (type: string) => parts.find((x) => x.type === type)?.value ?? '';
-	return `${get('year')}-${get('month')}-${get('day')}`;
-}
+export { todayIn as isoDateIn } from '../shared/documents/values';
 
 export function shiftIsoDate(iso: string, days: number): string {
 	const [y, m, d] = iso.split('-').map(Number);
@@ -236,7 +232,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 	}
 	const ftp = ftpCredentials(await this.getCredentials(CREDENTIAL.ftp));
 	const timeZone = this.getTimezone();
-	const runDate = isoDateIn(timeZone);
+	const runDate = todayIn(timeZone);
 	const runAt = new Date().toISOString();
 	const store = new FingerprintStore(this.getWorkflowStaticData('node') as Record<string, unknown>);
 	const knownInvoiceNumbers = invoices.invoices.map((i) => i.invoiceNumber);

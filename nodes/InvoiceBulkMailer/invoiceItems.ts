@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { DocumentError } from '../shared/documents/DocumentError';
 import type { BankAccount, Invoice, InvoiceLine, Seller } from '../shared/documents/invoices';
 import { canonicalJson as canonical } from '../shared/documents/canonicalJson';
+import { calendarDateIn } from '../shared/documents/values';
 
 /**
  * Turns a workflow item (one invoice, from any ERP, database or spreadsheet) into the `Invoice` the PDF and
@@ -123,12 +124,6 @@ function text(value: unknown, field: string): string | undefined {
 	return trimmed === '' ? undefined : trimmed;
 }
 
-/** The calendar date in `timeZone` of an instant (for values such as "2025-03-13T23:00:00.000Z"). */
-function dateIn(instant: Date, timeZone: string): string {
-	const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
-	const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-	return `${get('year')}-${get('month')}-${get('day')}`;
-}
 
 /**
  * A date as the invoice model wants it (2025-03-14). Databases hand dates to n8n as timestamps, often as
@@ -145,7 +140,7 @@ export function calendarDate(value: unknown, field: string, timeZone: string): s
 	if (timestamp) {
 		if (!timestamp[4]) return timestamp[1];
 		const instant = new Date(raw.replace(' ', 'T'));
-		if (!Number.isNaN(instant.getTime())) return dateIn(instant, timeZone);
+		if (!Number.isNaN(instant.getTime())) return calendarDateIn(instant, timeZone);
 	}
 	// left as it is: the invoice check names the field and the expected form
 	return raw;

@@ -34,6 +34,7 @@ import {
 	type Verdict,
 } from './importRules';
 import { openTransKind } from './naming';
+import { todayIn } from '../shared/documents/values';
 
 /**
  * Receive: reads what waits at the source, judges every document (site, number range, duplicate) and
@@ -391,10 +392,6 @@ async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, ou
 // ------------------------------------------------------------------------------------------------
 // FTP directory: the FtpSource of the Accounting FTP Import
 
-function isoToday(): string {
-	return new Date().toISOString().slice(0, 10);
-}
-
 async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs, staticData: Record<string, unknown>): Promise<void> {
 	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
 	const afterImport = ctx.getNodeParameter('afterImport', 0, 'archive') === 'delete' ? 'delete' : 'archive';
@@ -410,7 +407,7 @@ async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out
 				{
 					directory: String(ctx.getNodeParameter('ftpDirectory', 0, '') ?? ''),
 					dateSubdirectories: 'none',
-					runDate: isoToday(),
+					runDate: todayIn('UTC'),
 					daysBack: 0,
 					nameFilter: settings.fileNamePattern,
 					stableWaitMs: settings.uploadWaitMs,

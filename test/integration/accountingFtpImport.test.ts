@@ -47,9 +47,19 @@ function put(dir: string, name: string, content: Buffer | string): string {
 
 const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
-/** camt.053 001.02 with one credit of `amount` (so that each generated file is told apart by its amount). */
+/**
+ * camt.053 001.02 with one credit of `amount` (so that each generated file is told apart by its amount), and the
+ * closing balance that credit gives: the genkgo sample's own closing balance (a debit of 27.00 SEK) does not add up,
+ * and the import refuses statements that do not.
+ */
 function camtWithAmount(amount: string): Buffer {
-	return Buffer.from(fixture('camt053/camt053.v2.minimal.xml').toString('utf8').replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`));
+	const closing = (18.15 + Number(amount)).toFixed(2);
+	return Buffer.from(
+		fixture('camt053/camt053.v2.minimal.xml')
+			.toString('utf8')
+			.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
+			.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`),
+	);
 }
 
 function importWorkflow(parameters: INodeParameters, name = `FTP import ${Date.now()}`): RunnerWorkflow {
@@ -224,7 +234,7 @@ describe('Accounting FTP Import: reading payment files', () => {
 		const dir = ftpDirectory('broken');
 		put(dir.local, 'a_camt053.v2.wrong.xml', fixture('camt053/camt053.v2.wrong.xml'));
 		put(dir.local, 'b_sepa_snippet_broken.sta', fixture('mt940/betterplace/sepa_snippet_broken.sta'));
-		put(dir.local, 'c_good.xml', fixture('camt053/camt053.v2.minimal.xml'));
+		put(dir.local, 'c_good.xml', camtWithAmount('8.85'));
 		put(dir.local, 'd_not_a_payment_file.pdf', '%PDF-1.7\n%\u00e2\u00e3\n');
 		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote }));
 		expect(amounts(payments)).toEqual(['8.85']);
@@ -305,7 +315,7 @@ describe('Accounting FTP Import: connection and directories', () => {
 	it('imports every file whose name contains the word, case ignored, or matches a glob, and leaves the others', async () => {
 		const dir = ftpDirectory('names');
 		put(dir.local, '2025-03-14_Zahlungen.xml', camtWithAmount('1.00'));
-		put(dir.local, 'zahlungen-nachtrag.sta', fixture('mt940/betterplace/sepa_snippet.sta'));
+		put(dir.local, 'zahlungen-nachtrag.sta', fixture('mt940/cmxl/mt940.sta'));
 		put(dir.local, 'Kontoauszug.xml', camtWithAmount('9.99'));
 		put(dir.local, 'Zahlungen_gross.xml.part', camtWithAmount('7.77'));
 		put(dir.local, '.Zahlungen_hidden.xml', camtWithAmount('6.66'));
@@ -621,7 +631,7 @@ describe('Accounting FTP Import: matching and clients', () => {
 	it('gives each payment its client and leaves a file of another client untouched without reporting it', async () => {
 		const dir = ftpDirectory('clients');
 		put(dir.local, 'a_nord.xml', fixture('camt053/camt053.v8.batch.xml'));
-		put(dir.local, 'b_fremd.xml', fixture('camt053/camt053.v2.minimal.xml'));
+		put(dir.local, 'b_fremd.xml', camtWithAmount('8.85'));
 		put(dir.local, 'c_sued.csv', bankCsv);
 		const clients = {
 			client: [

@@ -3,9 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { parseCamt053 } from '../../../nodes/shared/documents/payments';
 import { computedClosingBalance, documentErrorOf, fixture, fixturePath } from './helpers';
 
+/** The genkgo samples' closing balance is a debit of 27.00 after an opening credit of 18.15 and a credit of 8.85: read unchecked. */
+const UNCHECKED = { checkBalances: false };
+
 describe('parseCamt053', () => {
 	it('reads the 001.02 minimal statement: account, balances and its one booked credit', () => {
-		const [statement, ...more] = parseCamt053(fixture('camt053/camt053.v2.minimal.xml'), 'camt053.v2.minimal.xml');
+		const [statement, ...more] = parseCamt053(fixture('camt053/camt053.v2.minimal.xml'), 'camt053.v2.minimal.xml', [], UNCHECKED);
 		expect(more).toHaveLength(0);
 		expect(statement).toMatchObject({
 			format: 'camt053',
@@ -66,7 +69,7 @@ describe('parseCamt053', () => {
 	});
 
 	it('reads 001.04 with the IBAN in Othr/Id and keeps the booked entry amount when TxDtls/Amt differs', () => {
-		const [statement] = parseCamt053(fixture('camt053/camt053.v4.xml'), 'camt053.v4.xml');
+		const [statement] = parseCamt053(fixture('camt053/camt053.v4.xml'), 'camt053.v4.xml', [], UNCHECKED);
 		expect(statement.accountIban).toBe('NL26VAYB8060476890');
 		expect(statement.payments).toHaveLength(1);
 		expect(statement.payments[0]).toMatchObject({

@@ -22,7 +22,7 @@ describe('detectPaymentFormat', () => {
 		expect(detectPaymentFormat(bom)).toBe('camt053');
 		expect(detectPaymentFormat(Buffer.from('"Buchungstag";"Betrag"\r\n"14.03.25";"1,00"\r\n'))).toBe('csv');
 		const camt052 = fixture('camt053/camt053.v2.minimal.xml').toString('utf8').replace(/camt\.053/g, 'camt.052');
-		expect(detectPaymentFormat(Buffer.from(camt052))).toBeUndefined();
+		expect(detectPaymentFormat(Buffer.from(camt052))).toBe('camt052');
 		expect(detectPaymentFormat(Buffer.from('%PDF-1.7\n\u0000\u0001binary'), 'statement.pdf')).toBeUndefined();
 		expect(detectPaymentFormat(Buffer.from(''))).toBeUndefined();
 	});

@@ -17,6 +17,7 @@ export {
 	houseNumberSimilarity,
 	jaroWinkler,
 	nameKey,
+	nameSimilarity,
 	nameTokens,
 	normaliseCity,
 	normaliseName,

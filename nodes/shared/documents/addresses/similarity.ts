@@ -76,7 +76,7 @@ const LEGAL_FORMS = [
 	/(?:^|\s)(?:&|und|u\.)\s*co\b\.?(?:\s*kg\b)?/g,
 	/\bg\.?\s*m\.?\s*b\.?\s*h\b\.?/g,
 	/\be\.\s*(?:kfm|kfr|k|v)\b\.?/g,
-	/\b(?:mbh|kgaa|kg|ohg|gbr|ag|ug|se|ek|ev|ltd|inc|llc|inh|inhaber|inhaberin)\b\.?/g,
+	/\b(?:mbh|kgaa|kg|ohg|gbr|ag|ug|se|ek|ev|eg|partg|partgmbb|ltd|limited|inc|llc|llp|plc|corp|sarl|sas|bv|nv|srl|spa|inh|inhaber|inhaberin)\b\.?/g,
 ];
 
 /** Words that are no part of a name's identity: salutations, titles, "Firma". */
@@ -91,6 +91,19 @@ export function normaliseName(name: string): string {
 		.split(' ')
 		.filter((t) => t && !NAME_NOISE.has(t))
 		.join(' ');
+}
+
+/**
+ * How alike two party names are, from 0 to 1: Jaro-Winkler of the normalised names (`normaliseName`), taking
+ * the better of the written and the sorted word order, so that "Kaufmann, Karl" is "Karl Kaufmann".
+ */
+export function nameSimilarity(a: string, b: string): number {
+	const x = normaliseName(a);
+	const y = normaliseName(b);
+	if (!x || !y) return 0;
+	if (x === y) return 1;
+	const sorted = (s: string) => s.split(' ').sort().join(' ');
+	return Math.max(jaroWinkler(x, y), jaroWinkler(sorted(x), sorted(y)));
 }
 
 /** The words of a normalised name, in a stable order so that "Hans Müller" and "Müller, Hans" compare alike. */

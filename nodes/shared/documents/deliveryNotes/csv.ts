@@ -1,4 +1,5 @@
 import { DocumentError } from '../DocumentError';
+import { csvRows, readCsv, type CsvOptions, type CsvRow } from '../csv';
 import { decodeText } from '../text';
 import type { DeliveryNote, DeliveryNoteLine } from './types';
 import { addOnce, normaliseDate, normaliseDecimal, withoutEmpty } from './values';
@@ -36,13 +37,8 @@ export interface CsvMapping {
 	columns: CsvColumns;
 }
 
-export interface CsvRecord {
-	fields: string[];
-	/** 1-based record number, counting the header and blank lines: the row number a spreadsheet shows */
-	record: number;
-	/** the line the record starts on (differs from `record` after a quoted field with line breaks) */
-	line: number;
-}
+/** One record: its fields, its record number (counting the header and blank lines) and its first line. */
+export type CsvRecord = CsvRow;
 
 type Field = keyof CsvColumns;
 
@@ -54,66 +50,73 @@ interface ResolvedColumn {
 
 export function parseDeliveryNoteCsv(bytes: Uint8Array, mapping: CsvMapping, file?: string): DeliveryNote[] {
 	const delimiter = delimiterOf(mapping.delimiter, file);
-	const records = readCsvRecords(decodeText(bytes, mapping.encoding, file), delimiter, file).filter(
-		(r) => r.fields.some((f) => f.trim() !== ''),
-	);
-	const header = mapping.headerRow ? records.shift() : undefined;
-	if (!records.length) {
+	const notes = new Map<string, DeliveryNote>();
+	let header: CsvRecord | undefined;
+	let columns: Map<Field, ResolvedColumn> | undefined;
+	for (const row of csvRows(decodeText(bytes, mapping.encoding, file), csvOptions(delimiter, file))) {
+		if (!row.fields.some((f) => f.trim() !== '')) continue;
+		if (mapping.headerRow && !header) {
+			header = row;
+			continue;
+		}
+		columns ??= resolveColumns(mapping.columns, header, file);
+		addRow(notes, row, columns, mapping, file);
+	}
+	if (!columns) {
 		// an empty attachment is a failed export, not a delivery of nothing: let the mail go to the error folder
 		throw new DocumentError('MISSING_FIELD', header ? 'the file has a header row but no data rows' : 'the file is empty', file);
 	}
-	const columns = resolveColumns(mapping.columns, header, file);
-
-	const notes = new Map<string, DeliveryNote>();
-	for (const row of records) {
-		const cell = (field: Field): string | undefined => {
-			const column = columns.get(field);
-			const text = column ? (row.fields[column.index] ?? '').trim() : '';
-			return text === '' ? undefined : text;
-		};
-		const fail = (code: 'MISSING_FIELD' | 'INVALID_VALUE', field: Field, reason: string): never => {
-			const position = { record: row.record, element: columns.get(field)!.label };
-			throw new DocumentError(code, reason, file, row.line !== row.record ? { line: row.line, ...position } : position);
-		};
-
-		const deliveryNoteNumber =
-			cell('deliveryNoteNumber') ?? fail('MISSING_FIELD', 'deliveryNoteNumber', 'the delivery note number is empty');
-		const rawQuantity = cell('quantity') ?? fail('MISSING_FIELD', 'quantity', 'the quantity is empty');
-		const quantity =
-			normaliseDecimal(rawQuantity, mapping.decimalSeparator, true) ??
-			fail(
-				'INVALID_VALUE',
-				'quantity',
-				`"${rawQuantity}" is not a number with decimal separator "${mapping.decimalSeparator}"`,
-			);
-		const rawDate = cell('date');
-		const date =
-			rawDate === undefined
-				? undefined
-				: (normaliseDate(rawDate) ??
-					fail('INVALID_VALUE', 'date', `"${rawDate}" is not a date (YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY or YYYYMMDD)`));
-
-		let note = notes.get(deliveryNoteNumber);
-		if (!note) {
-			note = { format: 'csv', deliveryNoteNumber, orderNumbers: [], parties: [], lines: [] };
-			if (file) note.sourceFile = file;
-			notes.set(deliveryNoteNumber, note);
-		}
-		if (date && !note.documentDate) note.documentDate = date;
-		const orderNumber = cell('orderNumber');
-		addOnce(note.orderNumbers, orderNumber);
-		const line: DeliveryNoteLine = withoutEmpty({
-			lineNumber: cell('lineNumber') ?? String(note.lines.length + 1),
-			supplierArticleNumber: cell('articleNumber'),
-			gtin: cell('gtin'),
-			description: cell('description'),
-			quantity,
-			unit: cell('unit'),
-			orderNumber,
-		});
-		note.lines.push(line);
-	}
 	return [...notes.values()];
+}
+
+/** Delivery notes are strict about quoting: text after a closing quote is an error, not part of the field. */
+function csvOptions(delimiter: string, file?: string): CsvOptions {
+	return { delimiter, file, afterClosingQuote: 'error', blankLines: 'keep', quoteAfterBlanks: true, refuseControlCharacters: true };
+}
+
+function addRow(notes: Map<string, DeliveryNote>, row: CsvRecord, columns: Map<Field, ResolvedColumn>, mapping: CsvMapping, file?: string): void {
+	const cell = (field: Field): string | undefined => {
+		const column = columns.get(field);
+		const text = column ? (row.fields[column.index] ?? '').trim() : '';
+		return text === '' ? undefined : text;
+	};
+	const fail = (code: 'MISSING_FIELD' | 'INVALID_VALUE', field: Field, reason: string): never => {
+		const position = { record: row.record, element: columns.get(field)!.label };
+		throw new DocumentError(code, reason, file, row.line !== row.record ? { line: row.line, ...position } : position);
+	};
+
+	const deliveryNoteNumber =
+		cell('deliveryNoteNumber') ?? fail('MISSING_FIELD', 'deliveryNoteNumber', 'the delivery note number is empty');
+	const rawQuantity = cell('quantity') ?? fail('MISSING_FIELD', 'quantity', 'the quantity is empty');
+	const quantity =
+		normaliseDecimal(rawQuantity, mapping.decimalSeparator, true) ??
+		fail('INVALID_VALUE', 'quantity', `"${rawQuantity}" is not a number with decimal separator "${mapping.decimalSeparator}"`);
+	const rawDate = cell('date');
+	const date =
+		rawDate === undefined
+			? undefined
+			: (normaliseDate(rawDate) ??
+				fail('INVALID_VALUE', 'date', `"${rawDate}" is not a date (YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY or YYYYMMDD)`));
+
+	let note = notes.get(deliveryNoteNumber);
+	if (!note) {
+		note = { format: 'csv', deliveryNoteNumber, orderNumbers: [], parties: [], lines: [] };
+		if (file) note.sourceFile = file;
+		notes.set(deliveryNoteNumber, note);
+	}
+	if (date && !note.documentDate) note.documentDate = date;
+	const orderNumber = cell('orderNumber');
+	addOnce(note.orderNumbers, orderNumber);
+	const line: DeliveryNoteLine = withoutEmpty({
+		lineNumber: cell('lineNumber') ?? String(note.lines.length + 1),
+		supplierArticleNumber: cell('articleNumber'),
+		gtin: cell('gtin'),
+		description: cell('description'),
+		quantity,
+		unit: cell('unit'),
+		orderNumber,
+	});
+	note.lines.push(line);
 }
 
 function delimiterOf(given: string, file?: string): string {
@@ -156,87 +159,7 @@ function resolveColumns(columns: CsvColumns, header: CsvRecord | undefined, file
 	return resolved;
 }
 
-/**
- * RFC 4180 records: fields in double quotes may hold the delimiter, line breaks and doubled quotes (`""`).
- * CRLF, LF and lone CR all end a record. A quote inside an unquoted field is kept as text (`12" Rohr`), as
- * spreadsheets do; text after a closing quote is an error, since it means the quoting is broken.
- */
+/** The records of a delivery-note CSV text, blank lines included, read by the shared CSV reader. */
 export function readCsvRecords(text: string, delimiter: string, file?: string): CsvRecord[] {
-	const records: CsvRecord[] = [];
-	let fields: string[] = [];
-	let field = '';
-	let inQuotes = false;
-	let afterQuote = false;
-	let line = 1;
-	let column = 1;
-	let recordLine = 1;
-	let quoteStart = { line: 1, column: 1 };
-
-	const endRecord = () => {
-		fields.push(field);
-		records.push({ fields, record: records.length + 1, line: recordLine });
-		fields = [];
-		field = '';
-		afterQuote = false;
-	};
-
-	for (let i = 0; i < text.length; i++) {
-		const c = text[i];
-		if (inQuotes) {
-			if (c === '"') {
-				if (text[i + 1] === '"') {
-					field += '"';
-					i++;
-					column++;
-				} else {
-					inQuotes = false;
-					afterQuote = true;
-				}
-			} else {
-				field += c;
-			}
-			if (c === '\n') {
-				line++;
-				column = 1;
-			} else column++;
-			continue;
-		}
-		if (c === '\r' || c === '\n') {
-			if (c === '\r' && text[i + 1] === '\n') i++;
-			endRecord();
-			line++;
-			column = 1;
-			recordLine = line;
-			continue;
-		}
-		if (c === delimiter) {
-			fields.push(field);
-			field = '';
-			afterQuote = false;
-		} else if (afterQuote) {
-			throw new DocumentError(
-				'PARSE_ERROR',
-				`unexpected "${c}" after the closing quote of a field (a quote inside a quoted field must be doubled: "")`,
-				file,
-				{ line, column, record: records.length + 1 },
-			);
-		} else if (c === '"' && field.trim() === '') {
-			inQuotes = true;
-			field = '';
-			quoteStart = { line, column };
-		} else {
-			field += c;
-		}
-		column++;
-	}
-	if (inQuotes) {
-		throw new DocumentError(
-			'PARSE_ERROR',
-			'a quoted field is never closed; the file may be truncated',
-			file,
-			{ ...quoteStart, record: records.length + 1 },
-		);
-	}
-	if (field !== '' || fields.length || afterQuote) endRecord();
-	return records;
+	return readCsv(text, csvOptions(delimiter, file));
 }

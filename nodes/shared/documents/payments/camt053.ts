@@ -7,11 +7,17 @@ import { compactIdentifier, isValidIban } from './identifiers';
 import { formatAmount, PLAIN_DECIMAL } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isIsoCalendarDate } from '../values';
+import { checkStatementBalance, type BookedAmount } from './balance';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import type { Balance, Payment, PaymentDirection, PaymentPosition, SkippedEntry, Statement } from './types';
 
 /**
- * ISO 20022 camt.053 (BankToCustomerStatement), versions 001.02 to 001.13; 001.02, .04 and .08 are
- * the ones German and Dutch banks send.
+ * ISO 20022 bank-to-customer cash management reports, one reader for the three that carry payments:
+ * camt.053 (BankToCustomerStatement, `BkToCstmrStmt/Stmt`, the end-of-day statement), camt.052
+ * (BankToCustomerAccountReport, `BkToCstmrAcctRpt/Rpt`, the intraday report) and camt.054
+ * (BankToCustomerDebitCreditNotification, `BkToCstmrDbtCdtNtfctn/Ntfctn`, often one notification per batch
+ * booking), versions 001.02 to 001.13; 001.02, .04 and .08 are the ones German and Dutch banks send.
  *
  * - Only booked entries are payments (`Sts` BOOK; 001.08 writes `<Sts><Cd>BOOK</Cd></Sts>`). Pending
  *   and informational entries are counted in `skipped`, because their amount may still change.
@@ -21,87 +27,135 @@ import type { Balance, Payment, PaymentDirection, PaymentPosition, SkippedEntry,
  *   may be in the instructed currency (the genkgo 001.04 sample has `<Amt Ccy="SEK">0</Amt>` there).
  * - The counterparty of a credit is the debtor, of a debit the creditor; a reversal (`RvslInd`) turns
  *   the money round but not the parties, so a reversed credit still names its original debtor.
+ * - Balances are checked: where a report carries an opening balance (OPBD, or PRCD as German banks send it)
+ *   and a closing one (CLBD; in camt.052 also ITBD, the interim booked balance), the booked entries must lead
+ *   from the one to the other, or the whole file is refused. camt.054 usually carries no balances.
+ * - Every date is a calendar date: 2025-02-30 or 2025-13-01 is an error naming the element.
  */
 
-const CAMT053_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$/;
+export type CamtKind = 'camt052' | 'camt053' | 'camt054';
 
-export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbers: readonly string[] = []): Statement[] {
+const CAMT_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:camt\.(052|053|054)\.001\.(\d{2})$/;
+
+/** Where each kind keeps its reports, and what a user calls one. */
+const LAYOUT: Record<CamtKind, { report: string; item: string; noun: string }> = {
+	camt052: { report: 'BkToCstmrAcctRpt', item: 'Rpt', noun: 'account report' },
+	camt053: { report: 'BkToCstmrStmt', item: 'Stmt', noun: 'account statement' },
+	camt054: { report: 'BkToCstmrDbtCdtNtfctn', item: 'Ntfctn', noun: 'debit/credit notification' },
+};
+
+export interface CamtOptions extends ParseLimits {
+	knownInvoiceNumbers?: readonly string[];
+	/** default true: opening balance + booked entries must give the closing balance (see above) */
+	checkBalances?: boolean;
+}
+
+export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbers: readonly string[] = [], options: CamtOptions = {}): Statement[] {
+	return parseCamt(bytes, file, { ...options, knownInvoiceNumbers }, ['camt053']);
+}
+
+/** Reads camt.052, camt.053 or camt.054, whichever the namespace says (limited to `accept`). */
+export function parseCamt(
+	bytes: Uint8Array,
+	file?: string,
+	options: CamtOptions = {},
+	accept: readonly CamtKind[] = ['camt052', 'camt053', 'camt054'],
+): Statement[] {
+	refuseTooLarge(bytes, accept.map((k) => k.replace('camt', 'camt.')).join('/'), file, options);
 	const root = parseXml(decodeXml(bytes, undefined, file), file);
-	const version = CAMT053_NAMESPACE.exec(root.ns)?.[1];
-	if (root.name !== 'Document' || !version) {
+	const match = CAMT_NAMESPACE.exec(root.ns);
+	const kind = match ? (`camt${match[1]}` as CamtKind) : undefined;
+	if (root.name !== 'Document' || !kind || !accept.includes(kind)) {
+		const names = accept.map((k) => k.replace('camt', 'camt.')).join(' or ');
 		throw new DocumentError(
 			'UNSUPPORTED_FORMAT',
-			`not a camt.053 bank statement: the root element is <${root.name}> in namespace "${root.ns || 'none'}"`,
+			`not a ${names === 'camt.053' ? 'camt.053 bank statement' : names}: the root element is <${root.name}> in namespace "${root.ns || 'none'}"`,
 			file,
 			at(root),
 		);
 	}
+	const version = match![2];
 	if (Number(version) < 2) {
-		throw new DocumentError('UNSUPPORTED_FORMAT', `camt.053.001.${version} is not supported; use 001.02 or later`, file, at(root));
+		throw new DocumentError('UNSUPPORTED_FORMAT', `${kind.replace('camt', 'camt.')}.001.${version} is not supported; use 001.02 or later`, file, at(root));
 	}
-	const ns = root.ns;
-	const report = root.first('BkToCstmrStmt', ns);
-	if (!report) throw missing(root, 'BkToCstmrStmt', file);
-	const statements = report.all('Stmt', ns);
-	if (statements.length === 0) {
+	const layout = LAYOUT[kind];
+	const report = root.first(layout.report, root.ns);
+	if (!report) throw missing(root, layout.report, file);
+	const items = report.all(layout.item, root.ns);
+	if (items.length === 0) {
 		throw new DocumentError(
 			'MISSING_FIELD',
-			'the file has no account statement (Stmt): a camt.053 needs at least one',
+			`the file has no ${layout.noun} (${layout.item}): a ${kind.replace('camt', 'camt.')} needs at least one`,
 			file,
 			at(report),
 		);
 	}
+	const counter = { entries: 0 };
+	return items.map((stmt, index) => readStatement(stmt, index, kind, counter, { file, knownInvoiceNumbers: options.knownInvoiceNumbers ?? [], checkBalances: options.checkBalances !== false }));
+}
 
-	let entryNumber = 0;
-	return statements.map((stmt, statementIndex) => {
-		const acct = stmt.first('Acct');
-		if (!acct) throw missing(stmt, 'Acct', file);
-		const other = stmt.textAt('Acct/Id/Othr/Id');
-		// some banks put the IBAN into Othr/Id (the genkgo 001.04 sample does)
-		const accountIban = stmt.textAt('Acct/Id/IBAN') ?? (other && isValidIban(other) ? compactIdentifier(other) : undefined);
-		const accountNumber = other && !isValidIban(other) ? other : undefined;
-		const statement: Statement = {
-			format: 'camt053',
-			accountIban,
-			accountNumber,
-			bankCode: stmt.textAt('Acct/Svcr/FinInstnId/BIC') ?? stmt.textAt('Acct/Svcr/FinInstnId/BICFI'),
-			currency: stmt.textAt('Acct/Ccy'),
-			statementId: stmt.textAt('Id'),
-			statementNumber: stmt.textAt('LglSeqNb') ?? stmt.textAt('ElctrncSeqNb'),
-			period: period(stmt),
-			payments: [],
-			skipped: 0,
-			skippedEntries: [],
-			sourceFile: file,
-		};
-		for (const bal of stmt.all('Bal')) {
-			const code = bal.textAt('Tp/CdOrPrtry/Cd') ?? bal.textAt('Tp/CdOrPrtry/Prtry');
-			const balance = () => readBalance(bal, file);
-			// German banks (DK camt) send PRCD, the previous day's closing balance, instead of OPBD
-			if (code === 'OPBD' || (code === 'PRCD' && !statement.openingBalance)) statement.openingBalance = balance();
-			else if (code === 'CLBD') statement.closingBalance = balance();
-			else if (code === 'CLAV') statement.availableBalance = balance();
-		}
+interface StatementContext {
+	file?: string;
+	knownInvoiceNumbers: readonly string[];
+	checkBalances: boolean;
+}
 
-		for (const ntry of stmt.all('Ntry')) {
-			entryNumber++;
-			const position: PaymentPosition = { statement: statementIndex + 1, entry: entryNumber, line: ntry.line };
-			const status = entryStatus(ntry);
-			if (status !== 'BOOK') {
-				statement.skippedEntries.push({
-					position,
-					reason: status
-						? `entry status ${status}: only booked (BOOK) entries are payments`
-						: 'the entry has no status (Sts)',
-				} satisfies SkippedEntry);
-				continue;
-			}
-			statement.payments.push(
-				...readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers }),
-			);
+function readStatement(stmt: XmlElement, statementIndex: number, kind: CamtKind, counter: { entries: number }, context: StatementContext): Statement {
+	const { file } = context;
+	const acct = stmt.first('Acct');
+	if (!acct) throw missing(stmt, 'Acct', file);
+	const other = stmt.textAt('Acct/Id/Othr/Id');
+	// some banks put the IBAN into Othr/Id (the genkgo 001.04 sample does)
+	const accountIban = stmt.textAt('Acct/Id/IBAN') ?? (other && isValidIban(other) ? compactIdentifier(other) : undefined);
+	const accountNumber = other && !isValidIban(other) ? other : undefined;
+	const statement: Statement = {
+		format: kind,
+		accountIban,
+		accountNumber,
+		bankCode: stmt.textAt('Acct/Svcr/FinInstnId/BIC') ?? stmt.textAt('Acct/Svcr/FinInstnId/BICFI'),
+		currency: stmt.textAt('Acct/Ccy'),
+		statementId: stmt.textAt('Id'),
+		statementNumber: stmt.textAt('LglSeqNb') ?? stmt.textAt('ElctrncSeqNb'),
+		period: period(stmt, file),
+		payments: [],
+		skipped: 0,
+		skippedEntries: [],
+		sourceFile: file,
+	};
+	readBalances(stmt, statement, kind, file);
+
+	const booked: BookedAmount[] = [];
+	for (const ntry of stmt.all('Ntry')) {
+		counter.entries++;
+		const position: PaymentPosition = { statement: statementIndex + 1, entry: counter.entries, line: ntry.line };
+		const status = entryStatus(ntry);
+		if (status !== 'BOOK') {
+			statement.skippedEntries.push({
+				position,
+				reason: status ? `entry status ${status}: only booked (BOOK) entries are payments` : 'the entry has no status (Sts)',
+			} satisfies SkippedEntry);
+			continue;
 		}
-		return shapeStatement(statement);
-	});
+		const amount = readAmount(ntry, 'Amt', file, true)!;
+		booked.push({ amount: new Big(amount.amount), direction: readDirection(ntry, file, true)! });
+		statement.payments.push(...readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers: context.knownInvoiceNumbers }));
+	}
+	if (context.checkBalances) {
+		const name = `${LAYOUT[kind].noun} ${statementIndex + 1}${statement.statementId ? ` (Id ${statement.statementId})` : ''}`;
+		checkStatementBalance({ statement: name, opening: statement.openingBalance, closing: statement.closingBalance, entries: booked, file, position: at(stmt) });
+	}
+	return shapeStatement(statement);
+}
+
+function readBalances(stmt: XmlElement, statement: Statement, kind: CamtKind, file: string | undefined): void {
+	for (const bal of stmt.all('Bal')) {
+		const code = bal.textAt('Tp/CdOrPrtry/Cd') ?? bal.textAt('Tp/CdOrPrtry/Prtry');
+		const balance = () => readBalance(bal, file);
+		// German banks (DK camt) send PRCD, the previous day's closing balance, instead of OPBD
+		if (code === 'OPBD' || (code === 'PRCD' && !statement.openingBalance)) statement.openingBalance = balance();
+		else if (code === 'CLBD' || (kind === 'camt052' && code === 'ITBD' && !statement.closingBalance)) statement.closingBalance = balance();
+		else if (code === 'CLAV') statement.availableBalance = balance();
+	}
 }
 
 interface EntryContext {
@@ -121,8 +175,8 @@ function readEntry(ntry: XmlElement, position: PaymentPosition, context: EntryCo
 
 	const common = {
 		reversal: reversal || undefined,
-		bookingDate: isoDate(ntry.first('BookgDt')),
-		valueDate: isoDate(ntry.first('ValDt')),
+		bookingDate: isoDate(ntry.first('BookgDt'), file),
+		valueDate: isoDate(ntry.first('ValDt'), file),
 		accountIban: context.accountIban,
 		accountNumber: context.accountNumber,
 		sourceFile: file,
@@ -284,22 +338,29 @@ function readBalance(bal: XmlElement, file: string | undefined): Balance {
 	return {
 		amount: formatAmount(direction === 'debit' && value.gt(0) ? value.neg() : value, amount.currency),
 		currency: amount.currency,
-		date: isoDate(bal.first('Dt')),
+		date: isoDate(bal.first('Dt'), file),
 	};
 }
 
 /** `<Dt>2014-12-31</Dt>` or `<DtTm>2014-12-31T10:15:00+01:00</DtTm>`: the date as the bank wrote it. */
-function isoDate(choice: XmlElement | undefined): string | undefined {
-	const text = choice?.textAt('Dt') ?? choice?.textAt('DtTm');
-	const date = text ? /^\d{4}-\d{2}-\d{2}/.exec(text)?.[0] : undefined;
-	return date;
+function isoDate(choice: XmlElement | undefined, file: string | undefined): string | undefined {
+	const el = choice?.first('Dt') ?? choice?.first('DtTm');
+	return el ? calendarDate(el, file) : undefined;
 }
 
-function period(stmt: XmlElement): Statement['period'] {
-	const from = stmt.textAt('FrToDt/FrDtTm');
-	const to = stmt.textAt('FrToDt/ToDtTm');
+/** The date part of an ISO date or date-time element, which must be a day of the calendar. */
+function calendarDate(el: XmlElement, file: string | undefined): string {
+	if (!isIsoCalendarDate(el.text)) {
+		throw new DocumentError('INVALID_VALUE', `"${el.text}" is not a calendar date (YYYY-MM-DD)`, file, at(el));
+	}
+	return el.text.slice(0, 10);
+}
+
+function period(stmt: XmlElement, file: string | undefined): Statement['period'] {
+	const from = stmt.find('FrToDt/FrDtTm');
+	const to = stmt.find('FrToDt/ToDtTm');
 	if (!from && !to) return undefined;
-	return { from: from?.slice(0, 10), to: to?.slice(0, 10) };
+	return { from: from && calendarDate(from, file), to: to && calendarDate(to, file) };
 }
 
 function partyName(parties: XmlElement | undefined, role: string): string | undefined {

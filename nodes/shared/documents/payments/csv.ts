@@ -2,11 +2,13 @@ import Big from 'big.js';
 
 import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
-import { readDelimited } from './delimited';
+import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { compactIdentifier } from './identifiers';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isoDate } from '../values';
 import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
 
 /**
@@ -65,13 +67,14 @@ export interface PaymentCsvMapping {
 const DEFAULT_CREDIT = ['C', 'CR', 'CRDT', 'H', 'HABEN', 'CREDIT', 'GUTSCHRIFT', '+'];
 const DEFAULT_DEBIT = ['D', 'DR', 'DBIT', 'S', 'SOLL', 'DEBIT', 'LASTSCHRIFT', '-'];
 
-export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, file?: string): Statement {
+export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, file?: string, limits: ParseLimits = {}): Statement {
+	refuseTooLarge(bytes, 'CSV', file, limits);
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(mapping.encoding ?? 'utf-8');
 	const text = decodeText(bytes, charset, file);
-	const records = readDelimited(text, mapping.delimiter ?? ';', file);
+	const records = delimitedRecords(text, mapping.delimiter ?? ';', file);
 	const headerRow = mapping.headerRow === undefined ? 1 : mapping.headerRow;
-	const header = headerRow === false ? undefined : records.find((r) => r.line >= headerRow);
+	const header = headerRow === false ? undefined : firstFrom(records, headerRow);
 	if (headerRow !== false && !header) {
 		throw new DocumentError('MISSING_FIELD', `the file has no header row at line ${headerRow}`, file, { line: headerRow });
 	}
@@ -128,8 +131,8 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 		skippedEntries: [],
 		sourceFile: file,
 	};
-	const dataRows = records.filter((r) => (header ? r.line > header.line : r.line >= 1));
-	dataRows.forEach((record, i) => {
+	// the records after the header: the iterator has already passed it
+	const readRecord = (record: DelimitedRecord, i: number) => {
 		const entry = i + 1;
 		const position = { statement: 1, entry, line: record.line };
 		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
@@ -209,8 +212,16 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 			raw,
 		};
 		statement.payments.push(shapePayment(payment));
-	});
+	};
+	let index = 0;
+	for (const record of records) readRecord(record, index++);
 	return shapeStatement(statement);
+}
+
+/** The first record that starts at or after `line`; the records before it are passed over. */
+function firstFrom(records: Iterator<DelimitedRecord>, line: number): DelimitedRecord | undefined {
+	for (let next = records.next(); !next.done; next = records.next()) if (next.value.line >= line) return next.value;
+	return undefined;
 }
 
 /**
@@ -255,7 +266,5 @@ function readDate(text: string, format: 'auto' | 'DD.MM.YYYY' | 'YYYY-MM-DD'): s
 	} else {
 		return undefined;
 	}
-	const date = new Date(Date.UTC(year, month - 1, day));
-	if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-	return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+	return isoDate(year, month, day);
 }

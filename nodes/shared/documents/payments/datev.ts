@@ -2,10 +2,12 @@ import Big from 'big.js';
 
 import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
-import { readDelimited, type DelimitedRecord } from './delimited';
+import { delimitedRecords, type DelimitedRecord } from './delimited';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { isCalendarDate } from '../values';
 import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
 
 /**
@@ -27,7 +29,7 @@ import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types
  * - Belegfeld 1 is the invoice number in a payment booking and comes first in `invoiceNumbers`.
  */
 
-export interface DatevOptions {
+export interface DatevOptions extends ParseLimits {
 	/** the ledger accounts that are bank accounts (e.g. ["1200", "1210"]); default by chart of accounts */
 	bankAccounts?: readonly string[];
 	/** overrides the charset; default Windows-1252, or UTF-8 when the file has a BOM */
@@ -68,11 +70,12 @@ const COLUMN = {
 } as const;
 
 export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, options: DatevOptions = {}): Statement {
+	refuseTooLarge(bytes, 'DATEV', file, options);
 	const bom = detectBom(bytes);
 	const charset = bom ? bom.charset : normaliseCharset(options.charset ?? 'windows-1252');
 	const text = decodeText(bytes, charset, file);
-	const records = readDelimited(text, ';', file);
-	const header = records[0];
+	const records = delimitedRecords(text, ';', file);
+	const header = nextRecord(records);
 	if (!header || !/^(EXTF|DTVF)$/.test(header.fields[HEADER.marker] ?? '')) {
 		throw new DocumentError(
 			'UNSUPPORTED_FORMAT',
@@ -100,7 +103,7 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 	const headerCurrency = h[HEADER.currency] || undefined;
 	const chart = (h[HEADER.chartOfAccounts] ?? '').padStart(2, '0');
 
-	const names = records[1];
+	const names = nextRecord(records);
 	if (!names) throw new DocumentError('MISSING_FIELD', 'line 2 (the column names) is missing', file, { line: 2 });
 	const columnIndex = new Map<string, number>();
 	names.fields.forEach((name, i) => {
@@ -142,7 +145,7 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 		sourceFile: file,
 	};
 
-	records.slice(2).forEach((record, i) => {
+	const readRecord = (record: DelimitedRecord, i: number) => {
 		const entry = i + 1;
 		const position = { statement: 1, entry, line: record.line };
 		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
@@ -192,8 +195,39 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 			raw,
 		};
 		statement.payments.push(shapePayment(payment));
-	});
+	};
+	let index = 0;
+	let last: DelimitedRecord = names;
+	for (const record of records) {
+		readRecord(record, index++);
+		last = record;
+	}
+	refuseCutFile(text, last, names, file);
 	return shapeStatement(statement);
+}
+
+/**
+ * DATEV writes every field of every row and ends each row with CRLF. A file that ends without a line break in
+ * its column names (0 bookings read), or in a last booking with fewer fields than the column names (its amount or
+ * text may be short), was cut off on its way. Either way nothing from it is imported.
+ */
+function refuseCutFile(text: string, last: DelimitedRecord, names: DelimitedRecord, file: string | undefined): void {
+	if (/[\r\n]$/.test(text) || (last !== names && last.fields.length >= names.fields.length)) return;
+	const what =
+		last === names
+			? `the column names (line ${names.line}) without a line break`
+			: `the last booking (line ${last.line}): ${last.fields.length} of ${names.fields.length} fields and no line break`;
+	throw new DocumentError(
+		'PARSE_ERROR',
+		`the file ends inside ${what}. It was cut off; nothing from it is imported`,
+		file,
+		{ line: last.line },
+	);
+}
+
+function nextRecord(records: Iterator<DelimitedRecord>): DelimitedRecord | undefined {
+	const next = records.next();
+	return next.done ? undefined : next.value;
 }
 
 /** "Umsatz (ohne Soll/Haben-Kz)" → "umsatz", "Gegenkonto (ohne BU-Schlüssel)" → "gegenkonto". */
@@ -229,7 +263,7 @@ function readAmount(text: string, record: DelimitedRecord, file: string | undefi
 function datevDate(text: string | undefined, what: string, line: number, file: string | undefined): string | undefined {
 	if (!text) return undefined;
 	const m = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-	if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+	if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
 		throw new DocumentError('INVALID_VALUE', `${what} "${text}" is not a date YYYYMMDD`, file, { line });
 	}
 	return `${m[1]}-${m[2]}-${m[3]}`;
@@ -251,7 +285,7 @@ function documentDate(
 	const fiscalYear = Number(context.fiscalYearStart.slice(0, 4));
 	const fiscalMonth = Number(context.fiscalYearStart.slice(5, 7));
 	const iso = (year: number) => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-	const candidates = [fiscalYear, fiscalYear + 1].filter((y) => validDate(y, month, day));
+	const candidates = [fiscalYear, fiscalYear + 1].filter((y) => isCalendarDate(y, month, day));
 	if (candidates.length === 0) throw fail();
 	const inPeriod = candidates.find((y) => {
 		const d = iso(y);
@@ -259,11 +293,6 @@ function documentDate(
 	});
 	if (inPeriod !== undefined && (context.dateFrom || context.dateTo)) return iso(inPeriod);
 	const year = month < fiscalMonth ? fiscalYear + 1 : fiscalYear;
-	if (!validDate(year, month, day)) throw fail();
+	if (!isCalendarDate(year, month, day)) throw fail();
 	return iso(year);
-}
-
-function validDate(year: number, month: number, day: number): boolean {
-	const date = new Date(Date.UTC(year, month - 1, day));
-	return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

@@ -2,9 +2,9 @@ import type { PaymentFormat } from './types';
 
 /**
  * Tells the payment formats apart by their first bytes, so that an FTP directory may hold all of them:
- * camt.053 by its namespace, DATEV by `EXTF`/`DTVF` in the first field, MT940 by SWIFT field tags at the
+ * camt.052/.053/.054 by the namespace, DATEV by `EXTF`/`DTVF` in the first field, MT940 by SWIFT field tags at the
  * start of lines (or a FIN envelope), CSV by a delimiter in the first line. The file name only decides
- * between CSV and nothing. Returns undefined for anything else (a PDF, a camt.052, an empty file).
+ * between CSV and nothing. Returns undefined for anything else (a PDF, a camt.056, an empty file).
  */
 export function detectPaymentFormat(bytes: Uint8Array, fileName?: string): PaymentFormat | undefined {
 	let head = Buffer.from(bytes.subarray(0, 8192)).toString('latin1');
@@ -15,7 +15,8 @@ export function detectPaymentFormat(bytes: Uint8Array, fileName?: string): Payme
 	if (start === '') return undefined;
 
 	if (start.startsWith('<')) {
-		return /urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d{2}/.test(head) ? 'camt053' : undefined;
+		const camt = /urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.\d{2}/.exec(head);
+		return camt ? (`camt${camt[1]}` as PaymentFormat) : undefined;
 	}
 	if (/^"?(EXTF|DTVF)"?;/.test(start)) return 'datev';
 	if (/^\{1:[^}]*\}/.test(start) && head.includes('{4:')) return 'mt940';

@@ -1,3 +1,5 @@
+import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
+
 /**
  * Bank identifiers in payment files: IBAN (ISO 13616), BIC (ISO 9362) and the ISO 7064 mod 97-10
  * checksum that IBANs and ISO 11649 creditor references share.
@@ -27,11 +29,14 @@ export function compactIdentifier(text: string): string {
 	return text.replace(/\s+/g, '').toUpperCase();
 }
 
-/** True for a syntactically valid IBAN whose check digits are right. */
+/**
+ * True for an IBAN of a country in the SWIFT IBAN registry, with that country's length and account format and
+ * right check digits ("DE89 3704 0044 0532 0130 00" yes; a German IBAN of 21 characters no). The registry is
+ * ibantools', which follows the registry's releases.
+ */
 export function isValidIban(text: string): boolean {
-	const iban = compactIdentifier(text);
-	if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
-	return mod97(lettersToDigits(iban.slice(4) + iban.slice(0, 4))) === 1;
+	const iban = electronicFormatIBAN(text);
+	return iban !== null && isValidIBAN(iban);
 }
 
 /** True for something shaped like a BIC: 4 letters bank, 2 letters country, 2 location, optional 3 branch. */

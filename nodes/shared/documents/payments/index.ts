@@ -1,17 +1,19 @@
 import { DocumentError } from '../DocumentError';
-import { parseCamt053 } from './camt053';
+import { parseCamt } from './camt053';
 import { parsePaymentCsv, type PaymentCsvMapping } from './csv';
 import { parseDatevBuchungsstapel } from './datev';
 import { detectPaymentFormat } from './detect';
+import { refuseTooLarge } from './limits';
 import { parseMt940 } from './mt940';
 import type { Payment, PaymentFormat, Statement } from './types';
 
 export type * from './types';
-export { parseCamt053 } from './camt053';
+export { parseCamt053, parseCamt, type CamtKind, type CamtOptions } from './camt053';
 export { parseMt940, type Mt940Options } from './mt940';
 export { parseDatevBuchungsstapel, type DatevOptions } from './datev';
 export { parsePaymentCsv, type PaymentCsvMapping, type ColumnRef } from './csv';
 export { detectPaymentFormat } from './detect';
+export { DEFAULT_MAX_PAYMENT_FILE_BYTES, type ParseLimits } from './limits';
 export { readDelimited, type DelimitedRecord } from './delimited';
 export {
 	findInvoiceNumbers,
@@ -22,10 +24,9 @@ export {
 	invoiceKey,
 } from './remittance';
 export { isValidIban } from './identifiers';
+export { nameSimilarity, normaliseName } from '../addresses/similarity';
 export {
 	matchPayments,
-	nameSimilarity,
-	normaliseName,
 	type OpenInvoice,
 	type MatchedInvoice,
 	type MatchedPayment,
@@ -47,6 +48,8 @@ export interface ParsePaymentFileOptions {
 	defaultCurrency?: string;
 	/** open invoice numbers to look for in remittance texts while parsing */
 	knownInvoiceNumbers?: readonly string[];
+	/** files above this many bytes are refused with TOO_LARGE before they are read; default 100 MiB */
+	maxBytes?: number;
 }
 
 export interface PaymentFile {
@@ -67,29 +70,33 @@ export function parsePaymentFile(
 	if (!resolved) {
 		throw new DocumentError(
 			'UNSUPPORTED_FORMAT',
-			'the file is none of camt.053, MT940, DATEV Buchungsstapel or CSV (its first bytes show no known format)',
+			'the file is none of camt.052, camt.053, camt.054, MT940, DATEV Buchungsstapel or CSV (its first bytes show no known format)',
 			file,
 		);
 	}
 	const known = options.knownInvoiceNumbers;
+	const limits = { maxBytes: options.maxBytes };
+	refuseTooLarge(bytes, 'payment', file, limits);
 	let statements: Statement[];
 	switch (resolved) {
+		case 'camt052':
 		case 'camt053':
-			statements = parseCamt053(bytes, file, known);
+		case 'camt054':
+			statements = parseCamt(bytes, file, { knownInvoiceNumbers: known, ...limits }, [resolved]);
 			break;
 		case 'mt940':
-			statements = parseMt940(bytes, file, { charset: options.charset, defaultCurrency: options.defaultCurrency, knownInvoiceNumbers: known });
+			statements = parseMt940(bytes, file, { charset: options.charset, defaultCurrency: options.defaultCurrency, knownInvoiceNumbers: known, ...limits });
 			break;
 		case 'datev':
 			statements = [
-				parseDatevBuchungsstapel(bytes, file, { charset: options.charset, bankAccounts: options.datevBankAccounts, knownInvoiceNumbers: known }),
+				parseDatevBuchungsstapel(bytes, file, { charset: options.charset, bankAccounts: options.datevBankAccounts, knownInvoiceNumbers: known, ...limits }),
 			];
 			break;
 		case 'csv':
 			if (!options.csvMapping) {
 				throw new DocumentError('MISSING_FIELD', 'a CSV payment file needs a column mapping (which column holds the amount, the date …)', file);
 			}
-			statements = [parsePaymentCsv(bytes, { knownInvoiceNumbers: known, ...options.csvMapping }, file)];
+			statements = [parsePaymentCsv(bytes, { knownInvoiceNumbers: known, ...options.csvMapping }, file, limits)];
 			break;
 	}
 	return { format: resolved, statements, payments: statements.flatMap((s) => s.payments) };

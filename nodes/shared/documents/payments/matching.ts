@@ -1,6 +1,7 @@
 import Big from 'big.js';
 
 import { DocumentError } from '../DocumentError';
+import { nameSimilarity } from '../addresses/similarity';
 import { compactIdentifier } from './identifiers';
 import { formatAmount, minorUnits, scaleOf } from './money';
 import { findCreditorReferences, findInvoiceNumbers, invoiceKey } from './remittance';
@@ -231,67 +232,4 @@ function samePayer(payment: Payment, invoice: OpenInvoice, threshold: number): b
 	}
 	if (!payment.payerName || !invoice.customerName) return false;
 	return nameSimilarity(payment.payerName, invoice.customerName) >= threshold;
-}
-
-const LEGAL_FORMS = new Set([
-	'GMBH', 'MBH', 'AG', 'KG', 'KGAA', 'OHG', 'GBR', 'UG', 'HAFTUNGSBESCHRAENKT', 'EK', 'EKFR', 'EKFM', 'EV', 'EG',
-	'CO', 'SE', 'PARTG', 'PARTGMBB', 'LTD', 'LIMITED', 'INC', 'LLC', 'LLP', 'PLC', 'CORP', 'SA', 'SAS', 'SARL',
-	'BV', 'NV', 'SRL', 'SPA', 'AB', 'AS', 'OY', 'UND', 'AND', 'THE', 'FIRMA',
-]);
-
-/** "Müller & Söhne GmbH & Co. KG" → "MUELLER SOEHNE": upper case, umlauts spelt out, no legal form, no single letters. */
-export function normaliseName(name: string): string {
-	const spelt = name
-		.toUpperCase()
-		.replace(/Ä/g, 'AE')
-		.replace(/Ö/g, 'OE')
-		.replace(/Ü/g, 'UE')
-		.replace(/ß|ẞ/g, 'SS')
-		.normalize('NFD')
-		.replace(/[\u0300-\u036f]/g, '');
-	// "e.K." and "e. K." become one token before the punctuation goes
-	const joined = spelt.replace(/\bE\.\s?K\b\.?/g, ' EK ').replace(/\bE\.\s?V\b\.?/g, ' EV ').replace(/\bMBH\b/g, ' MBH ');
-	return joined
-		.replace(/[^A-Z0-9]+/g, ' ')
-		.split(' ')
-		.filter((t) => t.length > 1 && !LEGAL_FORMS.has(t))
-		.join(' ');
-}
-
-/** Similarity of two party names from 0 to 1, after `normaliseName`; word order does not matter. */
-export function nameSimilarity(a: string, b: string): number {
-	const x = normaliseName(a);
-	const y = normaliseName(b);
-	if (!x || !y) return 0;
-	if (x === y) return 1;
-	const sorted = (s: string) => s.split(' ').sort().join(' ');
-	return Math.max(jaroWinkler(x, y), jaroWinkler(sorted(x), sorted(y)));
-}
-
-export function jaroWinkler(a: string, b: string): number {
-	if (a === b) return 1;
-	const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
-	const aMatched = new Array<boolean>(a.length).fill(false);
-	const bMatched = new Array<boolean>(b.length).fill(false);
-	let matches = 0;
-	for (let i = 0; i < a.length; i++) {
-		for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
-			if (bMatched[j] || a[i] !== b[j]) continue;
-			aMatched[i] = bMatched[j] = true;
-			matches++;
-			break;
-		}
-	}
-	if (matches === 0) return 0;
-	let transpositions = 0;
-	for (let i = 0, j = 0; i < a.length; i++) {
-		if (!aMatched[i]) continue;
-		while (!bMatched[j]) j++;
-		if (a[i] !== b[j]) transpositions++;
-		j++;
-	}
-	const jaro = (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
-	let prefix = 0;
-	while (prefix < 4 && a[prefix] !== undefined && a[prefix] === b[prefix]) prefix++;
-	return jaro + prefix * 0.1 * (1 - jaro);
 }

@@ -6,6 +6,9 @@ import { compactIdentifier, looksLikeBic } from './identifiers';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
+import { daysInMonth, isoDate } from '../values';
+import { checkStatementBalance } from './balance';
+import { refuseTooLarge, type ParseLimits } from './limits';
 import type { Balance, Payment, PaymentDirection, Statement } from './types';
 
 /**
@@ -34,13 +37,18 @@ import type { Balance, Payment, PaymentDirection, Statement } from './types';
  *   follows SVWZ+, else the whole purpose. Any other `:86:` is free text and is the remittance text.
  */
 
-export interface Mt940Options {
+export interface Mt940Options extends ParseLimits {
 	/** the file's charset when the user knows it; otherwise UTF-8, falling back to Windows-1252 */
 	charset?: string;
 	/** the currency when a statement has no balance to take it from (snippets) */
 	defaultCurrency?: string;
 	/** open invoice numbers to look for in the remittance texts */
 	knownInvoiceNumbers?: readonly string[];
+	/**
+	 * Default true: every statement must add up (opening balance + entries = closing balance), or the whole
+	 * file is refused. False only for reading excerpts and hand-made samples whose balances were never kept.
+	 */
+	checkBalances?: boolean;
 }
 
 interface Field {
@@ -57,7 +65,8 @@ const RANK: Record<string, number> = {
 	'20': 0,
 	'21': 1,
 	'13': 1,
-	'13D': 1,
+	// MT942: :34F: floor limit, then :13D: date-time indication
+	'13D': 3,
 	'25': 2,
 	'25P': 2,
 	'28': 3,
@@ -73,6 +82,9 @@ const RANK: Record<string, number> = {
 	'64': 7,
 	'65': 8,
 };
+
+/** Tags that end an :86: field; any other `:NN:` at the start of one of its lines is its text. */
+const KNOWN_TAGS = new Set([...Object.keys(RANK), '86', 'NS']);
 
 const FIELD_NAMES: Record<string, string> = {
 	'20': 'transaction reference',
@@ -92,7 +104,9 @@ const FIELD_NAMES: Record<string, string> = {
 
 export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Options | string = {}): Statement[] {
 	const opts: Mt940Options = typeof options === 'string' ? { charset: options } : options;
-	const { text, charset } = decodeMt940(bytes, file, opts.charset);
+	refuseTooLarge(bytes, 'MT940', file, opts);
+	const { text: decoded, charset } = decodeMt940(bytes, file, opts.charset);
+	const text = withoutFraming(decoded);
 	refuseControlCharacters(text, file);
 	const chunks = splitFields(text);
 	if (!chunks.some((c) => c.kind === 'field')) {
@@ -152,6 +166,16 @@ function refuseControlCharacters(text: string, file: string | undefined): void {
 	);
 }
 
+/**
+ * SWIFT and bank gateways frame each message with transmission control bytes (SOH before `{1:`, ETX after
+ * `-}`, sometimes STX/EOT): they stand at the start or end of the text or of a line, or next to a block brace.
+ * There they are framing, not text, and are dropped; anywhere else they are refused like any control character.
+ */
+function withoutFraming(text: string): string {
+	// eslint-disable-next-line no-control-regex -- removing transmission control bytes is the point
+	return text.replace(/(^|[\r\n}])[\u0001-\u0004]+|[\u0001-\u0004]+(?=[\r\n{]|$)/g, '$1');
+}
+
 /** DOS programs ended text files with Ctrl-Z (U+001A); some bank exports still do. */
 function withoutEndOfFileMark(text: string): string {
 	let end = text.length;
@@ -183,12 +207,16 @@ function splitFields(text: string): Chunk[] {
 		if (/^-(?:\}.*)?$/.test(trimmed)) {
 			chunks.push({ kind: 'end', line: lineNumber });
 			current = undefined;
-			continue;
+			// several FIN messages on one line: -}{5:…}{1:…}{2:…}{4: opens the next text block
+			const next = trimmed.indexOf('{4:');
+			if (next < 0 || trimmed.slice(next + 3).trim() === '') continue;
+			line = trimmed.slice(next + 3);
 		}
-		if (trimmed === '') continue;
+		if (line.trim() === '') continue;
 		// :NS: (non-SWIFT, in MT942 and some MT940) is a field too, or its text would be glued to the one before
 		const tag = /^:(\d{2}[A-Z]?|NS):/.exec(line);
-		if (tag) {
+		// in the text of :86: a line such as ":12:11 Uhr" is a time, not a field: only known tags end it
+		if (tag && !(current?.tag === '86' && !KNOWN_TAGS.has(tag[1]))) {
 			current = { tag: tag[1], lines: [line.slice(tag[0].length)], line: lineNumber };
 			chunks.push({ kind: 'field', field: current });
 		} else if (current) {
@@ -209,7 +237,8 @@ interface PendingEntry {
 	entry: number;
 	raw: Record<string, string>;
 	bankReference?: string;
-	details?: Details;
+	/** the lines of its :86:, also when the bank repeats :86: for each detail line */
+	detailLines?: string[];
 }
 
 class StatementBuilder {
@@ -296,8 +325,31 @@ class StatementBuilder {
 				'the statement has entries but no currency: it has no :60F:/:62F: balance and :25: names none (set a default currency)',
 			);
 		}
+		// an MT942 interim report (:13D:, :34F:, :90D:/:90C:) has no closing balance; an MT940 statement ends with one
+		const interim = ['13D', '34F', '90D', '90C'].some((tag) => this.seen.has(tag));
+		if (s.statementId !== undefined && !interim && (s.openingBalance || this.entries.length > 0) && !s.closingBalance) {
+			throw this.error(
+				this.startLine,
+				`${this.label()} does not end with its closing balance (:62F:): the file is cut off or damaged; nothing from it is imported`,
+			);
+		}
+		if (this.options.checkBalances !== false) checkStatementBalance({
+			statement: this.label(),
+			opening: s.openingBalance,
+			closing: s.closingBalance,
+			entries: this.entries,
+			file: this.file,
+			position: { line: this.startLine },
+		});
 		for (const entry of this.entries) s.payments.push(this.toPayment(entry, currency ?? ''));
 		return shapeStatement(s);
+	}
+
+	/** "statement 2 (:20: STARTUMS, :28C: 00001/001)": how a user finds the statement in the file. */
+	private label(): string {
+		const names = [this.statement.statementId && `:20: ${this.statement.statementId}`, this.statement.statementNumber && `:28C: ${this.statement.statementNumber}`];
+		const known = names.filter(Boolean).join(', ');
+		return `statement ${this.index}${known ? ` (${known})` : ''}`;
 	}
 
 	private readAccount(value: string): void {
@@ -373,18 +425,23 @@ class StatementBuilder {
 
 	private addDetails(field: Field): void {
 		const entry = this.entries[this.entries.length - 1];
-		if (this.lastTag === '61' && entry && !entry.details) {
-			entry.details = parseDetails(joinWrapped(field.lines));
+		if (this.lastTag === '61' && entry && !entry.detailLines) {
+			entry.detailLines = [...field.lines];
 			return;
 		}
-		if (this.lastTag === '86' && this.rank === RANK['61']) {
-			throw this.error(field.line, 'a second :86: follows the same :61: statement line');
+		if (this.lastTag === '86' && this.rank === RANK['61'] && entry?.detailLines) {
+			// some banks write each detail line as its own :86: ("?20…", "?21…"); a new business code starts a second one
+			if (/^\d{3}(?:[^A-Za-z0-9\s]\d{2}|\s*$)/.test(field.lines[0])) {
+				throw this.error(field.line, 'a second :86: follows the same :61: statement line');
+			}
+			entry.detailLines.push(...field.lines);
+			return;
 		}
 		// :86: before the first :61: or after the closing balance is about the statement as a whole
 	}
 
 	private toPayment(entry: PendingEntry, currency: string): Payment {
-		const d = entry.details;
+		const d = entry.detailLines ? parseDetails(joinWrapped(entry.detailLines)) : undefined;
 		const raw = { ...entry.raw, ...(d?.raw ?? {}) };
 		const remittanceText = d?.remittanceText ?? '';
 		const payment: Payment = {
@@ -416,7 +473,8 @@ class StatementBuilder {
 	}
 
 	private readAmount(text: string, line: number): Big {
-		if (!/^\d+(?:,\d*)?$/.test(text)) {
+		if (!/^\d+,\d*$/.test(text)) {
+			// without its comma the amount was cut, or written by a program that does not know MT940: never guess
 			throw this.error(line, `"${text}" is not an MT940 amount (digits with one decimal comma, e.g. 1234,56)`);
 		}
 		const [whole, fraction = ''] = text.split(',');
@@ -440,12 +498,14 @@ class StatementBuilder {
 		return this.checkedDate(year, month, Number(mmdd.slice(2, 4)), mmdd, line);
 	}
 
+	/**
+	 * German banks settle period ends on the 30th of every month, 30 February included: such a day past the end of
+	 * a real month is read as the bank means it, the month's last day. Days above 31 and months above 12 are errors.
+	 */
 	private checkedDate(year: number, month: number, day: number, text: string, line: number): string {
-		const date = new Date(Date.UTC(year, month - 1, day));
-		if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-			throw this.error(line, `"${text}" is not a valid date`);
-		}
-		return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+		const date = isoDate(year, month, day) ?? (month >= 1 && month <= 12 && day >= 29 && day <= 31 ? isoDate(year, month, daysInMonth(year, month)) : undefined);
+		if (!date) throw this.error(line, `"${text}" is not a valid date`);
+		return date;
 	}
 
 	private error(line: number, reason: string): DocumentError {

@@ -24,11 +24,22 @@ export function invoiceKey(invoiceNumber: string): string {
 	return normaliseRemittance(invoiceNumber).replace(/[\s-]+/g, '');
 }
 
+/**
+ * How much of a remittance text is searched. SEPA allows 140 characters, MT940 :86: 390, a camt entry a few
+ * `Ustrd` of 140; a longer "remittance text" is a misread column or hostile input, and searching all of it
+ * would let one field cost seconds. The numbers a payer writes stand at the start.
+ */
+const MAX_SCANNED_LENGTH = 4096;
+
+function scanned(text: string): string {
+	return text.length > MAX_SCANNED_LENGTH ? text.slice(0, MAX_SCANNED_LENGTH) : text;
+}
+
 /** Known numbers shorter than this are not looked for: "42" would be found in every amount and date. */
 const MIN_KNOWN_KEY_LENGTH = 3;
 
 const KEYWORD = new RegExp(
-	'(?<![A-Z0-9])(' +
+	'(?=[BFIR])(?<![A-Z0-9])(' +
 		[
 			'RECHNUNGSNUMMERN?',
 			'RECHNUNGS?-?NR',
@@ -56,7 +67,14 @@ const KEYWORD = new RegExp(
 /** Keywords that are also the usual prefix of an invoice number: "RE20250042" is one number, not "RE" + 20250042. */
 const PREFIX_KEYWORDS = new Set(['RE', 'RG', 'INV']);
 
-const NUMBER_TOKEN = /^[A-Z0-9](?:[A-Z0-9/_.-]*[A-Z0-9])?/;
+/** Invoice numbers are at most this long (EN 16931 allows more, but no payer types 36 characters into a transfer). */
+const MAX_NUMBER_LENGTH = 35;
+const NUMBER_TOKEN = new RegExp(`^[A-Z0-9](?:[A-Z0-9/_.-]{0,${MAX_NUMBER_LENGTH - 2}}[A-Z0-9])?`);
+/**
+ * A payment names a few invoices; a text with more keyword hits than this is not a remittance text but noise
+ * (or an attack), and looking further would make the comparison of the hits with each other quadratic.
+ */
+const MAX_KEYWORD_NUMBERS = 100;
 const LIST_SEPARATOR = /^\s*(?:,|;|\+|&|\bUND\b|\bU\.|\bAND\b)\s*/;
 
 /**
@@ -64,7 +82,7 @@ const LIST_SEPARATOR = /^\s*(?:,|;|\+|&|\bUND\b|\bU\.|\bAND\b)\s*/;
  * in the order they appear in the text; numbers found only by keyword follow, spelt as in the text.
  */
 export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly string[] = []): string[] {
-	const normalised = normaliseRemittance(text);
+	const normalised = normaliseRemittance(scanned(text));
 	if (!normalised) return [];
 	const found: Array<{ number: string; key: string; at: number }> = [];
 
@@ -81,6 +99,7 @@ export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly s
 
 	const fromKeywords: Array<{ number: string; key: string; at: number }> = [];
 	for (const match of normalised.matchAll(KEYWORD)) {
+		if (fromKeywords.length >= MAX_KEYWORD_NUMBERS) break;
 		const keyword = match[1];
 		let rest = normalised.slice(match.index + match[0].length);
 		let at = match.index + match[0].length;
@@ -94,6 +113,8 @@ export function findInvoiceNumbers(text: string, knownInvoiceNumbers: readonly s
 		for (;;) {
 			const token = NUMBER_TOKEN.exec(rest)?.[0];
 			if (!token || !/\d/.test(token)) break;
+			// a run of number characters longer than any invoice number is no invoice number: the scan stays bounded
+			if (/^(?:[A-Z0-9]|[/_.-][A-Z0-9])/.test(rest.slice(token.length, token.length + 2))) break;
 			const number = first && glued ? keyword + lead + token : token;
 			fromKeywords.push({ number, key: invoiceKey(number), at: first && glued ? match.index : at });
 			first = false;
@@ -189,14 +210,15 @@ export function makeCreditorReference(payload: string): string {
  * reference is followed by more words, so the longest run of groups whose checksum holds wins.
  */
 export function findCreditorReferences(text: string): string[] {
-	const normalised = normaliseRemittance(text);
+	const normalised = normaliseRemittance(scanned(text));
 	const out: string[] = [];
 	for (const match of normalised.matchAll(/(?<![A-Z0-9])RF\d{2}/g)) {
 		// groups of letters and digits, each after at most one space, make up the reference
 		let rest = normalised.slice(match.index + 4);
 		const ends: string[] = [];
 		let body = '';
-		for (let group = /^ ?([A-Z0-9]+)/.exec(rest); group; group = /^ ?([A-Z0-9]+)/.exec(rest)) {
+		// groups are read at most 22 characters at a time: a longer one ends the reference anyway
+		for (let group = /^ ?([A-Z0-9]{1,22})/.exec(rest); group; group = /^ ?([A-Z0-9]{1,22})/.exec(rest)) {
 			body += group[1];
 			if (body.length > 21) break;
 			ends.push(body);

@@ -7,7 +7,7 @@
  * `direction` says which way it went, seen from the statement's own account (credit = money received).
  */
 
-export type PaymentFormat = 'camt053' | 'mt940' | 'datev' | 'csv';
+export type PaymentFormat = 'camt053' | 'camt052' | 'camt054' | 'mt940' | 'datev' | 'csv';
 
 export type PaymentDirection = 'credit' | 'debit';
 
