@@ -1,0 +1,1 @@
+export { consumeImapFolder, type ConsumeOptions, type ConsumeReport } from './imapSource';
