@@ -22,6 +22,11 @@ export function imapEndpoint(c: ImapCredentials): Endpoint {
 	return { protocol: 'IMAP', host: c.host, port: c.port, user: c.user };
 }
 
+/** How the client logs in: the one place that reads the secret of a credential (OAuth2 joins here). */
+function imapLogin(c: ImapCredentials): { user: string; pass: string } {
+	return { user: c.user, pass: c.password };
+}
+
 /** Builds an imapflow client from a credential: TLS mode, certificate check, time-outs, no logging. */
 export function createImapClient(c: ImapCredentials, options: ImapClientOptions = {}): ImapFlow {
 	const client = new ImapFlow({
@@ -30,7 +35,7 @@ export function createImapClient(c: ImapCredentials, options: ImapClientOptions 
 		secure: c.security === 'tls',
 		// true: STARTTLS required (fail if the server does not offer it); false: never upgrade
 		doSTARTTLS: c.security === 'starttls' ? true : c.security === 'none' ? false : undefined,
-		auth: { user: c.user, pass: c.password },
+		auth: imapLogin(c),
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
 		logger: false,
 		connectionTimeout: timeouts().connect,
