@@ -5,11 +5,16 @@
  * the command itself, no timers decide where it lands. The mails carry no Message-ID unless a test says so:
  * nothing may depend on it.
  */
+import type { INode } from 'n8n-workflow';
+
+import { writeOpenTrans } from '../../nodes/shared/documents/orders';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import type { ConsumeOptions, ConsumeReport } from '../../nodes/shared/transports/imapConsumer';
 import { multiAppend } from '../helpers/imapAppend';
 import { ImapProxy } from '../helpers/imapProxy';
-import { imapCredentialsFor } from '../helpers/servers';
+import { imapCredentialsFor, n8nCredentialData } from '../helpers/servers';
+import { RunnerWorkflow } from '../helpers/workflowRunner';
+import { sampleOrder } from '../unit/orders/sampleDocuments';
 
 type Consume = <T>(credentials: typeof alice, options: ConsumeOptions<T>) => Promise<ConsumeReport<T>>;
 
@@ -99,7 +104,9 @@ describe('IMAP exactly once, state that outlives the poll and the process', () =
 		loseMoveAnswerAndServer(proxy, 1);
 		let first: ConsumeReport<string>;
 		try {
-			first = await consume(viaProxy, options(folders, 2_000));
+			// a budget the first batch cannot use up, so that the second batch (and its MOVE) surely starts; the
+			// poll then waits its reconnect window (30 s) for the server in vain
+			first = await consume(viaProxy, options(folders, 60_000));
 		} finally {
 			await proxy.stop();
 		}
@@ -127,7 +134,7 @@ describe('IMAP exactly once, state that outlives the poll and the process', () =
 		loseMoveAnswerAndServer(proxy, 1);
 		const reports: Array<ConsumeReport<string>> = [];
 		try {
-			reports.push(await consume(viaProxy, options(folders, 2_000)));
+			reports.push(await consume(viaProxy, options(folders, 60_000)));
 			proxy.refuseConnections = false;
 			// the next poll starts by moving the unconfirmed mails back into the inbox: that MOVE is cut
 			proxy.on({ match: /UID MOVE/, ...cut });
@@ -181,5 +188,74 @@ describe('IMAP exactly once, state that outlives the poll and the process', () =
 		expect([...restarted.committed].sort()).toEqual(ALL);
 		expect(await subjects(folders.inbox)).toEqual([]);
 		expect(await subjects(folders.archive)).toEqual(ALL);
+	});
+});
+
+describe('Order Exchange › Receive (email) through the same consumer', () => {
+	/** A receiving workflow as a fresh n8n process starts it: no static data of earlier runs. */
+	function receiver(folders: { inbox: string; archive: string; error: string }, site: string): RunnerWorkflow {
+		const locator = (value: string) => ({ __rl: true, mode: 'path', value });
+		const node: INode = {
+			id: 'exchange',
+			name: 'Order Exchange',
+			type: 'n8n-nodes-backoffice.orderExchange',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {
+				operation: 'receive',
+				transport: 'email',
+				inboxFolder: locator(folders.inbox),
+				archiveFolder: locator(folders.archive),
+				errorFolder: locator(folders.error),
+				sites: { site: [{ siteId: site, rangeFrom: '20000', rangeTo: '29999' }] },
+			},
+		};
+		return new RunnerWorkflow({ name: `Receive ${site}`, nodes: [node], connections: {} });
+	}
+
+	it('receives each order once when the MOVE answer of a mail without Message-ID is lost, the server stays away, and n8n restarts', async () => {
+		const site = `filiale-${Math.random().toString(36).slice(2, 8)}`;
+		const folders = await freshFolders('oxnomsgid');
+		const orders = Array.from({ length: 6 }, (_, i) => writeOpenTrans({ ...sampleOrder(), number: `2100${i}`, site }));
+		await multiAppend(
+			alice,
+			folders.inbox,
+			orders.map((xml, i) =>
+				Buffer.from(
+					[
+						'From: filiale@example.com',
+						'To: alice@example.com',
+						`Subject: [Order Exchange] ${site} order ${i}`,
+						'MIME-Version: 1.0',
+						'Content-Type: application/xml; name="order.xml"',
+						'Content-Disposition: attachment; filename="order.xml"',
+						'Content-Transfer-Encoding: base64',
+						'',
+						xml.toString('base64').replace(/(.{76})/g, '$1\r\n'),
+						'',
+					].join('\r\n'),
+				),
+			),
+		);
+		const proxy = await new ImapProxy().start();
+		loseMoveAnswerAndServer(proxy, 0);
+		const viaProxy = { ...alice, port: proxy.port, security: 'none' as const };
+		let first;
+		try {
+			first = await receiver(folders, site).run('Order Exchange', { credentials: { backofficeImapApi: n8nCredentialData(viaProxy) } });
+		} finally {
+			await proxy.stop();
+		}
+		// nothing was confirmed: the run fails and hands nothing over; the mails sit in the archive, marked
+		expect(first.error?.message).toMatch(/connection/i);
+		expect((await subjects(folders.archive)).every((s) => s.endsWith('+keyword'))).toBe(true);
+
+		const second = await receiver(folders, site).run('Order Exchange', { credentials: { backofficeImapApi: n8nCredentialData(alice) } });
+		expect(second.error).toBeUndefined();
+		expect(second.output('Order Exchange', 0).map((i) => i.json.number).sort()).toEqual(orders.map((_, i) => `2100${i}`));
+		expect(second.output('Order Exchange', 2)).toEqual([]);
+		expect(await subjects(folders.inbox)).toEqual([]);
+		expect((await subjects(folders.archive)).filter((s) => s.endsWith('+keyword'))).toEqual([]);
+		expect(await subjects(folders.archive)).toHaveLength(6);
 	});
 });
