@@ -1,6 +1,6 @@
 import { withImapClient, type ImapCredentials } from './imap';
 import type { ConsumeOptions, ConsumeReport, MailboxMemory } from './imapConsumer';
-import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders } from './imapSource';
+import { ImapSource, parseUidSet, PENDING_KEYWORD, uidSet, type ImapSourceFolders } from './imapSource';
 
 /**
  * Finishing and rolling back moves, so that every mail is handed over exactly once whatever breaks:
@@ -70,7 +70,7 @@ async function clearRemembered(source: ImapSource, memory: MailboxMemory | undef
 	for (const entry of entries) {
 		if (entry.uidValidity !== uidValidity) continue; // the folder was recreated: those mails are gone
 		if (!(await source.unmark(parseUidSet(entry.uids)))) {
-			throw new Error(`The mail server refused to clear the mark "$BackofficePending" in "${folder}".`);
+			throw new Error(`The mail server refused to clear the keyword ${PENDING_KEYWORD} in "${folder}".`);
 		}
 	}
 	if (memory?.handedOver) {
