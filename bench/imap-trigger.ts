@@ -6,7 +6,7 @@
  * Run from the repository root (test servers up: `scripts/test-servers.sh start`; N defaults to 1000):
  *   source scripts/node24.sh
  *   npx tsc --outDir .cache/bench --rootDir . --strict --module commonjs --target es2023 --esModuleInterop \
- *     --resolveJsonModule --skipLibCheck --types node bench/imap-trigger.ts
+ *     --resolveJsonModule --skipLibCheck --types node bench/imap-trigger.ts nodes/shared/transports/libqp.d.ts
  *   node --expose-gc .cache/bench/bench/imap-trigger.js 1000
  * (.cache/ is git-ignored and inside the project, so that the compiled files find node_modules.)
  *

@@ -6,7 +6,7 @@ import {
 	type DeliveryNote,
 	type DeliveryNoteFormat,
 } from '../shared/documents/deliveryNotes';
-import type { MailAddress, MailPart, MailSummary } from '../shared/transports/imapSource';
+import type { MailAddress, MailPart, MailSummary } from '../shared/transports/mailStructure';
 
 /**
  * What the trigger does with one supplier mail, without any IMAP or n8n: find the supplier by the sender,

@@ -6,17 +6,10 @@ import { imapAccount } from '../shared/mailAuth';
 import { FolderSource, type LocalFile } from '../shared/transports/folder';
 import { ftpPort, withFtpClient } from '../shared/transports/ftp';
 import { FingerprintStore, FtpSource, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
-import {
-	consumeImapFolder,
-	mailboxKey,
-	uidSet,
-	withMailboxLock,
-	type ImapSource,
-	type ImapSourceFolders,
-	type MailDecision,
-	type MailPart,
-	type MailSummary,
-} from '../shared/transports/imapSource';
+import { consumeMailbox } from '../shared/mailboxConsumer';
+import { readMailFolders } from '../shared/mailFolders';
+import type { MailDecision } from '../shared/transports/imapConsumer';
+import type { ImapSource, MailPart, MailSummary } from '../shared/transports/imapSource';
 import { documentJson } from './documentInput';
 import { userFacing } from '../shared/nodeErrors';
 import {
@@ -245,7 +238,7 @@ async function receiveBinary(ctx: IExecuteFunctions, settings: ReceiveSettings, 
 }
 
 // ------------------------------------------------------------------------------------------------
-// IMAP folder: consumeImapFolder of the Delivery Note trigger, with this node's judging as `decide`
+// IMAP folder: the mailbox consumer of the Delivery Note trigger, with this node's judging as `decide`
 
 interface MailResult {
 	items: UnitItems;
@@ -268,21 +261,6 @@ function mailJson(mail: MailSummary): IDataObject {
 	if (mail.date) json.date = mail.date;
 	if (mail.receivedAt) json.receivedAt = mail.receivedAt;
 	return json;
-}
-
-function readMailFolders(ctx: IExecuteFunctions): ImapSourceFolders {
-	const folder = (name: string, label: string): string => {
-		const value = String(ctx.getNodeParameter(name, 0, '', { extractValue: true }) ?? '').trim();
-		if (!value) throw new NodeOperationError(ctx.getNode(), `Choose the ${label} folder`);
-		return value;
-	};
-	const folders = { inbox: folder('inboxFolder', 'inbox'), archive: folder('archiveFolder', 'archive'), error: folder('errorFolder', 'error') };
-	if (folders.archive === folders.inbox || folders.error === folders.inbox) {
-		throw new NodeOperationError(ctx.getNode(), 'The archive and error folders must differ from the inbox folder', {
-			description: 'Mails are moved out of the inbox folder once processed; moving them into the same folder would process them again.',
-		});
-	}
-	return folders;
 }
 
 async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs): Promise<void> {
@@ -334,59 +312,21 @@ async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, ou
 		return decisions;
 	};
 
-	let run;
-	try {
-		run = await withMailboxLock(mailboxKey(credentials, folders.inbox), async () =>
-			await consumeImapFolder<MailResult>(credentials, {
-				folders,
-				createMissingFolders: settings.createMissingFolders,
-				maxMessages: settings.maxPerRun,
-				// an action node has no poll budget; Max Mails per Run bounds the work
-				deadline: Date.now() + 30 * 60_000,
-				decide,
-			}),
-		);
-	} catch (error) {
-		throw userFacing(ctx, error);
-	}
-	if (run.busy) {
-		if (ctx.getMode() === 'manual') {
-			throw new NodeOperationError(ctx.getNode(), 'Another run is reading this inbox folder right now', {
-				description: 'Wait until it has finished, then try again.',
-			});
-		}
-		ctx.logger.info(`Order Exchange: skipped, another run is reading "${folders.inbox}"`);
-		return;
-	}
-	const report = run.value;
-	if (report.interruption && !report.committed.length && !report.failed.length) throw userFacing(ctx, report.interruption);
-	for (const result of report.committed) {
+	const run = await consumeMailbox<MailResult>(ctx, credentials, {
+		label: 'Order Exchange',
+		busy: { message: 'Another run is reading this inbox folder right now', description: 'Wait until it has finished, then try again.' },
+		folders,
+		createMissingFolders: settings.createMissingFolders,
+		maxMessages: settings.maxPerRun,
+		decide,
+	});
+	if (!run) return;
+	for (const result of run.report.committed) {
 		settings.judge.memory.confirm(result.registrations);
 		out.add(result.items);
 	}
-	for (const result of report.failed) out.add(result.items);
-
-	const causes = new Map<string, number[]>();
-	for (const refused of report.notMoved) {
-		const cause = `moving to the ${refused.action === 'commit' ? 'archive' : 'error'} folder failed${refused.refusal ? `: ${refused.refusal}` : ''}`;
-		causes.set(cause, [...(causes.get(cause) ?? []), refused.uid]);
-	}
-	for (const [cause, uids] of causes) {
-		out.error({
-			reason: 'notMoved',
-			message: `${uids.length} mail(s) stay in the inbox folder and are processed again by the next run: ${cause}`,
-			source: { transport: 'email', folder: report.folders.inbox, uids: uidSet(uids) },
-		});
-	}
-	if (report.interruption) {
-		out.error({
-			reason: 'connectionLost',
-			message: `${report.interruption.message} The mails not yet processed wait for the next run.`,
-			source: { transport: 'email', folder: report.folders.inbox },
-		});
-	} else if (report.more) {
-		ctx.logger.info(`Order Exchange: more mails are waiting in "${report.folders.inbox}"; they follow with the next run`);
-	}
+	for (const result of run.report.failed) out.add(result.items);
+	for (const problem of run.problems) out.error(problem);
 }
 
 // ------------------------------------------------------------------------------------------------

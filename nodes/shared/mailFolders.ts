@@ -1,8 +1,10 @@
-import type { ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult, INodeProperties, IPollFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { imapAccount } from './mailAuth';
 import { userFacing } from './nodeErrors';
 import { withImapClient } from './transports/imap';
+import type { ImapSourceFolders } from './transports/imapSource';
 
 /**
  * A folder of the mailbox as a node parameter: picked from the server's real folder list ("From List",
@@ -58,4 +60,22 @@ export async function searchFolders(this: ILoadOptionsFunctions, filter?: string
 		.sort((a, b) => a.localeCompare(b))
 		.map((path) => ({ name: path, value: path }));
 	return { results };
+}
+
+/** The three folder parameters (inboxFolder, archiveFolder, errorFolder) of a node that consumes a mailbox. */
+export function readMailFolders(ctx: IPollFunctions | IExecuteFunctions): ImapSourceFolders {
+	const folder = (name: string, label: string): string => {
+		const options = { extractValue: true };
+		const raw = 'getInputData' in ctx ? ctx.getNodeParameter(name, 0, '', options) : ctx.getNodeParameter(name, '', options);
+		const value = String(raw ?? '').trim();
+		if (!value) throw new NodeOperationError(ctx.getNode(), `Choose the ${label} folder`);
+		return value;
+	};
+	const folders = { inbox: folder('inboxFolder', 'inbox'), archive: folder('archiveFolder', 'archive'), error: folder('errorFolder', 'error') };
+	if (folders.archive === folders.inbox || folders.error === folders.inbox) {
+		throw new NodeOperationError(ctx.getNode(), 'The archive and error folders must differ from the inbox folder', {
+			description: 'Mails are moved out of the inbox folder once processed; moving them into the same folder would process them again.',
+		});
+	}
+	return folders;
 }

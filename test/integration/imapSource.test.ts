@@ -6,7 +6,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 
 import { ConnectionError } from '../../nodes/shared/transports/connectionErrors';
 import { withImapClient } from '../../nodes/shared/transports/imap';
-import { consumeImapFolder, uidSet, parseUidSet, type ConsumeReport } from '../../nodes/shared/transports/imapSource';
+import { consumeImapFolder, type ConsumeReport, type MailboxMemory } from '../../nodes/shared/transports/imapConsumer';
+import { uidSet, parseUidSet } from '../../nodes/shared/transports/imapSource';
 import { multiAppend } from '../helpers/imapAppend';
 import { ImapProxy } from '../helpers/imapProxy';
 import { imapCredentialsFor } from '../helpers/servers';
@@ -49,9 +50,12 @@ describe('consumeImapFolder', () => {
 		await multiAppend(alice, folders.inbox, await mails(10));
 		const proxy = await new ImapProxy().start();
 		const viaProxy = { ...alice, port: proxy.port, security: 'none' as const };
+		// what n8n keeps between polls (the node's static data)
+		const memory: MailboxMemory = {};
 		const consume = async (deadlineMs: number): Promise<ConsumeReport<string>> =>
 			await consumeImapFolder<string>(viaProxy, {
 				folders,
+				memory,
 				createMissingFolders: false,
 				maxMessages: 100,
 				batchSize: 4,

@@ -1,19 +1,27 @@
-import type { FetchMessageObject, ImapFlow, ListResponse, MessageAddressObject, MessageStructureObject } from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 
-import { ConnectionError, toConnectionError } from './connectionErrors';
-import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
+import { decodeTransferEncoding, summarise, type MailPart, type MailSummary } from './mailStructure';
+
+export type { MailAddress, MailPart, MailSummary } from './mailStructure';
 
 /**
  * An IMAP folder as a source of documents, with the consumer contract of Apache Camel's mail component:
  * `list` what waits in the inbox, `fetchEnvelopes` and `downloadParts` to read it, then `commit` (move to
- * the archive folder) or `fail` (move to the error folder). Mail is never deleted and never flagged: the
- * inbox itself is the cursor. Whatever is still in the inbox has not been handed to the workflow; whatever
- * left it by our MOVE has. So no state between polls is needed, and a mail a user moves back into the inbox
- * is simply processed again.
+ * the archive folder) or `fail` (move to the error folder). Mail is never deleted: the inbox itself is the
+ * cursor. Whatever is still in the inbox has not been handed to the workflow; whatever left it by our MOVE
+ * has, unless it still carries the keyword `PENDING_KEYWORD` (set before the MOVE, cleared once the poll
+ * hands the mail over; see imapConsumer.ts). A mail a user moves back into the inbox is processed again.
  *
- * Every step is one command for a whole group of mails (UID sets), never a round trip per mail, except for
- * finding out which mails a refused MOVE concerned.
+ * Each step of a poll is one command for a whole batch of mails (UID sets). Per poll come a few fixed
+ * commands on top (looking for unfinished moves in the archive and error folders, clearing the keyword);
+ * per mail only when the server refuses a MOVE of a whole set, to find out which mails it concerned.
  */
+
+/**
+ * Marks a mail that a poll moved but has not handed over yet. IMAP keywords travel with a moved mail, so the
+ * mark is in the archive or error folder exactly when the mail is, for every process that looks.
+ */
+export const PENDING_KEYWORD = '$BackofficePending';
 
 export interface ImapSourceFolders {
 	inbox: string;
@@ -41,44 +49,6 @@ export class FolderNotFoundError extends Error {
 	}
 }
 
-export interface MailAddress {
-	name?: string;
-	address: string;
-}
-
-/** A body part of a mail that may carry a document: anything but the mail's own text. */
-export interface MailPart {
-	/** IMAP body part number, e.g. "2" or "1.2" */
-	part: string;
-	/** lower-case MIME type, e.g. "application/xml" */
-	contentType: string;
-	fileName?: string;
-	/** the MIME part's charset parameter, if any */
-	charset?: string;
-	/** the content transfer encoding as the server reports it (base64, quoted-printable, 7bit …) */
-	encoding?: string;
-	/** the size of the part as stored, i.e. still transfer-encoded */
-	encodedSize: number;
-	/** the size after decoding (exact for base64 up to padding, else the stored size) */
-	size: number;
-}
-
-export interface MailSummary {
-	uid: number;
-	messageId?: string;
-	from: MailAddress[];
-	/** the Sender: header, when a list or a system sends on someone's behalf */
-	sender: MailAddress[];
-	to: MailAddress[];
-	subject?: string;
-	/** the Date: header, ISO 8601 */
-	date?: string;
-	/** when the server received the mail, ISO 8601 */
-	receivedAt?: string;
-	size?: number;
-	parts: MailPart[];
-}
-
 export interface MoveReport {
 	/** left the inbox and arrived in the destination (per the server's COPYUID answer) */
 	moved: number[];
@@ -88,9 +58,13 @@ export interface MoveReport {
 	inDoubt: number[];
 	/** why the server refused, in words, when it did */
 	refusal?: string;
+	/** source UID → UID in the destination, from the server's COPYUID answer (UIDPLUS) */
+	arrivedAs?: Map<number, number>;
+	/** the destination's UIDVALIDITY from the same answer */
+	destinationUidValidity?: string;
 }
 
-const EMPTY_MOVE: MoveReport = { moved: [], notMoved: [], inDoubt: [] };
+export const EMPTY_MOVE: MoveReport = { moved: [], notMoved: [], inDoubt: [] };
 
 /** Compresses sorted UIDs into an IMAP sequence set: 1,2,3,7 → "1:3,7". */
 export function uidSet(uids: number[]): string {
@@ -115,8 +89,6 @@ export function parseUidSet(set: string): number[] {
 	return uids;
 }
 
-const BODY_TEXT_TYPES = new Set(['text/plain', 'text/html', 'text/enriched', 'text/calendar']);
-
 /** How much attachment data one FETCH may bring at most, so that a batch of big attachments stays bounded. */
 const DOWNLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -125,13 +97,15 @@ export class ImapSource {
 	folders: ImapSourceFolders = { inbox: '', archive: '', error: '' };
 	/** the inbox's UIDVALIDITY: UIDs are only comparable between sessions while it stays the same */
 	uidValidity = '';
+	/** whether the server keeps keywords of our own (PERMANENTFLAGS \\* or the keyword itself) */
+	canMark = false;
 	private hasBinary = false;
 
 	constructor(readonly client: ImapFlow) {}
 
 	/**
 	 * Resolves the three folders (a path typed with "/" also finds a server that separates with "."), creates
-	 * missing ones when asked to (parents first, so that they are real folders), and selects the inbox.
+	 * missing ones when asked to (parents first, so that they are real folders). Selects nothing.
 	 */
 	async openFolders(wanted: ImapSourceFolders, options: { createMissing: boolean }): Promise<ImapSourceFolders> {
 		let listing = await this.client.list({ listOnly: true });
@@ -158,10 +132,50 @@ export class ImapSource {
 			resolved[role] = found!.path;
 		}
 		this.folders = resolved;
-		const mailbox = await this.client.mailboxOpen(resolved.inbox);
-		this.uidValidity = String(mailbox.uidValidity);
 		this.hasBinary = this.client.capabilities.has('BINARY') || this.client.capabilities.has('IMAP4rev2');
 		return resolved;
+	}
+
+	/** Selects the inbox (read-write): what follows works on it. */
+	async selectInbox(): Promise<void> {
+		const mailbox = await this.client.mailboxOpen(this.folders.inbox);
+		this.uidValidity = String(mailbox.uidValidity);
+		const permanent = mailbox.permanentFlags ?? new Set<string>();
+		this.canMark = permanent.has('\\*') || permanent.has(PENDING_KEYWORD);
+	}
+
+	/** Selects another folder (read-write) and returns its UIDVALIDITY. */
+	async select(folder: string): Promise<string> {
+		return String((await this.client.mailboxOpen(folder)).uidValidity);
+	}
+
+	/** Sets the pending keyword on mails of the selected folder: one UID STORE. */
+	async mark(uids: number[]): Promise<void> {
+		if (!uids.length) return;
+		if (!(await this.client.messageFlagsAdd(uidSet(uids), [PENDING_KEYWORD], { uid: true, silent: true }))) {
+			throw this.failure('marking mails');
+		}
+	}
+
+	/** Clears the pending keyword on mails of the selected folder: one UID STORE; false if the server refused. */
+	async unmark(uids: number[]): Promise<boolean> {
+		if (!uids.length) return true;
+		const done = await this.client.messageFlagsRemove(uidSet(uids), [PENDING_KEYWORD], { uid: true, silent: true });
+		if (!done && !this.client.usable) throw this.failure('clearing a mark');
+		return done;
+	}
+
+	/**
+	 * The mails of the selected folder that carry the pending keyword. Asked first as a plain SEARCH (the
+	 * usual answer is "none"); only when there are some, a UID SEARCH names them.
+	 */
+	async marked(): Promise<number[]> {
+		const any = await this.client.search({ keyword: PENDING_KEYWORD }, { uid: false });
+		if (any === false || any === undefined) throw this.failure('searching for unfinished moves');
+		if (!any.length) return [];
+		const uids = await this.client.search({ keyword: PENDING_KEYWORD }, { uid: true });
+		if (uids === false || uids === undefined) throw this.failure('searching for unfinished moves');
+		return uids.sort((a, b) => a - b);
 	}
 
 	private async createFolder(path: string, listing: ListResponse[]): Promise<void> {
@@ -272,19 +286,19 @@ export class ImapSource {
 
 	/** Moves the mails to the archive folder: the mail has been handed over. */
 	async commit(uids: number[]): Promise<MoveReport> {
-		return await this.moveTo(uids, this.folders.archive);
+		return await this.move(uids, this.folders.archive);
 	}
 
 	/** Moves the mails to the error folder. */
 	async fail(uids: number[]): Promise<MoveReport> {
-		return await this.moveTo(uids, this.folders.error);
+		return await this.move(uids, this.folders.error);
 	}
 
-	/** Which of these UIDs are still in the inbox: one UID SEARCH. */
-	async stillInInbox(uids: number[]): Promise<Set<number>> {
+	/** Which of these UIDs are still in the selected folder: one UID SEARCH. */
+	async present(uids: number[]): Promise<Set<number>> {
 		if (!uids.length) return new Set();
 		const found = await this.client.search({ uid: uidSet(uids) }, { uid: true });
-		if (found === false || found === undefined) throw this.failure('searching the inbox');
+		if (found === false || found === undefined) throw this.failure('searching the folder');
 		return new Set(found);
 	}
 
@@ -294,12 +308,12 @@ export class ImapSource {
 	 * Dovecot then refuses the whole MOVE with NO [EXPUNGEISSUED]) are the mails moved one by one, to find
 	 * out which of them can still be moved.
 	 */
-	private async moveTo(uids: number[], destination: string): Promise<MoveReport> {
+	async move(uids: number[], destination: string): Promise<MoveReport> {
 		if (!uids.length) return EMPTY_MOVE;
 		const whole = await this.moveOnce(uidSet(uids), uids, destination);
 		if (whole !== 'refused') return whole;
 
-		const report: MoveReport = { moved: [], notMoved: [], inDoubt: [] };
+		const report: MoveReport = { moved: [], notMoved: [], inDoubt: [], arrivedAs: new Map() };
 		for (let i = 0; i < uids.length; i++) {
 			const one = await this.moveOnce(String(uids[i]), [uids[i]], destination);
 			if (one === 'refused') {
@@ -308,6 +322,8 @@ export class ImapSource {
 			}
 			report.moved.push(...one.moved);
 			report.notMoved.push(...one.notMoved);
+			for (const [from, to] of one.arrivedAs ?? []) report.arrivedAs!.set(from, to);
+			report.destinationUidValidity = one.destinationUidValidity ?? report.destinationUidValidity;
 			if (one.inDoubt.length) {
 				report.inDoubt.push(...uids.slice(i));
 				break;
@@ -322,20 +338,28 @@ export class ImapSource {
 		// imapflow answers a broken connection like a refusal (false): only `usable` tells them apart
 		if (!answer) return this.client.usable ? 'refused' : { moved: [], notMoved: [], inDoubt: [...uids] };
 		const uidMap = answer.uidMap;
-		if (uidMap) return { moved: uids.filter((u) => uidMap.has(u)), notMoved: uids.filter((u) => !uidMap.has(u)), inDoubt: [] };
+		if (uidMap) {
+			return {
+				moved: uids.filter((u) => uidMap.has(u)),
+				notMoved: uids.filter((u) => !uidMap.has(u)),
+				inDoubt: [],
+				arrivedAs: uidMap,
+				destinationUidValidity: answer.uidValidity === undefined ? undefined : String(answer.uidValidity),
+			};
+		}
 		// imapflow also returns an answer without COPYUID for some NO responses (EXPUNGEISSUED): from a
 		// server with UIDPLUS, no COPYUID means nothing was moved
 		if (this.client.capabilities.has('UIDPLUS')) return 'refused';
 		// a server without UIDPLUS does not say which mails it moved: the ones gone from the inbox are (a
 		// mail another client takes away at the same moment would count as moved: such servers are rare)
-		const left = await this.stillInInbox(uids);
+		const left = await this.present(uids);
 		return { moved: uids.filter((u) => !left.has(u)), notMoved: uids.filter((u) => left.has(u)), inDoubt: [] };
 	}
 
 	/** imapflow swallows the server's NO text of a MOVE; find out the likely cause instead. */
 	private async whyRefused(uids: number[], destination: string): Promise<string> {
 		try {
-			const left = await this.stillInInbox(uids);
+			const left = await this.present(uids);
 			if (left.size === 0) return 'another client moved or deleted the mail meanwhile';
 			const status = await this.client.status(destination, { messages: true });
 			if (status) return `the server refused to move the mail into "${destination}"`;
@@ -349,7 +373,7 @@ export class ImapSource {
 		if (!this.client.usable) {
 			return Object.assign(new Error(`connection closed while ${what}`), { code: 'EConnectionClosed' });
 		}
-		return new Error(`The mail server refused ${what} in "${this.folders.inbox}".`);
+		return new Error(`The mail server refused ${what} in "${this.client.mailbox ? this.client.mailbox.path : this.folders.inbox}".`);
 	}
 }
 
@@ -370,347 +394,3 @@ export function findFolder(listing: ListResponse[], wanted: string): ListRespons
 	return undefined;
 }
 
-function addresses(list: MessageAddressObject[] | undefined): MailAddress[] {
-	return (list ?? [])
-		.filter((a) => a.address)
-		.map((a) => (a.name ? { name: a.name, address: a.address! } : { address: a.address! }));
-}
-
-function iso(date: Date | string | undefined): string | undefined {
-	if (!date) return undefined;
-	const d = date instanceof Date ? date : new Date(date);
-	return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-function summarise(message: FetchMessageObject): MailSummary {
-	const envelope = message.envelope ?? {};
-	const summary: MailSummary = {
-		uid: message.uid,
-		from: addresses(envelope.from),
-		sender: addresses(envelope.sender),
-		to: addresses(envelope.to),
-		parts: message.bodyStructure ? documentParts(message.bodyStructure) : [],
-	};
-	if (envelope.messageId) summary.messageId = envelope.messageId;
-	if (envelope.subject) summary.subject = envelope.subject;
-	const date = iso(envelope.date);
-	if (date) summary.date = date;
-	const receivedAt = iso(message.internalDate);
-	if (receivedAt) summary.receivedAt = receivedAt;
-	if (message.size !== undefined) summary.size = message.size;
-	return summary;
-}
-
-/**
- * The parts of a mail that may be documents: every leaf except the mail's own text (a text/plain or
- * text/html part without a file name that is not marked as attachment). A mail that is nothing but an
- * attachment (EDI gateways send those) has part "1".
- */
-export function documentParts(structure: MessageStructureObject): MailPart[] {
-	const parts: MailPart[] = [];
-	const walk = (node: MessageStructureObject) => {
-		const type = (node.type ?? '').toLowerCase();
-		if (node.childNodes?.length && type.startsWith('multipart/')) {
-			for (const child of node.childNodes) walk(child);
-			return;
-		}
-		// a forwarded mail (message/rfc822) is a mail, not a document of the sender's
-		if (type.startsWith('multipart/') || type === 'message/rfc822') return;
-		const fileName = node.dispositionParameters?.filename ?? node.parameters?.name;
-		const disposition = node.disposition?.toLowerCase();
-		if (!fileName && disposition !== 'attachment' && BODY_TEXT_TYPES.has(type)) return;
-		const encoding = node.encoding?.toLowerCase();
-		const encodedSize = node.size ?? 0;
-		const part: MailPart = {
-			part: node.part ?? '1',
-			contentType: type,
-			encodedSize,
-			size: encoding === 'base64' ? Math.floor((encodedSize * 3) / 4) : encodedSize,
-		};
-		if (fileName) part.fileName = fileName;
-		if (node.parameters?.charset) part.charset = node.parameters.charset;
-		if (encoding) part.encoding = encoding;
-		parts.push(part);
-	};
-	walk(structure);
-	return parts;
-}
-
-/** Undoes a content transfer encoding, for servers without FETCH BINARY. */
-export function decodeTransferEncoding(raw: Buffer, encoding: string | undefined): Buffer {
-	switch (encoding) {
-		case 'base64':
-			return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-		case 'quoted-printable': {
-			const text = raw.toString('latin1').replace(/=\r?\n/g, '');
-			const out = Buffer.alloc(text.length);
-			let n = 0;
-			for (let i = 0; i < text.length; i++) {
-				if (text[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-					out[n++] = parseInt(text.slice(i + 1, i + 3), 16);
-					i += 2;
-				} else out[n++] = text.charCodeAt(i);
-			}
-			return out.subarray(0, n);
-		}
-		default:
-			return raw;
-	}
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The consumer: begin / commit / rollback over batches, with the guarantees the nodes rely on
-// ---------------------------------------------------------------------------------------------------------
-
-export type MailAction = 'commit' | 'fail' | 'leave';
-
-/** What the caller decided for one mail; `result` is handed back only if the decision took effect. */
-export interface MailDecision<T> {
-	uid: number;
-	action: MailAction;
-	result: T;
-}
-
-export interface ConsumeOptions<T> {
-	folders: ImapSourceFolders;
-	createMissingFolders: boolean;
-	maxMessages: number;
-	/** mails per FETCH / MOVE; bounds memory */
-	batchSize?: number;
-	/** Date.now() after which no new batch is started (the poll budget) */
-	deadline: number;
-	/** mails the caller left in the inbox before, by UID, valid for `skipUidValidity` */
-	skip?: Set<number>;
-	skipUidValidity?: string;
-	/** reads a batch and decides for each mail; may download parts through the source */
-	decide(batch: MailSummary[], source: ImapSource): Promise<Array<MailDecision<T>>>;
-}
-
-export interface ConsumeReport<T> {
-	/** results of mails now in the archive folder */
-	committed: T[];
-	/** results of mails now in the error folder */
-	failed: T[];
-	/** the folders as the server names them */
-	folders: ImapSourceFolders;
-	/** UIDs left in the inbox on purpose (decision 'leave', in this poll or an earlier one) */
-	left: number[];
-	/** mails whose move the server refused; they stay in the inbox for the next poll */
-	notMoved: Array<{ uid: number; action: MailAction; refusal?: string }>;
-	/** mails moved back into the inbox because an earlier poll could not confirm their move */
-	rolledBack: number;
-	uidValidity: string;
-	/** more mails wait than this poll took (max mails per poll, or the time budget) */
-	more: boolean;
-	/**
-	 * The poll stopped early: the connection broke (a ConnectionError), or a later batch failed after earlier
-	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
-	 */
-	interruption?: Error;
-}
-
-export interface PendingMove {
-	uid: number;
-	messageId?: string;
-	destination: string;
-}
-
-/**
- * Moves whose outcome a poll could not learn (the connection broke during MOVE and did not come back within
- * the poll), per mailbox. The next poll of the same process resolves them first: a mail still in the inbox
- * is processed normally; a mail that did arrive in the destination is moved back into the inbox, so that it
- * is processed (and emitted) again instead of lying in the archive unseen.
- */
-const pendingMoves = new Map<string, { uidValidity: string; moves: PendingMove[] }>();
-
-/** Mailboxes with a poll in progress in this process. */
-const busyMailboxes = new Set<string>();
-
-/** One mailbox folder, whichever port or TLS mode reaches it. */
-export function mailboxKey(c: ImapCredentials, inbox: string): string {
-	return `${c.host.toLowerCase()}|${c.user.toLowerCase()}|${inbox}`;
-}
-
-/**
- * Runs `work` unless another poll of the same mailbox folder runs in this process; then returns
- * `{ busy: true }` at once. Two polls working on the same inbox would fetch the same mails; the MOVE would
- * still hand each mail to only one of them (COPYUID), but the second would do the work for nothing.
- */
-export async function withMailboxLock<R>(key: string, work: () => Promise<R>): Promise<{ busy: true } | { busy: false; value: R }> {
-	if (busyMailboxes.has(key)) return { busy: true };
-	busyMailboxes.add(key);
-	try {
-		return { busy: false, value: await work() };
-	} finally {
-		busyMailboxes.delete(key);
-	}
-}
-
-function toConnectionErrorIfProtocol(error: unknown, credentials: ImapCredentials): unknown {
-	return isConnectionLoss(error) ? toConnectionError(error, imapEndpoint(credentials), [credentials.password]) : error;
-}
-
-function isConnectionLoss(error: unknown): boolean {
-	if (error instanceof ConnectionError) return ['connectionLost', 'timeout'].includes(error.kind);
-	const code = (error as { code?: unknown })?.code;
-	return typeof code === 'string' && ['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEOUT'].includes(code);
-}
-
-/**
- * One poll of an inbox: list once, then per batch of mails fetch envelopes, let `decide` read and judge
- * them, and move them (one MOVE to the archive, one to the error folder). A result is reported only once
- * its mail's move is confirmed. When the connection breaks, what was moved is reported and the rest waits
- * for the next poll; a MOVE cut off mid-way is checked on a new connection before anything is reported.
- */
-export async function consumeImapFolder<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
-	const key = mailboxKey(credentials, options.folders.inbox);
-	const batchSize = Math.max(1, options.batchSize ?? 50);
-	const report: ConsumeReport<T> = {
-		committed: [],
-		failed: [],
-		folders: options.folders,
-		left: [],
-		notMoved: [],
-		rolledBack: 0,
-		uidValidity: '',
-		more: false,
-	};
-	const inDoubt: Array<MailDecision<T> & { messageId?: string }> = [];
-	let folders: ImapSourceFolders | undefined;
-	// whether the socket was gone when the error happened (withImapClient closes it before we see the error)
-	let connectionBroke = false;
-
-	try {
-		await withImapClient(credentials, async (client) => {
-			try {
-				await consumeBatches(new ImapSource(client));
-			} finally {
-				connectionBroke = !client.usable;
-			}
-		});
-	} catch (error) {
-		const lost = folders !== undefined && (connectionBroke || isConnectionLoss(error));
-		// mails already moved must reach the workflow whatever went wrong after them: never throw them away
-		const moved = report.committed.length + report.failed.length > 0;
-		if (!lost && !moved) throw toConnectionErrorIfProtocol(error, credentials);
-		report.interruption = lost
-			? toConnectionError(error, imapEndpoint(credentials), [credentials.password])
-			: error instanceof Error
-				? error
-				: new Error(String(error));
-		report.more = true;
-	}
-
-	if (inDoubt.length && folders) {
-		await settleInDoubtMoves(credentials, folders, report, inDoubt, key, options.deadline);
-	}
-	return report;
-
-	async function consumeBatches(source: ImapSource): Promise<void> {
-		folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
-		report.folders = folders;
-		report.uidValidity = source.uidValidity;
-		report.rolledBack = await rollBackPendingMoves(source, key);
-
-		const skip = options.skipUidValidity === source.uidValidity ? options.skip : undefined;
-		const { uids, waiting, skipped } = await source.list(options.maxMessages, skip);
-		report.left.push(...skipped);
-		report.more = waiting > uids.length;
-		let slowestBatchMs = 0;
-		for (let start = 0; start < uids.length; start += batchSize) {
-			// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
-			if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
-				report.more = true;
-				break;
-			}
-			const began = Date.now();
-			const batch = await source.fetchEnvelopes(uids.slice(start, start + batchSize));
-			const decisions = await options.decide(batch, source);
-			const messageIds = new Map(batch.map((m) => [m.uid, m.messageId]));
-			const byUid = new Map(decisions.map((d) => [d.uid, d]));
-			report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
-
-			for (const action of ['commit', 'fail'] as const) {
-				const chosen = decisions.filter((d) => d.action === action).map((d) => d.uid);
-				const moved = action === 'commit' ? await source.commit(chosen) : await source.fail(chosen);
-				for (const uid of moved.moved) (action === 'commit' ? report.committed : report.failed).push(byUid.get(uid)!.result);
-				for (const uid of moved.notMoved) report.notMoved.push({ uid, action, refusal: moved.refusal });
-				if (moved.inDoubt.length) {
-					inDoubt.push(...moved.inDoubt.map((uid) => ({ ...byUid.get(uid)!, messageId: messageIds.get(uid) })));
-					// the other decisions of this batch were never sent: they simply stay in the inbox
-					throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
-				}
-			}
-			slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
-		}
-	}
-}
-
-/**
- * After a connection broke during MOVE: a new connection asks the inbox which of those mails are gone. Gone
- * means moved (MOVE removes a mail from the source only after it arrived in the destination), so their
- * results are reported; the ones still there wait for the next poll. When no connection can be made in
- * time, the moves are remembered and settled by the next poll (see `pendingMoves`).
- */
-async function settleInDoubtMoves<T>(
-	credentials: ImapCredentials,
-	folders: ImapSourceFolders,
-	report: ConsumeReport<T>,
-	inDoubt: Array<MailDecision<T> & { messageId?: string }>,
-	key: string,
-	deadline: number,
-): Promise<void> {
-	const uids = inDoubt.map((d) => d.uid);
-	// a restarted server needs a few seconds; give it until shortly before the poll's budget runs out
-	const giveUpAt = Math.min(deadline, Date.now() + 30_000);
-	for (let attempt = 0; Date.now() < giveUpAt; attempt++) {
-		try {
-			const left = await withImapClient(credentials, async (client) => {
-				const mailbox = await client.mailboxOpen(folders.inbox, { readOnly: true });
-				if (String(mailbox.uidValidity) !== report.uidValidity) return undefined;
-				return await new ImapSource(client).stillInInbox(uids);
-			});
-			if (!left) break;
-			for (const decision of inDoubt) {
-				if (left.has(decision.uid)) continue;
-				(decision.action === 'commit' ? report.committed : report.failed).push(decision.result);
-			}
-			return;
-		} catch {
-			await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 5_000)));
-		}
-	}
-	pendingMoves.set(key, {
-		uidValidity: report.uidValidity,
-		moves: inDoubt.map((d) => ({
-			uid: d.uid,
-			messageId: d.messageId,
-			destination: d.action === 'commit' ? folders.archive : folders.error,
-		})),
-	});
-}
-
-/** Settles the moves an earlier poll could not confirm; returns how many mails went back into the inbox. */
-async function rollBackPendingMoves(source: ImapSource, key: string): Promise<number> {
-	const pending = pendingMoves.get(key);
-	if (!pending) return 0;
-	pendingMoves.delete(key);
-	if (pending.uidValidity !== source.uidValidity) return 0;
-	const left = await source.stillInInbox(pending.moves.map((m) => m.uid));
-	const arrived = pending.moves.filter((m) => !left.has(m.uid) && m.messageId);
-	const client = source.client;
-	let rolledBack = 0;
-	for (const destination of new Set(arrived.map((m) => m.destination))) {
-		await client.mailboxOpen(destination);
-		for (const move of arrived.filter((m) => m.destination === destination)) {
-			const found = await client.search({ header: { 'message-id': move.messageId! } }, { uid: true });
-			// the newest copy: an older one with the same Message-ID was handed over in an earlier poll
-			if (!found || !found.length) continue;
-			const newest = Math.max(...found);
-			const answer = await client.messageMove(String(newest), source.folders.inbox, { uid: true });
-			if (answer && (answer.uidMap?.has(newest) ?? true)) rolledBack++;
-		}
-	}
-	if (arrived.length) await client.mailboxOpen(source.folders.inbox);
-	return rolledBack;
-}

@@ -1,0 +1,209 @@
+import { ConnectionError, toConnectionError } from './connectionErrors';
+import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
+import { finishEarlierPolls, handOver, settleAfterBreak, type PollMoves } from './imapRecovery';
+import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
+
+/**
+ * The consumer: one poll of an inbox as begin / commit / rollback over batches, with the guarantees the nodes
+ * rely on. What a later poll needs to finish this one lives on the server (the pending keyword, see
+ * imapSource.ts) or in `memory`, a plain object the caller keeps between polls (n8n: the node's static data,
+ * saved with the poll's result) — never in this process's memory.
+ */
+
+export type MailAction = 'commit' | 'fail' | 'leave';
+
+/** What the caller decided for one mail; `result` is handed back only if the decision took effect. */
+export interface MailDecision<T> {
+	uid: number;
+	action: MailAction;
+	result: T;
+}
+
+/** What the consumer keeps between polls of one mailbox; the caller stores it as it is (JSON). */
+export interface MailboxMemory {
+	/** mails left in the inbox on purpose (decision 'leave'), not looked at again while nothing changed */
+	leftInInbox?: { configuration: string; uidValidity: string; uids: string };
+	/** mails handed over while the server could not be told so (their pending keyword is still set) */
+	handedOver?: Array<{ folder: string; uidValidity: string; uids: string }>;
+	[other: string]: unknown;
+}
+
+export interface ConsumeOptions<T> {
+	folders: ImapSourceFolders;
+	createMissingFolders: boolean;
+	maxMessages: number;
+	/** mails per FETCH / MOVE; bounds memory */
+	batchSize?: number;
+	/** Date.now() after which no new batch is started (the poll budget) */
+	deadline: number;
+	/** kept by the caller between polls; without it, mails of a poll cut off from its server come again */
+	memory?: MailboxMemory;
+	/** what decided 'leave' before holds only for the same configuration (senders, folders …) */
+	configuration?: string;
+	/** reads a batch and decides for each mail; may download parts through the source */
+	decide(batch: MailSummary[], source: ImapSource): Promise<Array<MailDecision<T>>>;
+}
+
+export interface ConsumeReport<T> {
+	/** results of mails now in the archive folder, handed over */
+	committed: T[];
+	/** results of mails now in the error folder, handed over */
+	failed: T[];
+	/** the folders as the server names them */
+	folders: ImapSourceFolders;
+	/** UIDs left in the inbox on purpose (decision 'leave', in this poll or an earlier one) */
+	left: number[];
+	/** mails whose move the server refused; they stay in the inbox for the next poll */
+	notMoved: Array<{ uid: number; action: MailAction; refusal?: string }>;
+	/** mails an earlier poll moved but never handed over, moved back into the inbox by this poll */
+	rolledBack: number;
+	/** such mails the server refused to move back; they are tried again by the next poll */
+	rollBackRefused: number;
+	uidValidity: string;
+	/** more mails wait than this poll took (max mails per poll, or the time budget) */
+	more: boolean;
+	/** another poll of the same mailbox runs in this process: this one did nothing */
+	busy?: boolean;
+	/**
+	 * The poll stopped early: the connection broke (a ConnectionError), or a later batch failed after earlier
+	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
+	 */
+	interruption?: Error;
+}
+
+/** Mailboxes with a poll in progress in this process (a lock, not state: losing it loses nothing). */
+const busyMailboxes = new Set<string>();
+
+/** One mailbox folder, whichever port or TLS mode reaches it. */
+export function mailboxKey(c: ImapCredentials, inbox: string): string {
+	return `${c.host.toLowerCase()}|${c.user.toLowerCase()}|${inbox}`;
+}
+
+/**
+ * One poll of an inbox: finish what earlier polls left unfinished, list once, then per batch fetch envelopes,
+ * let `decide` read and judge the mails, mark them and move them (one MOVE to the archive, one to the error
+ * folder); at the end clear the marks and report. A result is reported only once its mail's move is confirmed
+ * and its mark cleared. Returns at once with `busy` while another poll of the same mailbox runs here: two polls
+ * would fetch the same mails, and one of them would roll back the other's unfinished moves.
+ */
+export async function consumeImapFolder<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
+	const key = mailboxKey(credentials, options.folders.inbox);
+	if (busyMailboxes.has(key)) return { ...emptyReport<T>(options.folders), busy: true };
+	busyMailboxes.add(key);
+	try {
+		return await consumeLocked(credentials, options);
+	} finally {
+		busyMailboxes.delete(key);
+	}
+}
+
+function emptyReport<T>(folders: ImapSourceFolders): ConsumeReport<T> {
+	return { committed: [], failed: [], folders, left: [], notMoved: [], rolledBack: 0, rollBackRefused: 0, uidValidity: '', more: false };
+}
+
+async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
+	const report = emptyReport<T>(options.folders);
+	const moves: PollMoves<T> = { confirmed: [], inDoubt: [], marked: false };
+	let opened = false;
+	// whether the socket was gone when the error happened (withImapClient closes it before we see the error)
+	let connectionBroke = false;
+	try {
+		await withImapClient(credentials, async (client) => {
+			try {
+				const source = new ImapSource(client);
+				report.folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
+				await finishEarlierPolls(source, options.memory, report);
+				report.uidValidity = source.uidValidity;
+				moves.marked = source.canMark;
+				opened = true;
+				await takeBatches(source, options, report, moves).catch((error: unknown) => {
+					// a bug or a refusal in a later batch: the batches before it are handed over all the same
+					if (!client.usable) throw error;
+					report.interruption = asError(error);
+				});
+				await handOver(source, moves, report);
+			} finally {
+				connectionBroke = !client.usable;
+			}
+		});
+	} catch (error) {
+		if (!opened) throw isConnectionLoss(error) ? connectionError(error, credentials) : error;
+		report.interruption = connectionBroke || isConnectionLoss(error) ? connectionError(error, credentials) : asError(error);
+	}
+	if (moves.confirmed.length || moves.inDoubt.length) await settleAfterBreak(credentials, options, moves, report);
+	if (report.interruption) report.more = true;
+	const lost = report.interruption instanceof ConnectionError;
+	// mails already handed over must reach the workflow whatever went wrong after them: never throw them away
+	if (report.interruption && !lost && !report.committed.length && !report.failed.length) throw report.interruption;
+	rememberLeft(options, report);
+	return report;
+}
+
+async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, report: ConsumeReport<T>, moves: PollMoves<T>): Promise<void> {
+	const { uids, waiting, skipped } = await source.list(options.maxMessages, leftBefore(options, source.uidValidity));
+	report.left.push(...skipped);
+	report.more = waiting > uids.length;
+	const batchSize = Math.max(1, options.batchSize ?? 50);
+	let slowestBatchMs = 0;
+	for (let start = 0; start < uids.length; start += batchSize) {
+		// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
+		if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
+			report.more = true;
+			break;
+		}
+		const began = Date.now();
+		const batch = await source.fetchEnvelopes(uids.slice(start, start + batchSize));
+		const decisions = await options.decide(batch, source);
+		report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
+		await moveBatch(source, decisions, report, moves);
+		slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
+	}
+}
+
+/** Marks the batch's mails, then moves them; a MOVE cut off mid-way ends the poll (settled on a new connection). */
+async function moveBatch<T>(source: ImapSource, decisions: Array<MailDecision<T>>, report: ConsumeReport<T>, moves: PollMoves<T>): Promise<void> {
+	const chosen = decisions.filter((d) => d.action !== 'leave');
+	if (moves.marked) await source.mark(chosen.map((d) => d.uid));
+	for (const action of ['commit', 'fail'] as const) {
+		const mine = new Map(chosen.filter((d) => d.action === action).map((d) => [d.uid, d.result]));
+		const moved = action === 'commit' ? await source.commit([...mine.keys()]) : await source.fail([...mine.keys()]);
+		for (const uid of moved.moved) {
+			moves.confirmed.push({ uid, action, result: mine.get(uid)!, arrivedAs: moved.arrivedAs?.get(uid) });
+		}
+		if (moved.destinationUidValidity) (moves.destinationUidValidity ??= {})[action] = moved.destinationUidValidity;
+		for (const uid of moved.notMoved) report.notMoved.push({ uid, action, refusal: moved.refusal });
+		if (moves.marked && moved.notMoved.length && source.client.usable) await source.unmark(moved.notMoved);
+		if (moved.inDoubt.length) {
+			moves.inDoubt.push(...moved.inDoubt.map((uid) => ({ uid, action, result: mine.get(uid)! })));
+			// the other decisions of this batch were never sent: they simply stay in the inbox
+			throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
+		}
+	}
+}
+
+function leftBefore<T>(options: ConsumeOptions<T>, uidValidity: string): Set<number> | undefined {
+	const left = options.memory?.leftInInbox;
+	if (!left || left.uidValidity !== uidValidity || left.configuration !== (options.configuration ?? '')) return undefined;
+	return new Set(parseUidSet(left.uids));
+}
+
+function rememberLeft<T>(options: ConsumeOptions<T>, report: ConsumeReport<T>): void {
+	if (!options.memory) return;
+	if (report.left.length) {
+		options.memory.leftInInbox = { configuration: options.configuration ?? '', uidValidity: report.uidValidity, uids: uidSet(report.left) };
+	} else delete options.memory.leftInInbox;
+}
+
+function asError(error: unknown): Error {
+	return error instanceof Error ? error : new Error(String(error));
+}
+
+function connectionError(error: unknown, credentials: ImapCredentials): ConnectionError {
+	return toConnectionError(error, imapEndpoint(credentials), [credentials.password]);
+}
+
+function isConnectionLoss(error: unknown): boolean {
+	if (error instanceof ConnectionError) return ['connectionLost', 'timeout'].includes(error.kind);
+	const code = (error as { code?: unknown })?.code;
+	return typeof code === 'string' && ['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEOUT'].includes(code);
+}
