@@ -15,12 +15,11 @@ import {
 import { isValidMailAddress } from '../shared/mail/addresses';
 import { userFacing } from '../shared/nodeErrors';
 import { ftpPort, withFtpClient, type FtpCredentials } from '../shared/transports/ftp';
+import { FingerprintStore } from '../shared/transports/fingerprints';
+import { TransportError } from '../shared/transports/transportError';
 import {
 	directoriesToList,
-	FingerprintStore,
-	FtpDirectoryMissing,
 	FtpSource,
-	FtpSourceConnectionLost,
 	type AfterImport,
 	type DateSubdirectories,
 	type FtpListing,
@@ -377,13 +376,13 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 				['Archive Directory', source.archiveDirectory, settings.afterImport === 'archive'],
 				['Error Directory', source.errorDirectory, settings.onFailure === 'errorDirectory'],
 			] as const) {
-				if (used && listed.includes(dir)) {
+				if (used && dir !== undefined && listed.includes(dir)) {
 					throw new NodeOperationError(this.getNode(), `The ${label} ${dir} is a directory the import reads: use a subdirectory such as "archiv/"`);
 				}
 			}
 
 			listing = await source.list();
-			counts.uploading = listing.uploading.length;
+			counts.uploading = listing.inProgress.length;
 			counts.deferred = listing.deferred;
 			for (const odd of listing.unsafe) {
 				const reason = 'the file name contains control characters or a backslash; such a name is never used in a command, so the file is left alone: rename it on the server';
@@ -401,7 +400,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 				try {
 					await importFile(source, listing.ready[index]);
 				} catch (error) {
-					if (error instanceof FtpSourceConnectionLost || source.lost) {
+					if ((error instanceof TransportError && error.kind === 'connectionLost') || source.lost) {
 						stoppedAt = index;
 						break;
 					}
@@ -430,7 +429,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 		// nothing was committed when we get here (the loop ends without throwing once a file was): the run failed as a whole
 		store.save();
 		const reason =
-			error instanceof FtpDirectoryMissing
+			error instanceof TransportError && error.kind === 'notFound'
 				? `${error.message} Create it, or correct the Directory.`
 				: ((error as Error).message ?? String(error));
 		if (smtp && !(error instanceof NodeOperationError)) {
@@ -445,7 +444,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 		if (this.continueOnFail()) {
 			return [[], [{ json: { stage: 'connection', reason, imported: false }, pairedItem: { item: 0 } }]];
 		}
-		if (error instanceof FtpDirectoryMissing) throw new NodeOperationError(this.getNode(), reason);
+		if (error instanceof TransportError && error.kind === 'notFound') throw new NodeOperationError(this.getNode(), reason);
 		throw userFacing(this, error);
 	}
 	store.save();

@@ -13,7 +13,7 @@ import { canMakeFacturX } from '../shared/documents/invoices/facturx';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { composeEml } from '../shared/mail/eml';
 import { compileMailTemplate, MailTemplateError, missingTemplateParts, type CompiledMailTemplate } from '../shared/mail/templates';
-import { toConnectionError } from '../shared/transports/connectionErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import {
 	createSmtpTransport,
 	senderOf,
@@ -320,7 +320,7 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		} catch (error) {
 			transport.close();
 			transport = undefined;
-			const fault = toConnectionError(error, endpoint, [account.password]);
+			const fault = toTransportError(error, endpoint, [account.password]);
 			if (!this.continueOnFail()) {
 				throw new NodeApiError(node, { message: fault.message, code: fault.code ?? fault.kind }, { message: `${fault.message} Nothing was sent.` });
 			}

@@ -3,7 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { ConnectionError, toConnectionError } from '../shared/transports/connectionErrors';
+import { TransportError, toTransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 
 /** The account check of the seed (Xentral: "Testmail senden"): one test mail per input item to a test recipient. */
@@ -48,7 +48,7 @@ export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecut
 							`at ${account.host}:${account.port}. If you can read it, the account can send invoices.`,
 					});
 				} catch (error) {
-					throw toConnectionError(error, smtpEndpoint(account), [account.password]);
+					throw toTransportError(error, smtpEndpoint(account), [account.password]);
 				}
 				out.push({
 					json: {
@@ -66,7 +66,7 @@ export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecut
 					out.push({ json: { recipient: to, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				if (error instanceof ConnectionError) {
+				if (error instanceof TransportError) {
 					throw new NodeApiError(
 						this.getNode(),
 						{ message: error.message, code: error.code ?? error.kind },

@@ -4,7 +4,9 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL, ftpCredentials, imapCredentials } from '../shared/credentials';
 import { FolderSource, type LocalFile } from '../shared/transports/folder';
 import { ftpPort, withFtpClient } from '../shared/transports/ftp';
-import { FingerprintStore, FtpSource, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
+import { FingerprintStore } from '../shared/transports/fingerprints';
+import { FtpSource, type RemoteFile } from '../shared/transports/ftpSource';
+import { TransportError } from '../shared/transports/transportError';
 import {
 	consumeImapFolder,
 	mailboxKey,
@@ -428,7 +430,7 @@ async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out
 				['Archive Directory', source.archiveDirectory, afterImport === 'archive'],
 				['Error Directory', source.errorDirectory, true],
 			] as const) {
-				if (used && dir === source.baseDirectory) {
+				if (used && dir !== undefined && dir === source.baseDirectory) {
 					throw new NodeOperationError(ctx.getNode(), `The ${label} ${dir} is the directory that is read: use a subdirectory such as "processed/"`);
 				}
 			}
@@ -439,7 +441,7 @@ async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out
 				try {
 					await importFtpFile(ctx, source, file, settings, out, server);
 				} catch (error) {
-					if (error instanceof FtpSourceConnectionLost || source.lost) break;
+					if ((error instanceof TransportError && error.kind === 'connectionLost') || source.lost) break;
 					// files may have been moved or deleted already: their items must reach the output, so the run ends here
 					if (handled === 0) throw userFacing(ctx, error);
 					out.error({
@@ -501,7 +503,7 @@ async function importFtpFile(
 		return;
 	}
 	settings.judge.memory.confirm(outcome.registrations);
-	out.add(items, committed.kind === 'archived' ? { movedTo: committed.to } : committed.kind === 'deleted' ? { deleted: true } : {});
+	out.add(items, committed.kind === 'moved' ? { movedTo: committed.to } : committed.kind === 'deleted' ? { deleted: true } : {});
 	if (committed.kind === 'remembered') {
 		out.error({
 			reason: 'notMoved',

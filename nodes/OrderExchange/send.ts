@@ -7,7 +7,7 @@ import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentia
 import { DocumentError } from '../shared/documents/DocumentError';
 import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { toConnectionError } from '../shared/transports/connectionErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import { writeFileAtomically } from '../shared/transports/folder';
 import { ftpEndpoint, ftpPort, refusalOf, uploadFileAtomically, withFtpClient } from '../shared/transports/ftp';
 import { remoteDirectory } from '../shared/transports/ftpPaths';
@@ -163,7 +163,7 @@ async function sendByMail(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped:
 						}),
 					);
 				} catch (error) {
-					failDelivery(ctx, group, toConnectionError(error, smtpEndpoint(smtp), [smtp.password]), skipped, delivered.length);
+					failDelivery(ctx, group, toTransportError(error, smtpEndpoint(smtp), [smtp.password]), skipped, delivered.length);
 				}
 			}
 		},
@@ -207,7 +207,7 @@ async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped
 		if (error instanceof NodeOperationError || error instanceof NodeApiError) throw userFacing(ctx, error);
 		// the session broke: the documents not uploaded yet fail together
 		const left = outgoing.filter((o) => !failed.has(o) && !delivered.some((d) => d.out === o));
-		failDelivery(ctx, left, toConnectionError(error, ftpEndpoint(ftp), [ftp.password]), skipped, delivered.length);
+		failDelivery(ctx, left, toTransportError(error, ftpEndpoint(ftp), [ftp.password]), skipped, delivered.length);
 	}
 	return delivered;
 }

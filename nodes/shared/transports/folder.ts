@@ -4,6 +4,7 @@ import { access, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/prom
 import path from 'node:path';
 
 import { looksInProgress, nameMatches } from './ftpSource';
+import { TransportError } from './transportError';
 
 /**
  * A local directory — or one a cloud client (Nextcloud, OneDrive, Dropbox) keeps in sync — as a source and a
@@ -70,14 +71,8 @@ export type FolderCommitOutcome =
 	| { kind: 'moveFailed'; reason: string };
 
 /** The directory of the configuration does not exist (or is no directory). */
-export class FolderMissingError extends Error {
-	constructor(
-		readonly directory: string,
-		readonly reason: string,
-	) {
-		super(`The folder "${directory}" ${reason}.`);
-		this.name = 'FolderMissingError';
-	}
+function folderMissing(directory: string, reason: string): TransportError {
+	return new TransportError('notFound', `The folder "${directory}" ${reason}.`, { hint: 'Create it, or correct the path.' });
 }
 
 /** An absolute directory from what the user typed; a relative one counts from `base`. */
@@ -107,9 +102,9 @@ async function ensureDirectory(directory: string): Promise<void> {
 	// would write documents nobody ever receives
 	if ('error' in looked) {
 		const { error } = looked;
-		throw new FolderMissingError(directory, error.code === 'ENOENT' ? 'does not exist' : `cannot be opened (${error.message})`);
+		throw folderMissing(directory, error.code === 'ENOENT' ? 'does not exist' : `cannot be opened (${error.message})`);
 	}
-	if (!looked.info.isDirectory()) throw new FolderMissingError(directory, 'is a file, not a folder');
+	if (!looked.info.isDirectory()) throw folderMissing(directory, 'is a file, not a folder');
 }
 
 function errnoOf(error: unknown): string | undefined {

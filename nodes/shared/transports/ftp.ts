@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { Client, FTPError } from 'basic-ftp';
 
-import { toConnectionError, type Endpoint } from './connectionErrors';
+import { toTransportError, TransportError, type Endpoint } from './transportError';
 import { timeouts, tlsOptions } from './tls';
 
 export type FtpProtocol = 'ftp' | 'ftpsExplicit' | 'ftpsImplicit';
@@ -37,7 +37,7 @@ export async function withFtpClient<T>(
 		try {
 			await connectFtp(client, c);
 		} catch (error) {
-			throw toConnectionError(error, ftpEndpoint(c), [c.password]);
+			throw toTransportError(error, ftpEndpoint(c), [c.password]);
 		}
 		return await work(client);
 	} finally {
@@ -59,7 +59,7 @@ async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
 		});
 	} catch (error) {
 		const timedOut = client.closed && !(error as { code?: unknown }).code;
-		throw toConnectionError(timedOut ? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [
+		throw toTransportError(timedOut ? new TransportError('timeout', 'connect timed out', { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [
 			c.password,
 		]);
 	} finally {

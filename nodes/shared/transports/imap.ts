@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 
-import { ConnectionError, toConnectionError, type Endpoint } from './connectionErrors';
+import { TransportError, toTransportError, type Endpoint } from './transportError';
 import { timeouts, tlsOptions } from './tls';
 
 export type ImapSecurity = 'tls' | 'starttls' | 'none';
@@ -55,12 +55,12 @@ export async function withImapClient<T>(
 		await client.connect();
 	} catch (error) {
 		client.close();
-		throw toConnectionError(error, imapEndpoint(c), [c.password]);
+		throw toTransportError(error, imapEndpoint(c), [c.password]);
 	}
 	try {
 		return await work(client);
 	} catch (error) {
-		throw isProtocolFault(error) ? toConnectionError(error, imapEndpoint(c), [c.password]) : error;
+		throw isProtocolFault(error) ? toTransportError(error, imapEndpoint(c), [c.password]) : error;
 	} finally {
 		await closeImapClient(client);
 	}
@@ -82,7 +82,8 @@ async function closeImapClient(client: ImapFlow): Promise<void> {
 
 /** Errors raised by imapflow or the socket, as opposed to errors of the caller's own logic. */
 function isProtocolFault(error: unknown): boolean {
-	if (error instanceof ConnectionError) return false;
+	// a lost session found below this layer (an IMAP source) is described again with the server's name
+	if (error instanceof TransportError) return error.endpoint === undefined && error.sessionLost;
 	const e = error as { code?: unknown; responseStatus?: unknown; executedCommand?: unknown };
 	return (
 		typeof e?.code === 'string' &&

@@ -1,6 +1,6 @@
 import type { FetchMessageObject, ImapFlow, ListResponse, MessageAddressObject, MessageStructureObject } from 'imapflow';
 
-import { ConnectionError, toConnectionError } from './connectionErrors';
+import { TransportError, toTransportError } from './transportError';
 import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
 
 /**
@@ -24,21 +24,20 @@ export interface ImapSourceFolders {
 export type FolderRole = keyof ImapSourceFolders;
 
 /** A folder of the configuration that the mailbox does not have (or that cannot hold mail). */
-export class FolderNotFoundError extends Error {
-	constructor(
-		readonly role: FolderRole,
-		readonly folder: string,
-		readonly reason: 'missing' | 'notSelectable',
-		readonly known: string[],
-	) {
-		const what = `The ${role} folder "${folder}"`;
-		super(
-			reason === 'missing'
-				? `${what} does not exist on the mail server.`
-				: `${what} cannot hold mail on this server (it is only a container of other folders).`,
-		);
-		this.name = 'FolderNotFoundError';
-	}
+function folderNotFound(role: FolderRole, folder: string, reason: 'missing' | 'notSelectable', known: string[]): TransportError {
+	const what = `The ${role} folder "${folder}"`;
+	const listed = known.slice(0, 30).join(', ');
+	return new TransportError(
+		'notFound',
+		reason === 'missing'
+			? `${what} does not exist on the mail server.`
+			: `${what} cannot hold mail on this server (it is only a container of other folders).`,
+		{
+			hint:
+				(listed ? `Folders on the server: ${listed}${known.length > 30 ? ', …' : ''}. ` : '') +
+				'Check the path (as your mail program shows it, starting at INBOX), or switch on the option "Create Missing Folders".',
+		},
+	);
 }
 
 export interface MailAddress {
@@ -141,7 +140,7 @@ export class ImapSource {
 			const selectable = found && !hasFlag(found, '\\Noselect') && !hasFlag(found, '\\NonExistent');
 			if (!selectable) {
 				if (!options.createMissing) {
-					throw new FolderNotFoundError(
+					throw folderNotFound(
 						role,
 						wanted[role],
 						found ? 'notSelectable' : 'missing',
@@ -152,7 +151,7 @@ export class ImapSource {
 				listing = await this.client.list({ listOnly: true });
 				found = findFolder(listing, wanted[role]);
 				if (!found || hasFlag(found, '\\Noselect')) {
-					throw new FolderNotFoundError(role, wanted[role], found ? 'notSelectable' : 'missing', []);
+					throw folderNotFound(role, wanted[role], found ? 'notSelectable' : 'missing', []);
 				}
 			}
 			resolved[role] = found!.path;
@@ -347,9 +346,9 @@ export class ImapSource {
 
 	private failure(what: string): Error {
 		if (!this.client.usable) {
-			return Object.assign(new Error(`connection closed while ${what}`), { code: 'EConnectionClosed' });
+			return new TransportError('connectionLost', `connection closed while ${what}`, { code: 'EConnectionClosed' });
 		}
-		return new Error(`The mail server refused ${what} in "${this.folders.inbox}".`);
+		return new TransportError('refusedByServer', `The mail server refused ${what} in "${this.folders.inbox}".`);
 	}
 }
 
@@ -503,7 +502,7 @@ export interface ConsumeReport<T> {
 	/** more mails wait than this poll took (max mails per poll, or the time budget) */
 	more: boolean;
 	/**
-	 * The poll stopped early: the connection broke (a ConnectionError), or a later batch failed after earlier
+	 * The poll stopped early: the connection broke (a TransportError), or a later batch failed after earlier
 	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
 	 */
 	interruption?: Error;
@@ -547,11 +546,11 @@ export async function withMailboxLock<R>(key: string, work: () => Promise<R>): P
 }
 
 function toConnectionErrorIfProtocol(error: unknown, credentials: ImapCredentials): unknown {
-	return isConnectionLoss(error) ? toConnectionError(error, imapEndpoint(credentials), [credentials.password]) : error;
+	return isConnectionLoss(error) ? toTransportError(error, imapEndpoint(credentials), [credentials.password]) : error;
 }
 
 function isConnectionLoss(error: unknown): boolean {
-	if (error instanceof ConnectionError) return ['connectionLost', 'timeout'].includes(error.kind);
+	if (error instanceof TransportError) return ['connectionLost', 'timeout'].includes(error.kind);
 	const code = (error as { code?: unknown })?.code;
 	return typeof code === 'string' && ['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEOUT'].includes(code);
 }
@@ -594,7 +593,7 @@ export async function consumeImapFolder<T>(credentials: ImapCredentials, options
 		const moved = report.committed.length + report.failed.length > 0;
 		if (!lost && !moved) throw toConnectionErrorIfProtocol(error, credentials);
 		report.interruption = lost
-			? toConnectionError(error, imapEndpoint(credentials), [credentials.password])
+			? toTransportError(error, imapEndpoint(credentials), [credentials.password])
 			: error instanceof Error
 				? error
 				: new Error(String(error));
@@ -638,7 +637,7 @@ export async function consumeImapFolder<T>(credentials: ImapCredentials, options
 				if (moved.inDoubt.length) {
 					inDoubt.push(...moved.inDoubt.map((uid) => ({ ...byUid.get(uid)!, messageId: messageIds.get(uid) })));
 					// the other decisions of this batch were never sent: they simply stay in the inbox
-					throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
+					throw new TransportError('connectionLost', 'connection closed during MOVE', { code: 'EConnectionClosed' });
 				}
 			}
 			slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);

@@ -4,7 +4,7 @@ import { createTransport, type SendMailOptions, type Transporter } from 'nodemai
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
-import { toConnectionError, type Endpoint } from './connectionErrors';
+import { toTransportError, type Endpoint } from './transportError';
 import { timeouts, tlsOptions } from './tls';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
@@ -98,7 +98,7 @@ export async function testSmtpConnection(c: SmtpCredentials): Promise<string> {
 		try {
 			await transport.verify();
 		} catch (error) {
-			throw toConnectionError(error, smtpEndpoint(c), [c.password]);
+			throw toTransportError(error, smtpEndpoint(c), [c.password]);
 		}
 		return `Connected to ${c.host}:${c.port}${c.user ? ` as ${c.user}` : ''}; the server accepts mail from this account.`;
 	});
@@ -149,7 +149,7 @@ export function smtpFailureOf(error: unknown, endpoint: Endpoint, secrets: Array
 			message: response || String(e.message ?? e.responseCode),
 		};
 	}
-	const described = toConnectionError(error, endpoint, secrets);
+	const described = toTransportError(error, endpoint, secrets);
 	const code = e.code ?? described.code ?? 'EUNKNOWN';
 	return {
 		code,
