@@ -82,8 +82,8 @@ export interface FileSourceOptions {
 	/** as the user typed it: empty for the login directory, with or without the trailing slash */
 	directory: string;
 	dateSubdirectories: DateSubdirectories;
-	/** the run date (YYYY-MM-DD, in the workflow's time zone) the date subdirectories are built for */
-	runDate: string;
+	/** the run date (YYYY-MM-DD, in the workflow's time zone) the date subdirectories are built for; needed with them only */
+	runDate?: string;
 	/** also list the date subdirectories of this many days before the run date */
 	daysBack: number;
 	/** a part of the file name (case ignored), or a glob with `*` and `?` for the whole name; empty: every file */

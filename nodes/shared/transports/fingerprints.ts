@@ -4,6 +4,7 @@
  * fingerprint (path, size, modification time, SHA-256 of the content), so that they are never imported twice.
  * Pure, over a plain object: the node passes n8n's workflow static data.
  */
+import { BoundedStore } from '../boundedStore';
 
 /**
  * A remembered file, with short keys because it lives in the workflow's static data (saved with the
@@ -35,39 +36,49 @@ const SETTLED_SECONDS = 120;
 const STORE_KEY = 'importedFiles';
 
 /**
- * The idempotent-consumer memory. An entry is dropped when its file was not seen for 400 days or, beyond
- * 5,000 entries, the least recently seen first, but never an entry whose file was seen in this run: a
- * file still on the server must stay remembered or it would be imported again.
+ * The idempotent-consumer memory, a `BoundedStore` in the workflow's static data. An entry is dropped when its
+ * file was not seen for 400 days or, beyond 5,000 entries, the least recently seen first, but never an entry
+ * whose file was seen in this run: a file still on the server must stay remembered or it would be imported again.
  */
 export class FingerprintStore {
-	private readonly entries: Fingerprint[];
-	private readonly seenNow = new Set<Fingerprint>();
-	/** more files were seen in this run than the limit allows; the store keeps them all and says so */
-	overLimit = false;
+	private readonly store: BoundedStore<Fingerprint>;
 
 	constructor(
-		private readonly data: Record<string, unknown>,
+		data: Record<string, unknown>,
 		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
 	) {
-		const stored = data[STORE_KEY];
-		this.entries = Array.isArray(stored) ? (stored as unknown[]).filter(isFingerprint) : [];
+		this.store = new BoundedStore(data, {
+			key: STORE_KEY,
+			limit: FINGERPRINT_LIMIT,
+			shape: { kind: 'list', keyOf: keyOf },
+			isValue: isFingerprint,
+			lastUsed: (e) => e.t,
+			maxAgeSeconds: FINGERPRINT_MAX_AGE_DAYS * 86_400,
+			keepUsedThisRun: true,
+			now,
+		});
 	}
 
 	get size(): number {
-		return this.entries.length;
+		return this.store.size;
+	}
+
+	/** more files were seen in this run than the limit allows; the store keeps them all and says so */
+	get overLimit(): boolean {
+		return this.store.overLimit;
 	}
 
 	all(): readonly Fingerprint[] {
-		return this.entries;
+		return this.store.values();
 	}
 
 	/** Entries with this path and size: the file may be one of them (content decides). */
 	candidates(remotePath: string, size: number): Fingerprint[] {
-		return this.entries.filter((e) => e.p === remotePath && e.s === size);
+		return this.store.values().filter((e) => e.p === remotePath && e.s === size);
 	}
 
 	findContent(remotePath: string, size: number, sha256: string): Fingerprint | undefined {
-		return this.entries.find((e) => e.p === remotePath && e.s === size && e.h === sha256);
+		return this.store.get(keyOf({ p: remotePath, s: size, h: sha256 }));
 	}
 
 	/**
@@ -88,7 +99,7 @@ export class FingerprintStore {
 			if (this.settled(checkedContent)) entry.x = 1;
 			else delete entry.x;
 		}
-		this.seenNow.add(entry);
+		this.store.set(keyOf(entry), entry);
 	}
 
 	remember(
@@ -106,27 +117,19 @@ export class FingerprintStore {
 		const t = this.now();
 		const entry: Fingerprint = { p: file.path, s: file.size, m: modifiedAt.value, h: sha256, r: reason, i: t, t };
 		if (this.settled(modifiedAt)) entry.x = 1;
-		this.entries.push(entry);
-		this.seenNow.add(entry);
+		this.store.set(keyOf(entry), entry);
 		return entry;
 	}
 
 	/** Prunes and writes the entries back into the static data object. */
 	save(): void {
-		const cutoff = this.now() - FINGERPRINT_MAX_AGE_DAYS * 86_400;
-		let kept = this.entries.filter((e) => e.t >= cutoff || this.seenNow.has(e));
-		if (kept.length > FINGERPRINT_LIMIT) {
-			const current = kept.filter((e) => this.seenNow.has(e));
-			const older = kept.filter((e) => !this.seenNow.has(e)).sort((a, b) => b.t - a.t);
-			this.overLimit = current.length > FINGERPRINT_LIMIT;
-			const room = Math.max(0, FINGERPRINT_LIMIT - current.length);
-			const keepOlder = new Set(older.slice(0, room));
-			kept = kept.filter((e) => this.seenNow.has(e) || keepOlder.has(e));
-		}
-		this.entries.splice(0, this.entries.length, ...kept);
-		// assigning (not mutating) lets n8n's observable static data notice the change and save it
-		this.data[STORE_KEY] = kept.map((e) => ({ ...e }));
+		this.store.save();
 	}
+}
+
+/** One file version: path, size and content. */
+function keyOf(e: Pick<Fingerprint, 'p' | 's' | 'h'>): string {
+	return `${e.p}\u0000${e.s}\u0000${e.h}`;
 }
 
 function isFingerprint(v: unknown): v is Fingerprint {

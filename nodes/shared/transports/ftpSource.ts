@@ -4,8 +4,9 @@ import { Writable } from 'node:stream';
 
 import type { Client, FileInfo } from 'basic-ftp';
 
-import { isRefusal } from './ftp';
-import { remoteDirectory, safeRemoteName } from './ftpPaths';
+import { isRefusal, withFtpClient, type FtpCredentials } from './ftp';
+import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
+import { remoteDirectory } from './ftpPaths';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
 import type {
 	CommitOutcome,
@@ -16,6 +17,7 @@ import type {
 	FileSource,
 	FileSourceOptions,
 	SourceFile,
+	WithFileSource,
 } from './fileSource';
 import { timeouts } from './tls';
 import { TransportError } from './transportError';
@@ -63,29 +65,6 @@ function directoryMissing(directory: string, serverMessage: string): TransportEr
 
 // ------------------------------------------------------------------------------------------------
 // Names and directories (pure)
-
-/** Upload tools write under these names and rename when done (WinSCP .filepart, browsers .crdownload …). */
-const IN_PROGRESS_SUFFIX = /\.(part|partial|filepart|tmp|temp|crdownload|upload|uploading)$/i;
-
-/** A name that marks a file still being written: an upload suffix, a hidden dot-name (rsync, lftp), an editor's `~`. */
-export function looksInProgress(name: string): boolean {
-	return name.startsWith('.') || name.endsWith('~') || IN_PROGRESS_SUFFIX.test(name);
-}
-
-/**
- * The seed's "file name contains": a part of the name, case ignored ("zahlungen" finds
- * "2025-03-14_Zahlungen.sta"). With `*` or `?` the filter is a glob for the whole name instead.
- */
-export function nameMatches(name: string, filter: string): boolean {
-	const f = filter.trim();
-	if (f === '') return true;
-	if (!/[*?]/.test(f)) return name.toLowerCase().includes(f.toLowerCase());
-	const pattern = f
-		.split('')
-		.map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-		.join('');
-	return new RegExp(`^${pattern}$`, 'is').test(name);
-}
 
 /** Days before a date, as ISO dates, oldest first: `isoDatesBack('2025-03-01', 2)` → 02-27, 02-28, 03-01. */
 export function isoDatesBack(runDate: string, daysBack: number): string[] {
@@ -216,7 +195,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 	 * The second listing only happens when there is something to compare.
 	 */
 	async list(): Promise<FtpListing> {
-		const dirs = directoriesToList(this.base, this.options.dateSubdirectories, this.options.runDate, this.options.daysBack);
+		const dirs = directoriesToList(this.base, this.options.dateSubdirectories, this.options.runDate ?? '', this.options.daysBack);
 		const listing: FtpListing = { ready: [], inProgress: [], unsafe: [], deferred: 0, directories: [] };
 		const candidates: RemoteFile[] = [];
 		for (const dir of dirs) {
@@ -227,7 +206,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 			const files = infos.filter((f) => f.isFile).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 			for (const info of files) {
 				if (!nameMatches(info.name, this.options.nameFilter)) continue;
-				const name = safeRemoteName(info.name);
+				const name = safeFileName(info.name);
 				if (!name) {
 					listing.unsafe.push({ directory: dir, name: info.name });
 					continue;
@@ -431,10 +410,8 @@ export class FtpSource implements FileSource<RemoteFile> {
 			await this.client.ensureDir(dir);
 			this.created.add(dir);
 		}
-		const ext = path.posix.extname(file.name);
-		const stem = ext ? file.name.slice(0, -ext.length) : file.name;
-		for (let n = 1; n <= 1000; n++) {
-			const target = path.posix.join(dir, n === 1 ? file.name : `${stem}_${n}${ext}`);
+		for (const name of numberedNames(file.name)) {
+			const target = path.posix.join(dir, name);
 			if (await this.exists(target, 'file')) continue;
 			await this.client.rename(file.path, target);
 			return target;
@@ -473,4 +450,9 @@ export class FtpSource implements FileSource<RemoteFile> {
 			clearTimeout(timer);
 		}
 	}
+}
+
+/** An FTP directory as a `WithFileSource`: one session per run, always closed. */
+export function ftpFileSource(c: FtpCredentials, options: FileSourceOptions, store: FingerprintStore): WithFileSource<RemoteFile> {
+	return async (work) => await withFtpClient(c, async (client) => await work(new FtpSource(client, options, store)));
 }
