@@ -1,9 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL, smtpCredentials } from '../shared/credentials';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { TransportError, toTransportError } from '../shared/transports/transportError';
+import { userFacing } from '../shared/nodeErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 
 /** The account check of the seed (Xentral: "Testmail senden"): one test mail per input item to a test recipient. */
@@ -66,16 +67,7 @@ export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecut
 					out.push({ json: { recipient: to, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				if (error instanceof TransportError) {
-					throw new NodeApiError(
-						this.getNode(),
-						{ message: error.message, code: error.code ?? error.kind },
-						{ message: error.message, itemIndex: i },
-					);
-				}
-				throw error instanceof NodeOperationError
-					? error
-					: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				throw userFacing(this, error, i);
 			}
 		}
 	});

@@ -4,6 +4,7 @@ import { access, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/prom
 import path from 'node:path';
 
 import { looksInProgress, nameMatches, numberedNames } from './fileNames';
+import type { WithFileSink } from './fileSink';
 import type { CommitOutcome, FailOutcome, FileListing, FileRead, FileSource, SourceFile, WithFileSource } from './fileSource';
 import { TransportError } from './transportError';
 
@@ -275,4 +276,28 @@ export async function writeFileAtomically(directory: string, name: string, bytes
 		if (!renamed) await unlink(temporary).catch(() => undefined);
 	}
 	return target;
+}
+
+/** A folder as a `FileSink`; it must exist (a missing sync folder is not created: nobody would receive what lands there). */
+export function folderFileSink(directory: string): WithFileSink {
+	const dir = path.resolve(directory);
+	return async (work) => {
+		await ensureDirectory(dir);
+		return await work({
+			directory: dir,
+			where: dir,
+			async deliver(name: string, bytes: Buffer): Promise<string> {
+				try {
+					return await writeFileAtomically(dir, name, bytes);
+				} catch (error) {
+					throw refusedFile(error);
+				}
+			},
+		});
+	};
+}
+
+/** A local folder has no session to lose: every failure of a write (rights, a full disk, a bad name) is this file's alone. */
+function refusedFile(error: unknown): TransportError {
+	return new TransportError('refusedByServer', (error as Error).message, { code: errnoOf(error) });
 }

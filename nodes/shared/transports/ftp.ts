@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { Readable } from 'node:stream';
 
 import { Client, FTPError } from 'basic-ftp';
 
 import { toTransportError, TransportError, type Endpoint } from './transportError';
+import type { WithFileSink } from './fileSink';
+import { remoteDirectory } from './ftpPaths';
 import { timeouts, tlsOptions } from './tls';
 
 export type FtpProtocol = 'ftp' | 'ftpsExplicit' | 'ftpsImplicit';
@@ -74,6 +77,39 @@ export async function testFtpConnection(c: FtpCredentials): Promise<string> {
 	});
 }
 
+/**
+ * Runs one FTP command (or a few) so that it always ends: when it settles, when the session is closed, or at
+ * the latest after three socket time-outs.
+ *
+ * Why: basic-ftp ends a pending command as soon as the server closes the session (the kernel reports FIN or
+ * RST, or TLS breaks on a plain-text "500 OOPS" of a dying vsftpd), by passing the socket's error to the
+ * command's handler — but the handler recognises it with `instanceof Error`. An error that Node's core made
+ * in another JavaScript realm than basic-ftp's code (as under jest's module sandbox, or any vm) fails that
+ * test, is taken for a reply and ignored, and basic-ftp then drops the command without settling it: it would
+ * wait for good. So the session's state is checked as well (every 200 ms: a closed session is noticed within
+ * that of basic-ftp closing it), and a command that outlives every socket time-out closes the session.
+ */
+export async function ftpStep<T>(client: Client, command: () => Promise<T>): Promise<T> {
+	const limit = 3 * timeouts().socket;
+	const started = Date.now();
+	let timer: NodeJS.Timeout | undefined;
+	const ended = new Promise<never>((_resolve, reject) => {
+		timer = setInterval(() => {
+			if (client.closed) {
+				reject(new TransportError('connectionLost', 'the server closed the connection', { code: 'EConnectionClosed' }));
+			} else if (Date.now() - started > limit) {
+				client.close();
+				reject(new TransportError('timeout', `no answer from the server within ${Math.round(limit / 1000)} s`, { code: 'ETIMEDOUT' }));
+			}
+		}, 200);
+	});
+	try {
+		return await Promise.race([command(), ended]);
+	} finally {
+		clearInterval(timer);
+	}
+}
+
 /** Whether an error is the server's refusal of one command (an error reply: the session stays usable). */
 export function isRefusal(error: unknown, client: Client): error is FTPError {
 	return error instanceof FTPError && !client.closed;
@@ -106,4 +142,43 @@ export async function uploadFileAtomically(client: Client, target: string, bytes
 		await client.remove(target);
 		await client.rename(temporary, target);
 	}
+}
+
+/**
+ * An FTP directory as a `FileSink`: one session; the directory (relative to the login directory, or absolute)
+ * must exist — it is not created, so that a typing error does not send documents where nobody reads them.
+ */
+export function ftpFileSink(c: FtpCredentials, typedDirectory: string): WithFileSink {
+	return async (work) =>
+		await withFtpClient(c, async (client) => {
+			let directory = '';
+			let missing: FTPError | undefined;
+			try {
+				directory = path.posix.resolve(await client.pwd(), remoteDirectory(typedDirectory) || '.');
+				missing = await refusalOf(client, async () => await client.cd(directory));
+			} catch (error) {
+				throw toTransportError(error, ftpEndpoint(c), [c.password]);
+			}
+			if (missing) {
+				throw new TransportError('notFound', `The directory "${directory}" does not exist on the FTP server or cannot be opened (${missing.message})`, {
+					hint: 'Create it, or correct the Directory. It is not created automatically, so that a typing error does not send documents where nobody reads them.',
+				});
+			}
+			return await work({
+				directory,
+				where: `${c.host}:${ftpPort(c)}`,
+				async deliver(name: string, bytes: Buffer): Promise<string> {
+					const target = path.posix.join(directory, name);
+					let refused: FTPError | undefined;
+					try {
+						refused = await refusalOf(client, async () => await ftpStep(client, async () => await uploadFileAtomically(client, target, bytes)));
+					} catch (error) {
+						throw toTransportError(error, ftpEndpoint(c), [c.password]);
+					}
+					// a refused command leaves the session usable: this file fails, the next may go
+					if (refused) throw new TransportError('refusedByServer', refused.message, { code: String(refused.code) });
+					return target;
+				},
+			});
+		});
 }

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 
 import type { Client, FileInfo } from 'basic-ftp';
 
-import { isRefusal, withFtpClient, type FtpCredentials } from './ftp';
+import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
 import { remoteDirectory } from './ftpPaths';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
@@ -19,7 +19,6 @@ import type {
 	SourceFile,
 	WithFileSource,
 } from './fileSource';
-import { timeouts } from './tls';
 import { TransportError } from './transportError';
 
 export type { AfterImport, CommitOutcome, DateSubdirectories, FailOutcome, OnFailure } from './fileSource';
@@ -182,9 +181,9 @@ export class FtpSource implements FileSource<RemoteFile> {
 	/** Learns the login directory and the server's features; checks that the base directory exists. */
 	async open(): Promise<void> {
 		await this.guard('opening the session', async () => {
-			this.home = await this.client.pwd();
+			this.home = await this.ftp((c) => c.pwd());
 			this.base = absoluteDirectory(this.options.directory, this.home);
-			this.hasMdtm = (await this.client.features()).has('MDTM');
+			this.hasMdtm = (await this.ftp((c) => c.features())).has('MDTM');
 		});
 		if (!(await this.exists(this.base, 'directory'))) throw directoryMissing(this.base, 'no such directory');
 	}
@@ -262,7 +261,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 
 		const sink = new BoundedSink(this.options.maxFileBytes);
 		try {
-			await this.client.downloadTo(sink, file.path);
+			await this.ftp((c) => c.downloadTo(sink, file.path));
 		} catch (error) {
 			if (isRefusal(error, this.client)) return { kind: 'changed', reason: `the server refused the download: ${error.message}` };
 			throw this.broke(`downloading ${file.path}`, error);
@@ -296,7 +295,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 		if (this.lost) return this.rememberStuck(file, sha256, `the connection was lost before the file could be ${mode === 'delete' ? 'deleted' : 'archived'}`);
 		try {
 			if (mode === 'delete') {
-				await this.client.remove(file.path);
+				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
 			const to = await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base));
@@ -320,7 +319,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 		if (fingerprint.r !== 'stuck' || this.options.afterImport === 'keep' || this.lost) return undefined;
 		try {
 			if (this.options.afterImport === 'delete') {
-				await this.client.remove(file.path);
+				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
 			return { kind: 'moved', to: await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base)) };
@@ -350,14 +349,14 @@ export class FtpSource implements FileSource<RemoteFile> {
 	/** LIST of one directory after changing into it, so that a missing directory is told apart from an empty one. */
 	private async listDirectory(dir: string, mustExist: boolean): Promise<FileInfo[] | undefined> {
 		try {
-			await this.client.cd(dir);
+			await this.ftp((c) => c.cd(dir));
 		} catch (error) {
 			if (!isRefusal(error, this.client)) throw this.broke(`opening ${dir}`, error);
 			if (mustExist) throw directoryMissing(dir, error.message);
 			return undefined;
 		}
 		try {
-			return await this.client.list();
+			return await this.ftp((c) => c.list());
 		} catch (error) {
 			throw this.broke(`listing ${dir}`, error);
 		}
@@ -365,8 +364,8 @@ export class FtpSource implements FileSource<RemoteFile> {
 
 	private async exists(remotePath: string, what: 'file' | 'directory'): Promise<boolean> {
 		try {
-			if (what === 'directory') await this.client.cd(remotePath);
-			else await this.client.size(remotePath);
+			if (what === 'directory') await this.ftp((c) => c.cd(remotePath));
+			else await this.ftp((c) => c.size(remotePath));
 			return true;
 		} catch (error) {
 			if (isRefusal(error, this.client)) return false;
@@ -376,7 +375,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 
 	private async modificationTime(file: RemoteFile): Promise<string | undefined> {
 		try {
-			return (await this.client.lastMod(file.path)).toISOString();
+			return (await this.ftp((c) => c.lastMod(file.path))).toISOString();
 		} catch (error) {
 			if (isRefusal(error, this.client)) return undefined;
 			throw this.broke(`asking the time of ${file.path}`, error);
@@ -407,47 +406,41 @@ export class FtpSource implements FileSource<RemoteFile> {
 	 */
 	private async moveInto(file: RemoteFile, dir: string): Promise<string> {
 		if (!this.created.has(dir)) {
-			await this.client.ensureDir(dir);
+			await this.ftp((c) => c.ensureDir(dir));
 			this.created.add(dir);
 		}
 		for (const name of numberedNames(file.name)) {
 			const target = path.posix.join(dir, name);
 			if (await this.exists(target, 'file')) continue;
-			await this.client.rename(file.path, target);
+			await this.ftp((c) => c.rename(file.path, target));
 			return target;
 		}
 		throw new TransportError('refusedByServer', `no free name for ${file.name} in ${dir}`);
 	}
 
+	/** One command, bounded: see `ftpStep`. */
+	private async ftp<T>(command: (client: Client) => Promise<T>): Promise<T> {
+		return await ftpStep(this.client, async () => await command(this.client));
+	}
+
 	/** Records that the session broke (the first break is the one reported) and returns the error to throw. */
 	private broke(step: string, error: unknown): TransportError {
-		const lost = error instanceof TransportError && error.kind === 'connectionLost' ? error : connectionLost(step, error);
+		// an error made here already (it names its step) passes; anything else is described with this step
+		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : connectionLost(step, error);
 		this.lost ??= lost;
 		return lost;
 	}
 
+	/** Runs a step whose commands may not be refused: a refusal fails the step, anything else means the session broke. */
 	private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
-		// basic-ftp can leave a command pending for good when the server's session dies at the wrong moment (seen
-		// when its processes are killed mid-transfer); a deadline per step closes the session, so that the step
-		// fails as a lost connection and the run ends with what it has instead of hanging
-		const limit = 3 * timeouts().socket;
-		let timer: NodeJS.Timeout | undefined;
-		const deadline = new Promise<never>((_resolve, reject) => {
-			timer = setTimeout(() => {
-				this.client.close();
-				reject(new TransportError('timeout', `no answer from the server within ${Math.round(limit / 1000)} s`, { step, code: 'ETIMEDOUT' }));
-			}, limit);
-		});
 		try {
-			return await Promise.race([work(), deadline]);
+			return await work();
 		} catch (error) {
 			if (isRefusal(error, this.client)) {
 				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; nodes/shared/nodeErrors.ts maps it
 				throw new TransportError('refusedByServer', `the FTP server refused ${step}: ${error.message}`, { step, code: String(error.code) });
 			}
 			throw this.broke(step, error);
-		} finally {
-			clearTimeout(timer);
 		}
 	}
 }
