@@ -1,20 +1,12 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { CREDENTIAL, credentialTest, ftpCredentials } from '../shared/credentials';
-import { mailAuthenticationProperty, smtpAccount } from '../shared/mailAuth';
-import { userFacing } from '../shared/nodeErrors';
-import { TokenRejectedError } from '../shared/transports/oauth2Token';
-import { checkFtpAccess } from '../shared/transports/ftpAccess';
+import { credentialTest } from '../shared/credentials';
+import { mailAuthenticationProperty } from '../shared/mailAuth';
+import { checkAccess } from './checkAccess';
 import { properties } from './description';
-import { sendErrorReport } from './errorReport';
 import { importPayments } from './importPayments';
+import { sendTestReport } from './sendTestReport';
 
 /**
  * Accounting FTP Import (Buchhaltungsimport per FTP): payment files (camt.053, MT940, DATEV, CSV) from an
@@ -74,61 +66,5 @@ export class AccountingFtpImport implements INodeType {
 		if (operation === 'importPayments') return await importPayments.call(this);
 		if (operation === 'sendTestReport') return [await sendTestReport.call(this)];
 		return [await checkAccess.call(this)];
-	}
-}
-
-async function checkAccess(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
-	const credentials = ftpCredentials(await this.getCredentials(CREDENTIAL.ftp));
-	const out: INodeExecutionData[] = [];
-	for (let i = 0; i < items.length; i++) {
-		const directory = this.getNodeParameter('directory', i, '') as string;
-		try {
-			const report = await checkFtpAccess(credentials, directory);
-			out.push({ json: report as unknown as IDataObject, pairedItem: { item: i } });
-		} catch (error) {
-			if (this.continueOnFail()) {
-				out.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-				continue;
-			}
-			throw userFacing(this, error, i);
-		}
-	}
-	return out;
-}
-
-/** The seed's "Test" button: one sample report, whatever the number of input items. */
-async function sendTestReport(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const recipient = (this.getNodeParameter('errorReportTo', 0, '') as string).trim();
-	let account;
-	try {
-		account = await smtpAccount(this, 'mailAuthentication');
-	} catch (error) {
-		if (error instanceof TokenRejectedError) throw userFacing(this, error);
-		throw new NodeOperationError(this.getNode(), 'Send Test Report needs an SMTP credential: choose one');
-	}
-	const ftp = await this.getCredentials(CREDENTIAL.ftp).catch(() => undefined);
-	try {
-		const sent = await sendErrorReport(account, recipient, {
-			test: true,
-			workflowName: this.getWorkflow().name ?? 'workflow',
-			server: ftp ? `${String(ftp.host ?? '')}` : '(FTP server of the import)',
-			directory: '(the import directory)',
-			runAt: new Date().toISOString(),
-			failures: [
-				{
-					file: 'Zahlungen_Beispiel.sta',
-					stage: 'parse',
-					reason: 'sample: field :25: (account identification) cannot come after :61: — the file is damaged',
-					position: 'line 6',
-					action: 'left in place; it is tried again on the next run',
-					content: Buffer.from(':20:BEISPIEL\r\n:25:50880050/0194787400888\r\n:28C:00001/001\r\n:60F:C250314EUR0,00\r\n', 'latin1'),
-				},
-			],
-		});
-		return [{ json: { ...sent, test: true }, pairedItem: { item: 0 } }];
-	} catch (error) {
-		if (this.continueOnFail()) return [{ json: { recipient, error: (error as Error).message }, pairedItem: { item: 0 } }];
-		throw userFacing(this, error, 0);
 	}
 }

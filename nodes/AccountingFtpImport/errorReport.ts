@@ -1,5 +1,5 @@
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { toConnectionError } from '../shared/transports/connectionErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport, type SmtpCredentials } from '../shared/transports/smtp';
 
 /**
@@ -106,7 +106,7 @@ export async function sendErrorReport(account: SmtpCredentials, recipient: strin
 				response: String(info.response ?? ''),
 			};
 		} catch (error) {
-			throw toConnectionError(error, smtpEndpoint(account), [account.password]);
+			throw toTransportError(error, smtpEndpoint(account), [account.password]);
 		}
 	});
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 
 import { smtpAccount } from '../shared/mailAuth';
@@ -13,7 +13,8 @@ import { canMakeFacturX } from '../shared/documents/invoices/facturx';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { composeEml } from '../shared/mail/eml';
 import { compileMailTemplate, MailTemplateError, missingTemplateParts, type CompiledMailTemplate } from '../shared/mail/templates';
-import { toConnectionError } from '../shared/transports/connectionErrors';
+import { userFacing } from '../shared/nodeErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import {
 	createSmtpTransport,
 	senderOf,
@@ -320,9 +321,9 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		} catch (error) {
 			transport.close();
 			transport = undefined;
-			const fault = toConnectionError(error, endpoint, [account.password]);
+			const fault = toTransportError(error, endpoint, [account.password]);
 			if (!this.continueOnFail()) {
-				throw new NodeApiError(node, { message: fault.message, code: fault.code ?? fault.kind }, { message: `${fault.message} Nothing was sent.` });
+				throw userFacing(this, fault, undefined, ' Nothing was sent.');
 			}
 			unreachable = { code: fault.code ?? fault.kind, message: fault.message };
 		}

@@ -1,9 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { smtpAccount } from '../shared/mailAuth';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { ConnectionError, toConnectionError } from '../shared/transports/connectionErrors';
+import { userFacing } from '../shared/nodeErrors';
+import { toTransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 
 /** The account check of the seed (Xentral: "Testmail senden"): one test mail per input item to a test recipient. */
@@ -48,7 +49,7 @@ export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecut
 							`at ${account.host}:${account.port}. If you can read it, the account can send invoices.`,
 					});
 				} catch (error) {
-					throw toConnectionError(error, smtpEndpoint(account), [account.password]);
+					throw toTransportError(error, smtpEndpoint(account), [account.password]);
 				}
 				out.push({
 					json: {
@@ -66,16 +67,7 @@ export async function sendTestMail(this: IExecuteFunctions): Promise<INodeExecut
 					out.push({ json: { recipient: to, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				if (error instanceof ConnectionError) {
-					throw new NodeApiError(
-						this.getNode(),
-						{ message: error.message, code: error.code ?? error.kind },
-						{ message: error.message, itemIndex: i },
-					);
-				}
-				throw error instanceof NodeOperationError
-					? error
-					: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				throw userFacing(this, error, i);
 			}
 		}
 	});

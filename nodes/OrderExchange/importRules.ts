@@ -1,3 +1,4 @@
+import { BoundedStore } from '../shared/boundedStore';
 import { contentHash, documentKey, readOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { DocumentError, type DocumentPosition } from '../shared/documents/DocumentError';
 
@@ -171,23 +172,19 @@ export interface Registration {
  * in one run is a duplicate the second time) and written only when their source was committed.
  */
 export class ImportMemory {
-	private readonly entries: Map<string, RememberedDocument>;
+	private readonly entries: BoundedStore<RememberedDocument>;
 	/** type/number → the site that used it, for "same number from another site" */
 	private readonly sites = new Map<string, string>();
 	private readonly staged = new Map<string, Registration>();
 
 	constructor(
-		private readonly data: Record<string, unknown>,
-		private readonly limit = DEFAULT_MEMORY_LIMIT,
+		data: Record<string, unknown>,
+		limit = DEFAULT_MEMORY_LIMIT,
 		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
 	) {
-		const stored = data[MEMORY_KEY];
-		this.entries = new Map(
-			stored && typeof stored === 'object' && !Array.isArray(stored)
-				? Object.entries(stored as Record<string, unknown>).filter((e): e is [string, RememberedDocument] => isRemembered(e[1]))
-				: [],
-		);
-		for (const [key, entry] of this.entries) this.sites.set(numberKeyOf(key), entry.s);
+		// the most recently confirmed `limit` documents, in the order of their last use
+		this.entries = new BoundedStore(data, { key: MEMORY_KEY, limit, shape: { kind: 'object' }, isValue: isRemembered });
+		for (const [key, entry] of this.entries.entries()) this.sites.set(numberKeyOf(key), entry.s);
 	}
 
 	get size(): number {
@@ -216,8 +213,6 @@ export class ImportMemory {
 	confirm(registrations: Registration[]): void {
 		for (const r of registrations) {
 			this.staged.delete(r.key);
-			// re-inserting moves the entry to the end: the Map's order is the order of last use
-			this.entries.delete(r.key);
 			this.entries.set(r.key, r.entry);
 			this.sites.set(r.numberKey, r.entry.s);
 		}
@@ -230,10 +225,7 @@ export class ImportMemory {
 
 	/** Writes the memory back, keeping the `limit` most recently used entries. */
 	save(): void {
-		const all = [...this.entries];
-		const kept = all.length > this.limit ? all.slice(all.length - this.limit) : all;
-		// assigning (not mutating) lets n8n's observable static data notice the change and save it
-		this.data[MEMORY_KEY] = Object.fromEntries(kept.map(([k, v]) => [k, { ...v }]));
+		this.entries.save();
 	}
 }
 

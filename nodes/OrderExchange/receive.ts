@@ -1,33 +1,24 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
-import { imapAccount } from '../shared/mailAuth';
-import { FolderSource, type LocalFile } from '../shared/transports/folder';
-import { ftpPort, withFtpClient } from '../shared/transports/ftp';
-import { FingerprintStore, FtpSource, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
 import { consumeMailbox } from '../shared/mailboxConsumer';
+import { imapAccount } from '../shared/mailAuth';
 import { readMailFolders } from '../shared/mailFolders';
 import type { MailDecision } from '../shared/transports/imapConsumer';
 import type { ImapSource, MailPart, MailSummary } from '../shared/transports/imapSource';
-import { documentJson } from './documentInput';
 import { userFacing } from '../shared/nodeErrors';
 import {
 	DEFAULT_MEMORY_LIMIT,
 	ImportMemory,
-	judgeUnit,
 	siteRule,
 	SiteConfigurationError,
 	SiteDirectory,
 	type ArrivedFile,
-	type ErrorReason,
-	type JudgeOptions,
 	type Registration,
 	type UnitOutcome,
-	type Verdict,
 } from './importRules';
-import { openTransKind } from './naming';
-import { todayIn } from '../shared/documents/values';
+import { receiveFiles } from './receiveFiles';
+import { judge, Outputs, unitError, unitItems, type ReceiveSettings, type UnitItems } from './receiveUnits';
 
 /**
  * Receive: reads what waits at the source, judges every document (site, number range, duplicate) and
@@ -39,45 +30,6 @@ import { todayIn } from '../shared/documents/values';
  */
 
 type Source = 'email' | 'ftp' | 'folder' | 'binary';
-
-interface ReceiveSettings {
-	judge: JudgeOptions;
-	maxPerRun: number;
-	maxFileBytes: number;
-	uploadWaitMs: number;
-	fileNamePattern: string;
-	createMissingFolders: boolean;
-}
-
-interface UnitItems {
-	orders: INodeExecutionData[];
-	skipped: INodeExecutionData[];
-	errors: INodeExecutionData[];
-}
-
-class Outputs implements UnitItems {
-	orders: INodeExecutionData[] = [];
-	skipped: INodeExecutionData[] = [];
-	errors: INodeExecutionData[] = [];
-
-	add(items: UnitItems, sourcePatch: IDataObject = {}): void {
-		const patch = Object.fromEntries(Object.entries(sourcePatch).filter(([, v]) => v !== undefined));
-		for (const list of ['orders', 'skipped', 'errors'] as const) {
-			for (const item of items[list]) {
-				item.json.source = { ...(item.json.source as IDataObject), ...patch };
-				this[list].push(item);
-			}
-		}
-	}
-
-	error(json: IDataObject): void {
-		this.errors.push({ json, pairedItem: { item: 0 } });
-	}
-
-	get count(): number {
-		return this.orders.length + this.skipped.length + this.errors.length;
-	}
-}
 
 function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown>): ReceiveSettings {
 	const options = ctx.getNodeParameter('receiveOptions', 0, {}) as IDataObject;
@@ -117,85 +69,13 @@ export async function receive(this: IExecuteFunctions): Promise<INodeExecutionDa
 
 	if (source === 'binary') await receiveBinary(this, settings, out);
 	else if (source === 'email') await receiveMail(this, settings, out);
-	else if (source === 'ftp') await receiveFtp(this, settings, out, staticData);
-	else await receiveFolder(this, settings, out);
+	else await receiveFiles(this, source, settings, out, staticData);
 
 	memory.save();
 	this.logger.info(
 		`Order Exchange (receive from ${source}): ${out.orders.length} order(s)/quote(s), ${out.skipped.length} skipped, ${out.errors.length} error(s); ${memory.size} document(s) remembered`,
 	);
 	return [out.orders, out.skipped, out.errors];
-}
-
-// ------------------------------------------------------------------------------------------------
-// Items
-
-function label(v: Verdict): string {
-	return v.doc ? `${openTransKind(v.doc.type)} ${v.doc.number}` : (v.file?.fileName ?? 'document');
-}
-
-function mimeTypeOf(fileName: string): string {
-	return /\.xml$/i.test(fileName) ? 'application/xml' : 'application/octet-stream';
-}
-
-/**
- * The items of one source unit, complete with their binary data, built before the unit is committed: once a
- * mail is in the archive, nothing may stand between it and the output.
- */
-async function unitItems(ctx: IExecuteFunctions, outcome: UnitOutcome, source: IDataObject, pairedItem: IPairedItemData): Promise<UnitItems> {
-	const items: UnitItems = { orders: [], skipped: [], errors: [] };
-	const binaryOf = async (file: ArrivedFile | undefined) =>
-		file ? { data: await ctx.helpers.prepareBinaryData(file.bytes, file.fileName, file.mimeType || mimeTypeOf(file.fileName)) } : undefined;
-	const heldBack = outcome.failed ? outcome.verdicts.filter((v) => v.kind !== 'error').map(label) : [];
-	for (const v of outcome.verdicts) {
-		// a failed unit emits only its errors; its good documents are held back with it
-		if (outcome.failed && v.kind !== 'error') continue;
-		const json: IDataObject = {};
-		if (v.kind === 'order') {
-			Object.assign(json, { action: v.action, ...documentJson(v.doc), documentKey: v.key, contentHash: v.hash });
-			if (v.previousHash) json.previousContentHash = v.previousHash;
-		} else if (v.kind === 'skipped') {
-			Object.assign(json, {
-				reason: v.reason,
-				message: v.message,
-				type: v.doc.type,
-				number: v.doc.number,
-				date: v.doc.date,
-				site: v.doc.site,
-				documentKey: v.key,
-				contentHash: v.hash,
-			});
-		} else {
-			Object.assign(json, { reason: v.reason, message: v.message });
-			if (v.file) json.file = v.file.fileName;
-			if (v.position) json.position = { ...v.position };
-			if (v.detail) json.detail = v.detail;
-			if (v.doc) Object.assign(json, { type: v.doc.type, number: v.doc.number, date: v.doc.date, site: v.doc.site });
-			if (v.key) json.documentKey = v.key;
-			if (heldBack.length) {
-				json.heldBack = heldBack;
-				json.message = `${v.message} (held back with it, not imported: ${heldBack.join(', ')})`;
-			}
-		}
-		json.source = { ...source, ...(v.file ? { file: v.file.fileName } : {}) };
-		const item: INodeExecutionData = { json, pairedItem };
-		const binary = await binaryOf(v.file);
-		if (binary) item.binary = binary;
-		(v.kind === 'order' ? items.orders : v.kind === 'skipped' ? items.skipped : items.errors).push(item);
-	}
-	return items;
-}
-
-/** A unit that failed as a whole before any document could be read (no attachment, too large …). */
-function unitError(reason: ErrorReason, message: string, file?: ArrivedFile): UnitOutcome {
-	return { failed: true, verdicts: [{ kind: 'error', reason, message, file }], registrations: [] };
-}
-
-function judge(files: ArrivedFile[], settings: ReceiveSettings): UnitOutcome {
-	const outcome = judgeUnit(files, settings.judge);
-	// staged until the unit is committed, so that the same document later in this run counts as a duplicate
-	settings.judge.memory.stage(outcome.registrations);
-	return outcome;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -238,7 +118,7 @@ async function receiveBinary(ctx: IExecuteFunctions, settings: ReceiveSettings, 
 }
 
 // ------------------------------------------------------------------------------------------------
-// IMAP folder: the mailbox consumer of the Delivery Note trigger, with this node's judging as `decide`
+// IMAP folder: consumeImapFolder of the Delivery Note trigger, with this node's judging as `decide`
 
 interface MailResult {
 	items: UnitItems;
@@ -327,193 +207,4 @@ async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, ou
 	}
 	for (const result of run.report.failed) out.add(result.items);
 	for (const problem of run.problems) out.error(problem);
-}
-
-// ------------------------------------------------------------------------------------------------
-// FTP directory: the FtpSource of the Accounting FTP Import
-
-async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs, staticData: Record<string, unknown>): Promise<void> {
-	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
-	const afterImport = ctx.getNodeParameter('afterImport', 0, 'archive') === 'delete' ? 'delete' : 'archive';
-	// files whose delete or move failed are remembered by the source, so that they are not imported twice
-	const store = new FingerprintStore(staticData);
-	const server = `${ftp.host}:${ftpPort(ftp)}`;
-	// files whose items are in the output: from the first one on, a broken session ends the run instead of failing it
-	let handled = 0;
-	try {
-		await withFtpClient(ftp, async (client) => {
-			const source = new FtpSource(
-				client,
-				{
-					directory: String(ctx.getNodeParameter('ftpDirectory', 0, '') ?? ''),
-					dateSubdirectories: 'none',
-					runDate: todayIn('UTC'),
-					daysBack: 0,
-					nameFilter: settings.fileNamePattern,
-					stableWaitMs: settings.uploadWaitMs,
-					maxFileBytes: settings.maxFileBytes,
-					maxFiles: settings.maxPerRun,
-					afterImport,
-					archiveDirectory: String(ctx.getNodeParameter('archiveDirectory', 0, 'processed/') ?? 'processed/'),
-					onFailure: 'errorDirectory',
-					errorDirectory: String(ctx.getNodeParameter('errorDirectory', 0, 'failed/') ?? 'failed/'),
-					sleep,
-				},
-				store,
-			);
-			await source.open();
-			for (const [label, dir, used] of [
-				['Archive Directory', source.archiveDirectory, afterImport === 'archive'],
-				['Error Directory', source.errorDirectory, true],
-			] as const) {
-				if (used && dir === source.baseDirectory) {
-					throw new NodeOperationError(ctx.getNode(), `The ${label} ${dir} is the directory that is read: use a subdirectory such as "processed/"`);
-				}
-			}
-			const listing = await source.list();
-			for (const file of listing.ready) {
-				if (source.lost) break;
-				const before = out.count;
-				try {
-					await importFtpFile(ctx, source, file, settings, out, server);
-				} catch (error) {
-					if (error instanceof FtpSourceConnectionLost || source.lost) break;
-					// files may have been moved or deleted already: their items must reach the output, so the run ends here
-					if (handled === 0) throw userFacing(ctx, error);
-					out.error({
-						reason: 'parseError',
-						message: `The run stopped at ${file.name}: ${(error as Error).message}`,
-						source: { transport: 'ftp', server, path: file.path },
-					});
-					break;
-				}
-				if (out.count > before) handled++;
-			}
-			if (source.lost) {
-				if (handled === 0) throw source.lost;
-				out.error({
-					reason: 'connectionLost',
-					message: `${source.lost.message}. The files not yet imported stay on the server for the next run.`,
-					source: { transport: 'ftp', server, directory: source.baseDirectory },
-				});
-			}
-		});
-	} catch (error) {
-		store.save();
-		throw userFacing(ctx, error);
-	}
-	store.save();
-}
-
-/** One file: read, judge, build its items, then commit or fail it. */
-async function importFtpFile(
-	ctx: IExecuteFunctions,
-	source: FtpSource,
-	file: RemoteFile,
-	settings: ReceiveSettings,
-	out: Outputs,
-	server: string,
-): Promise<void> {
-	const sourceJson = { transport: 'ftp', server, path: file.path };
-	const read = await source.read(file);
-	if (read.kind === 'remembered') {
-		// imported before, but its delete or move failed then: try again, quietly
-		await source.retryCommit(file, read.fingerprint);
-		return;
-	}
-	if (read.kind === 'changed') return;
-	const outcome =
-		read.kind === 'tooLarge'
-			? unitError('tooLarge', `${file.name}: larger than the limit of ${Math.round(read.limit / 1024 / 1024)} MB (Max File Size)`)
-			: judge([{ fileName: file.name, mimeType: mimeTypeOf(file.name), bytes: read.bytes }], settings);
-	const items = await unitItems(ctx, outcome, sourceJson, { item: 0 });
-	if (outcome.failed || read.kind !== 'content') {
-		const failed = await source.fail(file);
-		out.add(items, failed.kind === 'moved' ? { movedTo: failed.to } : { movedTo: null, moveFailed: failed.kind === 'moveFailed' ? failed.reason : undefined });
-		return;
-	}
-	const committed = await source.commit(file, read.sha256);
-	if (committed.kind === 'gone') {
-		// another run took the file meanwhile and emits it: this run must not
-		settings.judge.memory.discard(outcome.registrations);
-		return;
-	}
-	settings.judge.memory.confirm(outcome.registrations);
-	out.add(items, committed.kind === 'archived' ? { movedTo: committed.to } : committed.kind === 'deleted' ? { deleted: true } : {});
-	if (committed.kind === 'remembered') {
-		out.error({
-			reason: 'notMoved',
-			message: `${file.name}: imported, but ${committed.reason}. The file is remembered and will not be imported again.`,
-			source: sourceJson,
-		});
-	}
-}
-
-// ------------------------------------------------------------------------------------------------
-// Local or cloud-synced folder
-
-async function receiveFolder(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs): Promise<void> {
-	const directory = String(ctx.getNodeParameter('inputFolder', 0, '') ?? '').trim();
-	if (!directory.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(directory)) {
-		throw new NodeOperationError(ctx.getNode(), 'Enter the folder as an absolute path, e.g. /home/n8n/Nextcloud/Auftraege');
-	}
-	const source = new FolderSource({
-		directory,
-		processedDirectory: String(ctx.getNodeParameter('processedFolder', 0, 'processed') ?? 'processed'),
-		failedDirectory: String(ctx.getNodeParameter('failedFolder', 0, 'failed') ?? 'failed'),
-		nameFilter: settings.fileNamePattern,
-		stableWaitMs: settings.uploadWaitMs,
-		maxFileBytes: settings.maxFileBytes,
-		maxFiles: settings.maxPerRun,
-		sleep,
-	});
-	let ready: LocalFile[];
-	try {
-		await source.open();
-		ready = (await source.list()).ready;
-	} catch (error) {
-		throw userFacing(ctx, error);
-	}
-	let handled = 0;
-	for (const file of ready) {
-		const before = out.count;
-		try {
-			await importLocalFile(ctx, source, file, settings, out);
-		} catch (error) {
-			// files moved already must reach the output: the run ends here instead of failing
-			if (handled === 0) throw userFacing(ctx, error);
-			out.error({ reason: 'parseError', message: `The run stopped at ${file.name}: ${(error as Error).message}`, source: { transport: 'folder', path: file.path } });
-			break;
-		}
-		if (out.count > before) handled++;
-	}
-}
-
-async function importLocalFile(ctx: IExecuteFunctions, source: FolderSource, file: LocalFile, settings: ReceiveSettings, out: Outputs): Promise<void> {
-	const read = await source.read(file);
-	if (read.kind === 'changed') return;
-	const outcome =
-		read.kind === 'tooLarge'
-			? unitError('tooLarge', `${file.name}: larger than the limit of ${Math.round(read.limit / 1024 / 1024)} MB (Max File Size)`)
-			: judge([{ fileName: file.name, mimeType: mimeTypeOf(file.name), bytes: read.bytes }], settings);
-	const items = await unitItems(ctx, outcome, { transport: 'folder', path: file.path }, { item: 0 });
-	const failed = outcome.failed || read.kind !== 'content';
-	const moved = failed ? await source.fail(file) : await source.commit(file);
-	if (moved.kind === 'gone') {
-		// another run took the file meanwhile and emits it: this run must not
-		settings.judge.memory.discard(outcome.registrations);
-		return;
-	}
-	if (moved.kind === 'moveFailed' && !failed) {
-		// still in the folder, so it would be read again: neither emitted nor remembered, but reported
-		settings.judge.memory.discard(outcome.registrations);
-		out.error({
-			reason: 'notMoved',
-			message: `${file.name}: could not be moved into the processed folder (${moved.reason}); it is read again by the next run`,
-			source: { transport: 'folder', path: file.path },
-		});
-		return;
-	}
-	if (!failed) settings.judge.memory.confirm(outcome.registrations);
-	out.add(items, moved.kind === 'moved' ? { movedTo: moved.to } : { movedTo: null, moveFailed: moved.reason });
 }

@@ -7,10 +7,10 @@ import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
-import { toConnectionError } from '../shared/transports/connectionErrors';
-import { writeFileAtomically } from '../shared/transports/folder';
-import { ftpEndpoint, ftpPort, refusalOf, uploadFileAtomically, withFtpClient } from '../shared/transports/ftp';
-import { remoteDirectory } from '../shared/transports/ftpPaths';
+import type { WithFileSink } from '../shared/transports/fileSink';
+import { folderFileSink } from '../shared/transports/folder';
+import { ftpFileSink } from '../shared/transports/ftp';
+import { toTransportError, TransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 import { DocumentInputError, documentFromItem, documentTypeOf } from './documentInput';
 import { DEFAULT_SUBJECT_PREFIX, documentFileName, documentSubject, mailText, runSubject, uniqueNames } from './naming';
@@ -86,9 +86,7 @@ export async function send(this: IExecuteFunctions): Promise<INodeExecutionData[
 	const delivered =
 		transport === 'email'
 			? await sendByMail(this, outgoing, skipped)
-			: transport === 'ftp'
-				? await uploadByFtp(this, outgoing, skipped)
-				: await writeToFolder(this, outgoing, skipped);
+			: await deliverFiles(this, transport, outgoing, skipped);
 
 	const sent: INodeExecutionData[] = [];
 	for (const { out, json } of delivered) {
@@ -164,7 +162,7 @@ async function sendByMail(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped:
 						}),
 					);
 				} catch (error) {
-					failDelivery(ctx, group, toConnectionError(error, smtpEndpoint(smtp), [smtp.password]), skipped, delivered.length);
+					failDelivery(ctx, group, toTransportError(error, smtpEndpoint(smtp), [smtp.password]), skipped, delivered.length);
 				}
 			}
 		},
@@ -174,57 +172,52 @@ async function sendByMail(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped:
 }
 
 /**
- * Uploads as `<name>.part` and renames: the receiving side (the FTP source of this package, and most
- * others) leaves `.part` files alone, so it never reads half a document. A newer version replaces an
- * older one not yet picked up.
+ * FTP and folder: through the transport's file sink, which writes under a temporary name and renames (the
+ * receiving side — the file sources of this package, and most others — leaves temporary names alone, so it
+ * never reads half a document). A newer version replaces an older one not yet picked up. A missing target
+ * directory stops the run (it is never created); a file the server refuses fails alone; a broken session
+ * fails the documents not delivered yet together.
  */
-async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
-	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
-	const typed = String(ctx.getNodeParameter('remoteDirectory', 0, '') ?? '');
+async function deliverFiles(ctx: IExecuteFunctions, transport: 'ftp' | 'folder', outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
+	const withSink = await fileSinkOf(ctx, transport);
 	const delivered: Delivered = [];
 	const failed = new Set<Outgoing>();
-	try {
-		await withFtpClient(ftp, async (client) => {
-			const directory = path.posix.resolve(await client.pwd(), remoteDirectory(typed) || '.');
-			const missing = await refusalOf(client, async () => await client.cd(directory));
-			if (missing) {
-				throw new NodeOperationError(ctx.getNode(), `The directory "${directory}" does not exist on the FTP server or cannot be opened (${missing.message})`, {
-					description: 'Create it, or correct the Directory. It is not created automatically, so that a typing error does not send documents where nobody reads them.',
-				});
+	let broken: unknown;
+	await withSink(async (sink) => {
+		for (const out of outgoing) {
+			const done = await sink.deliver(out.fileName, out.xml).then(
+				(target) => ({ target }),
+				(error: unknown) => ({ error }),
+			);
+			if ('target' in done) {
+				delivered.push({ out, json: transport === 'ftp' ? { server: sink.where, path: done.target } : { path: done.target } });
+			} else if (done.error instanceof TransportError && done.error.kind === 'refusedByServer') {
+				failed.add(out);
+				failDelivery(ctx, [out], done.error, skipped, delivered.length);
+			} else {
+				broken = done.error;
+				return;
 			}
-			for (const out of outgoing) {
-				const target = path.posix.join(directory, out.fileName);
-				// a refused command leaves the session usable: this document fails, the next may go
-				const refused = await refusalOf(client, async () => await uploadFileAtomically(client, target, out.xml));
-				if (refused) {
-					failed.add(out);
-					failDelivery(ctx, [out], refused, skipped, delivered.length);
-					continue;
-				}
-				delivered.push({ out, json: { server: `${ftp.host}:${ftpPort(ftp)}`, path: target } });
-			}
-		});
-	} catch (error) {
-		if (error instanceof NodeOperationError || error instanceof NodeApiError) throw userFacing(ctx, error);
-		// the session broke: the documents not uploaded yet fail together
-		const left = outgoing.filter((o) => !failed.has(o) && !delivered.some((d) => d.out === o));
-		failDelivery(ctx, left, toConnectionError(error, ftpEndpoint(ftp), [ftp.password]), skipped, delivered.length);
-	}
+		}
+	}).catch((error: unknown) => (broken = error));
+	if (broken === undefined) return delivered;
+	// the run's own stop (no Continue On Fail), or a missing directory: nothing more to deliver
+	if (broken instanceof NodeOperationError || broken instanceof NodeApiError) throw userFacing(ctx, broken);
+	if (broken instanceof TransportError && broken.kind === 'notFound') throw userFacing(ctx, broken);
+	// the session broke: the documents not delivered yet fail together
+	const left = outgoing.filter((o) => !failed.has(o) && !delivered.some((d) => d.out === o));
+	failDelivery(ctx, left, broken, skipped, delivered.length);
 	return delivered;
 }
 
-async function writeToFolder(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
+async function fileSinkOf(ctx: IExecuteFunctions, transport: 'ftp' | 'folder'): Promise<WithFileSink> {
+	if (transport === 'ftp') {
+		const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
+		return ftpFileSink(ftp, String(ctx.getNodeParameter('remoteDirectory', 0, '') ?? ''));
+	}
 	const folder = String(ctx.getNodeParameter('folderPath', 0, '') ?? '').trim();
 	if (!folder || !path.isAbsolute(folder)) {
 		throw new NodeOperationError(ctx.getNode(), 'Enter the folder as an absolute path, e.g. /home/n8n/Nextcloud/Auftraege');
 	}
-	const delivered: Delivered = [];
-	for (const out of outgoing) {
-		try {
-			delivered.push({ out, json: { path: await writeFileAtomically(folder, out.fileName, out.xml) } });
-		} catch (error) {
-			failDelivery(ctx, [out], error, skipped, delivered.length);
-		}
-	}
-	return delivered;
+	return folderFileSink(folder);
 }

@@ -5,7 +5,7 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { ConnectionError, redact } from './transports/connectionErrors';
+import { TransportError, redact } from './transports/transportError';
 import { testFtpConnection, type FtpCredentials, type FtpProtocol } from './transports/ftp';
 import { testImapConnection, type ImapCredentials, type ImapSecurity } from './transports/imap';
 import { testSmtpConnection, type SmtpCredentials, type SmtpSecurity } from './transports/smtp';
@@ -68,7 +68,7 @@ async function runTest(
 		return { status: 'OK', message: await test() };
 	} catch (error) {
 		const secret = credential.data?.password as string | undefined;
-		const message = error instanceof ConnectionError ? error.message : String((error as Error)?.message ?? error);
+		const message = error instanceof TransportError ? error.message : String((error as Error)?.message ?? error);
 		return { status: 'Error', message: redact(message, [secret]) };
 	}
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { NodeHelpers, type INode, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
-import { isoDateIn, shiftIsoDate } from '../../nodes/AccountingFtpImport/importPayments';
+import { isoDateIn, shiftIsoDate } from '../../nodes/AccountingFtpImport/importSettings';
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { FtpControlProxy } from '../helpers/ftpControlProxy';

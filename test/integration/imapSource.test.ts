@@ -4,7 +4,7 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 
-import { ConnectionError } from '../../nodes/shared/transports/connectionErrors';
+import { TransportError } from '../../nodes/shared/transports/transportError';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { consumeImapFolder, type ConsumeReport, type MailboxMemory } from '../../nodes/shared/transports/imapConsumer';
 import { uidSet, parseUidSet } from '../../nodes/shared/transports/imapSource';
@@ -75,8 +75,8 @@ describe('consumeImapFolder', () => {
 		let second: ConsumeReport<string>;
 		try {
 			first = await consume(2_000);
-			expect(first.interruption).toBeInstanceOf(ConnectionError);
-			expect((first.interruption as ConnectionError).kind).toBe('connectionLost');
+			expect(first.interruption).toBeInstanceOf(TransportError);
+			expect((first.interruption as TransportError).kind).toBe('connectionLost');
 			expect(first.committed).toEqual(['m0', 'm1', 'm2', 'm3']);
 			// moved by the server, but not reported: they sit in the archive unreported until the next poll
 			expect(await count(folders.archive)).toBe(8);

@@ -3,7 +3,10 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
-import { looksInProgress, nameMatches } from './ftpSource';
+import { looksInProgress, nameMatches, numberedNames } from './fileNames';
+import type { WithFileSink } from './fileSink';
+import type { CommitOutcome, FailOutcome, FileListing, FileRead, FileSource, SourceFile, WithFileSource } from './fileSource';
+import { TransportError } from './transportError';
 
 /**
  * A local directory — or one a cloud client (Nextcloud, OneDrive, Dropbox) keeps in sync — as a source and a
@@ -36,48 +39,14 @@ export interface FolderSourceOptions {
 	sleep: (ms: number) => Promise<void>;
 }
 
-export interface LocalFile {
-	/** absolute path */
-	path: string;
-	name: string;
-	size: number;
-	/** ISO 8601 */
-	modifiedAt: string;
+export interface LocalFile extends SourceFile {
 	/** for the stability check: the time to the millisecond */
 	modifiedMs: number;
 }
 
-export interface FolderListing {
-	/** the files to read, by name */
-	ready: LocalFile[];
-	/** left for a later run: a temporary name, or a size or time that changed during the wait */
-	inProgress: LocalFile[];
-	/** ready files beyond `maxFiles`, left for the next run */
-	deferred: number;
-}
-
-export type FolderReadResult =
-	| { kind: 'content'; bytes: Buffer; sha256: string }
-	/** the file changed or vanished since the listing (still being written, another consumer): next run */
-	| { kind: 'changed'; reason: string }
-	| { kind: 'tooLarge'; limit: number };
-
-export type FolderCommitOutcome =
-	| { kind: 'moved'; to: string }
-	/** the file vanished before it could be moved: another run took it, so this run must not emit it */
-	| { kind: 'gone' }
-	/** the move was refused (rights, a full disk): the file stays and would be read again */
-	| { kind: 'moveFailed'; reason: string };
-
 /** The directory of the configuration does not exist (or is no directory). */
-export class FolderMissingError extends Error {
-	constructor(
-		readonly directory: string,
-		readonly reason: string,
-	) {
-		super(`The folder "${directory}" ${reason}.`);
-		this.name = 'FolderMissingError';
-	}
+function folderMissing(directory: string, reason: string): TransportError {
+	return new TransportError('notFound', `The folder "${directory}" ${reason}.`, { hint: 'Create it, or correct the path.' });
 }
 
 /** An absolute directory from what the user typed; a relative one counts from `base`. */
@@ -107,16 +76,18 @@ async function ensureDirectory(directory: string): Promise<void> {
 	// would write documents nobody ever receives
 	if ('error' in looked) {
 		const { error } = looked;
-		throw new FolderMissingError(directory, error.code === 'ENOENT' ? 'does not exist' : `cannot be opened (${error.message})`);
+		throw folderMissing(directory, error.code === 'ENOENT' ? 'does not exist' : `cannot be opened (${error.message})`);
 	}
-	if (!looked.info.isDirectory()) throw new FolderMissingError(directory, 'is a file, not a folder');
+	if (!looked.info.isDirectory()) throw folderMissing(directory, 'is a file, not a folder');
 }
 
 function errnoOf(error: unknown): string | undefined {
 	return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-export class FolderSource {
+export class FolderSource implements FileSource<LocalFile> {
+	/** a local directory has no session that could break */
+	readonly lost = undefined;
 	private readonly created = new Set<string>();
 
 	constructor(private readonly options: FolderSourceOptions) {}
@@ -125,12 +96,24 @@ export class FolderSource {
 		return path.resolve(this.options.directory);
 	}
 
+	get baseDirectory(): string {
+		return this.directory;
+	}
+
 	get processedDirectory(): string {
 		return resolveDirectory(this.options.processedDirectory, this.directory);
 	}
 
 	get failedDirectory(): string {
 		return resolveDirectory(this.options.failedDirectory, this.directory);
+	}
+
+	get archiveDirectory(): string {
+		return this.processedDirectory;
+	}
+
+	get errorDirectory(): string {
+		return this.failedDirectory;
 	}
 
 	/** Checks that the directory exists and that processed/failed are not the directory itself. */
@@ -151,8 +134,8 @@ export class FolderSource {
 	 * whose name matches, without those still being written. With a wait, a file whose size or time changes
 	 * between the two looks is left for the next run — a writer that does not use a temporary name.
 	 */
-	async list(): Promise<FolderListing> {
-		const listing: FolderListing = { ready: [], inProgress: [], deferred: 0 };
+	async list(): Promise<FileListing<LocalFile>> {
+		const listing: FileListing<LocalFile> = { ready: [], inProgress: [], unsafe: [], deferred: 0, directories: [this.directory] };
 		const candidates: LocalFile[] = [];
 		const entries = await readdir(this.directory, { withFileTypes: true });
 		entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -187,11 +170,11 @@ export class FolderSource {
 		const filePath = path.join(this.directory, name);
 		const info = await unlessMissing(stat(filePath));
 		if (!info?.isFile()) return undefined;
-		return { path: filePath, name, size: info.size, modifiedAt: info.mtime.toISOString(), modifiedMs: info.mtimeMs };
+		return { path: filePath, directory: this.directory, name, size: info.size, modifiedAt: info.mtime.toISOString(), modifiedMs: info.mtimeMs };
 	}
 
 	/** Reads a file into memory; a file that is not what the listing said is left for the next run. */
-	async read(file: LocalFile): Promise<FolderReadResult> {
+	async read(file: LocalFile): Promise<FileRead> {
 		if (file.size > this.options.maxFileBytes) return { kind: 'tooLarge', limit: this.options.maxFileBytes };
 		const handle = await unlessMissing(open(file.path, 'r'));
 		if (!handle) return { kind: 'changed', reason: 'the file vanished since the listing' };
@@ -210,30 +193,33 @@ export class FolderSource {
 		}
 	}
 
-	/** Moves an imported file into the processed directory. */
-	async commit(file: LocalFile): Promise<FolderCommitOutcome> {
+	/** Moves an imported file into the processed directory (whatever lies in the folder has not been handed over: no memory needed). */
+	async commit(file: LocalFile): Promise<CommitOutcome> {
 		return await this.moveInto(file, this.processedDirectory);
 	}
 
 	/** Moves a file that could not be imported into the failed directory. */
-	async fail(file: LocalFile): Promise<FolderCommitOutcome> {
+	async fail(file: LocalFile): Promise<FailOutcome> {
 		return await this.moveInto(file, this.failedDirectory);
+	}
+
+	/** A folder source remembers nothing: there is never a remembered file to settle. */
+	async retryCommit(): Promise<undefined> {
+		return undefined;
 	}
 
 	/**
 	 * Moves a file under its own name, or `name_2.ext`, `name_3.ext` … when that is taken: rename() replaces
 	 * silently, and the processed folder must not lose the older file of the same name.
 	 */
-	private async moveInto(file: LocalFile, directory: string): Promise<FolderCommitOutcome> {
+	private async moveInto(file: LocalFile, directory: string): Promise<{ kind: 'moved'; to: string } | { kind: 'gone' } | { kind: 'moveFailed'; reason: string }> {
 		try {
 			if (!this.created.has(directory)) {
 				await mkdir(directory, { recursive: true });
 				this.created.add(directory);
 			}
-			const ext = path.extname(file.name);
-			const stem = ext ? file.name.slice(0, -ext.length) : file.name;
-			for (let n = 1; n <= 1000; n++) {
-				const target = path.join(directory, n === 1 ? file.name : `${stem}_${n}${ext}`);
+			for (const name of numberedNames(file.name)) {
+				const target = path.join(directory, name);
 				if (await exists(target)) continue;
 				await rename(file.path, target);
 				return { kind: 'moved', to: target };
@@ -244,6 +230,11 @@ export class FolderSource {
 			return { kind: 'moveFailed', reason: (error as Error).message };
 		}
 	}
+}
+
+/** The folder as a `WithFileSource`: there is no session to open or close. */
+export function folderFileSource(options: FolderSourceOptions): WithFileSource<LocalFile> {
+	return async (work) => await work(new FolderSource(options));
 }
 
 async function exists(filePath: string): Promise<boolean> {
@@ -285,4 +276,28 @@ export async function writeFileAtomically(directory: string, name: string, bytes
 		if (!renamed) await unlink(temporary).catch(() => undefined);
 	}
 	return target;
+}
+
+/** A folder as a `FileSink`; it must exist (a missing sync folder is not created: nobody would receive what lands there). */
+export function folderFileSink(directory: string): WithFileSink {
+	const dir = path.resolve(directory);
+	return async (work) => {
+		await ensureDirectory(dir);
+		return await work({
+			directory: dir,
+			where: dir,
+			async deliver(name: string, bytes: Buffer): Promise<string> {
+				try {
+					return await writeFileAtomically(dir, name, bytes);
+				} catch (error) {
+					throw refusedFile(error);
+				}
+			},
+		});
+	};
+}
+
+/** A local folder has no session to lose: every failure of a write (rights, a full disk, a bad name) is this file's alone. */
+function refusedFile(error: unknown): TransportError {
+	return new TransportError('refusedByServer', (error as Error).message, { code: errnoOf(error) });
 }

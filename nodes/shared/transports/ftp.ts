@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { Readable } from 'node:stream';
 
 import { Client, FTPError } from 'basic-ftp';
 
-import { toConnectionError, type Endpoint } from './connectionErrors';
+import { toTransportError, TransportError, type Endpoint } from './transportError';
+import type { WithFileSink } from './fileSink';
+import { remoteDirectory } from './ftpPaths';
 import { timeouts, tlsOptions } from './tls';
 
 export type FtpProtocol = 'ftp' | 'ftpsExplicit' | 'ftpsImplicit';
@@ -37,7 +40,7 @@ export async function withFtpClient<T>(
 		try {
 			await connectFtp(client, c);
 		} catch (error) {
-			throw toConnectionError(error, ftpEndpoint(c), [c.password]);
+			throw toTransportError(error, ftpEndpoint(c), [c.password]);
 		}
 		return await work(client);
 	} finally {
@@ -59,7 +62,7 @@ async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
 		});
 	} catch (error) {
 		const timedOut = client.closed && !(error as { code?: unknown }).code;
-		throw toConnectionError(timedOut ? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [
+		throw toTransportError(timedOut ? new TransportError('timeout', 'connect timed out', { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [
 			c.password,
 		]);
 	} finally {
@@ -74,56 +77,42 @@ export async function testFtpConnection(c: FtpCredentials): Promise<string> {
 	});
 }
 
+/**
+ * Runs one FTP command (or a few) so that it always ends: when it settles, when the session is closed, or at
+ * the latest after three socket time-outs.
+ *
+ * Why: basic-ftp ends a pending command as soon as the server closes the session (the kernel reports FIN or
+ * RST, or TLS breaks on a plain-text "500 OOPS" of a dying vsftpd), by passing the socket's error to the
+ * command's handler — but the handler recognises it with `instanceof Error`. An error that Node's core made
+ * in another JavaScript realm than basic-ftp's code (as under jest's module sandbox, or any vm) fails that
+ * test, is taken for a reply and ignored, and basic-ftp then drops the command without settling it: it would
+ * wait for good. So the session's state is checked as well (every 200 ms: a closed session is noticed within
+ * that of basic-ftp closing it), and a command that outlives every socket time-out closes the session.
+ */
+export async function ftpStep<T>(client: Client, command: () => Promise<T>): Promise<T> {
+	const limit = 3 * timeouts().socket;
+	const started = Date.now();
+	let timer: NodeJS.Timeout | undefined;
+	const ended = new Promise<never>((_resolve, reject) => {
+		timer = setInterval(() => {
+			if (client.closed) {
+				reject(new TransportError('connectionLost', 'the server closed the connection', { code: 'EConnectionClosed' }));
+			} else if (Date.now() - started > limit) {
+				client.close();
+				reject(new TransportError('timeout', `no answer from the server within ${Math.round(limit / 1000)} s`, { code: 'ETIMEDOUT' }));
+			}
+		}, 200);
+	});
+	try {
+		return await Promise.race([command(), ended]);
+	} finally {
+		clearInterval(timer);
+	}
+}
+
 /** Whether an error is the server's refusal of one command (an error reply: the session stays usable). */
 export function isRefusal(error: unknown, client: Client): error is FTPError {
 	return error instanceof FTPError && !client.closed;
-}
-
-/** The Client methods that talk to the server; `boundedSession` bounds each of them. */
-const SERVER_COMMANDS = new Set([
-	'pwd', 'features', 'cd', 'cdup', 'list', 'size', 'lastMod', 'remove', 'rename', 'ensureDir', 'removeDir',
-	'downloadTo', 'uploadFrom', 'appendFrom', 'send', 'sendIgnoringError',
-]);
-
-/**
- * The session with every server command bounded. basic-ftp can leave a command pending for good when the
- * server's session dies at the wrong moment: with vsftpd's session processes killed between the EPSV reply and
- * the RETR over explicit FTPS, the run waited with no socket left open and no timer running — forever. So a
- * command fails at once when the control connection is closed, or closes while it waits (the kernel reported
- * the close), and after 3 × the socket time-out at the latest, closing the session: a lost connection, which
- * the caller handles like any other.
- */
-export function boundedSession(client: Client): Client {
-	return new Proxy(client, {
-		get(target, name) {
-			const value: unknown = Reflect.get(target, name, target);
-			if (typeof name !== 'string' || !SERVER_COMMANDS.has(name) || typeof value !== 'function') return value;
-			return async (...args: unknown[]) => await bounded(target, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-		},
-	});
-}
-
-async function bounded<T>(client: Client, command: () => Promise<T>): Promise<T> {
-	const limit = 3 * timeouts().socket;
-	const socket = client.ftp.socket;
-	let timer: NodeJS.Timeout | undefined;
-	let onClose: (() => void) | undefined;
-	const abort = new Promise<never>((_resolve, reject) => {
-		const lost = (message: string, code: string) => reject(Object.assign(new Error(message), { code }));
-		onClose = () => lost('the server closed the connection', 'ECONNRESET');
-		if (client.closed) onClose();
-		socket.once('close', onClose);
-		timer = setTimeout(() => {
-			client.close();
-			lost(`no answer from the server within ${Math.round(limit / 1000)} s`, 'ETIMEDOUT');
-		}, limit);
-	});
-	try {
-		return await Promise.race([command(), abort]);
-	} finally {
-		clearTimeout(timer);
-		if (onClose) socket.removeListener('close', onClose);
-	}
 }
 
 /**
@@ -153,4 +142,43 @@ export async function uploadFileAtomically(client: Client, target: string, bytes
 		await client.remove(target);
 		await client.rename(temporary, target);
 	}
+}
+
+/**
+ * An FTP directory as a `FileSink`: one session; the directory (relative to the login directory, or absolute)
+ * must exist — it is not created, so that a typing error does not send documents where nobody reads them.
+ */
+export function ftpFileSink(c: FtpCredentials, typedDirectory: string): WithFileSink {
+	return async (work) =>
+		await withFtpClient(c, async (client) => {
+			let directory = '';
+			let missing: FTPError | undefined;
+			try {
+				directory = path.posix.resolve(await client.pwd(), remoteDirectory(typedDirectory) || '.');
+				missing = await refusalOf(client, async () => await client.cd(directory));
+			} catch (error) {
+				throw toTransportError(error, ftpEndpoint(c), [c.password]);
+			}
+			if (missing) {
+				throw new TransportError('notFound', `The directory "${directory}" does not exist on the FTP server or cannot be opened (${missing.message})`, {
+					hint: 'Create it, or correct the Directory. It is not created automatically, so that a typing error does not send documents where nobody reads them.',
+				});
+			}
+			return await work({
+				directory,
+				where: `${c.host}:${ftpPort(c)}`,
+				async deliver(name: string, bytes: Buffer): Promise<string> {
+					const target = path.posix.join(directory, name);
+					let refused: FTPError | undefined;
+					try {
+						refused = await refusalOf(client, async () => await ftpStep(client, async () => await uploadFileAtomically(client, target, bytes)));
+					} catch (error) {
+						throw toTransportError(error, ftpEndpoint(c), [c.password]);
+					}
+					// a refused command leaves the session usable: this file fails, the next may go
+					if (refused) throw new TransportError('refusedByServer', refused.message, { code: String(refused.code) });
+					return target;
+				},
+			});
+		});
 }

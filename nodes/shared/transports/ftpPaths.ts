@@ -15,14 +15,3 @@ export function remoteJoin(dir: string, name: string): string {
 	const d = remoteDirectory(dir);
 	return d ? path.posix.join(d, name) : name;
 }
-
-/**
- * A remote file name is only used on disk or in another path if it is a plain name: no separators,
- * no `..`, no control characters. Returns undefined for anything else.
- */
-export function safeRemoteName(name: string): string | undefined {
-	if (!name || name === '.' || name === '..') return undefined;
-	// eslint-disable-next-line no-control-regex -- control characters are what is refused here
-	if (/[/\\\u0000-\u001f]/.test(name)) return undefined;
-	return name;
-}

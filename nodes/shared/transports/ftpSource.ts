@@ -4,8 +4,24 @@ import { Writable } from 'node:stream';
 
 import type { Client, FileInfo } from 'basic-ftp';
 
-import { boundedSession, isRefusal } from './ftp';
-import { remoteDirectory, safeRemoteName } from './ftpPaths';
+import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
+import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
+import { remoteDirectory } from './ftpPaths';
+import type { Fingerprint, FingerprintStore } from './fingerprints';
+import type {
+	CommitOutcome,
+	DateSubdirectories,
+	FailOutcome,
+	FileListing,
+	FileRead,
+	FileSource,
+	FileSourceOptions,
+	SourceFile,
+	WithFileSource,
+} from './fileSource';
+import { TransportError } from './transportError';
+
+export type { AfterImport, CommitOutcome, DateSubdirectories, FailOutcome, OnFailure } from './fileSource';
 
 /**
  * An FTP directory as a source of documents, with the consumer contract of Apache Camel's file component
@@ -23,131 +39,31 @@ import { remoteDirectory, safeRemoteName } from './ftpPaths';
  * that grows with the directory.
  */
 
-export type DateSubdirectories = 'none' | 'YYYY' | 'YYYY/MM' | 'YYYY/MM/DD' | 'YYYY-MM-DD';
-export type AfterImport = 'delete' | 'archive' | 'keep';
-export type OnFailure = 'keep' | 'errorDirectory';
-
-export interface FtpSourceOptions {
-	/** as the user typed it: empty for the login directory, with or without the trailing slash */
-	directory: string;
-	dateSubdirectories: DateSubdirectories;
-	/** the run date (YYYY-MM-DD, in the workflow's time zone) the date subdirectories are built for */
-	runDate: string;
-	/** also list the date subdirectories of this many days before the run date */
-	daysBack: number;
-	/** a part of the file name (case ignored), or a glob with `*` and `?` for the whole name; empty: every file */
-	nameFilter: string;
-	/** wait between the two listings that tell a finished file from one still being uploaded; 0: one listing */
-	stableWaitMs: number;
-	maxFileBytes: number;
-	/** files handed out per run at most (Camel's maxMessagesPerPoll); 0: no limit */
-	maxFiles: number;
-	afterImport: AfterImport;
-	/** relative paths are relative to `directory` */
-	archiveDirectory: string;
-	onFailure: OnFailure;
-	/** relative paths are relative to `directory` */
-	errorDirectory: string;
-	/** waits without holding the event loop; n8n's `sleep` in the node */
-	sleep?: (ms: number) => Promise<void>;
-}
-
-/** A file as the directory listing showed it. */
-export interface RemoteFile {
-	/** absolute remote path */
-	path: string;
-	/** absolute remote directory */
-	directory: string;
-	name: string;
-	size: number;
-	/** the listing's modification time: ISO 8601 when the server lists with MLSD, else the server's own text */
-	modifiedAt: string;
-}
-
-export interface FtpListing {
-	/** the files to read, in order: oldest date directory first, then by name */
-	ready: RemoteFile[];
-	/** left for a later run: a partial-upload name, or size or time changed during the wait */
-	uploading: RemoteFile[];
-	/** names that are never used in a command or path (control characters, backslash); left alone */
-	unsafe: Array<{ directory: string; name: string }>;
-	/** ready files beyond `maxFiles`, left for the next run */
-	deferred: number;
-	/** the directories that were listed (date subdirectories that do not exist are left out) */
-	directories: string[];
-}
-
-export type ReadResult =
-	| { kind: 'content'; bytes: Buffer; sha256: string }
-	/** imported before (same path, size and content, or same path, size and exact time): not handed out again */
-	| { kind: 'remembered'; fingerprint: Fingerprint }
-	/** the file changed or vanished since the listing (an upload still running, another consumer): next run */
-	| { kind: 'changed'; reason: string }
-	| { kind: 'tooLarge'; limit: number };
-
-export type CommitOutcome =
-	| { kind: 'deleted' }
-	| { kind: 'archived'; to: string }
-	/** keep mode, or a file that must stay (it also holds other clients' statements): remembered */
-	| { kind: 'kept' }
-	/** the delete or move was refused or its outcome is unknown (connection lost): remembered, so never imported twice */
-	| { kind: 'remembered'; reason: string }
-	/** the file vanished before it could be deleted or moved: another run took it, so this run must not emit it */
-	| { kind: 'gone' };
-
-export type FailOutcome =
-	| { kind: 'kept' }
-	| { kind: 'moved'; to: string }
-	/** the move to the error directory was refused: the file stays where it is */
-	| { kind: 'moveFailed'; reason: string };
+/** A file as the FTP listing showed it. */
+export type RemoteFile = SourceFile;
+export type FtpListing = FileListing<RemoteFile>;
+export type FtpSourceOptions = FileSourceOptions;
 
 /** The session broke (socket closed, time-out, TLS error); what was not committed stays for the next run. */
-export class FtpSourceConnectionLost extends Error {
-	constructor(
-		readonly step: string,
-		readonly original: unknown,
-	) {
-		super(`the connection to the FTP server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`);
-		this.name = 'FtpSourceConnectionLost';
-	}
+function connectionLost(step: string, original: unknown): TransportError {
+	return new TransportError(
+		'connectionLost',
+		`the connection to the FTP server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`,
+		{ step },
+	);
 }
 
 /** A directory of the configuration that does not exist on the server. */
-export class FtpDirectoryMissing extends Error {
-	constructor(
-		readonly directory: string,
-		readonly serverMessage: string,
-	) {
-		super(`The directory "${directory}" does not exist on the FTP server or cannot be opened (${serverMessage}).`);
-		this.name = 'FtpDirectoryMissing';
-	}
+function directoryMissing(directory: string, serverMessage: string): TransportError {
+	return new TransportError(
+		'notFound',
+		`The directory "${directory}" does not exist on the FTP server or cannot be opened (${serverMessage}).`,
+		{ hint: 'Create it, or correct the path.' },
+	);
 }
 
 // ------------------------------------------------------------------------------------------------
 // Names and directories (pure)
-
-/** Upload tools write under these names and rename when done (WinSCP .filepart, browsers .crdownload …). */
-const IN_PROGRESS_SUFFIX = /\.(part|partial|filepart|tmp|temp|crdownload|upload|uploading)$/i;
-
-/** A name that marks a file still being written: an upload suffix, a hidden dot-name (rsync, lftp), an editor's `~`. */
-export function looksInProgress(name: string): boolean {
-	return name.startsWith('.') || name.endsWith('~') || IN_PROGRESS_SUFFIX.test(name);
-}
-
-/**
- * The seed's "file name contains": a part of the name, case ignored ("zahlungen" finds
- * "2025-03-14_Zahlungen.sta"). With `*` or `?` the filter is a glob for the whole name instead.
- */
-export function nameMatches(name: string, filter: string): boolean {
-	const f = filter.trim();
-	if (f === '') return true;
-	if (!/[*?]/.test(f)) return name.toLowerCase().includes(f.toLowerCase());
-	const pattern = f
-		.split('')
-		.map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-		.join('');
-	return new RegExp(`^${pattern}$`, 'is').test(name);
-}
 
 /** Days before a date, as ISO dates, oldest first: `isoDatesBack('2025-03-01', 2)` → 02-27, 02-28, 03-01. */
 export function isoDatesBack(runDate: string, daysBack: number): string[] {
@@ -198,146 +114,6 @@ export function absoluteDirectory(typed: string, relativeTo: string): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Fingerprints (pure, over a plain object: the node passes n8n's workflow static data)
-
-/**
- * A remembered file, with short keys because it lives in the workflow's static data (saved with the
- * workflow) and the store holds up to `FINGERPRINT_LIMIT` of them.
- */
-export interface Fingerprint {
-	/** absolute remote path */
-	p: string;
-	/** size in bytes */
-	s: number;
-	/** modification time: from MDTM (ISO 8601, to the second), else the listing's text */
-	m: string;
-	/** 1: `m` is exact and the file was already older than two minutes when its content was checked, so an equal time means equal content */
-	x?: 1;
-	/** SHA-256 of the content, hex */
-	h: string;
-	/** why it is remembered: kept (keep mode) · shared (holds other clients' statements too) · stuck (delete or move refused or unknown) */
-	r: 'kept' | 'shared' | 'stuck';
-	/** when it was imported, epoch seconds */
-	i: number;
-	/** when it was last seen on the server, epoch seconds */
-	t: number;
-}
-
-export const FINGERPRINT_LIMIT = 5000;
-export const FINGERPRINT_MAX_AGE_DAYS = 400;
-/** see `FingerprintStore.settled`; generous, because the server's clock and n8n's may differ a little */
-const SETTLED_SECONDS = 120;
-const STORE_KEY = 'importedFiles';
-
-/**
- * The idempotent-consumer memory. An entry is dropped when its file was not seen for 400 days or, beyond
- * 5,000 entries, the least recently seen first, but never an entry whose file was seen in this run: a
- * file still on the server must stay remembered or it would be imported again.
- */
-export class FingerprintStore {
-	private readonly entries: Fingerprint[];
-	private readonly seenNow = new Set<Fingerprint>();
-	/** more files were seen in this run than the limit allows; the store keeps them all and says so */
-	overLimit = false;
-
-	constructor(
-		private readonly data: Record<string, unknown>,
-		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
-	) {
-		const stored = data[STORE_KEY];
-		this.entries = Array.isArray(stored) ? (stored as unknown[]).filter(isFingerprint) : [];
-	}
-
-	get size(): number {
-		return this.entries.length;
-	}
-
-	all(): readonly Fingerprint[] {
-		return this.entries;
-	}
-
-	/** Entries with this path and size: the file may be one of them (content decides). */
-	candidates(remotePath: string, size: number): Fingerprint[] {
-		return this.entries.filter((e) => e.p === remotePath && e.s === size);
-	}
-
-	findContent(remotePath: string, size: number, sha256: string): Fingerprint | undefined {
-		return this.entries.find((e) => e.p === remotePath && e.s === size && e.h === sha256);
-	}
-
-	/**
-	 * Whether an exact modification time may later stand for the content without downloading it: only when
-	 * the file was older than `SETTLED_SECONDS` when its content was checked. A file rewritten with the same
-	 * size within the second it was first written (and read) would otherwise keep its time and be skipped.
-	 */
-	private settled(modifiedAt: { value: string; exact: boolean }): boolean {
-		const seconds = Date.parse(modifiedAt.value) / 1000;
-		return modifiedAt.exact && Number.isFinite(seconds) && seconds <= this.now() - SETTLED_SECONDS;
-	}
-
-	/** Marks an entry as seen in this run (and updates its time), so that pruning keeps it. */
-	seen(entry: Fingerprint, checkedContent?: { value: string; exact: boolean }): void {
-		entry.t = this.now();
-		if (checkedContent) {
-			entry.m = checkedContent.value;
-			if (this.settled(checkedContent)) entry.x = 1;
-			else delete entry.x;
-		}
-		this.seenNow.add(entry);
-	}
-
-	remember(
-		file: { path: string; size: number },
-		sha256: string,
-		modifiedAt: { value: string; exact: boolean },
-		reason: Fingerprint['r'],
-	): Fingerprint {
-		const existing = this.findContent(file.path, file.size, sha256);
-		if (existing) {
-			existing.r = reason;
-			this.seen(existing, modifiedAt);
-			return existing;
-		}
-		const t = this.now();
-		const entry: Fingerprint = { p: file.path, s: file.size, m: modifiedAt.value, h: sha256, r: reason, i: t, t };
-		if (this.settled(modifiedAt)) entry.x = 1;
-		this.entries.push(entry);
-		this.seenNow.add(entry);
-		return entry;
-	}
-
-	/** Prunes and writes the entries back into the static data object. */
-	save(): void {
-		const cutoff = this.now() - FINGERPRINT_MAX_AGE_DAYS * 86_400;
-		let kept = this.entries.filter((e) => e.t >= cutoff || this.seenNow.has(e));
-		if (kept.length > FINGERPRINT_LIMIT) {
-			const current = kept.filter((e) => this.seenNow.has(e));
-			const older = kept.filter((e) => !this.seenNow.has(e)).sort((a, b) => b.t - a.t);
-			this.overLimit = current.length > FINGERPRINT_LIMIT;
-			const room = Math.max(0, FINGERPRINT_LIMIT - current.length);
-			const keepOlder = new Set(older.slice(0, room));
-			kept = kept.filter((e) => this.seenNow.has(e) || keepOlder.has(e));
-		}
-		this.entries.splice(0, this.entries.length, ...kept);
-		// assigning (not mutating) lets n8n's observable static data notice the change and save it
-		this.data[STORE_KEY] = kept.map((e) => ({ ...e }));
-	}
-}
-
-function isFingerprint(v: unknown): v is Fingerprint {
-	const e = v as Partial<Fingerprint> | null;
-	return (
-		!!e &&
-		typeof e.p === 'string' &&
-		typeof e.s === 'number' &&
-		typeof e.h === 'string' &&
-		typeof e.m === 'string' &&
-		typeof e.t === 'number' &&
-		typeof e.i === 'number'
-	);
-}
-
-// ------------------------------------------------------------------------------------------------
 // The consumer
 
 /** Collects a download in memory up to a limit; beyond it, keeps counting but drops the bytes. */
@@ -374,49 +150,42 @@ function listedTime(info: FileInfo): string {
 	return info.modifiedAt ? info.modifiedAt.toISOString() : info.rawModifiedAt;
 }
 
-export class FtpSource {
+export class FtpSource implements FileSource<RemoteFile> {
 	/** the login directory, the base of relative paths */
 	private home = '/';
 	private base = '/';
 	private hasMdtm = false;
 	private readonly created = new Set<string>();
 	/** set when the session broke; nothing more is done on it */
-	lost?: FtpSourceConnectionLost;
-
-	private readonly client: Client;
+	lost: TransportError | undefined = undefined;
 
 	constructor(
-		client: Client,
+		private readonly client: Client,
 		private readonly options: FtpSourceOptions,
 		private readonly store: FingerprintStore,
-	) {
-		this.client = boundedSession(client);
-	}
+	) {}
 
 	/** The base directory (absolute), known after `open`. */
 	get baseDirectory(): string {
 		return this.base;
 	}
 
-	get archiveDirectory(): string {
-		return absoluteDirectory(this.options.archiveDirectory, this.base);
+	get archiveDirectory(): string | undefined {
+		return this.options.afterImport === 'archive' ? absoluteDirectory(this.options.archiveDirectory, this.base) : undefined;
 	}
 
-	get errorDirectory(): string {
-		return absoluteDirectory(this.options.errorDirectory, this.base);
+	get errorDirectory(): string | undefined {
+		return this.options.onFailure === 'errorDirectory' ? absoluteDirectory(this.options.errorDirectory, this.base) : undefined;
 	}
 
 	/** Learns the login directory and the server's features; checks that the base directory exists. */
 	async open(): Promise<void> {
 		await this.guard('opening the session', async () => {
-			this.home = await this.client.pwd();
+			this.home = await this.ftp((c) => c.pwd());
 			this.base = absoluteDirectory(this.options.directory, this.home);
-			this.hasMdtm = (await this.client.features()).has('MDTM');
+			this.hasMdtm = (await this.ftp((c) => c.features())).has('MDTM');
 		});
-		if (!(await this.exists(this.base, 'directory'))) {
-			 
-			throw new FtpDirectoryMissing(this.base, 'no such directory');
-		}
+		if (!(await this.exists(this.base, 'directory'))) throw directoryMissing(this.base, 'no such directory');
 	}
 
 	/**
@@ -425,8 +194,8 @@ export class FtpSource {
 	 * The second listing only happens when there is something to compare.
 	 */
 	async list(): Promise<FtpListing> {
-		const dirs = directoriesToList(this.base, this.options.dateSubdirectories, this.options.runDate, this.options.daysBack);
-		const listing: FtpListing = { ready: [], uploading: [], unsafe: [], deferred: 0, directories: [] };
+		const dirs = directoriesToList(this.base, this.options.dateSubdirectories, this.options.runDate ?? '', this.options.daysBack);
+		const listing: FtpListing = { ready: [], inProgress: [], unsafe: [], deferred: 0, directories: [] };
 		const candidates: RemoteFile[] = [];
 		for (const dir of dirs) {
 			// the base directory must exist (checked by open); a date subdirectory not made yet is simply empty
@@ -436,13 +205,13 @@ export class FtpSource {
 			const files = infos.filter((f) => f.isFile).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 			for (const info of files) {
 				if (!nameMatches(info.name, this.options.nameFilter)) continue;
-				const name = safeRemoteName(info.name);
+				const name = safeFileName(info.name);
 				if (!name) {
 					listing.unsafe.push({ directory: dir, name: info.name });
 					continue;
 				}
 				const file: RemoteFile = { path: path.posix.join(dir, name), directory: dir, name, size: info.size, modifiedAt: listedTime(info) };
-				if (looksInProgress(name)) listing.uploading.push(file);
+				if (looksInProgress(name)) listing.inProgress.push(file);
 				else candidates.push(file);
 			}
 		}
@@ -459,7 +228,7 @@ export class FtpSource {
 			for (const c of candidates) {
 				const later = again.get(c.path);
 				if (later && later.size === c.size && later.modifiedAt === c.modifiedAt) ready.push(c);
-				else if (later) listing.uploading.push(c);
+				else if (later) listing.inProgress.push(c);
 				// a file gone between the listings was taken by someone else: nothing to do
 			}
 		}
@@ -477,7 +246,7 @@ export class FtpSource {
 	 * compared by content. A file that is not what the listing said (size differs, vanished) is left for the
 	 * next run, as an upload still in progress.
 	 */
-	async read(file: RemoteFile): Promise<ReadResult> {
+	async read(file: RemoteFile): Promise<FileRead> {
 		const known = this.store.candidates(file.path, file.size);
 		let exactTime: string | undefined;
 		if (known.length > 0 && this.hasMdtm) {
@@ -492,7 +261,7 @@ export class FtpSource {
 
 		const sink = new BoundedSink(this.options.maxFileBytes);
 		try {
-			await this.client.downloadTo(sink, file.path);
+			await this.ftp((c) => c.downloadTo(sink, file.path));
 		} catch (error) {
 			if (isRefusal(error, this.client)) return { kind: 'changed', reason: `the server refused the download: ${error.message}` };
 			throw this.broke(`downloading ${file.path}`, error);
@@ -526,11 +295,11 @@ export class FtpSource {
 		if (this.lost) return this.rememberStuck(file, sha256, `the connection was lost before the file could be ${mode === 'delete' ? 'deleted' : 'archived'}`);
 		try {
 			if (mode === 'delete') {
-				await this.client.remove(file.path);
+				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
-			const to = await this.moveInto(file, this.archiveDirectory);
-			return { kind: 'archived', to };
+			const to = await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base));
+			return { kind: 'moved', to };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) {
 				this.broke(`${mode === 'delete' ? 'deleting' : 'archiving'} ${file.path}`, error);
@@ -550,10 +319,10 @@ export class FtpSource {
 		if (fingerprint.r !== 'stuck' || this.options.afterImport === 'keep' || this.lost) return undefined;
 		try {
 			if (this.options.afterImport === 'delete') {
-				await this.client.remove(file.path);
+				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
-			return { kind: 'archived', to: await this.moveInto(file, this.archiveDirectory) };
+			return { kind: 'moved', to: await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base)) };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) this.broke(`retrying the delete of ${file.path}`, error);
 			return undefined;
@@ -565,7 +334,7 @@ export class FtpSource {
 		if (this.options.onFailure === 'keep') return { kind: 'kept' };
 		if (this.lost) return { kind: 'moveFailed', reason: 'the connection was lost' };
 		try {
-			return { kind: 'moved', to: await this.moveInto(file, this.errorDirectory) };
+			return { kind: 'moved', to: await this.moveInto(file, absoluteDirectory(this.options.errorDirectory, this.base)) };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) {
 				this.broke(`moving ${file.path} to the error directory`, error);
@@ -580,15 +349,14 @@ export class FtpSource {
 	/** LIST of one directory after changing into it, so that a missing directory is told apart from an empty one. */
 	private async listDirectory(dir: string, mustExist: boolean): Promise<FileInfo[] | undefined> {
 		try {
-			await this.client.cd(dir);
+			await this.ftp((c) => c.cd(dir));
 		} catch (error) {
 			if (!isRefusal(error, this.client)) throw this.broke(`opening ${dir}`, error);
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; the node turns this into a NodeOperationError
-			if (mustExist) throw new FtpDirectoryMissing(dir, error.message);
+			if (mustExist) throw directoryMissing(dir, error.message);
 			return undefined;
 		}
 		try {
-			return await this.client.list();
+			return await this.ftp((c) => c.list());
 		} catch (error) {
 			throw this.broke(`listing ${dir}`, error);
 		}
@@ -596,8 +364,8 @@ export class FtpSource {
 
 	private async exists(remotePath: string, what: 'file' | 'directory'): Promise<boolean> {
 		try {
-			if (what === 'directory') await this.client.cd(remotePath);
-			else await this.client.size(remotePath);
+			if (what === 'directory') await this.ftp((c) => c.cd(remotePath));
+			else await this.ftp((c) => c.size(remotePath));
 			return true;
 		} catch (error) {
 			if (isRefusal(error, this.client)) return false;
@@ -607,7 +375,7 @@ export class FtpSource {
 
 	private async modificationTime(file: RemoteFile): Promise<string | undefined> {
 		try {
-			return (await this.client.lastMod(file.path)).toISOString();
+			return (await this.ftp((c) => c.lastMod(file.path))).toISOString();
 		} catch (error) {
 			if (isRefusal(error, this.client)) return undefined;
 			throw this.broke(`asking the time of ${file.path}`, error);
@@ -638,34 +406,46 @@ export class FtpSource {
 	 */
 	private async moveInto(file: RemoteFile, dir: string): Promise<string> {
 		if (!this.created.has(dir)) {
-			await this.client.ensureDir(dir);
+			await this.ftp((c) => c.ensureDir(dir));
 			this.created.add(dir);
 		}
-		const ext = path.posix.extname(file.name);
-		const stem = ext ? file.name.slice(0, -ext.length) : file.name;
-		for (let n = 1; n <= 1000; n++) {
-			const target = path.posix.join(dir, n === 1 ? file.name : `${stem}_${n}${ext}`);
+		for (const name of numberedNames(file.name)) {
+			const target = path.posix.join(dir, name);
 			if (await this.exists(target, 'file')) continue;
-			await this.client.rename(file.path, target);
+			await this.ftp((c) => c.rename(file.path, target));
 			return target;
 		}
-		throw new Error(`no free name for ${file.name} in ${dir}`);
+		throw new TransportError('refusedByServer', `no free name for ${file.name} in ${dir}`);
+	}
+
+	/** One command, bounded: see `ftpStep`. */
+	private async ftp<T>(command: (client: Client) => Promise<T>): Promise<T> {
+		return await ftpStep(this.client, async () => await command(this.client));
 	}
 
 	/** Records that the session broke (the first break is the one reported) and returns the error to throw. */
-	private broke(step: string, error: unknown): FtpSourceConnectionLost {
-		const lost = error instanceof FtpSourceConnectionLost ? error : new FtpSourceConnectionLost(step, error);
+	private broke(step: string, error: unknown): TransportError {
+		// an error made here already (it names its step) passes; anything else is described with this step
+		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : connectionLost(step, error);
 		this.lost ??= lost;
 		return lost;
 	}
 
+	/** Runs a step whose commands may not be refused: a refusal fails the step, anything else means the session broke. */
 	private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
 		try {
 			return await work();
 		} catch (error) {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; the node wraps what reaches it
-			if (isRefusal(error, this.client)) throw new Error(`the FTP server refused ${step}: ${error.message}`);
+			if (isRefusal(error, this.client)) {
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; nodes/shared/nodeErrors.ts maps it
+				throw new TransportError('refusedByServer', `the FTP server refused ${step}: ${error.message}`, { step, code: String(error.code) });
+			}
 			throw this.broke(step, error);
 		}
 	}
+}
+
+/** An FTP directory as a `WithFileSource`: one session per run, always closed. */
+export function ftpFileSource(c: FtpCredentials, options: FileSourceOptions, store: FingerprintStore): WithFileSource<RemoteFile> {
+	return async (work) => await withFtpClient(c, async (client) => await work(new FtpSource(client, options, store)));
 }

@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 
-import { ConnectionError, toConnectionError, type Endpoint } from './connectionErrors';
+import { TransportError, toTransportError, type Endpoint } from './transportError';
 import type { MailOAuth2 } from './oauth2Token';
 import { timeouts, tlsOptions } from './tls';
 
@@ -67,7 +67,7 @@ export async function withImapClient<T>(
 	try {
 		return await work(client);
 	} catch (error) {
-		throw isProtocolFault(error) ? toConnectionError(error, imapEndpoint(c), secretsOf(c)) : error;
+		throw isProtocolFault(error) ? toTransportError(error, imapEndpoint(c), secretsOf(c)) : error;
 	} finally {
 		await closeImapClient(client);
 	}
@@ -84,7 +84,7 @@ async function connectImapClient(c: ImapCredentials, options: ImapClientOptions,
 		return client;
 	} catch (error) {
 		client.close();
-		const fault = toConnectionError(error, imapEndpoint(c), secretsOf(c));
+		const fault = toTransportError(error, imapEndpoint(c), secretsOf(c));
 		if (!c.oauth2 || fault.kind !== 'oauth2') throw fault;
 		const explained = c.oauth2.explainRejection?.();
 		if (explained) throw explained;
@@ -110,7 +110,8 @@ async function closeImapClient(client: ImapFlow): Promise<void> {
 
 /** Errors raised by imapflow or the socket, as opposed to errors of the caller's own logic. */
 function isProtocolFault(error: unknown): boolean {
-	if (error instanceof ConnectionError) return false;
+	// a lost session found below this layer (an IMAP source) is described again with the server's name
+	if (error instanceof TransportError) return error.endpoint === undefined && error.sessionLost;
 	const e = error as { code?: unknown; responseStatus?: unknown; executedCommand?: unknown };
 	return (
 		typeof e?.code === 'string' &&

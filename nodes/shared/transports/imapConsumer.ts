@@ -1,4 +1,4 @@
-import { ConnectionError, toConnectionError } from './connectionErrors';
+import { TransportError, toTransportError } from './transportError';
 import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
 import { finishEarlierPolls, handOver, settleAfterBreak, type PollMoves } from './imapRecovery';
 import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
@@ -65,7 +65,7 @@ export interface ConsumeReport<T> {
 	/** another poll of the same mailbox runs in this process: this one did nothing */
 	busy?: boolean;
 	/**
-	 * The poll stopped early: the connection broke (a ConnectionError), or a later batch failed after earlier
+	 * The poll stopped early: the connection broke (a TransportError), or a later batch failed after earlier
 	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
 	 */
 	interruption?: Error;
@@ -132,7 +132,7 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 	}
 	if (moves.confirmed.length || moves.inDoubt.length) await settleAfterBreak(credentials, options, moves, report);
 	if (report.interruption) report.more = true;
-	const lost = report.interruption instanceof ConnectionError;
+	const lost = report.interruption instanceof TransportError;
 	// mails already handed over must reach the workflow whatever went wrong after them: never throw them away
 	if (report.interruption && !lost && !report.committed.length && !report.failed.length) throw report.interruption;
 	rememberLeft(options, report);
@@ -176,7 +176,7 @@ async function moveBatch<T>(source: ImapSource, decisions: Array<MailDecision<T>
 		if (moved.inDoubt.length) {
 			moves.inDoubt.push(...moved.inDoubt.map((uid) => ({ uid, action, result: mine.get(uid)! })));
 			// the other decisions of this batch were never sent: they simply stay in the inbox
-			throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
+			throw new TransportError('connectionLost', 'connection closed during MOVE', { code: 'EConnectionClosed' });
 		}
 	}
 }
@@ -198,12 +198,12 @@ function asError(error: unknown): Error {
 	return error instanceof Error ? error : new Error(String(error));
 }
 
-function connectionError(error: unknown, credentials: ImapCredentials): ConnectionError {
-	return toConnectionError(error, imapEndpoint(credentials), [credentials.password]);
+function connectionError(error: unknown, credentials: ImapCredentials): TransportError {
+	return toTransportError(error, imapEndpoint(credentials), [credentials.password, credentials.oauth2?.accessToken]);
 }
 
 function isConnectionLoss(error: unknown): boolean {
-	if (error instanceof ConnectionError) return ['connectionLost', 'timeout'].includes(error.kind);
+	if (error instanceof TransportError) return ['connectionLost', 'timeout'].includes(error.kind);
 	const code = (error as { code?: unknown })?.code;
 	return typeof code === 'string' && ['EConnectionClosed', 'NoConnection', 'ECONNRESET', 'EPIPE', 'ETIMEOUT'].includes(code);
 }

@@ -1,6 +1,7 @@
 import { withImapClient, type ImapCredentials } from './imap';
 import type { ConsumeOptions, ConsumeReport, MailboxMemory } from './imapConsumer';
 import { ImapSource, parseUidSet, PENDING_KEYWORD, uidSet, type ImapSourceFolders } from './imapSource';
+import { TransportError } from './transportError';
 
 /**
  * Finishing and rolling back moves, so that every mail is handed over exactly once whatever breaks:
@@ -55,7 +56,7 @@ export async function finishEarlierPolls<T>(source: ImapSource, memory: MailboxM
 		const marked = await source.marked();
 		if (!marked.length) continue;
 		const moved = await source.move(marked, source.folders.inbox);
-		if (moved.inDoubt.length) throw Object.assign(new Error('connection closed during MOVE'), { code: 'EConnectionClosed' });
+		if (moved.inDoubt.length) throw new TransportError('connectionLost', 'connection closed during MOVE', { code: 'EConnectionClosed' });
 		report.rolledBack += moved.moved.length;
 		report.rollBackRefused += moved.notMoved.length;
 		backInInbox.push(...(moved.arrivedAs?.values() ?? []));
@@ -70,7 +71,7 @@ async function clearRemembered(source: ImapSource, memory: MailboxMemory | undef
 	for (const entry of entries) {
 		if (entry.uidValidity !== uidValidity) continue; // the folder was recreated: those mails are gone
 		if (!(await source.unmark(parseUidSet(entry.uids)))) {
-			throw new Error(`The mail server refused to clear the keyword ${PENDING_KEYWORD} in "${folder}".`);
+			throw new TransportError('refusedByServer', `The mail server refused to clear the keyword ${PENDING_KEYWORD} in "${folder}".`);
 		}
 	}
 	if (memory?.handedOver) {

@@ -1,6 +1,7 @@
 import type { ImapFlow, ListResponse } from 'imapflow';
 
 import { decodeTransferEncoding, summarise, type MailPart, type MailSummary } from './mailStructure';
+import { TransportError } from './transportError';
 
 export type { MailAddress, MailPart, MailSummary } from './mailStructure';
 
@@ -32,21 +33,20 @@ export interface ImapSourceFolders {
 export type FolderRole = keyof ImapSourceFolders;
 
 /** A folder of the configuration that the mailbox does not have (or that cannot hold mail). */
-export class FolderNotFoundError extends Error {
-	constructor(
-		readonly role: FolderRole,
-		readonly folder: string,
-		readonly reason: 'missing' | 'notSelectable',
-		readonly known: string[],
-	) {
-		const what = `The ${role} folder "${folder}"`;
-		super(
-			reason === 'missing'
-				? `${what} does not exist on the mail server.`
-				: `${what} cannot hold mail on this server (it is only a container of other folders).`,
-		);
-		this.name = 'FolderNotFoundError';
-	}
+function folderNotFound(role: FolderRole, folder: string, reason: 'missing' | 'notSelectable', known: string[]): TransportError {
+	const what = `The ${role} folder "${folder}"`;
+	const listed = known.slice(0, 30).join(', ');
+	return new TransportError(
+		'notFound',
+		reason === 'missing'
+			? `${what} does not exist on the mail server.`
+			: `${what} cannot hold mail on this server (it is only a container of other folders).`,
+		{
+			hint:
+				(listed ? `Folders on the server: ${listed}${known.length > 30 ? ', …' : ''}. ` : '') +
+				'Check the path (as your mail program shows it, starting at INBOX), or switch on the option "Create Missing Folders".',
+		},
+	);
 }
 
 export interface MoveReport {
@@ -115,7 +115,7 @@ export class ImapSource {
 			const selectable = found && !hasFlag(found, '\\Noselect') && !hasFlag(found, '\\NonExistent');
 			if (!selectable) {
 				if (!options.createMissing) {
-					throw new FolderNotFoundError(
+					throw folderNotFound(
 						role,
 						wanted[role],
 						found ? 'notSelectable' : 'missing',
@@ -126,7 +126,7 @@ export class ImapSource {
 				listing = await this.client.list({ listOnly: true });
 				found = findFolder(listing, wanted[role]);
 				if (!found || hasFlag(found, '\\Noselect')) {
-					throw new FolderNotFoundError(role, wanted[role], found ? 'notSelectable' : 'missing', []);
+					throw folderNotFound(role, wanted[role], found ? 'notSelectable' : 'missing', []);
 				}
 			}
 			resolved[role] = found!.path;
@@ -371,9 +371,9 @@ export class ImapSource {
 
 	private failure(what: string): Error {
 		if (!this.client.usable) {
-			return Object.assign(new Error(`connection closed while ${what}`), { code: 'EConnectionClosed' });
+			return new TransportError('connectionLost', `connection closed while ${what}`, { code: 'EConnectionClosed' });
 		}
-		return new Error(`The mail server refused ${what} in "${this.client.mailbox ? this.client.mailbox.path : this.folders.inbox}".`);
+		return new TransportError('refusedByServer', `The mail server refused ${what} in "${this.client.mailbox ? this.client.mailbox.path : this.folders.inbox}".`);
 	}
 }
 

@@ -4,7 +4,7 @@ import { createTransport, type SendMailOptions, type Transporter } from 'nodemai
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
-import { toConnectionError, type Endpoint } from './connectionErrors';
+import { toTransportError, type Endpoint } from './transportError';
 import type { MailOAuth2 } from './oauth2Token';
 import { timeouts, tlsOptions } from './tls';
 
@@ -130,7 +130,7 @@ export async function testSmtpConnection(c: SmtpCredentials): Promise<string> {
 		try {
 			await transport.verify();
 		} catch (error) {
-			throw toConnectionError(error, smtpEndpoint(c), [c.password, c.oauth2?.accessToken]);
+			throw toTransportError(error, smtpEndpoint(c), [c.password, c.oauth2?.accessToken]);
 		}
 		return `Connected to ${c.host}:${c.port}${c.user ? ` as ${c.user}` : ''}${c.oauth2 ? ' (OAuth2)' : ''}; the server accepts mail from this account.`;
 	});
@@ -181,7 +181,7 @@ export function smtpFailureOf(error: unknown, endpoint: Endpoint, secrets: Array
 			message: response || String(e.message ?? e.responseCode),
 		};
 	}
-	const described = toConnectionError(error, endpoint, secrets);
+	const described = toTransportError(error, endpoint, secrets);
 	const code = e.code ?? described.code ?? 'EUNKNOWN';
 	return {
 		code,

@@ -1,7 +1,7 @@
 /** The Accounting FTP Import node's own rules: clients by account, open invoices from items, dates. */
 import { ClientDirectory, parseAccounts, statementKeys } from '../../../nodes/AccountingFtpImport/clients';
 import { composeErrorReport } from '../../../nodes/AccountingFtpImport/errorReport';
-import { isoDateIn, shiftIsoDate } from '../../../nodes/AccountingFtpImport/importPayments';
+import { isoDateIn, shiftIsoDate } from '../../../nodes/AccountingFtpImport/importSettings';
 import { DEFAULT_INVOICE_FIELDS, decimalAmount, openInvoicesFromItems } from '../../../nodes/AccountingFtpImport/openInvoices';
 import type { Statement } from '../../../nodes/shared/documents/payments';
 

@@ -1,14 +1,7 @@
 /** The pure rules of the FTP source: which names, which directories, which files are remembered how long. */
-import {
-	absoluteDirectory,
-	directoriesToList,
-	FINGERPRINT_LIMIT,
-	FingerprintStore,
-	isoDatesBack,
-	looksInProgress,
-	nameMatches,
-	type Fingerprint,
-} from '../../../nodes/shared/transports/ftpSource';
+import { FINGERPRINT_LIMIT, FingerprintStore, type Fingerprint } from '../../../nodes/shared/transports/fingerprints';
+import { looksInProgress, nameMatches } from '../../../nodes/shared/transports/fileNames';
+import { absoluteDirectory, directoriesToList, isoDatesBack } from '../../../nodes/shared/transports/ftpSource';
 
 describe('nameMatches', () => {
 	it('finds a part of the name with case ignored, as the seed\'s "Zahlungen" finds every payment file', () => {

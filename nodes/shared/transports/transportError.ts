@@ -1,24 +1,36 @@
 /**
- * Library errors (imapflow, nodemailer, basic-ftp, Node's net/tls/dns) turned into one small set of
- * faults a back-office user can act on, described in plain words. Passwords never appear in the text:
- * every message passes through `redact` with the credential's secrets.
+ * The one error every transport (IMAP, SMTP, FTP, SFTP, a local folder) throws: a `TransportError` with a
+ * `kind` a back-office user can act on, described in plain words. Library errors (imapflow, nodemailer,
+ * basic-ftp, Node's net/tls/dns/fs) are classified here by `toTransportError`; a transport that finds a fault
+ * itself (a missing directory, a refused command, a session that broke mid-run) throws one directly. The node
+ * layer maps it to n8n's errors in one place (nodes/shared/nodeErrors.ts). Passwords never appear in the text:
+ * every classified message passes through `redact` with the credential's secrets.
  */
 import { TokenRejectedError } from './oauth2Token';
 
-export type ConnectionFaultKind =
+export type TransportFaultKind =
+	/** the server refused the login */
 	| 'authentication'
 	/** an OAuth2 sign-in that cannot succeed without the user: token refused after a refresh, grant revoked, scope missing */
 	| 'oauth2'
+	/** the host name does not resolve */
 	| 'hostNotFound'
+	/** nothing answers at host:port */
 	| 'refused'
 	| 'tlsUntrusted'
 	| 'tlsHandshake'
+	/** no answer in time (connecting, or a command that never settled) */
 	| 'timeout'
+	/** the session broke after it was open: what was not committed stays for the next run */
 	| 'connectionLost'
+	/** a directory or folder of the configuration does not exist at the source or sink */
+	| 'notFound'
+	/** the server answered a command with an error (no right, no such file): the session stays usable */
+	| 'refusedByServer'
 	| 'other';
 
 export interface Endpoint {
-	protocol: 'IMAP' | 'SMTP' | 'FTP';
+	protocol: 'IMAP' | 'SMTP' | 'FTP' | 'SFTP' | 'folder';
 	host: string;
 	port: number;
 	user?: string;
@@ -26,18 +38,42 @@ export interface Endpoint {
 	oauth2?: boolean;
 }
 
-export class ConnectionError extends Error {
-	readonly kind: ConnectionFaultKind;
-	readonly endpoint: Endpoint;
-	/** the library's error code (ECONNREFUSED, EAUTH, 530, …), for logs and tests */
-	readonly code?: string;
+export interface TransportErrorDetails {
+	endpoint?: Endpoint;
+	/** the library's or server's code (ECONNREFUSED, EAUTH, 530, 550 …), for logs and tests */
+	code?: string;
+	/** what the transport was doing, e.g. "listing /in" */
+	step?: string;
+	/** what the user can do about it, in plain words (becomes the n8n error's description) */
+	hint?: string;
+	cause?: unknown;
+}
 
-	constructor(kind: ConnectionFaultKind, message: string, endpoint: Endpoint, code?: string) {
-		super(message);
-		this.name = 'ConnectionError';
+export class TransportError extends Error {
+	readonly kind: TransportFaultKind;
+	readonly endpoint?: Endpoint;
+	readonly code?: string;
+	readonly step?: string;
+	readonly hint?: string;
+
+	constructor(kind: TransportFaultKind, message: string, details: TransportErrorDetails = {}) {
+		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		this.name = 'TransportError';
 		this.kind = kind;
-		this.endpoint = endpoint;
-		this.code = code;
+		this.endpoint = details.endpoint;
+		this.code = details.code;
+		this.step = details.step;
+		this.hint = details.hint;
+	}
+
+	/** Whether the session is gone (broke or timed out): nothing more can be done on it. */
+	get sessionLost(): boolean {
+		return this.kind === 'connectionLost' || this.kind === 'timeout';
+	}
+
+	/** Whether it is a fault of the server or the network (as opposed to the configuration the user can fix). */
+	get isServerFault(): boolean {
+		return !['notFound', 'refusedByServer', 'oauth2'].includes(this.kind);
 	}
 }
 
@@ -83,10 +119,14 @@ function where(e: Endpoint): string {
 	return `${e.protocol} server ${e.host}:${e.port}`;
 }
 
-/** Classifies any error thrown while connecting to or talking with a server. */
-export function toConnectionError(error: unknown, endpoint: Endpoint, secrets: Array<string | undefined> = []): ConnectionError {
-	if (error instanceof ConnectionError) return error;
-	if (error instanceof TokenRejectedError) return new ConnectionError('oauth2', redact(error.message, secrets), endpoint, 'EOAUTH2');
+/**
+ * Classifies any error thrown while connecting to or talking with a server. A TransportError passes unchanged,
+ * except a lost session or time-out raised below the layer that knows the server (an IMAP source, an FTP
+ * step deadline): that one is described again with the server's name.
+ */
+export function toTransportError(error: unknown, endpoint: Endpoint, secrets: Array<string | undefined> = []): TransportError {
+	if (error instanceof TransportError && (error.endpoint !== undefined || !error.sessionLost)) return error;
+	if (error instanceof TokenRejectedError) return new TransportError('oauth2', redact(error.message, secrets), { endpoint, code: 'EOAUTH2' });
 	const err = (error ?? {}) as LibraryError;
 	const raw = redact(String(err.message ?? error ?? 'unknown error'), secrets);
 	// nodemailer wraps socket faults as ESOCKET/EDNS/ECONNECTION and keeps Node's own code only in the text
@@ -94,8 +134,8 @@ export function toConnectionError(error: unknown, endpoint: Endpoint, secrets: A
 	const own = err.code !== undefined ? String(err.code) : undefined;
 	const code = own === undefined || ['ESOCKET', 'EDNS', 'ECONNECTION', 'ETLS'].includes(own) ? (wrapped ?? own) : own;
 	const text = `${code ?? ''} ${raw}`;
-	const make = (kind: ConnectionFaultKind, message: string) =>
-		new ConnectionError(kind, redact(message, secrets), endpoint, code);
+	const make = (kind: TransportFaultKind, message: string) =>
+		new TransportError(kind, redact(message, secrets), { endpoint, code });
 
 	const ftpCode = typeof err.code === 'number' ? err.code : undefined;
 	if (

@@ -1,0 +1,134 @@
+import type { CommitOutcome, FailOutcome, FileListing, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
+import { TransportError } from './transports/transportError';
+
+/**
+ * Drives a file source (FTP, SFTP, a folder) for every node that consumes files: open, list, then per file
+ * read → the node decides → commit or fail → the node settles its items. The node only decides and turns
+ * outcomes into items; what happens to the file, and when, is decided here once:
+ * - a file is committed only after the node's `decide` returned (so the node holds everything it gave);
+ * - a file the source remembers (imported before, its delete or move failed then) is settled again quietly;
+ * - a file that changed since the listing waits for the next run;
+ * - once the session broke, or a file failed in an unexpected way, the run stops: what was settled before
+ *   stays settled and reaches the output; the report says where and why the run stopped.
+ * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
+ */
+
+/** What the node wants done with a file it was given. */
+export type FileDecision<R> =
+	/** it holds everything the file gave: delete, archive or keep it (`mustStay`: keep and remember it whatever the mode) */
+	| { action: 'commit'; result: R; mustStay?: boolean }
+	/** the file could not be imported: keep it or move it to the error directory */
+	| { action: 'fail'; result: R }
+	/** not this run's to handle (e.g. another client's file): neither committed nor failed nor reported */
+	| { action: 'leave' };
+
+export type ReadFile = { kind: 'content'; bytes: Buffer; sha256: string } | { kind: 'tooLarge'; limit: number };
+
+export type Settled<F, R> =
+	| { file: F; action: 'commit'; result: R; outcome: CommitOutcome }
+	| { file: F; action: 'fail'; result: R; outcome: FailOutcome };
+
+export interface FileConsumer<F extends SourceFile, R> {
+	/** after `open`: checks of the configuration against the resolved directories; throw to stop before anything is read */
+	check?(source: FileSource<F>): void;
+	/** after `list`, before the first file */
+	listed?(listing: FileListing<F>): void;
+	/** Reads and judges one file; must not commit anything itself. A file that is too large can only fail. */
+	decide(file: F, read: ReadFile): Promise<FileDecision<R>> | FileDecision<R>;
+	/** The file's commit or fail is done: the node turns the outcome into items (in the order of the files). */
+	settle(settled: Settled<F, R>): Promise<void> | void;
+}
+
+export interface FileRunStop<F> {
+	/** the session broke (`error` is the source's `lost`), or `file` failed in an unexpected way */
+	reason: 'connectionLost' | 'unexpected';
+	error: Error;
+	/** the file the run stopped at, when an unexpected error happened on it */
+	file?: F;
+	/** ready files not handled because of the stop */
+	left: number;
+}
+
+export interface FileRunReport<F extends SourceFile> {
+	baseDirectory: string;
+	listing: FileListing<F>;
+	counts: {
+		/** files taken from the listing (read or skipped as remembered) */
+		files: number;
+		remembered: number;
+		/** changed or vanished since the listing: next run */
+		changed: number;
+		/** left alone by the node's decision */
+		left: number;
+		/** settled, commit or fail, except files another run took meanwhile */
+		settled: number;
+		/** committed or failed by another run meanwhile: not emitted by this one */
+		gone: number;
+	};
+	stop?: FileRunStop<F>;
+}
+
+export async function consumeFiles<F extends SourceFile, R>(withSource: WithFileSource<F>, consumer: FileConsumer<F, R>): Promise<FileRunReport<F>> {
+	return await withSource(async (source) => {
+		await source.open();
+		consumer.check?.(source);
+		const listing = await source.list();
+		consumer.listed?.(listing);
+		const report: FileRunReport<F> = {
+			baseDirectory: source.baseDirectory,
+			listing,
+			counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
+		};
+		const files = listing.ready;
+		for (let index = 0; index < files.length && !report.stop; index++) {
+			if (source.lost) {
+				report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - index };
+				break;
+			}
+			try {
+				await consumeOne(source, files[index], consumer, report);
+			} catch (error) {
+				report.stop = stopAt(source, files, index, error);
+			}
+		}
+		// the session may also break while the last file is committed: nothing is left, but the report says so
+		if (!report.stop && source.lost) report.stop = { reason: 'connectionLost', error: source.lost, left: 0 };
+		return report;
+	});
+}
+
+function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: number, error: unknown): FileRunStop<F> {
+	const lost = source.lost ?? (error instanceof TransportError && error.sessionLost ? error : undefined);
+	if (lost) return { reason: 'connectionLost', error: lost, left: files.length - index };
+	// files may have been committed already: their items must reach the output, so the run ends instead of failing
+	return { reason: 'unexpected', error: error instanceof Error ? error : new Error(String(error)), file: files[index], left: files.length - index - 1 };
+}
+
+async function consumeOne<F extends SourceFile, R>(source: FileSource<F>, file: F, consumer: FileConsumer<F, R>, report: FileRunReport<F>): Promise<void> {
+	report.counts.files++;
+	const read = await source.read(file);
+	if (read.kind === 'remembered') {
+		report.counts.remembered++;
+		await source.retryCommit(file, read.fingerprint);
+		return;
+	}
+	if (read.kind === 'changed') {
+		report.counts.changed++;
+		return;
+	}
+	const decision = await consumer.decide(file, read);
+	if (decision.action === 'leave') {
+		report.counts.left++;
+		return;
+	}
+	let settled: Settled<F, R>;
+	if (decision.action === 'commit') {
+		if (read.kind !== 'content') throw new Error(`${file.name} was not read, so it cannot be committed`);
+		settled = { file, ...decision, outcome: await source.commit(file, read.sha256, { mustStay: decision.mustStay }) };
+	} else {
+		settled = { file, ...decision, outcome: await source.fail(file) };
+	}
+	if (settled.outcome.kind === 'gone') report.counts.gone++;
+	else report.counts.settled++;
+	await consumer.settle(settled);
+}

@@ -1,0 +1,146 @@
+/**
+ * The idempotent-consumer memory of the file sources (FTP, SFTP): files that were imported but are still at
+ * the source — kept on purpose, shared with other clients, or whose delete or move failed — remembered by a
+ * fingerprint (path, size, modification time, SHA-256 of the content), so that they are never imported twice.
+ * Pure, over a plain object: the node passes n8n's workflow static data.
+ */
+import { BoundedStore } from '../boundedStore';
+
+/**
+ * A remembered file, with short keys because it lives in the workflow's static data (saved with the
+ * workflow) and the store holds up to `FINGERPRINT_LIMIT` of them.
+ */
+export interface Fingerprint {
+	/** absolute remote path */
+	p: string;
+	/** size in bytes */
+	s: number;
+	/** modification time: from MDTM (ISO 8601, to the second), else the listing's text */
+	m: string;
+	/** 1: `m` is exact and the file was already older than two minutes when its content was checked, so an equal time means equal content */
+	x?: 1;
+	/** SHA-256 of the content, hex */
+	h: string;
+	/** why it is remembered: kept (keep mode) · shared (holds other clients' statements too) · stuck (delete or move refused or unknown) */
+	r: 'kept' | 'shared' | 'stuck';
+	/** when it was imported, epoch seconds */
+	i: number;
+	/** when it was last seen on the server, epoch seconds */
+	t: number;
+}
+
+export const FINGERPRINT_LIMIT = 5000;
+export const FINGERPRINT_MAX_AGE_DAYS = 400;
+/** see `FingerprintStore.settled`; generous, because the server's clock and n8n's may differ a little */
+const SETTLED_SECONDS = 120;
+const STORE_KEY = 'importedFiles';
+
+/**
+ * The idempotent-consumer memory, a `BoundedStore` in the workflow's static data. An entry is dropped when its
+ * file was not seen for 400 days or, beyond 5,000 entries, the least recently seen first, but never an entry
+ * whose file was seen in this run: a file still on the server must stay remembered or it would be imported again.
+ */
+export class FingerprintStore {
+	private readonly store: BoundedStore<Fingerprint>;
+
+	constructor(
+		data: Record<string, unknown>,
+		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+	) {
+		this.store = new BoundedStore(data, {
+			key: STORE_KEY,
+			limit: FINGERPRINT_LIMIT,
+			shape: { kind: 'list', keyOf: keyOf },
+			isValue: isFingerprint,
+			lastUsed: (e) => e.t,
+			maxAgeSeconds: FINGERPRINT_MAX_AGE_DAYS * 86_400,
+			keepUsedThisRun: true,
+			now,
+		});
+	}
+
+	get size(): number {
+		return this.store.size;
+	}
+
+	/** more files were seen in this run than the limit allows; the store keeps them all and says so */
+	get overLimit(): boolean {
+		return this.store.overLimit;
+	}
+
+	all(): readonly Fingerprint[] {
+		return this.store.values();
+	}
+
+	/** Entries with this path and size: the file may be one of them (content decides). */
+	candidates(remotePath: string, size: number): Fingerprint[] {
+		return this.store.values().filter((e) => e.p === remotePath && e.s === size);
+	}
+
+	findContent(remotePath: string, size: number, sha256: string): Fingerprint | undefined {
+		return this.store.get(keyOf({ p: remotePath, s: size, h: sha256 }));
+	}
+
+	/**
+	 * Whether an exact modification time may later stand for the content without downloading it: only when
+	 * the file was older than `SETTLED_SECONDS` when its content was checked. A file rewritten with the same
+	 * size within the second it was first written (and read) would otherwise keep its time and be skipped.
+	 */
+	private settled(modifiedAt: { value: string; exact: boolean }): boolean {
+		const seconds = Date.parse(modifiedAt.value) / 1000;
+		return modifiedAt.exact && Number.isFinite(seconds) && seconds <= this.now() - SETTLED_SECONDS;
+	}
+
+	/** Marks an entry as seen in this run (and updates its time), so that pruning keeps it. */
+	seen(entry: Fingerprint, checkedContent?: { value: string; exact: boolean }): void {
+		entry.t = this.now();
+		if (checkedContent) {
+			entry.m = checkedContent.value;
+			if (this.settled(checkedContent)) entry.x = 1;
+			else delete entry.x;
+		}
+		this.store.set(keyOf(entry), entry);
+	}
+
+	remember(
+		file: { path: string; size: number },
+		sha256: string,
+		modifiedAt: { value: string; exact: boolean },
+		reason: Fingerprint['r'],
+	): Fingerprint {
+		const existing = this.findContent(file.path, file.size, sha256);
+		if (existing) {
+			existing.r = reason;
+			this.seen(existing, modifiedAt);
+			return existing;
+		}
+		const t = this.now();
+		const entry: Fingerprint = { p: file.path, s: file.size, m: modifiedAt.value, h: sha256, r: reason, i: t, t };
+		if (this.settled(modifiedAt)) entry.x = 1;
+		this.store.set(keyOf(entry), entry);
+		return entry;
+	}
+
+	/** Prunes and writes the entries back into the static data object. */
+	save(): void {
+		this.store.save();
+	}
+}
+
+/** One file version: path, size and content. */
+function keyOf(e: Pick<Fingerprint, 'p' | 's' | 'h'>): string {
+	return `${e.p}\u0000${e.s}\u0000${e.h}`;
+}
+
+function isFingerprint(v: unknown): v is Fingerprint {
+	const e = v as Partial<Fingerprint> | null;
+	return (
+		!!e &&
+		typeof e.p === 'string' &&
+		typeof e.s === 'number' &&
+		typeof e.h === 'string' &&
+		typeof e.m === 'string' &&
+		typeof e.t === 'number' &&
+		typeof e.i === 'number'
+	);
+}
