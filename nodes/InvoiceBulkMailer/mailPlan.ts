@@ -55,6 +55,8 @@ export interface SkippedInvoice {
 	/** for "already sent" */
 	sentAt?: string;
 	contentChanged?: boolean;
+	/** for "already sent": the earlier delivery was uncertain (DELIVERY_UNCERTAIN) */
+	deliveryUncertain?: boolean;
 }
 
 export interface FailedInvoice {
@@ -184,11 +186,14 @@ export async function planMailing(items: readonly PlanItem[], settings: PlanSett
 		const previous = ledger.lookup(invoiceNumber);
 		if (previous && !settings.sendAgain) {
 			const changed = previous.hash !== hash;
+			const when = previous.sentAt.toISOString();
 			skip(
 				'already sent',
-				`${invoiceNumber} was mailed on ${previous.sentAt.toISOString()}` +
+				(previous.uncertain
+					? `${invoiceNumber} was handed to the mail server on ${when}, whose confirmation was lost (delivery uncertain): check with the customer, and set "Send Again" to mail it once more`
+					: `${invoiceNumber} was mailed on ${when}`) +
 					(changed ? '; its content has changed since: set "Send Again" to mail the new version' : ''),
-				{ sentAt: previous.sentAt.toISOString(), contentChanged: changed },
+				{ sentAt: when, contentChanged: changed, ...(previous.uncertain ? { deliveryUncertain: true } : {}) },
 			);
 			continue;
 		}

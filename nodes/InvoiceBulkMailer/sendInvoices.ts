@@ -282,6 +282,7 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		};
 		if (skip.sentAt) json.sentAt = skip.sentAt;
 		if (skip.contentChanged !== undefined) json.contentChanged = skip.contentChanged;
+		if (skip.deliveryUncertain) json.deliveryUncertain = true;
 		return { order: skip.itemIndex, item: { json, pairedItem: { item: skip.itemIndex } } };
 	});
 
@@ -473,11 +474,14 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 			sent.push({ order, item: { json, pairedItem: paired(included) } });
 		} else {
 			const { failure } = outcome;
+			// it may have arrived: noted as sent, so that no later run mails it again unless told to (Send Again)
+			if (outcome.uncertain) for (const planned of included) ledger.record(planned.invoice.number, planned.hash, new Date(), true);
 			const json: IDataObject = {
 				...base,
 				invoiceNumbers,
 				subject: rendered.subject,
 				code: failure.code,
+				...(outcome.uncertain ? { messageId: outcome.messageId, server: `${endpoint.host}:${endpoint.port}` } : {}),
 				...(failure.response ? { response: failure.response } : {}),
 				temporary: failure.temporary,
 				...(failure.command ? { command: failure.command } : {}),
