@@ -27,8 +27,8 @@ import {
 	wrap,
 } from './pdfText';
 import type { Fonts } from './pdfText';
-import { validateInvoiceForPdf } from './totals';
-import type { Invoice, InvoiceTotals } from './types';
+import { checkInvoice, isCheckedInvoice } from './totals';
+import type { CheckedInvoice, Invoice, InvoiceTotals } from './types';
 import { unitCodeFor, unitLabel } from './unitCodes';
 import type { InvoiceLanguage } from './unitCodes';
 import { canonicalJson as canonical } from '../canonicalJson';
@@ -647,13 +647,22 @@ export function invoicePdfMetadata(invoice: Invoice, options: InvoicePdfOptions 
 }
 
 /**
+ * The checked invoice to render: a CheckedInvoice as it is (in its own language unless `options.language` asks
+ * for another), an unchecked Invoice checked here (throwing a DocumentError when it lacks what §14 UStG requires).
+ */
+function checkedFor(input: Invoice | CheckedInvoice, options: InvoicePdfOptions): CheckedInvoice {
+	if (isCheckedInvoice(input) && (options.language ?? input.language) === input.language) return input;
+	return checkInvoice(isCheckedInvoice(input) ? input.invoice : input, options.language ?? 'de');
+}
+
+/**
  * Builds the invoice PDF as a pdf-lib document, not yet saved, for callers that add to it (the Factur-X step:
  * XML attachment, XMP, OutputIntent), to save themselves as `renderInvoicePdf` does (`useObjectStreams: false`).
- * Throws a DocumentError when the invoice lacks what §14 UStG requires.
+ * Takes the checked invoice (`checkInvoice`); an unchecked one is checked first.
  */
-export async function createInvoicePdfDocument(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<PDFDocument> {
-	const language = options.language ?? 'de';
-	const totals = validateInvoiceForPdf(invoice, language);
+export async function createInvoicePdfDocument(input: Invoice | CheckedInvoice, options: InvoicePdfOptions = {}): Promise<PDFDocument> {
+	const { invoice, totals, language } = checkedFor(input, options);
+	options = { ...options, language };
 	const labels = LABELS[language];
 	const meta = invoicePdfMetadata(invoice, options);
 	const tag = meta.documentId
@@ -701,7 +710,7 @@ export async function createInvoicePdfDocument(invoice: Invoice, options: Invoic
  * Renders the invoice (or credit note) as PDF bytes: the same input gives the same bytes.
  * Throws a DocumentError naming the field when the invoice lacks what §14 UStG requires.
  */
-export async function renderInvoicePdf(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<Uint8Array> {
+export async function renderInvoicePdf(invoice: Invoice | CheckedInvoice, options: InvoicePdfOptions = {}): Promise<Uint8Array> {
 	const doc = await createInvoicePdfDocument(invoice, options);
 	return doc.save({ useObjectStreams: false });
 }

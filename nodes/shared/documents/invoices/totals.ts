@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
-import type { Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
+import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
 import type { InvoiceLanguage } from './unitCodes';
 
 /**
@@ -239,11 +239,49 @@ function checkTextFields(invoice: Invoice): void {
 	}
 }
 
+/** The checked invoices made here and in cii.ts: only they count as checked. */
+const CHECKED = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+	}
+	return value;
+}
+
+/** Makes a CheckedInvoice; for `checkInvoice` and `checkEInvoice` only. */
+export function sealCheckedInvoice(
+	invoice: Invoice,
+	totals: InvoiceTotals,
+	language: InvoiceLanguage,
+	profile?: EInvoiceProfile,
+): CheckedInvoice {
+	const checked: CheckedInvoice = deepFreeze({ invoice, totals, language, ...(profile ? { profile } : {}) });
+	CHECKED.add(checked);
+	return checked;
+}
+
+/** Whether `value` is a CheckedInvoice made by `checkInvoice` or `checkEInvoice` (not a look-alike). */
+export function isCheckedInvoice(value: unknown): value is CheckedInvoice {
+	return typeof value === 'object' && value !== null && CHECKED.has(value);
+}
+
+/**
+ * Checks the invoice once for what §14 UStG requires (see `validateInvoiceForPdf`) and computes its totals once:
+ * the result is what the PDF renderer and the CII writer take. The invoice is copied, so later changes to the
+ * caller's object cannot make the totals stale.
+ */
+export function checkInvoice(invoice: Invoice, language: InvoiceLanguage = 'de'): CheckedInvoice {
+	const copy = invoice && typeof invoice === 'object' ? structuredClone(invoice) : invoice;
+	return sealCheckedInvoice(copy, validateInvoiceForPdf(copy, language), language);
+}
+
 /**
  * Checks that the invoice has what §14 Abs. 4 UStG requires of an invoice (and §14a for reverse charge and
  * intra-EU supplies), throwing a DocumentError that names the first missing or malformed field — so that a
  * workflow learns "seller.vatId" rather than mailing an invoice the customer's accountant must send back.
- * Returns the totals, computed once.
+ * Returns the totals, computed once. (`checkInvoice` keeps both together for the renderer and the writer.)
  */
 export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguage = 'de'): InvoiceTotals {
 	if (!invoice || typeof invoice !== 'object') throw missing('invoice', 'the invoice');

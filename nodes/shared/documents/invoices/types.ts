@@ -157,3 +157,21 @@ export interface InvoiceTotals {
 	/** grossTotal − prepaidAmount */
 	amountDue: string;
 }
+
+/** The e-invoice profiles this package writes: Factur-X / ZUGFeRD (EN 16931) and XRechnung 3.0 (CII). */
+export type EInvoiceProfile = 'EN16931' | 'XRECHNUNG';
+
+/**
+ * An invoice that passed the checks once and carries the totals computed once (`checkInvoice` in totals.ts,
+ * `checkEInvoice` in cii.ts): what the PDF renderer and the CII writer take, so that neither validates nor
+ * totals again, and the PDF and its XML are made from the very same figures. Only those two functions make
+ * one; its invoice is a frozen copy, so the totals cannot go stale.
+ */
+export interface CheckedInvoice {
+	readonly invoice: Readonly<Invoice>;
+	readonly totals: Readonly<InvoiceTotals>;
+	/** the language the totals' texts (exemption reasons) are in */
+	readonly language: 'de' | 'en';
+	/** the e-invoice profile whose rules it also passed, beyond §14 UStG */
+	readonly profile?: EInvoiceProfile;
+}
