@@ -1,7 +1,7 @@
 import Big from 'big.js';
 
 import { DocumentError } from '../shared/documents/DocumentError';
-import { checkInvoice, computeTotals } from '../shared/documents/invoices';
+import { checkInvoice, checkPrintable, computeTotals } from '../shared/documents/invoices';
 import type { BankAccount, CheckedInvoice, Invoice, InvoiceLanguage, InvoiceTotals, Seller } from '../shared/documents/invoices';
 import { parseRecipients } from '../shared/mail/addresses';
 import { eInvoiceData, fileBaseName } from './attachments';
@@ -248,6 +248,8 @@ function checkContent(
 		if (settings.pdfSource === 'generate') {
 			// the invoice as the e-invoice states it, too: the PDF does not print the buyer's e-mail address
 			checked = checkInvoice(eInvoiceData(invoice), settings.language);
+			// a character the PDF's font lacks, or an address too long for the window: Failed now, never a "?"
+			checkPrintable(checked);
 			totals = checked.totals;
 		} else {
 			if (!pdf) return fail('NO_PDF', 'the item carries no PDF in the binary property');

@@ -16,6 +16,6 @@ export type {
 export { checkInvoice, computeTotals, defaultExemptionReason, isCheckedInvoice, isValidIban, validateInvoiceForPdf } from './totals';
 export { UNIT_CODES, unitCodeFor, unitLabel } from './unitCodes';
 export type { InvoiceLanguage, UnitDefinition } from './unitCodes';
-export { createInvoicePdfDocument, invoicePdfMetadata, renderInvoicePdf } from './invoicePdf';
+export { checkPrintable, createInvoicePdfDocument, invoicePdfMetadata, renderInvoicePdf } from './invoicePdf';
 export type { InvoicePdfMetadata, InvoicePdfOptions } from './invoicePdf';
 export { formatDate, formatMoney } from './format';
