@@ -81,24 +81,41 @@ function present(value: string | undefined | null): value is string {
 	return value !== undefined && value !== null && String(value).trim() !== '';
 }
 
+/** The EN 16931 rules for a missing VAT ID, by category; O (not subject to VAT) has none: §14 UStG asks for it. */
+const VAT_ID_RULES: Partial<Record<VatCategory, string>> = { S: 'BR-S-02', Z: 'BR-Z-02', E: 'BR-E-02', AE: 'BR-AE-02', K: 'BR-IC-02', G: 'BR-G-02' };
+
 /**
- * The rule a §14 UStG finding of `validateInvoiceForPdf` breaks in EN 16931 terms, by the field it names, so
- * that every refusal of an e-invoice carries a rule ID the user can look up.
+ * The rule a §14 UStG finding of `validateInvoiceForPdf` breaks, by the field it names, so that every refusal
+ * of an e-invoice carries a rule the user can look up: the EN 16931 or XRechnung rule where one requires the
+ * field, else the paragraph of §14 UStG that does. (EN 16931 wants a postal address with its country — BR-08,
+ * BR-10 — but no street; the street, and outside XRechnung postcode and city, are §14 UStG's.)
  */
-function ruleForField(element: string, categories: VatCategory[]): string {
-	const line = /^lines\[\d+\]\.(\w+)/.exec(element);
+function ruleForField(element: string, categories: VatCategory[], profile: EInvoiceProfile): string {
+	const line = /^lines\[\d+\]\.(\w+)(\.\w+)?/.exec(element);
 	if (line) {
-		return (
-			{ description: 'BR-25', quantity: 'BR-22', unit: 'BR-23', netUnitPrice: 'BR-26', vatRate: 'BR-CO-4', vatCategory: 'BR-CO-4' }[
-				line[1]
-			] ?? 'BR-16'
-		);
+		const byLineField: Record<string, string> = {
+			description: 'BR-25',
+			quantity: 'BR-22',
+			unit: 'BR-23',
+			netUnitPrice: 'BR-26',
+			vatRate: 'BR-CO-4',
+			vatCategory: 'BR-CO-4',
+			priceBaseQuantity: 'EN 16931 BT-149',
+			period: line[2] ? 'BR-CO-20' : 'BR-30',
+		};
+		return byLineField[line[1]] ?? 'BR-16';
 	}
-	if (element === 'seller.vatId' || element === 'buyer.vatId') {
+	if (element === 'seller.vatId') {
+		const category = ['K', 'AE', 'S', 'Z', 'E', 'G'].find((c) => categories.includes(c as VatCategory)) as VatCategory | undefined;
+		return (category && VAT_ID_RULES[category]) ?? '§14 Abs. 4 Nr. 2 UStG';
+	}
+	if (element === 'buyer.vatId') {
 		if (categories.includes('K')) return 'BR-IC-02';
 		if (categories.includes('AE')) return 'BR-AE-02';
-		return `BR-${categories[0] ?? 'S'}-02`;
+		return '§14a UStG';
 	}
+	const xrechnung: Record<string, string> = { 'seller.city': 'BR-DE-3', 'seller.zip': 'BR-DE-4', 'buyer.city': 'BR-DE-8', 'buyer.zip': 'BR-DE-9' };
+	if (profile === 'XRECHNUNG' && xrechnung[element]) return xrechnung[element];
 	const byField: Record<string, string> = {
 		number: 'BR-02',
 		issueDate: 'BR-03',
@@ -106,14 +123,14 @@ function ruleForField(element: string, categories: VatCategory[]): string {
 		currency: 'BR-05',
 		lines: 'BR-16',
 		'seller.name': 'BR-06',
-		'seller.street': 'BR-08',
-		'seller.zip': 'BR-08',
-		'seller.city': 'BR-08',
+		'seller.street': '§14 Abs. 4 Nr. 1 UStG',
+		'seller.zip': '§14 Abs. 4 Nr. 1 UStG',
+		'seller.city': '§14 Abs. 4 Nr. 1 UStG',
 		'seller.country': 'BR-09',
 		'buyer.name': 'BR-07',
-		'buyer.street': 'BR-10',
-		'buyer.zip': 'BR-10',
-		'buyer.city': 'BR-10',
+		'buyer.street': '§14 Abs. 4 Nr. 1 UStG',
+		'buyer.zip': '§14 Abs. 4 Nr. 1 UStG',
+		'buyer.city': '§14 Abs. 4 Nr. 1 UStG',
 		'buyer.country': 'BR-11',
 		'bankAccount.iban': 'BR-61',
 		servicePeriod: 'BR-29',
@@ -166,7 +183,7 @@ export function validateForEInvoice(invoice: Invoice | CheckedInvoice, profile: 
 }
 
 /** The §14 UStG check of an invoice not yet checked, its findings named with the EN 16931 rule they break. */
-function checkedForEInvoice(input: Invoice | CheckedInvoice, language: InvoiceLanguage): CheckedInvoice {
+function checkedForEInvoice(input: Invoice | CheckedInvoice, language: InvoiceLanguage, profile: EInvoiceProfile): CheckedInvoice {
 	if (isCheckedInvoice(input) && input.language === language) return input;
 	const invoice = isCheckedInvoice(input) ? input.invoice : input;
 	try {
@@ -176,7 +193,7 @@ function checkedForEInvoice(input: Invoice | CheckedInvoice, language: InvoiceLa
 		if (!(error instanceof DocumentError) || error instanceof EInvoiceError) throw error;
 		const element = error.position.element ?? '';
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- as above: the same finding, with its EN 16931 rule
-		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice)), error.position);
+		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice), profile), error.position);
 	}
 }
 
@@ -191,7 +208,7 @@ export function checkEInvoice(input: Invoice | CheckedInvoice, profile: EInvoice
 	}
 	const language = options.language ?? (isCheckedInvoice(input) ? input.language : 'de');
 	if (isCheckedInvoice(input) && input.profile === profile && input.language === language) return input;
-	const checked = checkedForEInvoice(input, language);
+	const checked = checkedForEInvoice(input, language, profile);
 	checkProfileRules(checked.invoice, checked.totals, profile);
 	return sealCheckedInvoice(checked.invoice, checked.totals, language, profile);
 }
@@ -419,11 +436,16 @@ function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
 	xml.leaf('ram:SellerAssignedID', line.articleNumber);
 	xml.leaf('ram:Name', line.description);
 	xml.close('ram:SpecifiedTradeProduct');
+	const unitCode = lineUnitCode(line.unit)!;
 	xml.open('ram:SpecifiedLineTradeAgreement');
-	xml.wrapped('ram:NetPriceProductTradePrice', 'ram:ChargeAmount', decimal(line.netUnitPrice));
+	xml.open('ram:NetPriceProductTradePrice');
+	xml.leaf('ram:ChargeAmount', decimal(line.netUnitPrice));
+	// BT-149 and BT-150: the price is for this many units (of the line's unit, BR-CL-23)
+	if (present(line.priceBaseQuantity)) xml.leaf('ram:BasisQuantity', decimal(line.priceBaseQuantity), { unitCode });
+	xml.close('ram:NetPriceProductTradePrice');
 	xml.close('ram:SpecifiedLineTradeAgreement');
 	xml.open('ram:SpecifiedLineTradeDelivery');
-	xml.leaf('ram:BilledQuantity', decimal(line.quantity), { unitCode: lineUnitCode(line.unit)! });
+	xml.leaf('ram:BilledQuantity', decimal(line.quantity), { unitCode });
 	xml.close('ram:SpecifiedLineTradeDelivery');
 	xml.open('ram:SpecifiedLineTradeSettlement');
 	xml.open('ram:ApplicableTradeTax');
@@ -431,6 +453,13 @@ function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
 	xml.leaf('ram:CategoryCode', category);
 	xml.leaf('ram:RateApplicablePercent', rate.toFixed());
 	xml.close('ram:ApplicableTradeTax');
+	if (line.period) {
+		// BG-26, the line's own period
+		xml.open('ram:BillingSpecifiedPeriod');
+		writeDate(xml, 'ram:StartDateTime', line.period.from);
+		writeDate(xml, 'ram:EndDateTime', line.period.to);
+		xml.close('ram:BillingSpecifiedPeriod');
+	}
 	xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
 	xml.close('ram:SpecifiedLineTradeSettlement');
 	xml.close('ram:IncludedSupplyChainTradeLineItem');

@@ -24,6 +24,8 @@ export interface Labels {
 	vat: string;
 	amount: string;
 	articleNumber: string;
+	/** under a line whose price is for more than one unit (BT-149): "Preis je 100 Stück" */
+	priceFor: (quantity: string, unit: string) => string;
 	carried: string;
 	netTotal: string;
 	/** the VAT line of the totals; `kind` names an exemption (reverse charge …), empty for S and Z */
@@ -66,6 +68,7 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		vat: 'USt.',
 		amount: 'Gesamt',
 		articleNumber: 'Art.-Nr.',
+		priceFor: (quantity, unit) => `Preis je ${quantity} ${unit}`,
 		carried: 'Übertrag',
 		netTotal: 'Summe netto',
 		vatLine: (rate, net, kind) => (kind ? `${rate} USt. (${kind}) auf ${net}` : `zzgl. ${rate} USt. auf ${net}`),
@@ -106,6 +109,7 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		vat: 'VAT',
 		amount: 'Amount',
 		articleNumber: 'Item no.',
+		priceFor: (quantity, unit) => `Price per ${quantity} ${unit}`,
 		carried: 'Carried forward',
 		netTotal: 'Net total',
 		vatLine: (rate, net, kind) => (kind ? `${rate} VAT (${kind}) on ${net}` : `plus ${rate} VAT on ${net}`),

@@ -463,8 +463,27 @@ function drawFigureCells(ctx: Context, page: PDFPage, cells: FigureCell[], basel
 	}
 }
 
+/**
+ * The small print under a line's description: its article number, the quantity its price is for (BT-149) and
+ * its own period (BG-26). Article numbers are short by nature; a runaway value must not make a row taller than
+ * a page, so each detail takes at most two lines.
+ */
+function lineDetails(ctx: Context, index: number, unit: string, width: number): string[] {
+	const { invoice, fonts, labels, language } = ctx;
+	const line = invoice.lines[index];
+	const details: string[] = [];
+	if (present(line.articleNumber)) details.push(`${labels.articleNumber} ${line.articleNumber.trim()}`);
+	if (present(line.priceBaseQuantity) && !new Big(line.priceBaseQuantity.trim()).eq(1)) {
+		details.push(labels.priceFor(formatDecimal(line.priceBaseQuantity.trim(), language), unit));
+	}
+	if (line.period) {
+		details.push(`${labels.servicePeriod} ${formatDate(line.period.from, language)} – ${formatDate(line.period.to, language)}`);
+	}
+	return details.flatMap((detail) => wrap(detail, fonts.regular, 7.5, width).slice(0, 2));
+}
+
 function drawLineTable(ctx: Context, flow: Flow): void {
-	const { invoice, totals, fonts, labels, language } = ctx;
+	const { invoice, totals, fonts, language } = ctx;
 	drawTableHeader(ctx, flow);
 	const description = columnX('description');
 	const unitColumn = columnX('unit');
@@ -484,13 +503,10 @@ function drawLineTable(ctx: Context, flow: Flow): void {
 	invoice.lines.forEach((line, index) => {
 		const isLast = index === invoice.lines.length - 1;
 		let descriptionLines = wrap(line.description.trim(), fonts.regular, TABLE_SIZE, description.width);
-		// article numbers and units are short by nature; a runaway value must not make a row taller than a page
-		const article = present(line.articleNumber)
-			? wrap(`${labels.articleNumber} ${line.articleNumber.trim()}`, fonts.regular, 7.5, description.width).slice(0, 2)
-			: [];
 		const code = unitCodeFor(line.unit) ?? line.unit.trim();
 		// a label slightly too wide ("Pauschale") is set smaller rather than broken in two
 		const label = unitLabel(code, language);
+		const article = lineDetails(ctx, index, label, description.width);
 		const unitSize = Math.max(fittingSize(label, fonts.regular, TABLE_SIZE, unitColumn.width), 7);
 		const unitLines = wrap(label, fonts.regular, unitSize, unitColumn.width).slice(0, 3);
 		const figures = figureCells(ctx, index);

@@ -53,6 +53,18 @@ function decimal(value: string | undefined, element: string): Big {
 	return new Big(text);
 }
 
+/** The price base quantity (BT-149) of a line: 1 when absent, else a decimal above 0. */
+function priceBase(value: string | undefined, element: string): Big {
+	if (!present(value)) return new Big(1);
+	const base = decimal(value, `${element}.priceBaseQuantity`);
+	if (base.lte(0)) {
+		throw new DocumentError('INVALID_VALUE', `${element}.priceBaseQuantity must be above 0, not "${value}"`, undefined, {
+			element: `${element}.priceBaseQuantity`,
+		});
+	}
+	return base;
+}
+
 function cents(value: Big): string {
 	return value.round(2, Big.roundHalfUp).toFixed(2);
 }
@@ -104,7 +116,7 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 		const price = decimal(line.netUnitPrice, `${element}.netUnitPrice`);
 		const rate = decimal(line.vatRate, `${element}.vatRate`);
 		const category = lineVatCategory(rate, line.vatCategory, element);
-		const net = quantity.times(price).round(2, Big.roundHalfUp);
+		const net = quantity.times(price).div(priceBase(line.priceBaseQuantity, element)).round(2, Big.roundHalfUp);
 		lineNetAmounts.push(net.toFixed(2));
 		const key = `${category}|${rate.toFixed()}`;
 		const group = groups.get(key) ?? { category, rate, net: new Big(0) };
@@ -165,6 +177,15 @@ function checkDate(value: string | undefined, element: string, what: string, req
 	}
 }
 
+/** A period: both dates calendar dates, the end not before the start. */
+function checkPeriod(period: { from: string; to: string }, element: string, what: string): void {
+	checkDate(period.from, `${element}.from`, `the start of ${what}`, true);
+	checkDate(period.to, `${element}.to`, `the end of ${what}`, true);
+	if (period.from.trim() > period.to.trim()) {
+		throw new DocumentError('INVALID_VALUE', `${what} ends before it starts`, undefined, { element });
+	}
+}
+
 function checkAddress(party: Party | undefined, role: 'seller' | 'buyer', what: string): void {
 	if (!party || typeof party !== 'object') throw missing(role, `the ${what}`);
 	for (const [field, label] of [
@@ -196,7 +217,7 @@ export function isValidIban(iban: string): boolean {
 }
 
 const PARTY_TEXT = ['name', 'name2', 'street', 'zip', 'city', 'country', 'vatId', 'taxNumber', 'email', 'phone'];
-const LINE_TEXT = ['description', 'quantity', 'unit', 'netUnitPrice', 'vatRate', 'vatCategory', 'vatExemptionReason', 'articleNumber'];
+const LINE_TEXT = ['description', 'quantity', 'unit', 'netUnitPrice', 'vatRate', 'vatCategory', 'vatExemptionReason', 'articleNumber', 'priceBaseQuantity'];
 
 /**
  * Refuses a field that is there but not text — above all a number where the model wants a decimal string, which
@@ -235,6 +256,7 @@ function checkTextFields(invoice: Invoice): void {
 		invoice.lines.forEach((line, i) => {
 			if (!object(line, `lines[${i + 1}]`)) throw missing(`lines[${i + 1}]`, `line ${i + 1}`);
 			fields(line, `lines[${i + 1}]`, LINE_TEXT);
+			fields(line.period, `lines[${i + 1}].period`, ['from', 'to']);
 		});
 	}
 }
@@ -299,13 +321,7 @@ export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguag
 	}
 	checkAddress(invoice.buyer, 'buyer', 'buyer');
 	if (invoice.servicePeriod) {
-		checkDate(invoice.servicePeriod.from, 'servicePeriod.from', 'the start of the service period', true);
-		checkDate(invoice.servicePeriod.to, 'servicePeriod.to', 'the end of the service period', true);
-		if (invoice.servicePeriod.from.trim() > invoice.servicePeriod.to.trim()) {
-			throw new DocumentError('INVALID_VALUE', 'the service period ends before it starts', undefined, {
-				element: 'servicePeriod',
-			});
-		}
+		checkPeriod(invoice.servicePeriod, 'servicePeriod', 'the service period');
 	} else {
 		checkDate(invoice.deliveryDate, 'deliveryDate', 'the delivery or service date (§14 Abs. 4 Nr. 6 UStG)', true);
 	}
@@ -323,6 +339,7 @@ export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguag
 		if (!present(line.unit)) throw missing(`${element}.unit`, `the unit of line ${index + 1} (§14 Abs. 4 Nr. 5 UStG)`);
 		if (!present(line.netUnitPrice)) throw missing(`${element}.netUnitPrice`, `the net unit price of line ${index + 1}`);
 		if (!present(line.vatRate)) throw missing(`${element}.vatRate`, `the VAT rate of line ${index + 1} (§14 Abs. 4 Nr. 8 UStG)`);
+		if (line.period) checkPeriod(line.period, `${element}.period`, `the period of line ${index + 1}`);
 	});
 	if (invoice.bankAccount) {
 		if (!present(invoice.bankAccount.iban)) throw missing('bankAccount.iban', 'the IBAN');

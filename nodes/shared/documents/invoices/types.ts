@@ -87,6 +87,13 @@ export interface InvoiceLine {
 	vatExemptionReason?: string;
 	/** the seller's article number */
 	articleNumber?: string;
+	/**
+	 * The number of units the net price is for (EN 16931 BT-149, "price base quantity"): "100" when the price is
+	 * per 100 pieces. The line's net amount is quantity × price ÷ this; 1 when absent.
+	 */
+	priceBaseQuantity?: string;
+	/** The period this line is for (EN 16931 BG-26), e.g. one month of a subscription; within or beside the invoice's. */
+	period?: ServicePeriod;
 }
 
 export interface ServicePeriod {
