@@ -156,6 +156,43 @@ class Flow {
 	}
 }
 
+/** The information block right of the address (DIN 5008: from 125 mm); returns where it ends. */
+function drawInformationBlock(ctx: Context, page: PDFPage): number {
+	const { invoice, fonts, labels, language } = ctx;
+	const buyer = invoice.buyer;
+	const info: Array<[string, string]> = [];
+	info.push([labels.numberLabel[invoice.type], invoice.number.trim()]);
+	info.push([labels.issueDate[invoice.type], formatDate(invoice.issueDate, language)]);
+	if (invoice.servicePeriod) {
+		info.push([
+			labels.servicePeriod,
+			`${formatDate(invoice.servicePeriod.from, language)} – ${formatDate(invoice.servicePeriod.to, language)}`,
+		]);
+	} else if (present(invoice.deliveryDate)) {
+		info.push([labels.deliveryDate, formatDate(invoice.deliveryDate, language)]);
+	}
+	if (present(buyer.customerNumber)) info.push([labels.customerNumber, buyer.customerNumber.trim()]);
+	if (present(buyer.buyerReference)) info.push([labels.buyerReference, buyer.buyerReference.trim()]);
+	if (present(invoice.orderReference)) info.push([labels.orderReference, invoice.orderReference.trim()]);
+	if (present(buyer.vatId)) info.push([labels.buyerVatId, buyer.vatId.trim()]);
+	if (present(invoice.dueDate)) info.push([labels.dueDate, formatDate(invoice.dueDate, language)]);
+	const infoLeft = 125 * MM;
+	let infoTop = 50 * MM;
+	for (const [label, value] of info) {
+		const labelWidth = text(page, label, infoLeft, infoTop, { face: fonts.regular, size: 8.5, color: MUTED });
+		const room = RIGHT - infoLeft - labelWidth - 3 * MM;
+		const beside = textWidth(drawable(value, fonts.regular), fonts.regular, 8.5) <= room;
+		// a value too long to stand beside its label goes on the lines below it
+		if (!beside) infoTop += 4.2 * MM;
+		for (const line of beside ? [value] : wrap(value, fonts.regular, 8.5, RIGHT - infoLeft)) {
+			text(page, line, RIGHT, infoTop, { face: fonts.regular, size: 8.5, align: 'right' });
+			infoTop += 4.2 * MM;
+		}
+	}
+
+	return infoTop;
+}
+
 function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 	const { invoice, fonts, labels, language } = ctx;
 	const seller = invoice.seller;
@@ -219,36 +256,7 @@ function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 		addressTop += address.leading;
 	}
 
-	// the information block right of the address (DIN 5008: from 125 mm)
-	const info: Array<[string, string]> = [];
-	info.push([labels.numberLabel[invoice.type], invoice.number.trim()]);
-	info.push([labels.issueDate[invoice.type], formatDate(invoice.issueDate, language)]);
-	if (invoice.servicePeriod) {
-		info.push([
-			labels.servicePeriod,
-			`${formatDate(invoice.servicePeriod.from, language)} – ${formatDate(invoice.servicePeriod.to, language)}`,
-		]);
-	} else if (present(invoice.deliveryDate)) {
-		info.push([labels.deliveryDate, formatDate(invoice.deliveryDate, language)]);
-	}
-	if (present(buyer.customerNumber)) info.push([labels.customerNumber, buyer.customerNumber.trim()]);
-	if (present(buyer.buyerReference)) info.push([labels.buyerReference, buyer.buyerReference.trim()]);
-	if (present(invoice.orderReference)) info.push([labels.orderReference, invoice.orderReference.trim()]);
-	if (present(buyer.vatId)) info.push([labels.buyerVatId, buyer.vatId.trim()]);
-	if (present(invoice.dueDate)) info.push([labels.dueDate, formatDate(invoice.dueDate, language)]);
-	const infoLeft = 125 * MM;
-	let infoTop = 50 * MM;
-	for (const [label, value] of info) {
-		const labelWidth = text(page, label, infoLeft, infoTop, { face: fonts.regular, size: 8.5, color: MUTED });
-		const room = RIGHT - infoLeft - labelWidth - 3 * MM;
-		const beside = textWidth(drawable(value, fonts.regular), fonts.regular, 8.5) <= room;
-		// a value too long to stand beside its label goes on the lines below it
-		if (!beside) infoTop += 4.2 * MM;
-		for (const line of beside ? [value] : wrap(value, fonts.regular, 8.5, RIGHT - infoLeft)) {
-			text(page, line, RIGHT, infoTop, { face: fonts.regular, size: 8.5, align: 'right' });
-			infoTop += 4.2 * MM;
-		}
-	}
+	const infoTop = drawInformationBlock(ctx, page);
 
 	// the subject line (DIN 5008 form B: about 103 mm), below whatever the blocks above needed
 	let titleTop = Math.max(103.4 * MM, addressTop + 8 * MM, infoTop + 6 * MM);
