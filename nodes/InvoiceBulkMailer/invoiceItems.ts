@@ -59,7 +59,7 @@ export const FIELDS = [
 		key: 'lineVatCategory',
 		displayName: 'Line: VAT Category',
 		default: 'vatCategory',
-		description: 'Within each line (optional): S standard, Z zero rated, E exempt, AE reverse charge, K intra-EU supply, G export; S or Z from the rate when absent',
+		description: 'Within each line (optional): S standard, Z zero rated, E exempt, AE reverse charge, K intra-EU supply, G export, O not subject to VAT; S or Z from the rate when absent',
 	},
 	{
 		key: 'lineVatExemptionReason',

@@ -35,6 +35,43 @@ function withLinePeriods(): Invoice {
 	});
 }
 
+/** A service whose place of supply is abroad: not subject to German VAT (category O). */
+function notSubject(): Invoice {
+	return sampleInvoice({
+		number: 'RE-2025-0303',
+		buyer: { ...sampleInvoice().buyer, country: 'CH', city: 'Zürich', zip: '8001', vatId: 'CHE123456789' },
+		lines: [{ ...line('Beratung, Leistungsort Schweiz', '8', '150', '0', 'HUR'), vatCategory: 'O' }],
+	});
+}
+
+describe('VAT category O (not subject to VAT)', () => {
+	it('writes category O with its reason and code, no rate on its lines and no VAT ID of either party', () => {
+		const xml = writeCiiInvoice(notSubject(), 'EN16931').toString('utf8');
+		const root = parseXml(xml);
+		const breakdown = root.find('SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/ApplicableTradeTax');
+		expect(breakdown?.find('CategoryCode')?.text).toBe('O');
+		expect(breakdown?.find('ExemptionReasonCode')?.text).toBe('VATEX-EU-O');
+		expect(breakdown?.find('ExemptionReason')?.text).toBe('Nicht im Inland steuerbare Leistung');
+		const lineTax = root.find('SupplyChainTradeTransaction/IncludedSupplyChainTradeLineItem/SpecifiedLineTradeSettlement/ApplicableTradeTax');
+		expect(lineTax?.find('CategoryCode')?.text).toBe('O');
+		expect(lineTax?.find('RateApplicablePercent')).toBeUndefined();
+		expect(xml).not.toContain('schemeID="VA"');
+		expect(computeTotals(notSubject()).vatTotal).toBe('0.00');
+	});
+
+	it('refuses an invoice that mixes O with another category (BR-O-11)', () => {
+		const mixed = notSubject();
+		mixed.lines.push(line('Reisekosten', '1', '100', '19'));
+		expect(() => validateForEInvoice(mixed, 'EN16931')).toThrow(/\(BR-O-11\)$/);
+	});
+
+	it('prints the category on the PDF with its reason', async () => {
+		const text = pdfPages(keepPdf('invoice-not-subject-to-vat.pdf', await renderInvoicePdf(notSubject()))).join(' ');
+		expect(text).toMatch(/nicht steuerbar/);
+		expect(text).toMatch(/Nicht im Inland steuerbare Leistung/);
+	});
+});
+
 describe('price base quantity (BT-149)', () => {
 	it('divides the line amount by the base quantity, exactly, and rounds once per line', () => {
 		const totals = computeTotals(perHundred());
@@ -135,6 +172,7 @@ describe('the official schematrons', () => {
 		for (const [name, make] of [
 			['price-base-quantity', perHundred],
 			['line-periods', withLinePeriods],
+			['not-subject-to-vat', notSubject],
 		] as const) {
 			written.set(`${name}|EN16931`, keep(`${name}-en16931.xml`, writeCiiInvoice(make(), 'EN16931')));
 			written.set(`${name}|XRECHNUNG`, keep(`${name}-xrechnung.xml`, writeCiiInvoice(forAuthority(make()), 'XRECHNUNG')));
@@ -146,7 +184,7 @@ describe('the official schematrons', () => {
 		);
 	}, 300_000);
 
-	it.each(['price-base-quantity', 'line-periods'])('%s passes the CII and Factur-X schemas and the EN 16931 and XRechnung schematrons', (name) => {
+	it.each(['price-base-quantity', 'line-periods', 'not-subject-to-vat'])('%s passes the CII and Factur-X schemas and the EN 16931 and XRechnung schematrons', (name) => {
 		for (const profile of ['EN16931', 'XRECHNUNG']) {
 			const path = written.get(`${name}|${profile}`)!;
 			expect(xsdErrors(path, CII_XSD)).toEqual([]);

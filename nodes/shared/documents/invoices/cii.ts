@@ -40,7 +40,12 @@ const SEPA_CREDIT_TRANSFER = '58';
 const INSTRUMENT_NOT_DEFINED = '1';
 
 /** VATEX codes (BT-121) for the categories that have exactly one meaning; an exemption (E) has many. */
-const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G' };
+const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G', O: 'VATEX-EU-O' };
+
+/** An invoice not subject to VAT (category O): no VAT ID in its e-invoice, no rate on its lines (BR-O-02, BR-O-05). */
+function notSubjectToVat(invoice: Readonly<Invoice>): boolean {
+	return invoice.lines.some((line) => line.vatCategory === 'O');
+}
 
 /**
  * The German public sector's buyer reference (Leitweg-ID): coarse address, optional fine address, check digits.
@@ -213,6 +218,23 @@ export function checkEInvoice(input: Invoice | CheckedInvoice, profile: EInvoice
 	return sealCheckedInvoice(checked.invoice, checked.totals, language, profile);
 }
 
+/**
+ * An invoice not subject to VAT: only O lines (BR-O-11), and, since its e-invoice names no VAT ID (BR-O-02),
+ * the register entry to identify the seller by (BR-CO-26).
+ */
+function checkNotSubjectToVat(invoice: Readonly<Invoice>, categories: VatCategory[]): void {
+	if (categories.some((category) => category !== 'O')) {
+		throw invalidFor('lines', 'an invoice with lines not subject to VAT (category O) must have no lines of another VAT category', 'BR-O-11');
+	}
+	if (!present(invoice.seller.commercialRegister)) {
+		throw missingFor(
+			'seller.commercialRegister',
+			"the seller's register entry, which identifies the seller of an invoice not subject to VAT (its e-invoice carries no VAT ID)",
+			'BR-CO-26',
+		);
+	}
+}
+
 /** The rules of an EN 16931 / XRechnung e-invoice beyond §14 UStG, on an invoice that passed §14 UStG. */
 function checkProfileRules(invoice: Invoice, totals: InvoiceTotals, profile: EInvoiceProfile): void {
 	const xrechnung = profile === 'XRECHNUNG';
@@ -242,6 +264,7 @@ function checkProfileRules(invoice: Invoice, totals: InvoiceTotals, profile: EIn
 		if (!present(seller.vatId)) throw missingFor('seller.vatId', "the seller's VAT ID, required for an intra-community supply", 'BR-IC-02');
 		if (!present(buyer.vatId)) throw missingFor('buyer.vatId', "the buyer's VAT ID, required for an intra-community supply", 'BR-IC-02');
 	}
+	if (categories.includes('O')) checkNotSubjectToVat(invoice, categories);
 	if (categories.includes('G') && !present(seller.vatId)) {
 		throw missingFor('seller.vatId', "the seller's VAT ID, required for an export outside the EU", 'BR-G-02');
 	}
@@ -315,8 +338,8 @@ function writeAddress(xml: XmlWriter, party: Party): void {
 	xml.close('ram:PostalTradeAddress');
 }
 
-function writeTaxRegistrations(xml: XmlWriter, party: Party): void {
-	if (present(party.vatId)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.vatId.replace(/\s+/g, ''), { schemeID: 'VA' });
+function writeTaxRegistrations(xml: XmlWriter, party: Party, withVatId: boolean): void {
+	if (withVatId && present(party.vatId)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.vatId.replace(/\s+/g, ''), { schemeID: 'VA' });
 	if (present(party.taxNumber)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.taxNumber, { schemeID: 'FC' });
 }
 
@@ -342,7 +365,7 @@ function writeSeller(xml: XmlWriter, invoice: Invoice, profile: EInvoiceProfile)
 	}
 	writeAddress(xml, seller);
 	xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', seller.email, { schemeID: 'EM' });
-	writeTaxRegistrations(xml, seller);
+	writeTaxRegistrations(xml, seller, !notSubjectToVat(invoice));
 	xml.close('ram:SellerTradeParty');
 }
 
@@ -354,7 +377,7 @@ function writeBuyer(xml: XmlWriter, invoice: Invoice): void {
 	writeAddress(xml, buyer);
 	const endpoint = buyerEndpoint(invoice);
 	if (endpoint) xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', endpoint.id, { schemeID: endpoint.scheme });
-	writeTaxRegistrations(xml, buyer);
+	writeTaxRegistrations(xml, buyer, !notSubjectToVat(invoice));
 	xml.close('ram:BuyerTradeParty');
 }
 
@@ -451,7 +474,7 @@ function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
 	xml.open('ram:ApplicableTradeTax');
 	xml.leaf('ram:TypeCode', 'VAT');
 	xml.leaf('ram:CategoryCode', category);
-	xml.leaf('ram:RateApplicablePercent', rate.toFixed());
+	if (category !== 'O') xml.leaf('ram:RateApplicablePercent', rate.toFixed());
 	xml.close('ram:ApplicableTradeTax');
 	if (line.period) {
 		// BG-26, the line's own period
@@ -559,6 +582,7 @@ function writeVatBreakdown({ xml, totals }: CiiDocument): void {
 		xml.leaf('ram:BasisAmount', entry.netAmount);
 		xml.leaf('ram:CategoryCode', entry.category);
 		if (needsReason) xml.leaf('ram:ExemptionReasonCode', EXEMPTION_CODES[entry.category]);
+		// BT-119 also for O: XRechnung requires it (BR-DE-14), as 0; only the lines of O carry no rate (BR-O-05)
 		xml.leaf('ram:RateApplicablePercent', entry.rate);
 		xml.close('ram:ApplicableTradeTax');
 	}

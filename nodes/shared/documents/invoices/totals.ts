@@ -12,7 +12,7 @@ import type { InvoiceLanguage } from './unitCodes';
 
 // what big.js reads without exponent: no plus sign, no leading or trailing point
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-const CATEGORY_ORDER: readonly VatCategory[] = ['S', 'Z', 'E', 'AE', 'K', 'G'];
+const CATEGORY_ORDER: readonly VatCategory[] = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O'];
 
 /** The wording §14 Abs. 4 Nr. 8 and §14a UStG ask for when a line carries no VAT and the data gives none. */
 const EXEMPTION_REASONS: Record<InvoiceLanguage, Partial<Record<VatCategory, string>>> = {
@@ -21,12 +21,14 @@ const EXEMPTION_REASONS: Record<InvoiceLanguage, Partial<Record<VatCategory, str
 		AE: 'Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge)',
 		K: 'Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b UStG)',
 		G: 'Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a UStG)',
+		O: 'Nicht im Inland steuerbare Leistung',
 	},
 	en: {
 		E: 'VAT exempt',
 		AE: 'Reverse charge: VAT to be accounted for by the recipient',
 		K: 'VAT-exempt intra-community supply',
 		G: 'VAT-exempt export outside the EU',
+		O: 'Not subject to VAT',
 	},
 };
 

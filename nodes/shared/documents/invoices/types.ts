@@ -14,8 +14,10 @@
  * - `S` standard rate (19 %, 7 %), `Z` zero rated (0 %, e.g. photovoltaics under §12 Abs. 3 UStG)
  * - `E` exempt (§4 UStG, small businesses under §19 UStG), `AE` reverse charge (§13b UStG)
  * - `K` intra-community supply (§4 Nr. 1b, §6a UStG), `G` export outside the EU (§4 Nr. 1a, §6 UStG)
+ * - `O` not subject to VAT (nicht steuerbar, e.g. a service whose place of supply is abroad, §3a UStG); an
+ *   invoice with O lines has only O lines, and its e-invoice carries no VAT ID (EN 16931 BR-O-02, BR-O-11)
  */
-export type VatCategory = 'S' | 'Z' | 'E' | 'AE' | 'K' | 'G';
+export type VatCategory = 'S' | 'Z' | 'E' | 'AE' | 'K' | 'G' | 'O';
 
 export type InvoiceType = 'invoice' | 'creditNote';
 
