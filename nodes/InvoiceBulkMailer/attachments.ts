@@ -1,6 +1,7 @@
 import { DocumentError } from '../shared/documents/DocumentError';
-import type { Invoice, InvoiceLanguage } from '../shared/documents/invoices';
-import { writeCiiInvoice } from '../shared/documents/invoices/cii';
+import { isCheckedInvoice } from '../shared/documents/invoices';
+import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceLanguage } from '../shared/documents/invoices';
+import { checkEInvoice, writeCiiInvoice } from '../shared/documents/invoices/cii';
 import { canMakeFacturX, makeFacturX } from '../shared/documents/invoices/facturx';
 import { parseRecipients } from '../shared/mail/addresses';
 
@@ -39,11 +40,12 @@ export interface AttachmentContext {
 export type InvoicePdf = () => Promise<Uint8Array>;
 
 /**
- * @param invoice the invoice as mapped from the item (seller data from the node parameters); for a generated
- *   PDF it passed `validateInvoiceForPdf`, for a ready-made one only the number and the lines' arithmetic
+ * @param invoice for a generated PDF the checked invoice (`checkInvoice`, from the mail plan), which is neither
+ *   checked nor totalled again; for a ready-made one the invoice as mapped from the item (seller data from the
+ *   node parameters), which an e-invoice checks in full
  * @param pdf the invoice PDF, on demand
  */
-export type InvoiceAttachmentBuilder = (invoice: Invoice, pdf: InvoicePdf, context: AttachmentContext) => Promise<MailAttachment[]>;
+export type InvoiceAttachmentBuilder = (invoice: Invoice | CheckedInvoice, pdf: InvoicePdf, context: AttachmentContext) => Promise<MailAttachment[]>;
 
 const toBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
@@ -79,7 +81,7 @@ export class PdfNotConvertibleError extends DocumentError {
  * ("rechnung@kunde.de; buchhaltung@kunde.de"), which the mail goes to; the buyer's electronic address (BT-49)
  * is one address, the first.
  */
-function eInvoiceData(invoice: Invoice): Invoice {
+export function eInvoiceData(invoice: Invoice): Invoice {
 	const email = invoice.buyer.email;
 	if (!email) return invoice;
 	const [first] = parseRecipients(email).addresses;
@@ -91,13 +93,22 @@ function eInvoiceData(invoice: Invoice): Invoice {
 }
 
 /** ZUGFeRD / Factur-X, profile EN 16931: the PDF becomes a PDF/A-3 carrying the CII XML as factur-x.xml. */
+/**
+ * The invoice checked for the profile: a checked invoice only for the profile's own rules (its §14 check and
+ * totals stand), an unchecked one in full, as the e-invoice states it (one buyer address).
+ */
+function forProfile(invoice: Invoice | CheckedInvoice, profile: EInvoiceProfile, language: InvoiceLanguage): CheckedInvoice {
+	return checkEInvoice(isCheckedInvoice(invoice) ? invoice : eInvoiceData(invoice), profile, { language });
+}
+
 export const facturX: InvoiceAttachmentBuilder = async (invoice, pdf, { baseName, language, generated, logo }) => {
 	// the XML first: an invoice the EN 16931 rules refuse costs no PDF
-	const xml = writeCiiInvoice(eInvoiceData(invoice), 'EN16931', { language });
+	const checked = forProfile(invoice, 'EN16931', language);
+	const xml = writeCiiInvoice(checked, 'EN16931');
 	if (generated) {
-		// rendered from the invoice by the Factur-X step itself, so that the XMP metadata repeats the very document
-		// information the renderer writes (title, author, dates), rather than reread from saved bytes
-		return [pdfAttachment(baseName, await makeFacturX(invoice, xml, 'EN16931', { pdf: { language, logo } }))];
+		// rendered from the checked invoice by the Factur-X step itself, so that the XMP metadata repeats the very
+		// document information the renderer writes (title, author, dates), rather than reread from saved bytes
+		return [pdfAttachment(baseName, await makeFacturX(checked, xml, 'EN16931', { pdf: { language, logo } }))];
 	}
 	const given = await pdf();
 	const check = await canMakeFacturX(given);
@@ -110,7 +121,7 @@ export const facturX: InvoiceAttachmentBuilder = async (invoice, pdf, { baseName
  * next to "RE-2025-0042.pdf", so the pair stays recognisable); the PDF goes with it as a readable copy.
  */
 export const xRechnung: InvoiceAttachmentBuilder = async (invoice, pdf, { baseName, language }) => {
-	const xml = writeCiiInvoice(eInvoiceData(invoice), 'XRECHNUNG', { language });
+	const xml = writeCiiInvoice(forProfile(invoice, 'XRECHNUNG', language), 'XRECHNUNG');
 	return [{ filename: `${baseName}.xml`, content: xml, contentType: 'application/xml' }, pdfAttachment(baseName, await pdf())];
 };
 

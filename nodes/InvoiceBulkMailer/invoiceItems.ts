@@ -60,7 +60,7 @@ export const FIELDS = [
 		key: 'lineVatCategory',
 		displayName: 'Line: VAT Category',
 		default: 'vatCategory',
-		description: 'Within each line (optional): S standard, Z zero rated, E exempt, AE reverse charge, K intra-EU supply, G export; S or Z from the rate when absent',
+		description: 'Within each line (optional): S standard, Z zero rated, E exempt, AE reverse charge, K intra-EU supply, G export, O not subject to VAT; S or Z from the rate when absent',
 	},
 	{
 		key: 'lineVatExemptionReason',
@@ -69,6 +69,14 @@ export const FIELDS = [
 		description: 'Within each line (optional): why an E, AE, K or G line carries no VAT; the standard German wording when absent',
 	},
 	{ key: 'lineArticleNumber', displayName: 'Line: Article Number', default: 'articleNumber', description: 'Within each line (optional)' },
+	{
+		key: 'linePriceBaseQuantity',
+		displayName: 'Line: Price Base Quantity',
+		default: 'priceBaseQuantity',
+		description: 'Within each line (optional): how many units the net price is for, e.g. 100 for a price per 100 pieces (EN 16931 BT-149)',
+	},
+	{ key: 'linePeriodStart', displayName: 'Line: Period Start', default: 'period.from', description: 'Within each line (optional): start of the period this line is for (BG-26)' },
+	{ key: 'linePeriodEnd', displayName: 'Line: Period End', default: 'period.to', description: 'Within each line (optional): end of the period this line is for' },
 ] as const satisfies readonly FieldDefinition[];
 
 export type FieldKey = (typeof FIELDS)[number]['key'];
@@ -195,6 +203,11 @@ function linesOf(value: unknown, names: FieldNames): InvoiceLine[] {
 		if (category) line.vatCategory = category as InvoiceLine['vatCategory'];
 		const reason = field('lineVatExemptionReason');
 		if (reason) line.vatExemptionReason = reason;
+		const base = field('linePriceBaseQuantity');
+		if (base) line.priceBaseQuantity = base;
+		const from = field('linePeriodStart');
+		const to = field('linePeriodEnd');
+		if (from || to) line.period = { from: from ?? '', to: to ?? '' };
 		return line;
 	});
 }
@@ -275,7 +288,7 @@ export function readInvoiceItem(
 /** Where a model element (from a DocumentError) comes from: the item's field, or the node's seller parameters. */
 export function sourceOf(element: string | undefined, names: FieldNames): string | undefined {
 	if (!element) return undefined;
-	const line = /^lines\[(\d+)\](?:\.(\w+))?$/.exec(element);
+	const line = /^lines\[(\d+)\](?:\.(\w+(?:\.(?:from|to))?))?$/.exec(element);
 	if (line) {
 		const lineKeys: Record<string, FieldKey> = {
 			description: 'lineDescription',
@@ -286,6 +299,10 @@ export function sourceOf(element: string | undefined, names: FieldNames): string
 			articleNumber: 'lineArticleNumber',
 			vatCategory: 'lineVatCategory',
 			vatExemptionReason: 'lineVatExemptionReason',
+			priceBaseQuantity: 'linePriceBaseQuantity',
+			period: 'linePeriodStart',
+			'period.from': 'linePeriodStart',
+			'period.to': 'linePeriodEnd',
 		};
 		const inner = line[2] ? (lineKeys[line[2]] ? names[lineKeys[line[2]]] : line[2]) : undefined;
 		return `${names.lines}[${line[1]}]${inner ? `.${inner}` : ''}`;

@@ -1,10 +1,10 @@
 import Big from 'big.js';
 
 import { DocumentError } from '../shared/documents/DocumentError';
-import { computeTotals, validateInvoiceForPdf } from '../shared/documents/invoices';
-import type { BankAccount, Invoice, InvoiceLanguage, InvoiceTotals, Seller } from '../shared/documents/invoices';
+import { checkInvoice, checkPrintable, computeTotals } from '../shared/documents/invoices';
+import type { BankAccount, CheckedInvoice, Invoice, InvoiceLanguage, InvoiceTotals, Seller } from '../shared/documents/invoices';
 import { parseRecipients } from '../shared/mail/addresses';
-import { fileBaseName } from './attachments';
+import { eInvoiceData, fileBaseName } from './attachments';
 import { contentHash, readInvoiceItem, sourceOf, type FieldNames } from './invoiceItems';
 import type { SentLedger } from './sentLedger';
 
@@ -30,6 +30,8 @@ export interface CustomerSummary {
 export interface PlannedInvoice {
 	itemIndex: number;
 	invoice: Invoice;
+	/** the invoice checked and totalled once, for a generated PDF: what the PDF and the e-invoice are made from */
+	checked?: CheckedInvoice;
 	/** computed from the lines; absent for a ready-made PDF without lines */
 	totals?: InvoiceTotals;
 	/** gross total as a decimal string, from the lines or the item's gross total field */
@@ -55,6 +57,8 @@ export interface SkippedInvoice {
 	/** for "already sent" */
 	sentAt?: string;
 	contentChanged?: boolean;
+	/** for "already sent": the earlier delivery was uncertain (DELIVERY_UNCERTAIN) */
+	deliveryUncertain?: boolean;
 }
 
 export interface FailedInvoice {
@@ -128,138 +132,174 @@ function binaryTotals(invoice: Invoice, grossTotal: string | undefined, language
 
 const isPdf = (bytes: Buffer) => bytes.subarray(0, 1024).includes('%PDF-');
 
+/** What planning has found so far: the outputs and the groups, and the first invoice of each number. */
+interface PlanState {
+	plan: MailPlan;
+	groups: Map<string, MailGroup>;
+	firstByNumber: Map<string, { itemIndex: number; hash: string }>;
+}
+
+type Base = { itemIndex: number; invoiceNumber: string; customer: CustomerSummary };
+
 export async function planMailing(items: readonly PlanItem[], settings: PlanSettings): Promise<MailPlan> {
-	const { names, ledger } = settings;
-	const skipped: SkippedInvoice[] = [];
-	const failed: FailedInvoice[] = [];
-	const groups = new Map<string, MailGroup>();
-	const firstByNumber = new Map<string, { itemIndex: number; hash: string }>();
+	const state: PlanState = { plan: { groups: [], skipped: [], failed: [] }, groups: new Map(), firstByNumber: new Map() };
+	for (const item of items) await planInvoice(item, settings, state);
+	state.plan.groups = [...state.groups.values()];
+	return state.plan;
+}
 
-	for (const { itemIndex, json } of items) {
-		let mapped;
-		try {
-			mapped = readInvoiceItem(json, names, settings.seller, settings.bankAccount, settings.timeZone);
-		} catch (error) {
-			failed.push(failure({ itemIndex, invoiceNumber: '', customer: {} }, error, names));
-			continue;
-		}
-		const { invoice } = mapped;
-		const invoiceNumber = invoice.number;
-		const customer: CustomerSummary = {};
-		if (invoice.buyer.customerNumber) customer.number = invoice.buyer.customerNumber;
-		if (invoice.buyer.name) customer.name = invoice.buyer.name;
-		if (mapped.email) customer.email = mapped.email;
-		const base = { itemIndex, invoiceNumber, customer };
-		const skip = (reason: SkipReason, message: string, extra: Partial<SkippedInvoice> = {}) =>
-			skipped.push({ ...base, reason, message, ...extra });
-
-		if (!invoiceNumber) {
-			failed.push({
-				...base,
-				code: 'MISSING_FIELD',
-				field: names.invoiceNumber,
-				element: 'number',
-				message: `the invoice number is missing (${names.invoiceNumber})`,
-			});
-			continue;
-		}
-		if (mapped.byPost) {
-			skip('invoice by post', `${invoiceNumber}: the customer gets invoices by post (${names.invoiceByPost})`);
-			continue;
-		}
-		const recipients = parseRecipients(mapped.email);
-		if (!recipients.addresses.length && !recipients.invalid.length) {
-			skip('no e-mail', `${invoiceNumber}: the customer has no e-mail address (${names.customerEmail})`);
-			continue;
-		}
-		if (recipients.invalid.length) {
-			skip('invalid e-mail', `${invoiceNumber}: "${recipients.invalid.join('", "')}" is not a valid e-mail address (${names.customerEmail})`);
-			continue;
-		}
-
-		// a ready-made PDF is part of the content: read it (one at a time) for the hash
-		const pdf = settings.pdfSource === 'binary' ? await settings.readPdf?.(itemIndex) : undefined;
-		const hash = contentHash(invoice, pdf);
-
-		const previous = ledger.lookup(invoiceNumber);
-		if (previous && !settings.sendAgain) {
-			const changed = previous.hash !== hash;
-			skip(
-				'already sent',
-				`${invoiceNumber} was mailed on ${previous.sentAt.toISOString()}` +
-					(changed ? '; its content has changed since: set "Send Again" to mail the new version' : ''),
-				{ sentAt: previous.sentAt.toISOString(), contentChanged: changed },
-			);
-			continue;
-		}
-
-		let totals: InvoiceTotals | undefined;
-		try {
-			if (settings.pdfSource === 'generate') {
-				totals = validateInvoiceForPdf(invoice, settings.language);
-			} else {
-				if (!pdf) {
-					failed.push({ ...base, code: 'NO_PDF', field: 'binary', message: `${invoiceNumber}: the item carries no PDF in the binary property` });
-					continue;
-				}
-				if (!isPdf(pdf)) {
-					failed.push({ ...base, code: 'NOT_A_PDF', field: 'binary', message: `${invoiceNumber}: the binary property holds no PDF` });
-					continue;
-				}
-				totals = binaryTotals(invoice, mapped.grossTotal, settings.language);
-			}
-			if (totals && mapped.grossTotal !== undefined) {
-				// a mapping that picked the wrong field (net for gross, another invoice's total) shows up here
-				let stated: Big | undefined;
-				try {
-					stated = new Big(mapped.grossTotal);
-				} catch {
-					stated = undefined;
-				}
-				if (!stated || !stated.eq(totals.grossTotal)) {
-					throw new DocumentError(
-						'INVALID_VALUE',
-						`the item's gross total "${mapped.grossTotal}" differs from the ${totals.grossTotal} its lines add up to`,
-						undefined,
-						{ element: 'grossTotal' },
-					);
-				}
-			}
-		} catch (error) {
-			failed.push(failure(base, error, names));
-			continue;
-		}
-
-		const first = firstByNumber.get(invoiceNumber);
-		if (first) {
-			if (first.hash === hash) {
-				skip('already sent', `${invoiceNumber} appears again in this input (item ${first.itemIndex + 1}); it is mailed once`);
-			} else {
-				failed.push({
-					...base,
-					code: 'DUPLICATE_INVOICE_NUMBER',
-					field: names.invoiceNumber,
-					element: 'number',
-					message: `${invoiceNumber}: another invoice with this number (item ${first.itemIndex + 1}) is in this input; an invoice number must be unique (§14 Abs. 4 Nr. 4 UStG)`,
-				});
-			}
-			continue;
-		}
-		firstByNumber.set(invoiceNumber, { itemIndex, hash });
-
-		const planned: PlannedInvoice = {
-			itemIndex,
-			invoice,
-			...(totals ? { totals, grossTotal: totals.grossTotal } : mapped.grossTotal ? { grossTotal: mapped.grossTotal } : {}),
-			currency: invoice.currency ?? 'EUR',
-			hash,
-			baseName: fileBaseName(invoiceNumber),
-		};
-		const addresses = recipients.addresses.map((a) => a.toLowerCase()).sort();
-		const key = settings.groupPerCustomer ? `${invoice.buyer.customerNumber ?? ''}\u0000${addresses.join(',')}` : `#${itemIndex}`;
-		const group = groups.get(key);
-		if (group) group.invoices.push(planned);
-		else groups.set(key, { recipients: recipients.addresses, customer, invoices: [planned] });
+/** One input item: into a mail group, or Skipped, or Failed. */
+async function planInvoice({ itemIndex, json }: PlanItem, settings: PlanSettings, state: PlanState): Promise<void> {
+	const { names } = settings;
+	let mapped;
+	try {
+		mapped = readInvoiceItem(json, names, settings.seller, settings.bankAccount, settings.timeZone);
+	} catch (error) {
+		state.plan.failed.push(failure({ itemIndex, invoiceNumber: '', customer: {} }, error, names));
+		return;
 	}
-	return { groups: [...groups.values()], skipped, failed };
+	const { invoice } = mapped;
+	const customer: CustomerSummary = {};
+	if (invoice.buyer.customerNumber) customer.number = invoice.buyer.customerNumber;
+	if (invoice.buyer.name) customer.name = invoice.buyer.name;
+	if (mapped.email) customer.email = mapped.email;
+	const base: Base = { itemIndex, invoiceNumber: invoice.number, customer };
+	const recipients = addressCheck(base, mapped, names, state.plan);
+	if (!recipients) return;
+
+	// a ready-made PDF is part of the content: read it (one at a time) for the hash
+	const pdf = settings.pdfSource === 'binary' ? await settings.readPdf?.(itemIndex) : undefined;
+	const hash = contentHash(invoice, pdf);
+	if (alreadySent(base, hash, settings, state.plan)) return;
+	const content = checkContent(base, invoice, mapped.grossTotal, pdf, settings, state.plan);
+	if (!content || isDuplicate(base, hash, names, state)) return;
+
+	const planned: PlannedInvoice = {
+		itemIndex,
+		invoice,
+		...content,
+		currency: invoice.currency ?? 'EUR',
+		hash,
+		baseName: fileBaseName(invoice.number),
+	};
+	const addresses = recipients.map((a) => a.toLowerCase()).sort();
+	const key = settings.groupPerCustomer ? `${invoice.buyer.customerNumber ?? ''}\u0000${addresses.join(',')}` : `#${itemIndex}`;
+	const group = state.groups.get(key);
+	if (group) group.invoices.push(planned);
+	else state.groups.set(key, { recipients, customer, invoices: [planned] });
+}
+
+/** Invoice number, by post, e-mail present and valid: the recipients, or undefined when the invoice goes elsewhere. */
+function addressCheck(base: Base, mapped: { byPost?: boolean; email?: string }, names: FieldNames, plan: MailPlan): string[] | undefined {
+	const skip = (reason: SkipReason, message: string) => void plan.skipped.push({ ...base, reason, message });
+	const number = base.invoiceNumber;
+	if (!number) {
+		plan.failed.push({ ...base, code: 'MISSING_FIELD', field: names.invoiceNumber, element: 'number', message: `the invoice number is missing (${names.invoiceNumber})` });
+		return undefined;
+	}
+	if (mapped.byPost) return skip('invoice by post', `${number}: the customer gets invoices by post (${names.invoiceByPost})`);
+	const recipients = parseRecipients(mapped.email);
+	if (!recipients.addresses.length && !recipients.invalid.length) {
+		return skip('no e-mail', `${number}: the customer has no e-mail address (${names.customerEmail})`);
+	}
+	if (recipients.invalid.length) {
+		return skip('invalid e-mail', `${number}: "${recipients.invalid.join('", "')}" is not a valid e-mail address (${names.customerEmail})`);
+	}
+	return recipients.addresses;
+}
+
+/** "Already sent" (the ledger) comes before the data check: an invoice mailed before is reported as such. */
+function alreadySent(base: Base, hash: string, settings: PlanSettings, plan: MailPlan): boolean {
+	const previous = settings.ledger.lookup(base.invoiceNumber);
+	if (!previous || settings.sendAgain) return false;
+	const changed = previous.hash !== hash;
+	const when = previous.sentAt.toISOString();
+	const message =
+		(previous.uncertain
+			? `${base.invoiceNumber} was handed to the mail server on ${when}, whose confirmation was lost (delivery uncertain): check with the customer, and set "Send Again" to mail it once more`
+			: `${base.invoiceNumber} was mailed on ${when}`) + (changed ? '; its content has changed since: set "Send Again" to mail the new version' : '');
+	plan.skipped.push({
+		...base,
+		reason: 'already sent',
+		message,
+		sentAt: when,
+		contentChanged: changed,
+		...(previous.uncertain ? { deliveryUncertain: true } : {}),
+	});
+	return true;
+}
+
+/**
+ * The invoice data complete (§14 UStG, checked and totalled once), or a readable PDF; and the item's gross
+ * total, when it states one, the one the lines add up to. Undefined when the invoice goes to Failed.
+ */
+function checkContent(
+	base: Base,
+	invoice: Invoice,
+	grossTotal: string | undefined,
+	pdf: Buffer | undefined,
+	settings: PlanSettings,
+	plan: MailPlan,
+): Pick<PlannedInvoice, 'checked' | 'totals' | 'grossTotal'> | undefined {
+	const fail = (code: string, message: string) => void plan.failed.push({ ...base, code, field: 'binary', message: `${base.invoiceNumber}: ${message}` });
+	try {
+		let checked: CheckedInvoice | undefined;
+		let totals: InvoiceTotals | undefined;
+		if (settings.pdfSource === 'generate') {
+			// the invoice as the e-invoice states it, too: the PDF does not print the buyer's e-mail address
+			checked = checkInvoice(eInvoiceData(invoice), settings.language);
+			// a character the PDF's font lacks, or an address too long for the window: Failed now, never a "?"
+			checkPrintable(checked);
+			totals = checked.totals;
+		} else {
+			if (!pdf) return fail('NO_PDF', 'the item carries no PDF in the binary property');
+			if (!isPdf(pdf)) return fail('NOT_A_PDF', 'the binary property holds no PDF');
+			totals = binaryTotals(invoice, grossTotal, settings.language);
+		}
+		if (totals && grossTotal !== undefined) checkStatedTotal(grossTotal, totals);
+		return { ...(checked ? { checked } : {}), ...(totals ? { totals, grossTotal: totals.grossTotal } : grossTotal ? { grossTotal } : {}) };
+	} catch (error) {
+		plan.failed.push(failure(base, error, settings.names));
+		return undefined;
+	}
+}
+
+/** A mapping that picked the wrong field (net for gross, another invoice's total) shows up here. */
+function checkStatedTotal(grossTotal: string, totals: InvoiceTotals): void {
+	let stated: Big | undefined;
+	try {
+		stated = new Big(grossTotal);
+	} catch {
+		stated = undefined;
+	}
+	if (!stated || !stated.eq(totals.grossTotal)) {
+		throw new DocumentError('INVALID_VALUE', `the item's gross total "${grossTotal}" differs from the ${totals.grossTotal} its lines add up to`, undefined, {
+			element: 'grossTotal',
+		});
+	}
+}
+
+/** A second invoice of the same number in this input: the same content is mailed once, another one fails. */
+function isDuplicate(base: Base, hash: string, names: FieldNames, state: PlanState): boolean {
+	const first = state.firstByNumber.get(base.invoiceNumber);
+	if (!first) {
+		state.firstByNumber.set(base.invoiceNumber, { itemIndex: base.itemIndex, hash });
+		return false;
+	}
+	if (first.hash === hash) {
+		state.plan.skipped.push({
+			...base,
+			reason: 'already sent',
+			message: `${base.invoiceNumber} appears again in this input (item ${first.itemIndex + 1}); it is mailed once`,
+		});
+	} else {
+		state.plan.failed.push({
+			...base,
+			code: 'DUPLICATE_INVOICE_NUMBER',
+			field: names.invoiceNumber,
+			element: 'number',
+			message: `${base.invoiceNumber}: another invoice with this number (item ${first.itemIndex + 1}) is in this input; an invoice number must be unique (§14 Abs. 4 Nr. 4 UStG)`,
+		});
+	}
+	return true;
 }

@@ -18,12 +18,16 @@ import type { IDataObject } from 'n8n-workflow';
  */
 
 const KEY = 'sentInvoices';
+/** the third word of an entry whose delivery is uncertain */
+const UNCERTAIN = 'uncertain';
 
 export interface SentRecord {
 	/** the first 16 hex digits of the SHA-256 of the invoice content */
 	hash: string;
-	/** when the server accepted the mail */
+	/** when the server accepted the mail (or, for an uncertain delivery, when it was handed over) */
 	sentAt: Date;
+	/** the connection was lost after the whole mail went out, before the server's reply: it may have arrived */
+	uncertain?: boolean;
 }
 
 export class SentLedger {
@@ -47,12 +51,15 @@ export class SentLedger {
 	lookup(invoiceNumber: string): SentRecord | undefined {
 		const entry = Object.prototype.hasOwnProperty.call(this.entries, invoiceNumber) ? this.entries[invoiceNumber] : undefined;
 		if (typeof entry !== 'string') return undefined;
-		const [hash, seconds] = entry.split(' ');
-		return { hash, sentAt: new Date(Number(seconds) * 1000) };
+		const [hash, seconds, mark] = entry.split(' ');
+		return { hash, sentAt: new Date(Number(seconds) * 1000), ...(mark === UNCERTAIN ? { uncertain: true } : {}) };
 	}
 
-	/** Notes a sent invoice; call it right after the server accepted the mail. */
-	record(invoiceNumber: string, hash: string, sentAt = new Date()): void {
+	/**
+	 * Notes a sent invoice; call it right after the server accepted the mail — or right after a delivery became
+	 * uncertain (`uncertain`), which counts as sent too: only Send Again mails it once more.
+	 */
+	record(invoiceNumber: string, hash: string, sentAt = new Date(), uncertain = false): void {
 		if (this.staticData[KEY] !== this.entries) {
 			this.staticData[KEY] = this.entries;
 			// n8n wraps loaded static data in proxies; keep writing to what the static data now holds
@@ -65,7 +72,7 @@ export class SentLedger {
 		}
 		// defineProperty rather than assignment: an invoice "number" such as __proto__ must stay a plain entry
 		Object.defineProperty(this.entries, invoiceNumber, {
-			value: `${hash} ${Math.floor(sentAt.getTime() / 1000)}`,
+			value: `${hash} ${Math.floor(sentAt.getTime() / 1000)}${uncertain ? ` ${UNCERTAIN}` : ''}`,
 			enumerable: true,
 			writable: true,
 			configurable: true,

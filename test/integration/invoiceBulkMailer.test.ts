@@ -19,6 +19,7 @@ import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
 import { renderInvoicePdf } from '../../nodes/shared/documents/invoices';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+import { SmtpProxy, type SmtpCutPoint } from '../helpers/smtpProxy';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 import { CII_XSD, EN16931_XSLT, FACTURX_XSD, XRECHNUNG_XSLT, detach, fatal, keep, qpdfCheck, schematron, xsdErrors } from '../unit/einvoice/validators';
 
@@ -662,5 +663,82 @@ describe('Invoice Bulk Mailer: Send Invoices through Postfix into Dovecot', () =
 		const xml = detach(pdfPath).get('factur-x.xml');
 		expect(xml?.toString('utf8')).toContain(`<ram:ID>RE-${token}-2</ram:ID>`);
 		expect(xsdErrors(keep('mailer-ready-made-factur-x.xml', xml!), CII_XSD)).toEqual([]);
+	});
+});
+
+// ------------------------------------------------------------------------------------------- a connection lost in DATA
+
+/** Runs the mailer through a proxy in front of Postfix's plain SMTP port that cuts the first session at `cutAt`. */
+async function runThroughProxy(workflow: RunnerWorkflow, items: IDataObject[], cutAt: SmtpCutPoint) {
+	const s = loadServers();
+	const proxy = await new SmtpProxy({ host: s.host, port: s.smtp.port }, cutAt).start();
+	try {
+		const account = { ...smtpCredentialsFor('alice', { security: 'none' }), port: proxy.port };
+		const result = await workflow.run('Mailer', {
+			credentials: { backofficeSmtpApi: n8nCredentialData(account) },
+			input: [items.map((json) => ({ json }))],
+		});
+		return { proxy, sent: () => result.output('Mailer', 0), skipped: () => result.output('Mailer', 1), failed: () => result.output('Mailer', 2) };
+	} finally {
+		await proxy.stop();
+	}
+}
+
+describe('Invoice Bulk Mailer: a connection lost while the mail is handed over', () => {
+	it('reports a mail whose connection was lost after the final dot, before the reply, as DELIVERY_UNCERTAIN, never sends it again by itself, and only Send Again mails it once more', async () => {
+		const token = newToken();
+		const workflow = mailer(token, {}, { retries: 3, retryDelaySeconds: 0.2 });
+		const items = [invoiceJson(`RE-${token}-1`, { number: 'K-51', name: 'Ungewiss GmbH', email: `ungewiss-${token}@example.com` })];
+
+		const first = await runThroughProxy(workflow, items, 'finalDot');
+		expect(first.proxy.cuts).toBe(1);
+		// Postfix got the whole message once and queued it: the client was never told, and did not send it again
+		expect(first.proxy.messages).toBe(1);
+		expect(first.sent()).toEqual([]);
+		expect(first.failed()).toHaveLength(1);
+		const uncertain = first.failed()[0].json;
+		expect(uncertain).toMatchObject({
+			invoiceNumbers: [`RE-${token}-1`],
+			code: 'DELIVERY_UNCERTAIN',
+			temporary: false,
+			attempts: 1,
+			// the server the node talked to: here the proxy
+			server: `${loadServers().host}:${first.proxy.port}`,
+		});
+		expect(uncertain.messageId).toMatch(/^<.+@backoffice\.test>$/);
+		expect(uncertain.message).toMatch(/lost after the whole mail had been sent and before the server confirmed it/);
+		expect(first.failed()[0].pairedItem).toEqual([{ item: 0 }]);
+		const [arrived] = await mailsWith(token, 1);
+		expect(await countAfterQuiet(token)).toBe(1);
+		expect(arrived.messageId).toBe(uncertain.messageId);
+
+		// a later run counts it as sent, and says the delivery was uncertain
+		const second = await run(workflow, items);
+		expect(second.sent()).toEqual([]);
+		expect(second.skipped().map((item) => [item.json.reason, item.json.deliveryUncertain])).toEqual([['already sent', true]]);
+		expect(second.skipped()[0].json.message).toMatch(/delivery uncertain/);
+		expect(await countAfterQuiet(token)).toBe(1);
+
+		workflow.node('Mailer').parameters.options = { retryDelaySeconds: 0.2, sendAgain: true };
+		const third = await run(workflow, items);
+		expect(third.sent().map((item) => item.json.invoiceNumbers)).toEqual([[`RE-${token}-1`]]);
+		await mailsWith(token, 2);
+		expect(await countAfterQuiet(token)).toBe(2);
+	});
+
+	it('retries a mail whose connection was lost after the DATA command, before any of the message went out, and delivers it once', async () => {
+		const token = newToken();
+		const workflow = mailer(token, {}, { retries: 3, retryDelaySeconds: 0.2 });
+		const items = [invoiceJson(`RE-${token}-1`, { number: 'K-52', name: 'Nochmal GmbH', email: `nochmal-${token}@example.com` })];
+
+		const { proxy, sent, failed } = await runThroughProxy(workflow, items, 'dataCommand');
+		expect(proxy.cuts).toBe(1);
+		expect(failed()).toEqual([]);
+		expect(sent()).toHaveLength(1);
+		expect(sent()[0].json).toMatchObject({ invoiceNumbers: [`RE-${token}-1`], attempts: 2 });
+		expect(sent()[0].json.response).toMatch(/^250 /);
+		expect(proxy.messages).toBe(1);
+		await mailsWith(token, 1);
+		expect(await countAfterQuiet(token)).toBe(1);
 	});
 });

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
+import type MailMessage from 'nodemailer/lib/mailer/mail-message';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
-import { toTransportError, type Endpoint } from './transportError';
 import type { MailOAuth2 } from './oauth2Token';
+import { toTransportError, type Endpoint } from './transportError';
 import { timeouts, tlsOptions } from './tls';
 
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
@@ -37,6 +39,20 @@ export function smtpEndpoint(c: SmtpCredentials): Endpoint {
 	return { protocol: 'SMTP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined };
 }
 
+/** The From header of the account, `"Name" <address>`. */
+export function senderOf(c: Pick<SmtpCredentials, 'senderAddress' | 'senderName'>): { name: string; address: string } {
+	return { name: c.senderName ?? '', address: c.senderAddress };
+}
+
+/**
+ * nodemailer counts whole messages per window (`rateLimit` per `rateDelta` ms): 0.5 or 2.5 per second become a
+ * whole number of messages over a longer or shorter window (1 per 2 s, 2 per 800 ms).
+ */
+export function rateOf(messagesPerSecond: number): { rateLimit: number; rateDelta: number } {
+	const rateLimit = Math.max(1, Math.floor(messagesPerSecond));
+	return { rateLimit, rateDelta: Math.round((1000 * rateLimit) / messagesPerSecond) };
+}
+
 /** The login of a credential: none (a relay), the password, or the OAuth2 access token (XOAUTH2). */
 export function smtpAuth(c: SmtpCredentials): SMTPTransport.Options['auth'] {
 	if (!c.user) return undefined;
@@ -61,21 +77,14 @@ function provideTokens(transport: Transporter, oauth2: MailOAuth2): void {
 	});
 }
 
-/** The From header of the account, `"Name" <address>`. */
-export function senderOf(c: Pick<SmtpCredentials, 'senderAddress' | 'senderName'>): { name: string; address: string } {
-	return { name: c.senderName ?? '', address: c.senderAddress };
-}
-
-/**
- * nodemailer counts whole messages per window (`rateLimit` per `rateDelta` ms): 0.5 or 2.5 per second become a
- * whole number of messages over a longer or shorter window (1 per 2 s, 2 per 800 ms).
- */
-export function rateOf(messagesPerSecond: number): { rateLimit: number; rateDelta: number } {
-	const rateLimit = Math.max(1, Math.floor(messagesPerSecond));
-	return { rateLimit, rateDelta: Math.round((1000 * rateLimit) / messagesPerSecond) };
-}
-
 export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOptions = {}): Transporter {
+	const transport = createTransport(transportOptions(c, options));
+	if (c.oauth2) provideTokens(transport, c.oauth2);
+	transport.use('stream', probeWholeMessage);
+	return transport;
+}
+
+function transportOptions(c: SmtpCredentials, options: SmtpTransportOptions): SMTPPool.Options | SMTPTransport.Options {
 	const common = {
 		host: c.host,
 		port: c.port,
@@ -99,15 +108,38 @@ export function createSmtpTransport(c: SmtpCredentials, options: SmtpTransportOp
 			...(options.messagesPerSecond ? rateOf(options.messagesPerSecond) : {}),
 			...(options.idleTimeoutMs ? { idleTimeout: options.idleTimeoutMs } : {}),
 		};
-		return withTokens(createTransport(pooled), c);
+		return pooled;
 	}
 	const single: SMTPTransport.Options = common;
-	return withTokens(createTransport(single), c);
+	return single;
 }
 
-function withTokens(transport: Transporter, c: SmtpCredentials): Transporter {
-	if (c.oauth2) provideTokens(transport, c.oauth2);
-	return transport;
+/**
+ * Where a message stands when its connection is lost: a probe the message carries through nodemailer's
+ * `stream` plugin step, set when the SMTP connection has read the last byte of the message — which it does
+ * only after the server's 354, on its way to the socket, right before the final ".". A loss before that
+ * cannot have delivered the mail (a server takes a message only with its final dot); a loss after it may have:
+ * the server's "250 queued" may have been on the wire. (A loss in the last few kilobytes of the message also
+ * counts as uncertain: the client cannot see which bytes the server got.)
+ */
+const STREAM_PROBE = 'backofficeStreamProbe';
+
+interface StreamProbe {
+	whole: boolean;
+}
+
+function probeWholeMessage(mail: MailMessage, done: (error?: Error | null) => void): void {
+	const probe = (mail.data as Record<string, unknown>)[STREAM_PROBE] as StreamProbe | undefined;
+	if (probe) {
+		mail.message.processFunc((input) => {
+			const output = input.pipe(new PassThrough());
+			input.once('error', (error) => output.destroy(error));
+			// 'end' of the stream the connection reads: every byte of it has been taken
+			output.once('end', () => (probe.whole = true));
+			return output;
+		});
+	}
+	done();
 }
 
 /** Creates a transport, runs `work`, and always closes the transport's connections. */
@@ -224,18 +256,90 @@ export type DeliveryOutcome =
 			rejected: RecipientRejection[];
 			attempts: number;
 	  }
-	| { delivered: false; messageId: string; failure: SmtpFailure; rejected: RecipientRejection[]; attempts: number };
+	| {
+			delivered: false;
+			/**
+			 * true: the connection was lost after the whole message had gone out and before the server's reply
+			 * (`failure.code` DELIVERY_UNCERTAIN). The server may have accepted it, so it is never sent again
+			 * automatically: the customer would get it twice.
+			 */
+			uncertain: boolean;
+			messageId: string;
+			failure: SmtpFailure;
+			rejected: RecipientRejection[];
+			attempts: number;
+	  };
+
+/** The code of a mail whose fate is unknown: connection lost after its final dot, before the reply. */
+export const DELIVERY_UNCERTAIN = 'DELIVERY_UNCERTAIN';
+
+function uncertainFailure(endpoint: Endpoint, cause: SmtpFailure): SmtpFailure {
+	return {
+		code: DELIVERY_UNCERTAIN,
+		temporary: false,
+		command: 'DATA',
+		message:
+			`The connection to ${endpoint.host}:${endpoint.port} was lost after the whole mail had been sent and before the server ` +
+			`confirmed it (${cause.message}). The server may have accepted it, so it is not sent again automatically.`,
+	};
+}
 
 /** The wait before retry `n` (1-based): delay, 2 × delay, 4 × delay … capped. */
 export function retryDelay(policy: RetryPolicy, retry: number): number {
 	return Math.min(policy.delayMs * 2 ** (retry - 1), policy.maxDelayMs ?? 15 * 60_000);
 }
 
+interface Attempt {
+	accepted: string[];
+	response: string;
+	/** refused for now: worth another try */
+	temporary: RecipientRejection[];
+	/** refused for good */
+	refused: RecipientRejection[];
+	failure?: SmtpFailure;
+	uncertain: boolean;
+}
+
+/** One `sendMail` to the open recipients, its answer sorted into accepted, refused for now and refused for good. */
+async function attempt(
+	transport: Transporter,
+	message: SendMailOptions,
+	envelope: { from: string; to: string[] },
+	endpoint: Endpoint,
+	secrets: Array<string | undefined>,
+): Promise<Attempt> {
+	const probe: StreamProbe = { whole: false };
+	const result: Attempt = { accepted: [], response: '', temporary: [], refused: [], uncertain: false };
+	const sort = (rejections: RecipientRejection[]) => {
+		for (const r of rejections) (r.temporary ? result.temporary : result.refused).push(r);
+	};
+	try {
+		const info = await transport.sendMail({ ...message, envelope, [STREAM_PROBE]: probe } as SendMailOptions);
+		result.accepted = (info.accepted ?? []).map(String);
+		result.response = String(info.response ?? '');
+		sort(rejectionsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors, endpoint));
+		return result;
+	} catch (error) {
+		const failure = smtpFailureOf(error, endpoint, secrets);
+		result.failure = failure;
+		const perRecipient = rejectionsOf((error as NodemailerError).rejectedErrors, endpoint);
+		if (perRecipient.length) sort(perRecipient);
+		else if (probe.whole && typeof (error as NodemailerError).responseCode !== 'number') {
+			// no reply to a message that went out whole: delivered or not, nobody here can tell
+			result.uncertain = true;
+			result.failure = uncertainFailure(endpoint, failure);
+		} else if (failure.temporary) sort(envelope.to.map((recipient) => ({ ...failure, recipient })));
+		else result.refused.push(...envelope.to.map((recipient) => ({ ...failure, recipient })));
+		return result;
+	}
+}
+
 /**
- * Sends one message, trying again after temporary refusals (4xx replies, broken connections) with doubling
- * waits. A retry goes only to the recipients that are still open, with the same Message-ID, so that a
- * recipient who took the mail once does not get it twice. The mail is delivered when at least one of
- * `envelope.to` took it; refusals of the others are reported next to it.
+ * Sends one message, trying again after temporary refusals (4xx replies, connections lost before the end of
+ * the message) with doubling waits. A retry goes only to the recipients that are still open, with the same
+ * Message-ID, so that a recipient who took the mail once does not get it twice. The mail is delivered when at
+ * least one of `envelope.to` took it; refusals of the others are reported next to it. A connection lost after
+ * the whole message went out ends the tries: `uncertain`, code DELIVERY_UNCERTAIN.
  */
 export async function sendWithRetries(
 	transport: Transporter,
@@ -248,56 +352,36 @@ export async function sendWithRetries(
 	const domain = envelope.from.slice(envelope.from.lastIndexOf('@') + 1) || 'localhost';
 	const messageId = typeof message.messageId === 'string' && message.messageId ? message.messageId : `<${randomUUID()}@${domain}>`;
 	const customers = new Set(envelope.to.map((a) => a.toLowerCase()));
+	const isCustomer = (address: string) => customers.has(address.toLowerCase());
 	let open = [...envelope.to, ...(envelope.copies ?? [])];
 	const accepted: string[] = [];
 	const refused = new Map<string, RecipientRejection>();
 	let response = '';
 	let lastFailure: SmtpFailure | undefined;
+	let uncertain = false;
 	const wait = policy.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 	let attempts = 0;
 	for (;;) {
 		attempts++;
-		let temporary: RecipientRejection[] = [];
-		try {
-			const info = await transport.sendMail({ ...message, messageId, envelope: { from: envelope.from, to: open } });
-			accepted.push(...(info.accepted ?? []).map(String));
-			response = String(info.response ?? '');
-			for (const rejection of rejectionsOf((info as { rejectedErrors?: NodemailerError[] }).rejectedErrors, endpoint)) {
-				if (rejection.temporary) temporary.push(rejection);
-				else refused.set(rejection.recipient.toLowerCase(), rejection);
-			}
-		} catch (error) {
-			const failure = smtpFailureOf(error, endpoint, secrets);
-			lastFailure = failure;
-			const perRecipient = rejectionsOf((error as NodemailerError).rejectedErrors, endpoint);
-			if (perRecipient.length) {
-				for (const rejection of perRecipient) {
-					if (rejection.temporary) temporary.push(rejection);
-					else refused.set(rejection.recipient.toLowerCase(), rejection);
-				}
-			} else if (failure.temporary) {
-				temporary = open.map((recipient) => ({ ...failure, recipient }));
-			} else {
-				for (const recipient of open) refused.set(recipient.toLowerCase(), { ...failure, recipient });
-			}
-		}
+		const result = await attempt(transport, { ...message, messageId }, { from: envelope.from, to: open }, endpoint, secrets);
+		accepted.push(...result.accepted);
+		if (result.response) response = result.response;
+		for (const r of result.refused) refused.set(r.recipient.toLowerCase(), r);
+		lastFailure = result.temporary[0] ?? result.failure ?? lastFailure;
+		uncertain = result.uncertain;
 		// a retry is worth it only while a customer address is still open; a copy alone is not retried
-		const retryFor = temporary.filter((r) => customers.has(r.recipient.toLowerCase()));
-		if (temporary.length) lastFailure = temporary[0];
-		if (!retryFor.length || attempts > policy.retries) {
-			for (const rejection of temporary) refused.set(rejection.recipient.toLowerCase(), rejection);
+		if (uncertain || !result.temporary.some((r) => isCustomer(r.recipient)) || attempts > policy.retries) {
+			for (const r of result.temporary) refused.set(r.recipient.toLowerCase(), r);
 			break;
 		}
-		open = temporary.map((r) => r.recipient);
+		open = result.temporary.map((r) => r.recipient);
 		await wait(retryDelay(policy, attempts));
 	}
 	const rejected = [...refused.values()];
-	if (accepted.some((a) => customers.has(a.toLowerCase()))) {
-		return { delivered: true, messageId, response, accepted, rejected, attempts };
-	}
-	const customerRefusal = rejected.find((r) => customers.has(r.recipient.toLowerCase()));
+	if (accepted.some(isCustomer)) return { delivered: true, messageId, response, accepted, rejected, attempts };
+	const customerRefusal = uncertain ? undefined : rejected.find((r) => isCustomer(r.recipient));
 	const failure = customerRefusal ?? lastFailure ?? { code: 'EUNKNOWN', temporary: false, message: 'the server took the mail for none of the recipients' };
-	return { delivered: false, messageId, failure: stripRecipient(failure), rejected, attempts };
+	return { delivered: false, uncertain, messageId, failure: stripRecipient(failure), rejected, attempts };
 }
 
 function stripRecipient(failure: SmtpFailure | RecipientRejection): SmtpFailure {

@@ -141,3 +141,20 @@ describe('attachment file names', () => {
 		expect(names).toEqual(['R 1.pdf', 'r 1 (2).pdf']);
 	});
 });
+
+describe('planMailing: what the PDF cannot print', () => {
+	it('puts an invoice whose customer name the PDF font cannot print on Failed naming the input field, and plans the others', async () => {
+		const result = await plan([item('R1', { name: '山田商事 GmbH', email: 'yamada@kunde.de' }), item('R2', { email: 'b@kunde.de' })]);
+		expect(result.failed.map((f) => [f.invoiceNumber, f.code, f.field, f.element])).toEqual([['R1', 'INVALID_VALUE', 'customer.name', 'buyer.name']]);
+		expect(result.failed[0].message).toMatch(/^R1: buyer\.name: the character "山" \(U\+5C71\) cannot be printed on the invoice PDF/);
+		expect(result.groups.map((g) => g.invoices.map((i) => i.invoice.number))).toEqual([['R2']]);
+	});
+
+	it('plans each invoice with the checked invoice its PDF and e-invoice are made from, totalled once', async () => {
+		const result = await plan([item('R1', { email: 'a@kunde.de; b@kunde.de' })]);
+		const planned = result.groups[0].invoices[0];
+		expect(planned.checked?.totals).toBe(planned.totals);
+		// the e-invoice's buyer address (BT-49) is one address: the first
+		expect(planned.checked?.invoice.buyer.email).toBe('a@kunde.de');
+	});
+});

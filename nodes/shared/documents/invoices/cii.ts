@@ -3,8 +3,9 @@ import { DocumentError } from '../DocumentError';
 import type { DocumentErrorCode, DocumentPosition } from '../DocumentError';
 import { formatDate, formatMoney } from './format';
 import { LABELS } from './invoiceLabels';
-import { lineVatCategory, validateInvoiceForPdf } from './totals';
-import type { Invoice, InvoiceTotals, Party, VatCategory } from './types';
+import { XmlWriter } from '../xmlWriter';
+import { checkInvoice, isCheckedInvoice, lineVatCategory, sealCheckedInvoice } from './totals';
+import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatCategory } from './types';
 import { EN16931_UNIT_CODES } from './unitCodeList';
 import { unitCodeFor } from './unitCodes';
 import type { InvoiceLanguage } from './unitCodes';
@@ -18,7 +19,7 @@ import type { InvoiceLanguage } from './unitCodes';
  * CII D16B schema. No element is ever written empty: XRechnung refuses empty elements (PEPPOL-EN16931-R008).
  */
 
-export type EInvoiceProfile = 'EN16931' | 'XRECHNUNG';
+export type { EInvoiceProfile } from './types';
 
 export interface CiiOptions {
 	/** the language of the texts the XML takes over from the PDF (exemption reasons, payment terms); German by default */
@@ -39,7 +40,12 @@ const SEPA_CREDIT_TRANSFER = '58';
 const INSTRUMENT_NOT_DEFINED = '1';
 
 /** VATEX codes (BT-121) for the categories that have exactly one meaning; an exemption (E) has many. */
-const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G' };
+const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G', O: 'VATEX-EU-O' };
+
+/** An invoice not subject to VAT (category O): no VAT ID in its e-invoice, no rate on its lines (BR-O-02, BR-O-05). */
+function notSubjectToVat(invoice: Readonly<Invoice>): boolean {
+	return invoice.lines.some((line) => line.vatCategory === 'O');
+}
 
 /**
  * The German public sector's buyer reference (Leitweg-ID): coarse address, optional fine address, check digits.
@@ -80,24 +86,41 @@ function present(value: string | undefined | null): value is string {
 	return value !== undefined && value !== null && String(value).trim() !== '';
 }
 
+/** The EN 16931 rules for a missing VAT ID, by category; O (not subject to VAT) has none: §14 UStG asks for it. */
+const VAT_ID_RULES: Partial<Record<VatCategory, string>> = { S: 'BR-S-02', Z: 'BR-Z-02', E: 'BR-E-02', AE: 'BR-AE-02', K: 'BR-IC-02', G: 'BR-G-02' };
+
 /**
- * The rule a §14 UStG finding of `validateInvoiceForPdf` breaks in EN 16931 terms, by the field it names, so
- * that every refusal of an e-invoice carries a rule ID the user can look up.
+ * The rule a §14 UStG finding of `validateInvoiceForPdf` breaks, by the field it names, so that every refusal
+ * of an e-invoice carries a rule the user can look up: the EN 16931 or XRechnung rule where one requires the
+ * field, else the paragraph of §14 UStG that does. (EN 16931 wants a postal address with its country — BR-08,
+ * BR-10 — but no street; the street, and outside XRechnung postcode and city, are §14 UStG's.)
  */
-function ruleForField(element: string, categories: VatCategory[]): string {
-	const line = /^lines\[\d+\]\.(\w+)/.exec(element);
+function ruleForField(element: string, categories: VatCategory[], profile: EInvoiceProfile): string {
+	const line = /^lines\[\d+\]\.(\w+)(\.\w+)?/.exec(element);
 	if (line) {
-		return (
-			{ description: 'BR-25', quantity: 'BR-22', unit: 'BR-23', netUnitPrice: 'BR-26', vatRate: 'BR-CO-4', vatCategory: 'BR-CO-4' }[
-				line[1]
-			] ?? 'BR-16'
-		);
+		const byLineField: Record<string, string> = {
+			description: 'BR-25',
+			quantity: 'BR-22',
+			unit: 'BR-23',
+			netUnitPrice: 'BR-26',
+			vatRate: 'BR-CO-4',
+			vatCategory: 'BR-CO-4',
+			priceBaseQuantity: 'EN 16931 BT-149',
+			period: line[2] ? 'BR-CO-20' : 'BR-30',
+		};
+		return byLineField[line[1]] ?? 'BR-16';
 	}
-	if (element === 'seller.vatId' || element === 'buyer.vatId') {
+	if (element === 'seller.vatId') {
+		const category = ['K', 'AE', 'S', 'Z', 'E', 'G'].find((c) => categories.includes(c as VatCategory)) as VatCategory | undefined;
+		return (category && VAT_ID_RULES[category]) ?? '§14 Abs. 4 Nr. 2 UStG';
+	}
+	if (element === 'buyer.vatId') {
 		if (categories.includes('K')) return 'BR-IC-02';
 		if (categories.includes('AE')) return 'BR-AE-02';
-		return `BR-${categories[0] ?? 'S'}-02`;
+		return '§14a UStG';
 	}
+	const xrechnung: Record<string, string> = { 'seller.city': 'BR-DE-3', 'seller.zip': 'BR-DE-4', 'buyer.city': 'BR-DE-8', 'buyer.zip': 'BR-DE-9' };
+	if (profile === 'XRECHNUNG' && xrechnung[element]) return xrechnung[element];
 	const byField: Record<string, string> = {
 		number: 'BR-02',
 		issueDate: 'BR-03',
@@ -105,14 +128,14 @@ function ruleForField(element: string, categories: VatCategory[]): string {
 		currency: 'BR-05',
 		lines: 'BR-16',
 		'seller.name': 'BR-06',
-		'seller.street': 'BR-08',
-		'seller.zip': 'BR-08',
-		'seller.city': 'BR-08',
+		'seller.street': '§14 Abs. 4 Nr. 1 UStG',
+		'seller.zip': '§14 Abs. 4 Nr. 1 UStG',
+		'seller.city': '§14 Abs. 4 Nr. 1 UStG',
 		'seller.country': 'BR-09',
 		'buyer.name': 'BR-07',
-		'buyer.street': 'BR-10',
-		'buyer.zip': 'BR-10',
-		'buyer.city': 'BR-10',
+		'buyer.street': '§14 Abs. 4 Nr. 1 UStG',
+		'buyer.zip': '§14 Abs. 4 Nr. 1 UStG',
+		'buyer.city': '§14 Abs. 4 Nr. 1 UStG',
 		'buyer.country': 'BR-11',
 		'bankAccount.iban': 'BR-61',
 		servicePeriod: 'BR-29',
@@ -160,21 +183,60 @@ function buyerEndpoint(invoice: Invoice): { id: string; scheme: string } | undef
  * (`buyer.buyerReference … (BR-DE-15)`), so that one invoice goes to the Failed output instead of reaching a
  * public authority's portal that bounces it days later.
  */
-export function validateForEInvoice(invoice: Invoice, profile: EInvoiceProfile, options: CiiOptions = {}): InvoiceTotals {
-	if (profile !== 'EN16931' && profile !== 'XRECHNUNG') {
-		throw new DocumentError('INVALID_VALUE', `the e-invoice profile must be EN16931 or XRECHNUNG, not "${String(profile)}"`);
-	}
-	const language = options.language ?? 'de';
-	let totals: InvoiceTotals;
+export function validateForEInvoice(invoice: Invoice | CheckedInvoice, profile: EInvoiceProfile, options: CiiOptions = {}): InvoiceTotals {
+	return checkEInvoice(invoice, profile, options).totals;
+}
+
+/** The §14 UStG check of an invoice not yet checked, its findings named with the EN 16931 rule they break. */
+function checkedForEInvoice(input: Invoice | CheckedInvoice, language: InvoiceLanguage, profile: EInvoiceProfile): CheckedInvoice {
+	if (isCheckedInvoice(input) && input.language === language) return input;
+	const invoice = isCheckedInvoice(input) ? input.invoice : input;
 	try {
-		totals = validateInvoiceForPdf(invoice, language);
+		return checkInvoice(invoice, language);
 	} catch (error) {
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node wraps what reaches it
 		if (!(error instanceof DocumentError) || error instanceof EInvoiceError) throw error;
 		const element = error.position.element ?? '';
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- as above: the same finding, with its EN 16931 rule
-		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice)), error.position);
+		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice), profile), error.position);
 	}
+}
+
+/**
+ * The invoice checked for an e-invoice of the profile: the §14 UStG check (skipped for an invoice checked
+ * before) and then the rules of the profile (`validateForEInvoice` tells which). A CheckedInvoice checked for
+ * this profile before is returned as it is: nothing is checked or totalled twice.
+ */
+export function checkEInvoice(input: Invoice | CheckedInvoice, profile: EInvoiceProfile, options: CiiOptions = {}): CheckedInvoice {
+	if (profile !== 'EN16931' && profile !== 'XRECHNUNG') {
+		throw new DocumentError('INVALID_VALUE', `the e-invoice profile must be EN16931 or XRECHNUNG, not "${String(profile)}"`);
+	}
+	const language = options.language ?? (isCheckedInvoice(input) ? input.language : 'de');
+	if (isCheckedInvoice(input) && input.profile === profile && input.language === language) return input;
+	const checked = checkedForEInvoice(input, language, profile);
+	checkProfileRules(checked.invoice, checked.totals, profile);
+	return sealCheckedInvoice(checked.invoice, checked.totals, language, profile);
+}
+
+/**
+ * An invoice not subject to VAT: only O lines (BR-O-11), and, since its e-invoice names no VAT ID (BR-O-02),
+ * the register entry to identify the seller by (BR-CO-26).
+ */
+function checkNotSubjectToVat(invoice: Readonly<Invoice>, categories: VatCategory[]): void {
+	if (categories.some((category) => category !== 'O')) {
+		throw invalidFor('lines', 'an invoice with lines not subject to VAT (category O) must have no lines of another VAT category', 'BR-O-11');
+	}
+	if (!present(invoice.seller.commercialRegister)) {
+		throw missingFor(
+			'seller.commercialRegister',
+			"the seller's register entry, which identifies the seller of an invoice not subject to VAT (its e-invoice carries no VAT ID)",
+			'BR-CO-26',
+		);
+	}
+}
+
+/** The rules of an EN 16931 / XRechnung e-invoice beyond §14 UStG, on an invoice that passed §14 UStG. */
+function checkProfileRules(invoice: Invoice, totals: InvoiceTotals, profile: EInvoiceProfile): void {
 	const xrechnung = profile === 'XRECHNUNG';
 	const { seller, buyer } = invoice;
 	const categories = totals.vatBreakdown.map((entry) => entry.category);
@@ -202,6 +264,7 @@ export function validateForEInvoice(invoice: Invoice, profile: EInvoiceProfile, 
 		if (!present(seller.vatId)) throw missingFor('seller.vatId', "the seller's VAT ID, required for an intra-community supply", 'BR-IC-02');
 		if (!present(buyer.vatId)) throw missingFor('buyer.vatId', "the buyer's VAT ID, required for an intra-community supply", 'BR-IC-02');
 	}
+	if (categories.includes('O')) checkNotSubjectToVat(invoice, categories);
 	if (categories.includes('G') && !present(seller.vatId)) {
 		throw missingFor('seller.vatId', "the seller's VAT ID, required for an export outside the EU", 'BR-G-02');
 	}
@@ -249,68 +312,9 @@ export function validateForEInvoice(invoice: Invoice, profile: EInvoiceProfile, 
 			);
 		}
 	}
-	return totals;
 }
 
 // ----------------------------------------------------------------------------------------------- XML
-
-/** Characters XML 1.0 cannot carry at all (control characters, lone surrogates) are dropped, not escaped. */
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function escapeXml(value: string): string {
-	return value
-		.normalize('NFC')
-		.replace(NOT_XML, '')
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&apos;');
-}
-
-/** Writes indented XML; a leaf with empty text is left out, so no element is ever empty. */
-class XmlWriter {
-	private readonly out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-	private depth = 0;
-
-	open(name: string, attributes: Record<string, string> = {}): this {
-		this.out.push(`${'\t'.repeat(this.depth)}<${name}${XmlWriter.attrs(attributes)}>`);
-		this.depth++;
-		return this;
-	}
-
-	close(name: string): this {
-		this.depth--;
-		this.out.push(`${'\t'.repeat(this.depth)}</${name}>`);
-		return this;
-	}
-
-	leaf(name: string, text: string | undefined, attributes: Record<string, string> = {}): this {
-		if (!present(text)) return this;
-		this.out.push(`${'\t'.repeat(this.depth)}<${name}${XmlWriter.attrs(attributes)}>${escapeXml(text.trim())}</${name}>`);
-		return this;
-	}
-
-	/** an element holding one child: `<a><b>text</b></a>`, left out with its parent when the text is empty */
-	wrapped(outer: string, inner: string, text: string | undefined, attributes: Record<string, string> = {}): this {
-		if (!present(text)) return this;
-		return this.open(outer).leaf(inner, text, attributes).close(outer);
-	}
-
-	date(outer: string, iso: string): this {
-		return this.open(outer).leaf('udt:DateTimeString', date102(iso), { format: '102' }).close(outer);
-	}
-
-	toString(): string {
-		return `${this.out.join('\n')}\n`;
-	}
-
-	private static attrs(attributes: Record<string, string>): string {
-		return Object.entries(attributes)
-			.map(([key, value]) => ` ${key}="${escapeXml(value)}"`)
-			.join('');
-	}
-}
 
 function date102(iso: string): string {
 	return iso.trim().replace(/-/g, '');
@@ -334,8 +338,8 @@ function writeAddress(xml: XmlWriter, party: Party): void {
 	xml.close('ram:PostalTradeAddress');
 }
 
-function writeTaxRegistrations(xml: XmlWriter, party: Party): void {
-	if (present(party.vatId)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.vatId.replace(/\s+/g, ''), { schemeID: 'VA' });
+function writeTaxRegistrations(xml: XmlWriter, party: Party, withVatId: boolean): void {
+	if (withVatId && present(party.vatId)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.vatId.replace(/\s+/g, ''), { schemeID: 'VA' });
 	if (present(party.taxNumber)) xml.wrapped('ram:SpecifiedTaxRegistration', 'ram:ID', party.taxNumber, { schemeID: 'FC' });
 }
 
@@ -361,7 +365,7 @@ function writeSeller(xml: XmlWriter, invoice: Invoice, profile: EInvoiceProfile)
 	}
 	writeAddress(xml, seller);
 	xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', seller.email, { schemeID: 'EM' });
-	writeTaxRegistrations(xml, seller);
+	writeTaxRegistrations(xml, seller, !notSubjectToVat(invoice));
 	xml.close('ram:SellerTradeParty');
 }
 
@@ -373,75 +377,127 @@ function writeBuyer(xml: XmlWriter, invoice: Invoice): void {
 	writeAddress(xml, buyer);
 	const endpoint = buyerEndpoint(invoice);
 	if (endpoint) xml.wrapped('ram:URIUniversalCommunication', 'ram:URIID', endpoint.id, { schemeID: endpoint.scheme });
-	writeTaxRegistrations(xml, buyer);
+	writeTaxRegistrations(xml, buyer, !notSubjectToVat(invoice));
 	xml.close('ram:BuyerTradeParty');
+}
+
+/** What the Factur-X step needs to know of a CII document this module wrote, kept beside its bytes. */
+export interface CiiFacts {
+	profile: EInvoiceProfile;
+	/** the invoice date, midnight UTC */
+	issueDate: Date;
+}
+
+const WRITTEN = new WeakMap<Uint8Array, CiiFacts>();
+
+/** The facts of a CII document written by `writeCiiInvoice`, or undefined for bytes from elsewhere. */
+export function writtenCiiFacts(xml: Uint8Array): CiiFacts | undefined {
+	return WRITTEN.get(xml);
+}
+
+/** The state one writing of a CII document shares between its parts. */
+interface CiiDocument {
+	xml: XmlWriter;
+	invoice: Readonly<Invoice>;
+	totals: Readonly<InvoiceTotals>;
+	profile: EInvoiceProfile;
+	language: InvoiceLanguage;
+	currency: string;
 }
 
 /**
  * Writes the EN 16931 CII XML of the invoice for the profile: `EN16931` for Factur-X / ZUGFeRD 2 (profile
- * EN 16931), `XRECHNUNG` for XRechnung 3.0 (CII). Validates first (`validateForEInvoice`) and throws an
- * EInvoiceError naming field and rule when the invoice cannot be a valid e-invoice. Returns UTF-8 bytes.
+ * EN 16931), `XRECHNUNG` for XRechnung 3.0 (CII). Takes the checked invoice; an invoice not checked for this
+ * profile is checked first (`checkEInvoice`), throwing an EInvoiceError naming field and rule when it cannot
+ * be a valid e-invoice. Returns UTF-8 bytes.
  */
-export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, options: CiiOptions = {}): Buffer {
-	const language = options.language ?? 'de';
-	const totals = validateForEInvoice(invoice, profile, options);
+export function writeCiiInvoice(input: Invoice | CheckedInvoice, profile: EInvoiceProfile, options: CiiOptions = {}): Buffer {
+	const { invoice, totals, language } = checkEInvoice(input, profile, options);
 	const currency = present(invoice.currency) ? invoice.currency.trim() : 'EUR';
-	const xml = new XmlWriter();
+	const doc: CiiDocument = { xml: new XmlWriter(), invoice, totals, profile, language, currency };
+	const { xml } = doc;
+	xml.open('rsm:CrossIndustryInvoice', { 'xmlns:rsm': NS.rsm, 'xmlns:qdt': NS.qdt, 'xmlns:ram': NS.ram, 'xmlns:udt': NS.udt });
+	writeDocumentHead(doc);
+	xml.open('rsm:SupplyChainTradeTransaction');
+	invoice.lines.forEach((_line, index) => writeLine(doc, index));
+	writeAgreement(doc);
+	writeDelivery(doc);
+	writeSettlement(doc);
+	xml.close('rsm:SupplyChainTradeTransaction');
+	xml.close('rsm:CrossIndustryInvoice');
+	const bytes = xml.toBuffer();
+	const [year, month, day] = invoice.issueDate.trim().split('-').map(Number);
+	WRITTEN.set(bytes, { profile, issueDate: new Date(Date.UTC(year, month - 1, day)) });
+	return bytes;
+}
 
-	xml.open('rsm:CrossIndustryInvoice', {
-		'xmlns:rsm': NS.rsm,
-		'xmlns:qdt': NS.qdt,
-		'xmlns:ram': NS.ram,
-		'xmlns:udt': NS.udt,
-	});
+function writeDate(xml: XmlWriter, outer: string, iso: string): void {
+	xml.open(outer).leaf('udt:DateTimeString', date102(iso), { format: '102' }).close(outer);
+}
 
+function writeDocumentHead({ xml, invoice, profile }: CiiDocument): void {
 	xml.open('rsm:ExchangedDocumentContext');
 	xml.wrapped('ram:BusinessProcessSpecifiedDocumentContextParameter', 'ram:ID', BUSINESS_PROCESS);
 	xml.wrapped('ram:GuidelineSpecifiedDocumentContextParameter', 'ram:ID', GUIDELINE_IDS[profile]);
 	xml.close('rsm:ExchangedDocumentContext');
-
 	xml.open('rsm:ExchangedDocument');
 	xml.leaf('ram:ID', invoice.number);
 	// UNTDID 1001: 380 commercial invoice, 381 credit note
 	xml.leaf('ram:TypeCode', invoice.type === 'creditNote' ? '381' : '380');
-	xml.date('ram:IssueDateTime', invoice.issueDate);
+	writeDate(xml, 'ram:IssueDateTime', invoice.issueDate);
 	for (const note of invoice.notes ?? []) xml.wrapped('ram:IncludedNote', 'ram:Content', note);
 	xml.close('rsm:ExchangedDocument');
+}
 
-	xml.open('rsm:SupplyChainTradeTransaction');
-	invoice.lines.forEach((line, index) => {
-		const rate = new Big(line.vatRate.trim());
-		const category = lineVatCategory(rate, line.vatCategory, `lines[${index + 1}]`);
-		xml.open('ram:IncludedSupplyChainTradeLineItem');
-		xml.wrapped('ram:AssociatedDocumentLineDocument', 'ram:LineID', String(index + 1));
-		xml.open('ram:SpecifiedTradeProduct');
-		xml.leaf('ram:SellerAssignedID', line.articleNumber);
-		xml.leaf('ram:Name', line.description);
-		xml.close('ram:SpecifiedTradeProduct');
-		xml.open('ram:SpecifiedLineTradeAgreement');
-		xml.wrapped('ram:NetPriceProductTradePrice', 'ram:ChargeAmount', decimal(line.netUnitPrice));
-		xml.close('ram:SpecifiedLineTradeAgreement');
-		xml.open('ram:SpecifiedLineTradeDelivery');
-		xml.leaf('ram:BilledQuantity', decimal(line.quantity), { unitCode: lineUnitCode(line.unit)! });
-		xml.close('ram:SpecifiedLineTradeDelivery');
-		xml.open('ram:SpecifiedLineTradeSettlement');
-		xml.open('ram:ApplicableTradeTax');
-		xml.leaf('ram:TypeCode', 'VAT');
-		xml.leaf('ram:CategoryCode', category);
-		xml.leaf('ram:RateApplicablePercent', rate.toFixed());
-		xml.close('ram:ApplicableTradeTax');
-		xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
-		xml.close('ram:SpecifiedLineTradeSettlement');
-		xml.close('ram:IncludedSupplyChainTradeLineItem');
-	});
+function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
+	const line = invoice.lines[index];
+	const rate = new Big(line.vatRate.trim());
+	const category = lineVatCategory(rate, line.vatCategory, `lines[${index + 1}]`);
+	xml.open('ram:IncludedSupplyChainTradeLineItem');
+	xml.wrapped('ram:AssociatedDocumentLineDocument', 'ram:LineID', String(index + 1));
+	xml.open('ram:SpecifiedTradeProduct');
+	xml.leaf('ram:SellerAssignedID', line.articleNumber);
+	xml.leaf('ram:Name', line.description);
+	xml.close('ram:SpecifiedTradeProduct');
+	const unitCode = lineUnitCode(line.unit)!;
+	xml.open('ram:SpecifiedLineTradeAgreement');
+	xml.open('ram:NetPriceProductTradePrice');
+	xml.leaf('ram:ChargeAmount', decimal(line.netUnitPrice));
+	// BT-149 and BT-150: the price is for this many units (of the line's unit, BR-CL-23)
+	if (present(line.priceBaseQuantity)) xml.leaf('ram:BasisQuantity', decimal(line.priceBaseQuantity), { unitCode });
+	xml.close('ram:NetPriceProductTradePrice');
+	xml.close('ram:SpecifiedLineTradeAgreement');
+	xml.open('ram:SpecifiedLineTradeDelivery');
+	xml.leaf('ram:BilledQuantity', decimal(line.quantity), { unitCode });
+	xml.close('ram:SpecifiedLineTradeDelivery');
+	xml.open('ram:SpecifiedLineTradeSettlement');
+	xml.open('ram:ApplicableTradeTax');
+	xml.leaf('ram:TypeCode', 'VAT');
+	xml.leaf('ram:CategoryCode', category);
+	if (category !== 'O') xml.leaf('ram:RateApplicablePercent', rate.toFixed());
+	xml.close('ram:ApplicableTradeTax');
+	if (line.period) {
+		// BG-26, the line's own period
+		xml.open('ram:BillingSpecifiedPeriod');
+		writeDate(xml, 'ram:StartDateTime', line.period.from);
+		writeDate(xml, 'ram:EndDateTime', line.period.to);
+		xml.close('ram:BillingSpecifiedPeriod');
+	}
+	xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
+	xml.close('ram:SpecifiedLineTradeSettlement');
+	xml.close('ram:IncludedSupplyChainTradeLineItem');
+}
 
+function writeAgreement({ xml, invoice, profile }: CiiDocument): void {
 	xml.open('ram:ApplicableHeaderTradeAgreement');
 	xml.leaf('ram:BuyerReference', invoice.buyer.buyerReference);
 	writeSeller(xml, invoice, profile);
 	writeBuyer(xml, invoice);
 	xml.wrapped('ram:BuyerOrderReferencedDocument', 'ram:IssuerAssignedID', invoice.orderReference);
 	xml.close('ram:ApplicableHeaderTradeAgreement');
+}
 
+function writeDelivery({ xml, invoice, totals }: CiiDocument): void {
 	xml.open('ram:ApplicableHeaderTradeDelivery');
 	if (totals.vatBreakdown.some((entry) => entry.category === 'K')) {
 		// an intra-community supply names the country the goods went to (BR-IC-12): the buyer's address
@@ -451,14 +507,50 @@ export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, opti
 		xml.close('ram:ShipToTradeParty');
 	}
 	if (present(invoice.deliveryDate)) {
-		xml.open('ram:ActualDeliverySupplyChainEvent').date('ram:OccurrenceDateTime', invoice.deliveryDate).close('ram:ActualDeliverySupplyChainEvent');
+		xml.open('ram:ActualDeliverySupplyChainEvent');
+		writeDate(xml, 'ram:OccurrenceDateTime', invoice.deliveryDate);
+		xml.close('ram:ActualDeliverySupplyChainEvent');
 	}
 	xml.close('ram:ApplicableHeaderTradeDelivery');
+}
 
+function writeSettlement(doc: CiiDocument): void {
+	const { xml, invoice, currency } = doc;
 	xml.open('ram:ApplicableHeaderTradeSettlement');
 	// BT-83, the remittance information: the invoice number, which the payment import matches payments by
 	xml.leaf('ram:PaymentReference', invoice.number);
 	xml.leaf('ram:InvoiceCurrencyCode', currency);
+	writePaymentMeans(doc);
+	writeVatBreakdown(doc);
+	if (invoice.servicePeriod) {
+		xml.open('ram:BillingSpecifiedPeriod');
+		writeDate(xml, 'ram:StartDateTime', invoice.servicePeriod.from);
+		writeDate(xml, 'ram:EndDateTime', invoice.servicePeriod.to);
+		xml.close('ram:BillingSpecifiedPeriod');
+	}
+	const terms = paymentTermsText(invoice, doc.totals, doc.language, currency);
+	if (present(terms) || present(invoice.dueDate)) {
+		xml.open('ram:SpecifiedTradePaymentTerms');
+		xml.leaf('ram:Description', terms);
+		if (present(invoice.dueDate)) writeDate(xml, 'ram:DueDateDateTime', invoice.dueDate);
+		xml.close('ram:SpecifiedTradePaymentTerms');
+	}
+	writeMonetarySummation(doc);
+	const preceding = invoice.precedingInvoice;
+	if (preceding && present(preceding.number)) {
+		xml.open('ram:InvoiceReferencedDocument');
+		xml.leaf('ram:IssuerAssignedID', preceding.number);
+		if (present(preceding.issueDate)) {
+			xml.open('ram:FormattedIssueDateTime');
+			xml.leaf('qdt:DateTimeString', date102(preceding.issueDate), { format: '102' });
+			xml.close('ram:FormattedIssueDateTime');
+		}
+		xml.close('ram:InvoiceReferencedDocument');
+	}
+	xml.close('ram:ApplicableHeaderTradeSettlement');
+}
+
+function writePaymentMeans({ xml, invoice, profile, language }: CiiDocument): void {
 	const bank = invoice.bankAccount;
 	if (invoice.type === 'invoice' && bank) {
 		xml.open('ram:SpecifiedTradeSettlementPaymentMeans');
@@ -477,6 +569,9 @@ export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, opti
 		xml.leaf('ram:Information', language === 'de' ? 'Erstattung durch den Rechnungsaussteller' : 'Refund by the seller');
 		xml.close('ram:SpecifiedTradeSettlementPaymentMeans');
 	}
+}
+
+function writeVatBreakdown({ xml, totals }: CiiDocument): void {
 	for (const entry of totals.vatBreakdown) {
 		xml.open('ram:ApplicableTradeTax');
 		xml.leaf('ram:CalculatedAmount', entry.vatAmount);
@@ -487,22 +582,13 @@ export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, opti
 		xml.leaf('ram:BasisAmount', entry.netAmount);
 		xml.leaf('ram:CategoryCode', entry.category);
 		if (needsReason) xml.leaf('ram:ExemptionReasonCode', EXEMPTION_CODES[entry.category]);
+		// BT-119 also for O: XRechnung requires it (BR-DE-14), as 0; only the lines of O carry no rate (BR-O-05)
 		xml.leaf('ram:RateApplicablePercent', entry.rate);
 		xml.close('ram:ApplicableTradeTax');
 	}
-	if (invoice.servicePeriod) {
-		xml.open('ram:BillingSpecifiedPeriod');
-		xml.date('ram:StartDateTime', invoice.servicePeriod.from);
-		xml.date('ram:EndDateTime', invoice.servicePeriod.to);
-		xml.close('ram:BillingSpecifiedPeriod');
-	}
-	const terms = paymentTermsText(invoice, totals, language, currency);
-	if (present(terms) || present(invoice.dueDate)) {
-		xml.open('ram:SpecifiedTradePaymentTerms');
-		xml.leaf('ram:Description', terms);
-		if (present(invoice.dueDate)) xml.date('ram:DueDateDateTime', invoice.dueDate);
-		xml.close('ram:SpecifiedTradePaymentTerms');
-	}
+}
+
+function writeMonetarySummation({ xml, totals, currency }: CiiDocument): void {
 	xml.open('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
 	xml.leaf('ram:LineTotalAmount', totals.netTotal);
 	xml.leaf('ram:TaxBasisTotalAmount', totals.netTotal);
@@ -511,25 +597,10 @@ export function writeCiiInvoice(invoice: Invoice, profile: EInvoiceProfile, opti
 	if (!new Big(totals.prepaidAmount).eq(0)) xml.leaf('ram:TotalPrepaidAmount', totals.prepaidAmount);
 	xml.leaf('ram:DuePayableAmount', totals.amountDue);
 	xml.close('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
-	const preceding = invoice.precedingInvoice;
-	if (preceding && present(preceding.number)) {
-		xml.open('ram:InvoiceReferencedDocument');
-		xml.leaf('ram:IssuerAssignedID', preceding.number);
-		if (present(preceding.issueDate)) {
-			xml.open('ram:FormattedIssueDateTime');
-			xml.leaf('qdt:DateTimeString', date102(preceding.issueDate), { format: '102' });
-			xml.close('ram:FormattedIssueDateTime');
-		}
-		xml.close('ram:InvoiceReferencedDocument');
-	}
-	xml.close('ram:ApplicableHeaderTradeSettlement');
-	xml.close('rsm:SupplyChainTradeTransaction');
-	xml.close('rsm:CrossIndustryInvoice');
-	return Buffer.from(xml.toString(), 'utf8');
 }
 
 /** BT-20: the terms as given, else the sentence the PDF prints from the due date, so both say the same. */
-function paymentTermsText(invoice: Invoice, totals: InvoiceTotals, language: InvoiceLanguage, currency: string): string | undefined {
+function paymentTermsText(invoice: Readonly<Invoice>, totals: Readonly<InvoiceTotals>, language: InvoiceLanguage, currency: string): string | undefined {
 	if (present(invoice.paymentTerms)) return invoice.paymentTerms.trim();
 	if (!present(invoice.dueDate)) return undefined;
 	const labels = LABELS[language];

@@ -18,12 +18,12 @@ import {
 } from 'pdf-lib';
 import type { PDFObject } from 'pdf-lib';
 import { DocumentError } from '../DocumentError';
-import { parseXml } from '../xml';
-import { GUIDELINE_IDS, escapeXml } from './cii';
-import type { EInvoiceProfile } from './cii';
+import { XmlWriter, type XmlNode } from '../xmlWriter';
+import { GUIDELINE_IDS, writtenCiiFacts } from './cii';
+import type { CiiFacts, EInvoiceProfile } from './cii';
 import { createInvoicePdfDocument } from './invoicePdf';
 import type { InvoicePdfOptions } from './invoicePdf';
-import type { Invoice } from './types';
+import type { CheckedInvoice, Invoice } from './types';
 
 /**
  * Factur-X 1.0 / ZUGFeRD 2: the invoice PDF as PDF/A-3b with the EN 16931 CII XML embedded as an associated
@@ -331,78 +331,84 @@ function xmpDate(date: Date): string {
 	return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+const el = (name: string, content: string | XmlNode[], attributes?: Record<string, string>): XmlNode =>
+	typeof content === 'string' ? { name, text: content, attributes } : { name, children: content, attributes };
+
+/** `<name><rdf:Alt|Seq><rdf:li …>value</rdf:li></…></name>` on one line, or nothing without a value. */
+function listed(name: string, list: 'rdf:Alt' | 'rdf:Seq', value: string | undefined): XmlNode {
+	const li = el('rdf:li', value ?? '', list === 'rdf:Alt' ? { 'xml:lang': 'x-default' } : undefined);
+	return { ...el(name, [el(list, [li])]), inline: true };
+}
+
+/** One property of the Factur-X extension schema, as PDF/A asks a packet to describe it. */
+function schemaProperty(name: string, description: string): XmlNode {
+	return el(
+		'rdf:li',
+		[el('pdfaProperty:name', name), el('pdfaProperty:valueType', 'Text'), el('pdfaProperty:category', 'external'), el('pdfaProperty:description', description)],
+		{ 'rdf:parseType': 'Resource' },
+	);
+}
+
+/** PDF/A admits properties outside its predefined schemas only when the packet describes their schema. */
+function extensionSchema(): XmlNode {
+	const schema = el(
+		'rdf:li',
+		[
+			el('pdfaSchema:schema', 'Factur-X PDFA Extension Schema'),
+			el('pdfaSchema:namespaceURI', FX_NAMESPACE),
+			el('pdfaSchema:prefix', 'fx'),
+			el('pdfaSchema:property', [
+				el('rdf:Seq', [
+					schemaProperty('DocumentFileName', 'The name of the embedded XML document'),
+					schemaProperty('DocumentType', 'The type of the hybrid document in capital letters, e.g. INVOICE or ORDER'),
+					schemaProperty('Version', 'The actual version of the standard applying to the embedded XML document'),
+					schemaProperty('ConformanceLevel', 'The conformance level of the embedded XML document'),
+				]),
+			]),
+		],
+		{ 'rdf:parseType': 'Resource' },
+	);
+	return el('rdf:Description', [el('pdfaExtension:schemas', [el('rdf:Bag', [schema])])], {
+		'rdf:about': '',
+		'xmlns:pdfaExtension': 'http://www.aiim.org/pdfa/ns/extension/',
+		'xmlns:pdfaSchema': 'http://www.aiim.org/pdfa/ns/schema#',
+		'xmlns:pdfaProperty': 'http://www.aiim.org/pdfa/ns/property#',
+	});
+}
+
 function xmpPacket(fields: XmpFields): string {
-	const e = escapeXml;
-	const property = (name: string, description: string): string[] => [
-		'\t\t\t\t\t\t\t\t<rdf:li rdf:parseType="Resource">',
-		`\t\t\t\t\t\t\t\t\t<pdfaProperty:name>${name}</pdfaProperty:name>`,
-		'\t\t\t\t\t\t\t\t\t<pdfaProperty:valueType>Text</pdfaProperty:valueType>',
-		'\t\t\t\t\t\t\t\t\t<pdfaProperty:category>external</pdfaProperty:category>',
-		`\t\t\t\t\t\t\t\t\t<pdfaProperty:description>${description}</pdfaProperty:description>`,
-		'\t\t\t\t\t\t\t\t</rdf:li>',
-	];
-	const lines = [
-		'<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
-		'<x:xmpmeta xmlns:x="adobe:ns:meta/">',
-		'\t<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
-		'\t\t<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">',
-		'\t\t\t<pdfaid:part>3</pdfaid:part>',
-		'\t\t\t<pdfaid:conformance>B</pdfaid:conformance>',
-		'\t\t</rdf:Description>',
-		'\t\t<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">',
-		'\t\t\t<dc:format>application/pdf</dc:format>',
-		...(fields.title !== undefined
-			? [`\t\t\t<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${e(fields.title)}</rdf:li></rdf:Alt></dc:title>`]
-			: []),
-		...(fields.author !== undefined ? [`\t\t\t<dc:creator><rdf:Seq><rdf:li>${e(fields.author)}</rdf:li></rdf:Seq></dc:creator>`] : []),
-		...(fields.subject !== undefined
-			? [`\t\t\t<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${e(fields.subject)}</rdf:li></rdf:Alt></dc:description>`]
-			: []),
-		'\t\t</rdf:Description>',
-		'\t\t<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">',
-		...(fields.creator !== undefined ? [`\t\t\t<xmp:CreatorTool>${e(fields.creator)}</xmp:CreatorTool>`] : []),
-		`\t\t\t<xmp:CreateDate>${xmpDate(fields.created)}</xmp:CreateDate>`,
-		`\t\t\t<xmp:ModifyDate>${xmpDate(fields.modified)}</xmp:ModifyDate>`,
-		`\t\t\t<xmp:MetadataDate>${xmpDate(fields.modified)}</xmp:MetadataDate>`,
-		'\t\t</rdf:Description>',
-		'\t\t<rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">',
-		`\t\t\t<pdf:Producer>${e(fields.producer)}</pdf:Producer>`,
-		...(fields.keywords !== undefined ? [`\t\t\t<pdf:Keywords>${e(fields.keywords)}</pdf:Keywords>`] : []),
-		'\t\t</rdf:Description>',
-		`\t\t<rdf:Description rdf:about="" xmlns:fx="${FX_NAMESPACE}">`,
-		'\t\t\t<fx:DocumentType>INVOICE</fx:DocumentType>',
-		`\t\t\t<fx:DocumentFileName>${e(fields.fileName)}</fx:DocumentFileName>`,
-		'\t\t\t<fx:Version>1.0</fx:Version>',
-		`\t\t\t<fx:ConformanceLevel>${e(fields.conformanceLevel)}</fx:ConformanceLevel>`,
-		'\t\t</rdf:Description>',
-		// PDF/A admits properties outside its predefined schemas only when the packet describes their schema
-		'\t\t<rdf:Description rdf:about=""',
-		'\t\t\t\txmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"',
-		'\t\t\t\txmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"',
-		'\t\t\t\txmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">',
-		'\t\t\t<pdfaExtension:schemas>',
-		'\t\t\t\t<rdf:Bag>',
-		'\t\t\t\t\t<rdf:li rdf:parseType="Resource">',
-		'\t\t\t\t\t\t<pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>',
-		`\t\t\t\t\t\t<pdfaSchema:namespaceURI>${FX_NAMESPACE}</pdfaSchema:namespaceURI>`,
-		'\t\t\t\t\t\t<pdfaSchema:prefix>fx</pdfaSchema:prefix>',
-		'\t\t\t\t\t\t<pdfaSchema:property>',
-		'\t\t\t\t\t\t\t<rdf:Seq>',
-		...property('DocumentFileName', 'The name of the embedded XML document'),
-		...property('DocumentType', 'The type of the hybrid document in capital letters, e.g. INVOICE or ORDER'),
-		...property('Version', 'The actual version of the standard applying to the embedded XML document'),
-		...property('ConformanceLevel', 'The conformance level of the embedded XML document'),
-		'\t\t\t\t\t\t\t</rdf:Seq>',
-		'\t\t\t\t\t\t</pdfaSchema:property>',
-		'\t\t\t\t\t</rdf:li>',
-		'\t\t\t\t</rdf:Bag>',
-		'\t\t\t</pdfaExtension:schemas>',
-		'\t\t</rdf:Description>',
-		'\t</rdf:RDF>',
-		'</x:xmpmeta>',
-		'<?xpacket end="w"?>',
-	];
-	return lines.join('\n');
+	const description = (namespace: Record<string, string>, children: XmlNode[]): XmlNode =>
+		el('rdf:Description', children, { 'rdf:about': '', ...namespace });
+	const rdf = el(
+		'rdf:RDF',
+		[
+			description({ 'xmlns:pdfaid': 'http://www.aiim.org/pdfa/ns/id/' }, [el('pdfaid:part', '3'), el('pdfaid:conformance', 'B')]),
+			description({ 'xmlns:dc': 'http://purl.org/dc/elements/1.1/' }, [
+				el('dc:format', 'application/pdf'),
+				listed('dc:title', 'rdf:Alt', fields.title),
+				listed('dc:creator', 'rdf:Seq', fields.author),
+				listed('dc:description', 'rdf:Alt', fields.subject),
+			]),
+			description({ 'xmlns:xmp': 'http://ns.adobe.com/xap/1.0/' }, [
+				el('xmp:CreatorTool', fields.creator ?? ''),
+				el('xmp:CreateDate', xmpDate(fields.created)),
+				el('xmp:ModifyDate', xmpDate(fields.modified)),
+				el('xmp:MetadataDate', xmpDate(fields.modified)),
+			]),
+			description({ 'xmlns:pdf': 'http://ns.adobe.com/pdf/1.3/' }, [el('pdf:Producer', fields.producer), el('pdf:Keywords', fields.keywords ?? '')]),
+			description({ 'xmlns:fx': FX_NAMESPACE }, [
+				el('fx:DocumentType', 'INVOICE'),
+				el('fx:DocumentFileName', fields.fileName),
+				el('fx:Version', '1.0'),
+				el('fx:ConformanceLevel', fields.conformanceLevel),
+			]),
+			extensionSchema(),
+		],
+		{ 'xmlns:rdf': 'http://www.w3.org/1999/02/22-rdf-syntax-ns#' },
+	);
+	const packet = new XmlWriter('<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>');
+	packet.node(el('x:xmpmeta', [rdf], { 'xmlns:x': 'adobe:ns:meta/' })).instruction('xpacket', 'end="w"');
+	return packet.toString().trimEnd();
 }
 
 /** A date of the Info dictionary, or undefined where a foreign PDF wrote one pdf-lib cannot parse. */
@@ -415,59 +421,68 @@ function safeDate(read: () => Date | undefined): Date | undefined {
 	}
 }
 
-/** The CII document's issue date, to date a foreign PDF that carries none; checks that the XML is CII at all. */
-function ciiFacts(xml: Uint8Array, profile: EInvoiceProfile): { issueDate?: Date } {
-	const root = parseXml(Buffer.from(xml).toString('utf8'), 'e-invoice XML');
-	if (root.name !== 'CrossIndustryInvoice') {
-		throw new DocumentError('UNSUPPORTED_FORMAT', `the XML is not a CII invoice (its root is ${root.name})`);
+/**
+ * What the Factur-X step needs of the XML — its profile and invoice date — as `writeCiiInvoice` noted them when
+ * it wrote the bytes: the XML is never parsed again. Bytes from elsewhere are refused.
+ */
+function ciiFacts(xml: Uint8Array, profile: EInvoiceProfile): CiiFacts {
+	const facts = writtenCiiFacts(xml);
+	if (!facts) {
+		throw new DocumentError('UNSUPPORTED_FORMAT', 'the XML is not a CII invoice written by writeCiiInvoice; write it with writeCiiInvoice');
 	}
-	const guideline = root.find('ExchangedDocumentContext/GuidelineSpecifiedDocumentContextParameter/ID')?.text;
-	if (guideline !== GUIDELINE_IDS[profile]) {
+	if (facts.profile !== profile) {
 		// an XRechnung XML in a Factur-X EN 16931 PDF would declare one profile in the XMP and another in the XML
 		throw new DocumentError(
 			'INVALID_VALUE',
-			`the XML is written for "${guideline ?? 'no profile'}", not for the profile ${profile} (${GUIDELINE_IDS[profile]})`,
+			`the XML is written for "${GUIDELINE_IDS[facts.profile]}", not for the profile ${profile} (${GUIDELINE_IDS[profile]})`,
 		);
 	}
-	const issued = root.find('ExchangedDocument/IssueDateTime/DateTimeString')?.text ?? '';
-	const m = /^(\d{4})(\d{2})(\d{2})$/.exec(issued);
-	return { issueDate: m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined };
+	return facts;
+}
+
+/**
+ * The invoice PDF, from any of the three things a caller may hold: an Invoice or CheckedInvoice (rendered with
+ * `createInvoicePdfDocument`), a PDFDocument from it (used and changed as it is), or PDF bytes given as binary
+ * input (read). `embedFacturX` takes the one type this returns.
+ */
+export async function facturXDocument(source: Invoice | CheckedInvoice | PDFDocument | Uint8Array, options: FacturXOptions = {}): Promise<PDFDocument> {
+	if (source instanceof PDFDocument) return source;
+	if (source instanceof Uint8Array) return await loadPdf(source);
+	return await createInvoicePdfDocument(source, options.pdf);
 }
 
 /**
  * Makes a Factur-X (ZUGFeRD 2) PDF/A-3b of the profile from the invoice PDF and its CII XML (`writeCiiInvoice`):
- * - `source` an Invoice: its PDF is rendered (`createInvoicePdfDocument`, options.pdf) and converted;
- * - `source` a PDFDocument from `createInvoicePdfDocument`: converted in place (it is changed);
- * - `source` PDF bytes (a PDF given as binary input): checked with the same rules as `canMakeFacturX` and
- *   converted, or refused with a DocumentError (UNSUPPORTED_FORMAT) that says why.
- * The XML is embedded as `factur-x.xml` (`xrechnung.xml` for the XRECHNUNG profile). The same input gives the
- * same bytes: all dates come from the PDF or the invoice.
+ * `source` as `facturXDocument` takes it. A PDF that PDF/A-3 does not allow is refused with a DocumentError
+ * (UNSUPPORTED_FORMAT) that says why. The XML is embedded as `factur-x.xml` (`xrechnung.xml` for the XRECHNUNG
+ * profile). The same input gives the same bytes: all dates come from the PDF or the invoice.
  */
 export async function makeFacturX(
-	source: Invoice | PDFDocument | Uint8Array,
+	source: Invoice | CheckedInvoice | PDFDocument | Uint8Array,
 	xml: Uint8Array,
 	profile: EInvoiceProfile,
 	options: FacturXOptions = {},
 ): Promise<Uint8Array> {
+	const facts = ciiFacts(xml, checkedProfile(profile));
+	return await embedFacturX(await facturXDocument(source, options), xml, facts);
+}
+
+function checkedProfile(profile: EInvoiceProfile): EInvoiceProfile {
 	if (profile !== 'EN16931' && profile !== 'XRECHNUNG') {
 		throw new DocumentError('INVALID_VALUE', `the Factur-X profile must be EN16931 or XRECHNUNG, not "${String(profile)}"`);
 	}
-	const facts = ciiFacts(xml, profile);
-	const doc =
-		source instanceof PDFDocument
-			? source
-			: source instanceof Uint8Array
-				? await loadPdf(source)
-				: await createInvoicePdfDocument(source, options.pdf);
+	return profile;
+}
+
+/** Turns the invoice PDF (changed in place) into the Factur-X PDF/A-3b carrying `xml`, and saves it. */
+async function embedFacturX(doc: PDFDocument, xml: Uint8Array, facts: CiiFacts): Promise<Uint8Array> {
+	const { profile } = facts;
 	// pdf-lib writes fonts and images into the document only when saving; flushed now, they are checked too
 	await doc.flush();
 	const problems = pdfaProblems(doc);
 	if (problems.length > 0) throw new DocumentError('UNSUPPORTED_FORMAT', (checkResult(problems) as { reason: string }).reason);
-
-	const context = doc.context;
-	const catalog = doc.catalog;
 	const fileName = facturXFileName(profile);
-	const created = safeDate(() => doc.getCreationDate()) ?? facts.issueDate ?? new Date(0);
+	const created = safeDate(() => doc.getCreationDate()) ?? facts.issueDate;
 	const modified = safeDate(() => doc.getModificationDate()) ?? created;
 	// written again in pdf-lib's one format, so that Info and XMP state the same instants in the same way
 	doc.setCreationDate(created);
@@ -481,18 +496,7 @@ export async function makeFacturX(
 		modificationDate: modified,
 		afRelationship: AFRelationship.Alternative,
 	});
-
-	const icc = context.register(context.flateStream(srgbIccProfile(), { N: 3 }));
-	const intent = context.obj({
-		Type: 'OutputIntent',
-		S: 'GTS_PDFA1',
-		OutputConditionIdentifier: PDFString.of('sRGB IEC61966-2.1'),
-		RegistryName: PDFString.of('http://www.color.org'),
-		Info: PDFString.of('sRGB IEC61966-2.1'),
-		DestOutputProfile: icc,
-	});
-	catalog.set(PDFName.of('OutputIntents'), context.obj([context.register(intent)]));
-
+	addOutputIntent(doc);
 	const xmp = xmpPacket({
 		title: doc.getTitle(),
 		author: doc.getAuthor(),
@@ -506,12 +510,26 @@ export async function makeFacturX(
 		conformanceLevel: CONFORMANCE_LEVELS[profile],
 	});
 	// PDF/A: the metadata stream must not be filtered, so that any tool can read it
-	const metadata = context.stream(Buffer.from(xmp, 'utf8'), { Type: 'Metadata', Subtype: 'XML' });
-	catalog.set(PDFName.of('Metadata'), context.register(metadata));
-
-	if (!context.trailerInfo.ID) {
+	const metadata = doc.context.stream(Buffer.from(xmp, 'utf8'), { Type: 'Metadata', Subtype: 'XML' });
+	doc.catalog.set(PDFName.of('Metadata'), doc.context.register(metadata));
+	if (!doc.context.trailerInfo.ID) {
 		const id = PDFHexString.of(createHash('sha256').update(xml).digest('hex').slice(0, 32));
-		context.trailerInfo.ID = context.obj([id, id]);
+		doc.context.trailerInfo.ID = doc.context.obj([id, id]);
 	}
 	return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+}
+
+/** The sRGB output intent PDF/A asks for, as the page content is DeviceRGB. */
+function addOutputIntent(doc: PDFDocument): void {
+	const context = doc.context;
+	const icc = context.register(context.flateStream(srgbIccProfile(), { N: 3 }));
+	const intent = context.obj({
+		Type: 'OutputIntent',
+		S: 'GTS_PDFA1',
+		OutputConditionIdentifier: PDFString.of('sRGB IEC61966-2.1'),
+		RegistryName: PDFString.of('http://www.color.org'),
+		Info: PDFString.of('sRGB IEC61966-2.1'),
+		DestOutputProfile: icc,
+	});
+	doc.catalog.set(PDFName.of('OutputIntents'), context.obj([context.register(intent)]));
 }

@@ -1,6 +1,8 @@
 export type {
 	BankAccount,
 	Buyer,
+	CheckedInvoice,
+	EInvoiceProfile,
 	Invoice,
 	InvoiceLine,
 	InvoiceTotals,
@@ -11,9 +13,9 @@ export type {
 	VatBreakdown,
 	VatCategory,
 } from './types';
-export { computeTotals, defaultExemptionReason, isValidIban, validateInvoiceForPdf } from './totals';
+export { checkInvoice, computeTotals, defaultExemptionReason, isCheckedInvoice, isValidIban, validateInvoiceForPdf } from './totals';
 export { UNIT_CODES, unitCodeFor, unitLabel } from './unitCodes';
 export type { InvoiceLanguage, UnitDefinition } from './unitCodes';
-export { createInvoicePdfDocument, invoicePdfMetadata, renderInvoicePdf } from './invoicePdf';
+export { checkPrintable, createInvoicePdfDocument, invoicePdfMetadata, renderInvoicePdf } from './invoicePdf';
 export type { InvoicePdfMetadata, InvoicePdfOptions } from './invoicePdf';
 export { formatDate, formatMoney } from './format';

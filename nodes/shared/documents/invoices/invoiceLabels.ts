@@ -24,6 +24,8 @@ export interface Labels {
 	vat: string;
 	amount: string;
 	articleNumber: string;
+	/** under a line whose price is for more than one unit (BT-149): "Preis je 100 Stück" */
+	priceFor: (quantity: string, unit: string) => string;
 	carried: string;
 	netTotal: string;
 	/** the VAT line of the totals; `kind` names an exemption (reverse charge …), empty for S and Z */
@@ -66,10 +68,11 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		vat: 'USt.',
 		amount: 'Gesamt',
 		articleNumber: 'Art.-Nr.',
+		priceFor: (quantity, unit) => `Preis je ${quantity} ${unit}`,
 		carried: 'Übertrag',
 		netTotal: 'Summe netto',
 		vatLine: (rate, net, kind) => (kind ? `${rate} USt. (${kind}) auf ${net}` : `zzgl. ${rate} USt. auf ${net}`),
-		vatKind: { S: '', Z: '', E: 'steuerfrei', AE: 'Reverse Charge', K: 'innergem. Lieferung', G: 'Ausfuhr' },
+		vatKind: { S: '', Z: '', E: 'steuerfrei', AE: 'Reverse Charge', K: 'innergem. Lieferung', G: 'Ausfuhr', O: 'nicht steuerbar' },
 		grossTotal: { invoice: 'Gesamtbetrag', creditNote: 'Gutschriftsbetrag' },
 		prepaid: 'abzüglich Anzahlung',
 		amountDue: { invoice: 'Zahlbetrag', creditNote: 'Erstattungsbetrag' },
@@ -106,10 +109,11 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		vat: 'VAT',
 		amount: 'Amount',
 		articleNumber: 'Item no.',
+		priceFor: (quantity, unit) => `Price per ${quantity} ${unit}`,
 		carried: 'Carried forward',
 		netTotal: 'Net total',
 		vatLine: (rate, net, kind) => (kind ? `${rate} VAT (${kind}) on ${net}` : `plus ${rate} VAT on ${net}`),
-		vatKind: { S: '', Z: '', E: 'exempt', AE: 'reverse charge', K: 'intra-EU supply', G: 'export' },
+		vatKind: { S: '', Z: '', E: 'exempt', AE: 'reverse charge', K: 'intra-EU supply', G: 'export', O: 'not subject to VAT' },
 		grossTotal: { invoice: 'Total', creditNote: 'Total credit' },
 		prepaid: 'less prepayment',
 		amountDue: { invoice: 'Amount due', creditNote: 'Amount refunded' },

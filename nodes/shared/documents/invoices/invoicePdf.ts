@@ -20,15 +20,17 @@ import {
 	drawable,
 	embedFonts,
 	fittingSize,
+	measuringFaces,
+	missingGlyph,
 	present,
 	rule,
 	text,
 	textWidth,
 	wrap,
 } from './pdfText';
-import type { Fonts } from './pdfText';
-import { validateInvoiceForPdf } from './totals';
-import type { Invoice, InvoiceTotals } from './types';
+import type { Fonts, MeasuringFace } from './pdfText';
+import { checkInvoice, isCheckedInvoice } from './totals';
+import type { CheckedInvoice, Invoice, InvoiceTotals } from './types';
 import { unitCodeFor, unitLabel } from './unitCodes';
 import type { InvoiceLanguage } from './unitCodes';
 import { canonicalJson as canonical } from '../canonicalJson';
@@ -154,6 +156,43 @@ class Flow {
 	}
 }
 
+/** The information block right of the address (DIN 5008: from 125 mm); returns where it ends. */
+function drawInformationBlock(ctx: Context, page: PDFPage): number {
+	const { invoice, fonts, labels, language } = ctx;
+	const buyer = invoice.buyer;
+	const info: Array<[string, string]> = [];
+	info.push([labels.numberLabel[invoice.type], invoice.number.trim()]);
+	info.push([labels.issueDate[invoice.type], formatDate(invoice.issueDate, language)]);
+	if (invoice.servicePeriod) {
+		info.push([
+			labels.servicePeriod,
+			`${formatDate(invoice.servicePeriod.from, language)} – ${formatDate(invoice.servicePeriod.to, language)}`,
+		]);
+	} else if (present(invoice.deliveryDate)) {
+		info.push([labels.deliveryDate, formatDate(invoice.deliveryDate, language)]);
+	}
+	if (present(buyer.customerNumber)) info.push([labels.customerNumber, buyer.customerNumber.trim()]);
+	if (present(buyer.buyerReference)) info.push([labels.buyerReference, buyer.buyerReference.trim()]);
+	if (present(invoice.orderReference)) info.push([labels.orderReference, invoice.orderReference.trim()]);
+	if (present(buyer.vatId)) info.push([labels.buyerVatId, buyer.vatId.trim()]);
+	if (present(invoice.dueDate)) info.push([labels.dueDate, formatDate(invoice.dueDate, language)]);
+	const infoLeft = 125 * MM;
+	let infoTop = 50 * MM;
+	for (const [label, value] of info) {
+		const labelWidth = text(page, label, infoLeft, infoTop, { face: fonts.regular, size: 8.5, color: MUTED });
+		const room = RIGHT - infoLeft - labelWidth - 3 * MM;
+		const beside = textWidth(drawable(value, fonts.regular), fonts.regular, 8.5) <= room;
+		// a value too long to stand beside its label goes on the lines below it
+		if (!beside) infoTop += 4.2 * MM;
+		for (const line of beside ? [value] : wrap(value, fonts.regular, 8.5, RIGHT - infoLeft)) {
+			text(page, line, RIGHT, infoTop, { face: fonts.regular, size: 8.5, align: 'right' });
+			infoTop += 4.2 * MM;
+		}
+	}
+
+	return infoTop;
+}
+
 function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 	const { invoice, fonts, labels, language } = ctx;
 	const seller = invoice.seller;
@@ -210,48 +249,14 @@ function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 	const senderWidth = text(page, sender, LEFT, 59 * MM, { face: fonts.regular, size: senderSize, color: MUTED });
 	rule(page, LEFT, LEFT + senderWidth, 60.2 * MM, 0.4, RULE);
 
-	// the address zone: 62.7 mm from the top, 27.3 mm high, 80 mm wide
-	const addressLines: string[] = [];
-	for (const line of [buyer.name, buyer.name2, buyer.street, `${buyer.zip} ${buyer.city}`]) {
-		if (present(line)) addressLines.push(...wrap(line, fonts.regular, 10, 80 * MM));
-	}
-	if (buyerCountry !== sellerCountry) addressLines.push(countryName(buyerCountry, language).toUpperCase());
-	let addressTop = 67 * MM;
-	for (const line of addressLines) {
-		text(page, line, LEFT, addressTop, { face: fonts.regular, size: 10 });
-		addressTop += 4.4 * MM;
+	const address = addressLayout(invoice, fonts.regular, language);
+	let addressTop = address.top;
+	for (const line of address.lines) {
+		text(page, line, LEFT, addressTop, { face: fonts.regular, size: address.size });
+		addressTop += address.leading;
 	}
 
-	// the information block right of the address (DIN 5008: from 125 mm)
-	const info: Array<[string, string]> = [];
-	info.push([labels.numberLabel[invoice.type], invoice.number.trim()]);
-	info.push([labels.issueDate[invoice.type], formatDate(invoice.issueDate, language)]);
-	if (invoice.servicePeriod) {
-		info.push([
-			labels.servicePeriod,
-			`${formatDate(invoice.servicePeriod.from, language)} – ${formatDate(invoice.servicePeriod.to, language)}`,
-		]);
-	} else if (present(invoice.deliveryDate)) {
-		info.push([labels.deliveryDate, formatDate(invoice.deliveryDate, language)]);
-	}
-	if (present(buyer.customerNumber)) info.push([labels.customerNumber, buyer.customerNumber.trim()]);
-	if (present(buyer.buyerReference)) info.push([labels.buyerReference, buyer.buyerReference.trim()]);
-	if (present(invoice.orderReference)) info.push([labels.orderReference, invoice.orderReference.trim()]);
-	if (present(buyer.vatId)) info.push([labels.buyerVatId, buyer.vatId.trim()]);
-	if (present(invoice.dueDate)) info.push([labels.dueDate, formatDate(invoice.dueDate, language)]);
-	const infoLeft = 125 * MM;
-	let infoTop = 50 * MM;
-	for (const [label, value] of info) {
-		const labelWidth = text(page, label, infoLeft, infoTop, { face: fonts.regular, size: 8.5, color: MUTED });
-		const room = RIGHT - infoLeft - labelWidth - 3 * MM;
-		const beside = textWidth(drawable(value, fonts.regular), fonts.regular, 8.5) <= room;
-		// a value too long to stand beside its label goes on the lines below it
-		if (!beside) infoTop += 4.2 * MM;
-		for (const line of beside ? [value] : wrap(value, fonts.regular, 8.5, RIGHT - infoLeft)) {
-			text(page, line, RIGHT, infoTop, { face: fonts.regular, size: 8.5, align: 'right' });
-			infoTop += 4.2 * MM;
-		}
-	}
+	const infoTop = drawInformationBlock(ctx, page);
 
 	// the subject line (DIN 5008 form B: about 103 mm), below whatever the blocks above needed
 	let titleTop = Math.max(103.4 * MM, addressTop + 8 * MM, infoTop + 6 * MM);
@@ -269,6 +274,81 @@ function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 		titleTop += 5 * MM;
 	}
 	return titleTop + 1 * MM;
+}
+
+/** The address zone of DIN 5008 form B: 62.7 mm from the top edge, 27.3 mm high, 80 mm wide. */
+const ADDRESS_ZONE = { top: 62.7 * MM, bottom: 90 * MM, width: 80 * MM };
+
+/**
+ * The buyer's address as it goes into the envelope window: at 10 pt, or smaller (down to 7 pt) when its lines
+ * would not fit the zone. Throws a DocumentError when even 7 pt does not hold it, rather than print past the
+ * window into the letter.
+ */
+function addressLayout(invoice: Readonly<Invoice>, face: MeasuringFace, language: InvoiceLanguage) {
+	const { buyer } = invoice;
+	const sellerCountry = (invoice.seller.country ?? 'DE').trim() || 'DE';
+	const buyerCountry = (buyer.country ?? 'DE').trim() || 'DE';
+	const parts = [buyer.name, buyer.name2, buyer.street, `${buyer.zip} ${buyer.city}`].filter(present);
+	const country = buyerCountry !== sellerCountry ? [countryName(buyerCountry, language).toUpperCase()] : [];
+	let lines: string[] = [];
+	for (const size of [10, 9, 8, 7]) {
+		const leading = 4.4 * MM * (size / 10);
+		const top = ADDRESS_ZONE.top + 4.3 * MM * (size / 10);
+		lines = [...parts.flatMap((part) => wrap(part, face, size, ADDRESS_ZONE.width)), ...country];
+		if (top + (lines.length - 1) * leading <= ADDRESS_ZONE.bottom - 1 * MM) return { lines, size, leading, top };
+	}
+	throw new DocumentError(
+		'INVALID_VALUE',
+		`buyer.name: the buyer's address needs ${lines.length} lines even at 7 pt, more than the address window of the envelope holds (DIN 5008); shorten name, name2 or street`,
+		undefined,
+		{ element: 'buyer.name' },
+	);
+}
+
+/** Every text the PDF prints from the invoice, by the element it comes from, and whether it is (also) set in bold. */
+function printedTexts(invoice: Readonly<Invoice>): Array<[string, string | undefined, boolean]> {
+	const party = (role: 'seller' | 'buyer', fields: readonly string[]) =>
+		fields.map((field): [string, string | undefined, boolean] => [`${role}.${field}`, (invoice[role] as unknown as Record<string, string | undefined>)[field], role === 'seller' && field === 'name']);
+	return [
+		['number', invoice.number, true],
+		['orderReference', invoice.orderReference, false],
+		['paymentTerms', invoice.paymentTerms, false],
+		['precedingInvoice.number', invoice.precedingInvoice?.number, false],
+		...(invoice.notes ?? []).map((note, i): [string, string, boolean] => [`notes[${i + 1}]`, note, false]),
+		...party('seller', ['name', 'name2', 'street', 'zip', 'city', 'vatId', 'taxNumber', 'email', 'phone', 'website', 'commercialRegister', 'managingDirectors']),
+		...party('buyer', ['name', 'name2', 'street', 'zip', 'city', 'customerNumber', 'buyerReference', 'vatId']),
+		...invoice.lines.flatMap((line, i): Array<[string, string | undefined, boolean]> => [
+			[`lines[${i + 1}].description`, line.description, false],
+			[`lines[${i + 1}].articleNumber`, line.articleNumber, false],
+			[`lines[${i + 1}].unit`, line.unit, false],
+			[`lines[${i + 1}].vatExemptionReason`, line.vatExemptionReason, false],
+		]),
+		['bankAccount.bankName', invoice.bankAccount?.bankName, false],
+		['bankAccount.accountHolder', invoice.bankAccount?.accountHolder, false],
+	];
+}
+
+/**
+ * Checks that the PDF can print the checked invoice as it is: every character in its font (DejaVu Sans covers
+ * Latin, Greek, Cyrillic and many symbols; not Chinese, Japanese, Korean or emoji), and the buyer's address
+ * within the envelope window. Throws a DocumentError naming the field and the character — the mailer calls it
+ * while planning, so that such an invoice goes to Failed before anything is sent instead of printing "?".
+ */
+export function checkPrintable(checked: CheckedInvoice): void {
+	const faces = measuringFaces();
+	for (const [element, value, bold] of printedTexts(checked.invoice)) {
+		if (!present(value)) continue;
+		const char = missingGlyph(value, faces.regular) ?? (bold ? missingGlyph(value, faces.bold) : undefined);
+		if (char === undefined) continue;
+		const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+		throw new DocumentError(
+			'INVALID_VALUE',
+			`${element}: the character "${char}" (U+${code}) cannot be printed on the invoice PDF, whose font (DejaVu Sans) has no glyph for it — e.g. Chinese, Japanese, Korean or emoji; write the value without it`,
+			undefined,
+			{ element },
+		);
+	}
+	addressLayout(checked.invoice, faces.regular, checked.language);
 }
 
 function drawContinuationHead(ctx: Context, page: PDFPage): number {
@@ -320,18 +400,98 @@ function drawCarryRow(ctx: Context, flow: Flow, amount: Big, above: boolean): vo
 	const page = flow.page;
 	if (above) rule(page, LEFT, RIGHT, flow.y, 0.6, MUTED);
 	const baseline = flow.y + 4.2 * MM;
-	text(page, labels.carried, columnX('vat').right, baseline, { face: fonts.bold, size: TABLE_SIZE, align: 'right' });
-	text(page, formatDecimal(amount.toFixed(2), language, 2), columnX('amount').right, baseline, {
-		face: fonts.bold,
-		size: TABLE_SIZE,
-		align: 'right',
-	});
+	const value = formatDecimal(amount.toFixed(2), language, 2);
+	// a sum too wide for its column reaches left into the empty row, and its label moves with it
+	const size = fittingSize(value, fonts.bold, TABLE_SIZE, columnX('amount').width);
+	const width = text(page, value, columnX('amount').right, baseline, { face: fonts.bold, size, align: 'right' });
+	const labelRight = Math.min(columnX('vat').right, columnX('amount').right - width - 2 * MM);
+	text(page, labels.carried, labelRight, baseline, { face: fonts.bold, size: TABLE_SIZE, align: 'right' });
 	if (!above) rule(page, LEFT, RIGHT, flow.y + CARRY_HEIGHT, 0.3, RULE);
 	flow.y += CARRY_HEIGHT;
 }
 
+/** The smallest size a figure is set in before it is broken over two or more lines of its cell. */
+const MIN_FIGURE_SIZE = 6;
+
+interface FigureCell {
+	key: Column['key'];
+	lines: string[];
+	size: number;
+}
+
+/**
+ * The figures of a line (position, quantity, price, rate, amount), each fitted into its cell: set smaller when
+ * slightly too wide, and broken over several lines of the cell (after a group separator where possible) when even
+ * 6 pt is too wide — a 20-digit amount stays inside its column instead of printing over its neighbour.
+ */
+function figureCells(ctx: Context, index: number): FigureCell[] {
+	const { invoice, totals, fonts, language } = ctx;
+	const line = invoice.lines[index];
+	const values: Array<[Column['key'], string]> = [
+		['pos', String(index + 1)],
+		['quantity', formatDecimal(line.quantity.trim(), language)],
+		['unitPrice', formatPrice(line.netUnitPrice.trim(), language)],
+		['vat', formatRate(line.vatRate.trim(), language)],
+		['amount', formatDecimal(totals.lineNetAmounts[index], language, 2)],
+	];
+	return values.map(([key, value]) => {
+		const width = columnX(key).width + (key === 'pos' ? CELL_PAD : 0);
+		const size = Math.max(fittingSize(value, fonts.regular, TABLE_SIZE, width), MIN_FIGURE_SIZE);
+		return { key, size, lines: breakFigure(value, fonts.regular, size, width) };
+	});
+}
+
+/** A figure as lines no wider than `width`, broken after "." "," or a space where it can be, else anywhere. */
+function breakFigure(value: string, face: Fonts['regular'], size: number, width: number): string[] {
+	const lines: string[] = [];
+	let rest = value;
+	while (textWidth(rest, face, size) > width && rest.length > 1) {
+		let cut = 1;
+		while (cut < rest.length && textWidth(rest.slice(0, cut + 1), face, size) <= width) cut++;
+		const separator = Math.max(rest.lastIndexOf('.', cut - 1), rest.lastIndexOf(',', cut - 1), rest.lastIndexOf(' ', cut - 1));
+		if (separator > 0) cut = separator + 1;
+		lines.push(rest.slice(0, cut).trim());
+		rest = rest.slice(cut).trim();
+	}
+	lines.push(rest);
+	return lines;
+}
+
+function drawFigureCells(ctx: Context, page: PDFPage, cells: FigureCell[], baseline: number): void {
+	for (const cell of cells) {
+		const x = columnX(cell.key);
+		const column = COLUMNS.find((c) => c.key === cell.key)!;
+		cell.lines.forEach((value, i) => {
+			text(page, value, column.align === 'right' ? x.right : x.left, baseline + i * TABLE_LEADING, {
+				face: ctx.fonts.regular,
+				size: cell.size,
+				align: column.align,
+			});
+		});
+	}
+}
+
+/**
+ * The small print under a line's description: its article number, the quantity its price is for (BT-149) and
+ * its own period (BG-26). Article numbers are short by nature; a runaway value must not make a row taller than
+ * a page, so each detail takes at most two lines.
+ */
+function lineDetails(ctx: Context, index: number, unit: string, width: number): string[] {
+	const { invoice, fonts, labels, language } = ctx;
+	const line = invoice.lines[index];
+	const details: string[] = [];
+	if (present(line.articleNumber)) details.push(`${labels.articleNumber} ${line.articleNumber.trim()}`);
+	if (present(line.priceBaseQuantity) && !new Big(line.priceBaseQuantity.trim()).eq(1)) {
+		details.push(labels.priceFor(formatDecimal(line.priceBaseQuantity.trim(), language), unit));
+	}
+	if (line.period) {
+		details.push(`${labels.servicePeriod} ${formatDate(line.period.from, language)} – ${formatDate(line.period.to, language)}`);
+	}
+	return details.flatMap((detail) => wrap(detail, fonts.regular, 7.5, width).slice(0, 2));
+}
+
 function drawLineTable(ctx: Context, flow: Flow): void {
-	const { invoice, totals, fonts, labels, language } = ctx;
+	const { invoice, totals, fonts, language } = ctx;
 	drawTableHeader(ctx, flow);
 	const description = columnX('description');
 	const unitColumn = columnX('unit');
@@ -351,18 +511,17 @@ function drawLineTable(ctx: Context, flow: Flow): void {
 	invoice.lines.forEach((line, index) => {
 		const isLast = index === invoice.lines.length - 1;
 		let descriptionLines = wrap(line.description.trim(), fonts.regular, TABLE_SIZE, description.width);
-		// article numbers and units are short by nature; a runaway value must not make a row taller than a page
-		const article = present(line.articleNumber)
-			? wrap(`${labels.articleNumber} ${line.articleNumber.trim()}`, fonts.regular, 7.5, description.width).slice(0, 2)
-			: [];
 		const code = unitCodeFor(line.unit) ?? line.unit.trim();
 		// a label slightly too wide ("Pauschale") is set smaller rather than broken in two
 		const label = unitLabel(code, language);
+		const article = lineDetails(ctx, index, label, description.width);
 		const unitSize = Math.max(fittingSize(label, fonts.regular, TABLE_SIZE, unitColumn.width), 7);
 		const unitLines = wrap(label, fonts.regular, unitSize, unitColumn.width).slice(0, 3);
+		const figures = figureCells(ctx, index);
+		const figureLines = Math.max(unitLines.length, ...figures.map((cell) => cell.lines.length));
 		let first = true;
 		for (;;) {
-			const textLines = Math.max(descriptionLines.length + article.length, first ? unitLines.length : 0, 1);
+			const textLines = Math.max(descriptionLines.length + article.length, first ? figureLines : 0, 1);
 			const height = 2 * ROW_PAD + textLines * TABLE_LEADING;
 			const reserve = isLast ? 0 : CARRY_HEIGHT;
 			let take = descriptionLines.length;
@@ -383,7 +542,7 @@ function drawLineTable(ctx: Context, flow: Flow): void {
 			const chunk = descriptionLines.slice(0, take);
 			const rest = descriptionLines.slice(take);
 			const done = rest.length === 0;
-			const rowLines = Math.max(chunk.length + (done ? article.length : 0), first ? unitLines.length : 0, 1);
+			const rowLines = Math.max(chunk.length + (done ? article.length : 0), first ? figureLines : 0, 1);
 			const rowHeight = 2 * ROW_PAD + rowLines * TABLE_LEADING;
 			const page = flow.page;
 			const baseline = flow.y + ROW_PAD + TABLE_SIZE;
@@ -400,19 +559,7 @@ function drawLineTable(ctx: Context, flow: Flow): void {
 				});
 			}
 			if (first) {
-				const cells: Array<[Column['key'], string]> = [
-					['pos', String(index + 1)],
-					['quantity', formatDecimal(line.quantity.trim(), language)],
-					['unitPrice', formatPrice(line.netUnitPrice.trim(), language)],
-					['vat', formatRate(line.vatRate.trim(), language)],
-					['amount', formatDecimal(totals.lineNetAmounts[index], language, 2)],
-				];
-				for (const [key, value] of cells) {
-					const x = columnX(key);
-					const column = COLUMNS.find((c) => c.key === key)!;
-					const size = fittingSize(value, fonts.regular, TABLE_SIZE, x.width + (key === 'pos' ? CELL_PAD : 0));
-					text(page, value, column.align === 'right' ? x.right : x.left, baseline, { face: fonts.regular, size, align: column.align });
-				}
+				drawFigureCells(ctx, page, figures, baseline);
 				unitLines.forEach((value, i) => {
 					text(page, value, unitColumn.left, baseline + i * TABLE_LEADING, { face: fonts.regular, size: unitSize });
 				});
@@ -433,7 +580,7 @@ function drawLineTable(ctx: Context, flow: Flow): void {
 function drawTotals(ctx: Context, flow: Flow): void {
 	const { invoice, totals, fonts, labels, language, currency } = ctx;
 	const money = (value: string): string => formatMoney(value, currency, language);
-	const rows: Array<{ label: string; value: string; strong?: boolean; ruleAbove?: boolean }> = [];
+	const rows: TotalsRow[] = [];
 	rows.push({ label: labels.netTotal, value: money(totals.netTotal) });
 	for (const entry of totals.vatBreakdown) {
 		rows.push({
@@ -448,26 +595,47 @@ function drawTotals(ctx: Context, flow: Flow): void {
 		rows.push({ label: labels.amountDue[invoice.type], value: money(totals.amountDue), strong: true, ruleAbove: true });
 	}
 	const leading = 5 * MM;
-	const height = 4 * MM + rows.length * leading + 2 * MM;
+	const labelLeft = LEFT + 70 * MM;
+	const laid = rows.map((row) => layoutTotalsRow(ctx, row, RIGHT - labelLeft));
+	const height = 4 * MM + laid.reduce((sum, row) => sum + row.lines * leading + (row.ruleAbove ? 1.2 * MM : 0), 0) + 2 * MM;
 	if (!flow.fits(height)) flow.newPage();
 	const page = flow.page;
-	const labelLeft = LEFT + 70 * MM;
 	let top = flow.y + 4 * MM;
-	for (const row of rows) {
-		const face = row.strong ? fonts.bold : fonts.regular;
-		const size = row.strong ? 10 : 9;
+	for (const row of laid) {
 		if (row.ruleAbove) {
 			rule(page, labelLeft, RIGHT, top + 0.3 * MM, row.strong ? 0.8 : 0.4, row.strong ? INK : RULE);
 			top += 1.2 * MM;
 		}
-		top += leading;
-		const valueWidth = textWidth(drawable(row.value, face), face, size);
-		const labelSize = fittingSize(row.label, face, size, RIGHT - labelLeft - valueWidth - 4 * MM);
-		text(page, row.label, labelLeft, top - 1.3 * MM, { face, size: labelSize });
-		text(page, row.value, RIGHT, top - 1.3 * MM, { face, size, align: 'right' });
+		const face = row.strong ? fonts.bold : fonts.regular;
+		row.labelLines.forEach((line, i) => text(page, line, labelLeft, top + (i + 1) * leading - 1.3 * MM, { face, size: row.labelSize }));
+		row.valueLines.forEach((line, i) => text(page, line, RIGHT, top + (i + 1) * leading - 1.3 * MM, { face, size: row.valueSize, align: 'right' }));
+		top += row.lines * leading;
 	}
 	if (rows.some((r) => r.strong)) rule(page, labelLeft, RIGHT, top + 0.9 * MM, 0.8, INK);
 	flow.y = top + 4 * MM;
+}
+
+interface TotalsRow {
+	label: string;
+	value: string;
+	strong?: boolean;
+	ruleAbove?: boolean;
+}
+
+/**
+ * A row of the totals fitted into the block's width: the amount takes at most 60 % (set smaller, then broken
+ * over lines when it has very many digits), the label the rest (set smaller, then wrapped) — never over each other.
+ */
+function layoutTotalsRow(ctx: Context, row: TotalsRow, width: number) {
+	const face = row.strong ? ctx.fonts.bold : ctx.fonts.regular;
+	const size = row.strong ? 10 : 9;
+	const valueSize = Math.max(fittingSize(row.value, face, size, width * 0.6), MIN_FIGURE_SIZE);
+	const valueLines = breakFigure(row.value, face, valueSize, width * 0.6);
+	const valueWidth = Math.max(...valueLines.map((line) => textWidth(drawable(line, face), face, valueSize)));
+	const room = width - valueWidth - 4 * MM;
+	const labelSize = Math.max(fittingSize(row.label, face, size, room), 7);
+	const labelLines = wrap(row.label, face, labelSize, room);
+	return { ...row, valueSize, valueLines, labelSize, labelLines, lines: Math.max(valueLines.length, labelLines.length) };
 }
 
 /** Paragraphs below the totals: kept on one page when they fit one, else split between lines. */
@@ -647,13 +815,22 @@ export function invoicePdfMetadata(invoice: Invoice, options: InvoicePdfOptions 
 }
 
 /**
+ * The checked invoice to render: a CheckedInvoice as it is (in its own language unless `options.language` asks
+ * for another), an unchecked Invoice checked here (throwing a DocumentError when it lacks what §14 UStG requires).
+ */
+function checkedFor(input: Invoice | CheckedInvoice, options: InvoicePdfOptions): CheckedInvoice {
+	if (isCheckedInvoice(input) && (options.language ?? input.language) === input.language) return input;
+	return checkInvoice(isCheckedInvoice(input) ? input.invoice : input, options.language ?? 'de');
+}
+
+/**
  * Builds the invoice PDF as a pdf-lib document, not yet saved, for callers that add to it (the Factur-X step:
  * XML attachment, XMP, OutputIntent), to save themselves as `renderInvoicePdf` does (`useObjectStreams: false`).
- * Throws a DocumentError when the invoice lacks what §14 UStG requires.
+ * Takes the checked invoice (`checkInvoice`); an unchecked one is checked first.
  */
-export async function createInvoicePdfDocument(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<PDFDocument> {
-	const language = options.language ?? 'de';
-	const totals = validateInvoiceForPdf(invoice, language);
+export async function createInvoicePdfDocument(input: Invoice | CheckedInvoice, options: InvoicePdfOptions = {}): Promise<PDFDocument> {
+	const { invoice, totals, language } = checkedFor(input, options);
+	options = { ...options, language };
 	const labels = LABELS[language];
 	const meta = invoicePdfMetadata(invoice, options);
 	const tag = meta.documentId
@@ -701,7 +878,7 @@ export async function createInvoicePdfDocument(invoice: Invoice, options: Invoic
  * Renders the invoice (or credit note) as PDF bytes: the same input gives the same bytes.
  * Throws a DocumentError naming the field when the invoice lacks what §14 UStG requires.
  */
-export async function renderInvoicePdf(invoice: Invoice, options: InvoicePdfOptions = {}): Promise<Uint8Array> {
+export async function renderInvoicePdf(invoice: Invoice | CheckedInvoice, options: InvoicePdfOptions = {}): Promise<Uint8Array> {
 	const doc = await createInvoicePdfDocument(invoice, options);
 	return doc.save({ useObjectStreams: false });
 }

@@ -35,6 +35,28 @@ export interface Fonts {
 	bold: FontFace;
 }
 
+/** A face to measure and check text with, before (or without) a PDF document to embed it in. */
+export type MeasuringFace = Omit<FontFace, 'pdf'>;
+
+/** The faces of the invoice PDF for measuring and checking, shared with every document. */
+export function measuringFaces(): { regular: MeasuringFace; bold: MeasuringFace } {
+	const face = (file: string): MeasuringFace => {
+		fontFile(file);
+		return { glyphs: fontPrograms.get(file)!, advances: fontAdvances.get(file)! };
+	};
+	return { regular: face('DejaVuSans.ttf'), bold: face('DejaVuSans-Bold.ttf') };
+}
+
+/** The first character of `text` that `face` has no glyph for (control characters aside), if any. */
+export function missingGlyph(text: string, face: MeasuringFace): string | undefined {
+	for (const char of text.normalize('NFC').replace(/[\t\r\n\u2028\u2029]+/g, ' ')) {
+		const code = char.codePointAt(0)!;
+		if (code < 0x20 || (code >= 0x7f && code < 0xa0)) continue;
+		if (!face.glyphs.hasGlyphForCodePoint(code)) return char;
+	}
+	return undefined;
+}
+
 const fontFiles = new Map<string, Uint8Array>();
 const fontPrograms = new Map<string, fontkit.Font>();
 const fontAdvances = new Map<string, Map<string, number>>();
@@ -98,7 +120,7 @@ export async function embedFonts(doc: PDFDocument, tag: string): Promise<Fonts> 
  * Makes text drawable: tabs and line breaks become spaces (the caller wraps), other control characters go, and a
  * character the font lacks becomes "?" rather than an empty box that reads as nothing in text extraction.
  */
-export function drawable(text: string, face: FontFace): string {
+export function drawable(text: string, face: MeasuringFace): string {
 	let out = '';
 	for (const char of text.normalize('NFC').replace(/[\t\r\n\u2028\u2029]+/g, ' ')) {
 		const code = char.codePointAt(0)!;
@@ -112,7 +134,7 @@ export function drawable(text: string, face: FontFace): string {
  * The width of drawable text: the sum of the glyphs' advance widths, as pdf-lib places them without shaping.
  * Measured from a per-character cache because wrapping measures the same text many times.
  */
-export function textWidth(text: string, face: FontFace, size: number): number {
+export function textWidth(text: string, face: MeasuringFace, size: number): number {
 	let units = 0;
 	for (const char of text) {
 		let advance = face.advances.get(char);
@@ -126,7 +148,7 @@ export function textWidth(text: string, face: FontFace, size: number): number {
 }
 
 /** Breaks text into lines no wider than `width`; explicit line breaks are kept, over-long words are cut. */
-export function wrap(text: string, face: FontFace, size: number, width: number): string[] {
+export function wrap(text: string, face: MeasuringFace, size: number, width: number): string[] {
 	const lines: string[] = [];
 	for (const paragraph of text.split(/\r\n|\r|\n/)) {
 		let line = '';
@@ -178,7 +200,7 @@ export function text(page: PDFPage, value: string, x: number, top: number, style
 }
 
 /** Shrinks the size until the text fits `width` (a price with many digits in a narrow column), down to 5.5 pt. */
-export function fittingSize(value: string, face: FontFace, size: number, width: number): number {
+export function fittingSize(value: string, face: MeasuringFace, size: number, width: number): number {
 	let fitted = size;
 	while (fitted > 5.5 && textWidth(drawable(value, face), face, fitted) > width) fitted -= 0.25;
 	return fitted;

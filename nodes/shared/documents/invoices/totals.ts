@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
-import type { Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
+import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
 import type { InvoiceLanguage } from './unitCodes';
 
 /**
@@ -12,7 +12,7 @@ import type { InvoiceLanguage } from './unitCodes';
 
 // what big.js reads without exponent: no plus sign, no leading or trailing point
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-const CATEGORY_ORDER: readonly VatCategory[] = ['S', 'Z', 'E', 'AE', 'K', 'G'];
+const CATEGORY_ORDER: readonly VatCategory[] = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O'];
 
 /** The wording §14 Abs. 4 Nr. 8 and §14a UStG ask for when a line carries no VAT and the data gives none. */
 const EXEMPTION_REASONS: Record<InvoiceLanguage, Partial<Record<VatCategory, string>>> = {
@@ -21,12 +21,14 @@ const EXEMPTION_REASONS: Record<InvoiceLanguage, Partial<Record<VatCategory, str
 		AE: 'Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge)',
 		K: 'Steuerfreie innergemeinschaftliche Lieferung (§ 4 Nr. 1 Buchst. b UStG)',
 		G: 'Steuerfreie Ausfuhrlieferung (§ 4 Nr. 1 Buchst. a UStG)',
+		O: 'Nicht im Inland steuerbare Leistung',
 	},
 	en: {
 		E: 'VAT exempt',
 		AE: 'Reverse charge: VAT to be accounted for by the recipient',
 		K: 'VAT-exempt intra-community supply',
 		G: 'VAT-exempt export outside the EU',
+		O: 'Not subject to VAT',
 	},
 };
 
@@ -51,6 +53,18 @@ function decimal(value: string | undefined, element: string): Big {
 		);
 	}
 	return new Big(text);
+}
+
+/** The price base quantity (BT-149) of a line: 1 when absent, else a decimal above 0. */
+function priceBase(value: string | undefined, element: string): Big {
+	if (!present(value)) return new Big(1);
+	const base = decimal(value, `${element}.priceBaseQuantity`);
+	if (base.lte(0)) {
+		throw new DocumentError('INVALID_VALUE', `${element}.priceBaseQuantity must be above 0, not "${value}"`, undefined, {
+			element: `${element}.priceBaseQuantity`,
+		});
+	}
+	return base;
 }
 
 function cents(value: Big): string {
@@ -104,7 +118,7 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 		const price = decimal(line.netUnitPrice, `${element}.netUnitPrice`);
 		const rate = decimal(line.vatRate, `${element}.vatRate`);
 		const category = lineVatCategory(rate, line.vatCategory, element);
-		const net = quantity.times(price).round(2, Big.roundHalfUp);
+		const net = quantity.times(price).div(priceBase(line.priceBaseQuantity, element)).round(2, Big.roundHalfUp);
 		lineNetAmounts.push(net.toFixed(2));
 		const key = `${category}|${rate.toFixed()}`;
 		const group = groups.get(key) ?? { category, rate, net: new Big(0) };
@@ -165,6 +179,15 @@ function checkDate(value: string | undefined, element: string, what: string, req
 	}
 }
 
+/** A period: both dates calendar dates, the end not before the start. */
+function checkPeriod(period: { from: string; to: string }, element: string, what: string): void {
+	checkDate(period.from, `${element}.from`, `the start of ${what}`, true);
+	checkDate(period.to, `${element}.to`, `the end of ${what}`, true);
+	if (period.from.trim() > period.to.trim()) {
+		throw new DocumentError('INVALID_VALUE', `${what} ends before it starts`, undefined, { element });
+	}
+}
+
 function checkAddress(party: Party | undefined, role: 'seller' | 'buyer', what: string): void {
 	if (!party || typeof party !== 'object') throw missing(role, `the ${what}`);
 	for (const [field, label] of [
@@ -196,7 +219,7 @@ export function isValidIban(iban: string): boolean {
 }
 
 const PARTY_TEXT = ['name', 'name2', 'street', 'zip', 'city', 'country', 'vatId', 'taxNumber', 'email', 'phone'];
-const LINE_TEXT = ['description', 'quantity', 'unit', 'netUnitPrice', 'vatRate', 'vatCategory', 'vatExemptionReason', 'articleNumber'];
+const LINE_TEXT = ['description', 'quantity', 'unit', 'netUnitPrice', 'vatRate', 'vatCategory', 'vatExemptionReason', 'articleNumber', 'priceBaseQuantity'];
 
 /**
  * Refuses a field that is there but not text — above all a number where the model wants a decimal string, which
@@ -235,15 +258,54 @@ function checkTextFields(invoice: Invoice): void {
 		invoice.lines.forEach((line, i) => {
 			if (!object(line, `lines[${i + 1}]`)) throw missing(`lines[${i + 1}]`, `line ${i + 1}`);
 			fields(line, `lines[${i + 1}]`, LINE_TEXT);
+			fields(line.period, `lines[${i + 1}].period`, ['from', 'to']);
 		});
 	}
+}
+
+/** The checked invoices made here and in cii.ts: only they count as checked. */
+const CHECKED = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+	}
+	return value;
+}
+
+/** Makes a CheckedInvoice; for `checkInvoice` and `checkEInvoice` only. */
+export function sealCheckedInvoice(
+	invoice: Invoice,
+	totals: InvoiceTotals,
+	language: InvoiceLanguage,
+	profile?: EInvoiceProfile,
+): CheckedInvoice {
+	const checked: CheckedInvoice = deepFreeze({ invoice, totals, language, ...(profile ? { profile } : {}) });
+	CHECKED.add(checked);
+	return checked;
+}
+
+/** Whether `value` is a CheckedInvoice made by `checkInvoice` or `checkEInvoice` (not a look-alike). */
+export function isCheckedInvoice(value: unknown): value is CheckedInvoice {
+	return typeof value === 'object' && value !== null && CHECKED.has(value);
+}
+
+/**
+ * Checks the invoice once for what §14 UStG requires (see `validateInvoiceForPdf`) and computes its totals once:
+ * the result is what the PDF renderer and the CII writer take. The invoice is copied, so later changes to the
+ * caller's object cannot make the totals stale.
+ */
+export function checkInvoice(invoice: Invoice, language: InvoiceLanguage = 'de'): CheckedInvoice {
+	const copy = invoice && typeof invoice === 'object' ? structuredClone(invoice) : invoice;
+	return sealCheckedInvoice(copy, validateInvoiceForPdf(copy, language), language);
 }
 
 /**
  * Checks that the invoice has what §14 Abs. 4 UStG requires of an invoice (and §14a for reverse charge and
  * intra-EU supplies), throwing a DocumentError that names the first missing or malformed field — so that a
  * workflow learns "seller.vatId" rather than mailing an invoice the customer's accountant must send back.
- * Returns the totals, computed once.
+ * Returns the totals, computed once. (`checkInvoice` keeps both together for the renderer and the writer.)
  */
 export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguage = 'de'): InvoiceTotals {
 	if (!invoice || typeof invoice !== 'object') throw missing('invoice', 'the invoice');
@@ -261,13 +323,7 @@ export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguag
 	}
 	checkAddress(invoice.buyer, 'buyer', 'buyer');
 	if (invoice.servicePeriod) {
-		checkDate(invoice.servicePeriod.from, 'servicePeriod.from', 'the start of the service period', true);
-		checkDate(invoice.servicePeriod.to, 'servicePeriod.to', 'the end of the service period', true);
-		if (invoice.servicePeriod.from.trim() > invoice.servicePeriod.to.trim()) {
-			throw new DocumentError('INVALID_VALUE', 'the service period ends before it starts', undefined, {
-				element: 'servicePeriod',
-			});
-		}
+		checkPeriod(invoice.servicePeriod, 'servicePeriod', 'the service period');
 	} else {
 		checkDate(invoice.deliveryDate, 'deliveryDate', 'the delivery or service date (§14 Abs. 4 Nr. 6 UStG)', true);
 	}
@@ -285,6 +341,7 @@ export function validateInvoiceForPdf(invoice: Invoice, language: InvoiceLanguag
 		if (!present(line.unit)) throw missing(`${element}.unit`, `the unit of line ${index + 1} (§14 Abs. 4 Nr. 5 UStG)`);
 		if (!present(line.netUnitPrice)) throw missing(`${element}.netUnitPrice`, `the net unit price of line ${index + 1}`);
 		if (!present(line.vatRate)) throw missing(`${element}.vatRate`, `the VAT rate of line ${index + 1} (§14 Abs. 4 Nr. 8 UStG)`);
+		if (line.period) checkPeriod(line.period, `${element}.period`, `the period of line ${index + 1}`);
 	});
 	if (invoice.bankAccount) {
 		if (!present(invoice.bankAccount.iban)) throw missing('bankAccount.iban', 'the IBAN');

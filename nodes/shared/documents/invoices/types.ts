@@ -14,8 +14,10 @@
  * - `S` standard rate (19 %, 7 %), `Z` zero rated (0 %, e.g. photovoltaics under §12 Abs. 3 UStG)
  * - `E` exempt (§4 UStG, small businesses under §19 UStG), `AE` reverse charge (§13b UStG)
  * - `K` intra-community supply (§4 Nr. 1b, §6a UStG), `G` export outside the EU (§4 Nr. 1a, §6 UStG)
+ * - `O` not subject to VAT (nicht steuerbar, e.g. a service whose place of supply is abroad, §3a UStG); an
+ *   invoice with O lines has only O lines, and its e-invoice carries no VAT ID (EN 16931 BR-O-02, BR-O-11)
  */
-export type VatCategory = 'S' | 'Z' | 'E' | 'AE' | 'K' | 'G';
+export type VatCategory = 'S' | 'Z' | 'E' | 'AE' | 'K' | 'G' | 'O';
 
 export type InvoiceType = 'invoice' | 'creditNote';
 
@@ -87,6 +89,13 @@ export interface InvoiceLine {
 	vatExemptionReason?: string;
 	/** the seller's article number */
 	articleNumber?: string;
+	/**
+	 * The number of units the net price is for (EN 16931 BT-149, "price base quantity"): "100" when the price is
+	 * per 100 pieces. The line's net amount is quantity × price ÷ this; 1 when absent.
+	 */
+	priceBaseQuantity?: string;
+	/** The period this line is for (EN 16931 BG-26), e.g. one month of a subscription; within or beside the invoice's. */
+	period?: ServicePeriod;
 }
 
 export interface ServicePeriod {
@@ -156,4 +165,22 @@ export interface InvoiceTotals {
 	prepaidAmount: string;
 	/** grossTotal − prepaidAmount */
 	amountDue: string;
+}
+
+/** The e-invoice profiles this package writes: Factur-X / ZUGFeRD (EN 16931) and XRechnung 3.0 (CII). */
+export type EInvoiceProfile = 'EN16931' | 'XRECHNUNG';
+
+/**
+ * An invoice that passed the checks once and carries the totals computed once (`checkInvoice` in totals.ts,
+ * `checkEInvoice` in cii.ts): what the PDF renderer and the CII writer take, so that neither validates nor
+ * totals again, and the PDF and its XML are made from the very same figures. Only those two functions make
+ * one; its invoice is a frozen copy, so the totals cannot go stale.
+ */
+export interface CheckedInvoice {
+	readonly invoice: Readonly<Invoice>;
+	readonly totals: Readonly<InvoiceTotals>;
+	/** the language the totals' texts (exemption reasons) are in */
+	readonly language: 'de' | 'en';
+	/** the e-invoice profile whose rules it also passed, beyond §14 UStG */
+	readonly profile?: EInvoiceProfile;
 }

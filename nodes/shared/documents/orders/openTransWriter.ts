@@ -1,4 +1,5 @@
 import { DocumentError } from '../DocumentError';
+import { XmlWriter, type XmlNode } from '../xmlWriter';
 import { BMECAT_COUNTRIES, BMECAT_CURRENCIES, BMECAT_ORDER_UNITS } from './bmecatCodes';
 import {
 	bigDecimal,
@@ -41,13 +42,6 @@ export interface WriteOpenTransOptions {
 
 const DEFAULT_GENERATOR = 'n8n-nodes-backoffice';
 const DEFAULT_UNIT = 'C62';
-
-interface XmlNode {
-	name: string;
-	attributes?: Record<string, string>;
-	text?: string;
-	children?: XmlNode[];
-}
 
 type Content = string | Array<XmlNode | undefined>;
 
@@ -149,7 +143,7 @@ export function writeOpenTrans(doc: BusinessDocument, options: WriteOpenTransOpt
 	if (type === 'order') rootAttributes.type = 'standard';
 	const root = el(v.root, [header, items, summary], rootAttributes);
 
-	return Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n' + serialise(root, 0), 'utf-8');
+	return new XmlWriter().node(root).toBuffer();
 }
 
 function transferableType(type: BusinessDocument['type']): TransferableDocumentType {
@@ -315,27 +309,4 @@ function firstCharacterXmlCannotCarry(text: string): number | undefined {
 		} else if (c >= 0xdc00 && c <= 0xdfff) return c;
 	}
 	return undefined;
-}
-
-function escapeText(text: string): string {
-	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function escapeAttribute(text: string): string {
-	return escapeText(text).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
-}
-
-function serialise(node: XmlNode, depth: number): string {
-	const indent = '\t'.repeat(depth);
-	const attributes = Object.entries(node.attributes ?? {})
-		.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`)
-		.join('');
-	if (node.text !== undefined) return `${indent}<${node.name}${attributes}>${escapeText(node.text)}</${node.name}>\n`;
-	const children = node.children ?? [];
-	if (children.length === 0) return `${indent}<${node.name}${attributes}/>\n`;
-	return (
-		`${indent}<${node.name}${attributes}>\n` +
-		children.map((c) => serialise(c, depth + 1)).join('') +
-		`${indent}</${node.name}>\n`
-	);
 }
