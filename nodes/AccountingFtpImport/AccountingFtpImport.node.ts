@@ -7,9 +7,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, credentialTest, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, credentialTest, fileServerCredentials, smtpCredentials } from '../shared/credentials';
 import { userFacing } from '../shared/nodeErrors';
-import { checkFtpAccess } from '../shared/transports/ftpAccess';
+import { checkRemoteAccess } from '../shared/transports/remoteDirectory';
 import { properties } from './description';
 import { sendErrorReport } from './errorReport';
 import { importPayments } from './importPayments';
@@ -28,7 +28,7 @@ export class AccountingFtpImport implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
-		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP or FTPS server',
+		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP, FTPS or SFTP server',
 		defaults: { name: 'Accounting FTP Import' },
 		inputs: [NodeConnectionTypes.Main],
 		// Import Payments has two outputs, the other operations one; n8n evaluates this per node (as its Switch node does)
@@ -69,12 +69,12 @@ export class AccountingFtpImport implements INodeType {
 
 async function checkAccess(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const credentials = ftpCredentials(await this.getCredentials(CREDENTIAL.ftp));
+	const credentials = fileServerCredentials(await this.getCredentials(CREDENTIAL.ftp));
 	const out: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		const directory = this.getNodeParameter('directory', i, '') as string;
 		try {
-			const report = await checkFtpAccess(credentials, directory);
+			const report = await checkRemoteAccess(credentials, directory);
 			out.push({ json: report as unknown as IDataObject, pairedItem: { item: i } });
 		} catch (error) {
 			if (this.continueOnFail()) {

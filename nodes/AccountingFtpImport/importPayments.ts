@@ -1,7 +1,7 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials, smtpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import {
 	matchPayments,
@@ -14,12 +14,11 @@ import {
 } from '../shared/documents/payments';
 import { isValidMailAddress } from '../shared/mail/addresses';
 import { userFacing } from '../shared/nodeErrors';
-import { ftpPort, withFtpClient, type FtpCredentials } from '../shared/transports/ftp';
+import type { FtpCredentials } from '../shared/transports/ftp';
 import {
 	directoriesToList,
 	FingerprintStore,
 	FtpDirectoryMissing,
-	FtpSource,
 	FtpSourceConnectionLost,
 	type AfterImport,
 	type DateSubdirectories,
@@ -27,6 +26,7 @@ import {
 	type OnFailure,
 	type RemoteFile,
 } from '../shared/transports/ftpSource';
+import { remoteServer, withRemoteSource, type RemoteSource } from '../shared/transports/remoteDirectory';
 import type { SmtpCredentials } from '../shared/transports/smtp';
 import { ClientDirectory, parseAccounts, type StatementOwner } from './clients';
 import { sendErrorReport, type ReportedFailure } from './errorReport';
@@ -231,7 +231,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 			throw new NodeOperationError(this.getNode(), 'An Error Report Email is set, but no SMTP credential: choose one, or clear the address');
 		}
 	}
-	const ftp = ftpCredentials(await this.getCredentials(CREDENTIAL.ftp));
+	const ftp = fileServerCredentials(await this.getCredentials(CREDENTIAL.ftp));
 	const timeZone = this.getTimezone();
 	const runDate = isoDateIn(timeZone);
 	const runAt = new Date().toISOString();
@@ -244,7 +244,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 	let listing: FtpListing | undefined;
 	let baseDirectory = settings.directory;
 
-	const failFile = async (source: FtpSource, file: RemoteFile, stage: string, reason: string, extra: IDataObject = {}, content?: Buffer) => {
+	const failFile = async (source: RemoteSource, file: RemoteFile, stage: string, reason: string, extra: IDataObject = {}, content?: Buffer) => {
 		const outcome = await source.fail(file);
 		const action =
 			outcome.kind === 'moved'
@@ -263,7 +263,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 	let stoppedAt: number | undefined;
 
 	/** One file: read, parse, hold its payments, commit. Throws only when the connection broke (or on a bug). */
-	const importFile = async (source: FtpSource, file: RemoteFile): Promise<void> => {
+	const importFile = async (source: RemoteSource, file: RemoteFile): Promise<void> => {
 		counts.files++;
 		const read = await source.read(file);
 		if (read.kind === 'remembered') {
@@ -348,27 +348,24 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 		}
 	};
 
+	const sourceOptions = {
+		directory: settings.directory,
+		dateSubdirectories: settings.dateSubdirectories,
+		runDate,
+		daysBack: settings.daysBack,
+		nameFilter: settings.fileNameContains,
+		stableWaitMs: settings.uploadWaitMs,
+		maxFileBytes: settings.maxFileBytes,
+		maxFiles: settings.maxFiles,
+		afterImport: settings.afterImport,
+		archiveDirectory: settings.archiveDirectory,
+		onFailure: settings.onFailure,
+		errorDirectory: settings.errorDirectory,
+		sleep,
+	};
 	try {
-		await withFtpClient(ftp, async (client) => {
-			const source = new FtpSource(
-				client,
-				{
-					directory: settings.directory,
-					dateSubdirectories: settings.dateSubdirectories,
-					runDate,
-					daysBack: settings.daysBack,
-					nameFilter: settings.fileNameContains,
-					stableWaitMs: settings.uploadWaitMs,
-					maxFileBytes: settings.maxFileBytes,
-					maxFiles: settings.maxFiles,
-					afterImport: settings.afterImport,
-					archiveDirectory: settings.archiveDirectory,
-					onFailure: settings.onFailure,
-					errorDirectory: settings.errorDirectory,
-					sleep,
-				},
-				store,
-			);
+		// one session (FTP, FTPS or SFTP, by the credential's protocol) for the whole run
+		await withRemoteSource(ftp, sourceOptions, store, async (source) => {
 			await source.open();
 			baseDirectory = source.baseDirectory;
 			// a file moved into a directory that is listed would be imported again on the next run
@@ -436,7 +433,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 		if (smtp && !(error instanceof NodeOperationError)) {
 			await sendErrorReport(smtp, settings.errorReportTo, {
 				workflowName: this.getWorkflow().name ?? 'workflow',
-				server: `${ftp.host}:${ftpPort(ftp)}`,
+				server: remoteServer(ftp),
 				directory: baseDirectory || '(login directory)',
 				runAt,
 				failures: [{ stage: 'connection', reason }],
@@ -497,7 +494,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 		try {
 			const sent = await sendErrorReport(smtp, settings.errorReportTo, {
 				workflowName: this.getWorkflow().name ?? 'workflow',
-				server: `${ftp.host}:${ftpPort(ftp)}`,
+				server: remoteServer(ftp),
 				directory: baseDirectory,
 				runAt,
 				failures: errors.map((e) => e.report),

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, imapCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials, imapCredentials } from '../shared/credentials';
 import { FolderSource, type LocalFile } from '../shared/transports/folder';
-import { ftpPort, withFtpClient } from '../shared/transports/ftp';
-import { FingerprintStore, FtpSource, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
+import { FingerprintStore, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
+import { remoteServer, withRemoteSource, type RemoteSource } from '../shared/transports/remoteDirectory';
 import {
 	consumeImapFolder,
 	mailboxKey,
@@ -395,34 +395,31 @@ function isoToday(): string {
 }
 
 async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs, staticData: Record<string, unknown>): Promise<void> {
-	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
-	const afterImport = ctx.getNodeParameter('afterImport', 0, 'archive') === 'delete' ? 'delete' : 'archive';
+	const ftp = fileServerCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
+	const afterImport: 'delete' | 'archive' = ctx.getNodeParameter('afterImport', 0, 'archive') === 'delete' ? 'delete' : 'archive';
 	// files whose delete or move failed are remembered by the source, so that they are not imported twice
 	const store = new FingerprintStore(staticData);
-	const server = `${ftp.host}:${ftpPort(ftp)}`;
+	const server = remoteServer(ftp);
 	// files whose items are in the output: from the first one on, a broken session ends the run instead of failing it
 	let handled = 0;
+	const sourceOptions = {
+		directory: String(ctx.getNodeParameter('ftpDirectory', 0, '') ?? ''),
+		dateSubdirectories: 'none' as const,
+		runDate: isoToday(),
+		daysBack: 0,
+		nameFilter: settings.fileNamePattern,
+		stableWaitMs: settings.uploadWaitMs,
+		maxFileBytes: settings.maxFileBytes,
+		maxFiles: settings.maxPerRun,
+		afterImport,
+		archiveDirectory: String(ctx.getNodeParameter('archiveDirectory', 0, 'processed/') ?? 'processed/'),
+		onFailure: 'errorDirectory' as const,
+		errorDirectory: String(ctx.getNodeParameter('errorDirectory', 0, 'failed/') ?? 'failed/'),
+		sleep,
+	};
 	try {
-		await withFtpClient(ftp, async (client) => {
-			const source = new FtpSource(
-				client,
-				{
-					directory: String(ctx.getNodeParameter('ftpDirectory', 0, '') ?? ''),
-					dateSubdirectories: 'none',
-					runDate: isoToday(),
-					daysBack: 0,
-					nameFilter: settings.fileNamePattern,
-					stableWaitMs: settings.uploadWaitMs,
-					maxFileBytes: settings.maxFileBytes,
-					maxFiles: settings.maxPerRun,
-					afterImport,
-					archiveDirectory: String(ctx.getNodeParameter('archiveDirectory', 0, 'processed/') ?? 'processed/'),
-					onFailure: 'errorDirectory',
-					errorDirectory: String(ctx.getNodeParameter('errorDirectory', 0, 'failed/') ?? 'failed/'),
-					sleep,
-				},
-				store,
-			);
+		// one session (FTP, FTPS or SFTP, by the credential's protocol) for the whole run
+		await withRemoteSource(ftp, sourceOptions, store, async (source) => {
 			await source.open();
 			for (const [label, dir, used] of [
 				['Archive Directory', source.archiveDirectory, afterImport === 'archive'],
@@ -470,7 +467,7 @@ async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out
 /** One file: read, judge, build its items, then commit or fail it. */
 async function importFtpFile(
 	ctx: IExecuteFunctions,
-	source: FtpSource,
+	source: RemoteSource,
 	file: RemoteFile,
 	settings: ReceiveSettings,
 	out: Outputs,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials, smtpCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials, smtpCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
@@ -11,6 +11,9 @@ import { toConnectionError } from '../shared/transports/connectionErrors';
 import { writeFileAtomically } from '../shared/transports/folder';
 import { ftpEndpoint, ftpPort, refusalOf, uploadFileAtomically, withFtpClient } from '../shared/transports/ftp';
 import { remoteDirectory } from '../shared/transports/ftpPaths';
+import { isSftp } from '../shared/transports/remoteDirectory';
+import { toSftpConnectionError, type SftpCredentials } from '../shared/transports/sftp';
+import { SftpDeliveryRefused, SftpDirectoryMissing, withSftpSink } from '../shared/transports/sftpSink';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 import { DocumentInputError, documentFromItem, documentTypeOf } from './documentInput';
 import { DEFAULT_SUBJECT_PREFIX, documentFileName, documentSubject, mailText, runSubject, uniqueNames } from './naming';
@@ -178,8 +181,9 @@ async function sendByMail(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped:
  * older one not yet picked up.
  */
 async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
-	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
+	const ftp = fileServerCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
 	const typed = String(ctx.getNodeParameter('remoteDirectory', 0, '') ?? '');
+	if (isSftp(ftp)) return await uploadBySftp(ctx, ftp, typed, outgoing, skipped);
 	const delivered: Delivered = [];
 	const failed = new Set<Outgoing>();
 	try {
@@ -208,6 +212,38 @@ async function uploadByFtp(ctx: IExecuteFunctions, outgoing: Outgoing[], skipped
 		// the session broke: the documents not uploaded yet fail together
 		const left = outgoing.filter((o) => !failed.has(o) && !delivered.some((d) => d.out === o));
 		failDelivery(ctx, left, toConnectionError(error, ftpEndpoint(ftp), [ftp.password]), skipped, delivered.length);
+	}
+	return delivered;
+}
+
+/** The same over SFTP: `<name>.part`, then a rename that replaces an older version (sftpSink.ts). */
+async function uploadBySftp(ctx: IExecuteFunctions, sftp: SftpCredentials, typed: string, outgoing: Outgoing[], skipped: INodeExecutionData[]): Promise<Delivered> {
+	const delivered: Delivered = [];
+	const failed = new Set<Outgoing>();
+	try {
+		await withSftpSink(sftp, typed, async (sink) => {
+			for (const out of outgoing) {
+				try {
+					delivered.push({ out, json: { server: sink.where, path: await sink.deliver(out.fileName, out.xml) } });
+				} catch (error) {
+					// a refused file fails alone, the session stays usable for the next; anything else broke the session
+					// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- mapped to an n8n error below, with the documents left
+					if (!(error instanceof SftpDeliveryRefused)) throw error;
+					failed.add(out);
+					failDelivery(ctx, [out], error, skipped, delivered.length);
+				}
+			}
+		});
+	} catch (error) {
+		if (error instanceof NodeOperationError || error instanceof NodeApiError) throw userFacing(ctx, error);
+		if (error instanceof SftpDirectoryMissing) {
+			throw new NodeOperationError(ctx.getNode(), error.message, {
+				description: 'Create it, or correct the Directory. It is not created automatically, so that a typing error does not send documents where nobody reads them.',
+			});
+		}
+		// the session broke (or never opened): the documents not uploaded yet fail together
+		const left = outgoing.filter((o) => !failed.has(o) && !delivered.some((d) => d.out === o));
+		failDelivery(ctx, left, toSftpConnectionError(error, sftp), skipped, delivered.length);
 	}
 	return delivered;
 }
