@@ -693,7 +693,8 @@ PrintMotd no
 Subsystem sftp internal-sftp
 Match User $SFTP_PW_USER,$SFTP_KEY_USER
   ChrootDirectory $SFTP_ROOT
-  ForceCommand internal-sftp -d /files -u 0002
+  # -l INFO: every remove and rename in the log, which the fault tests watch
+  ForceCommand internal-sftp -d /files -u 0002 -l INFO
   AllowTcpForwarding no
   AllowAgentForwarding no
   X11Forwarding no
