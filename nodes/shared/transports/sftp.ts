@@ -207,9 +207,11 @@ export class SftpSession {
 
 	/**
 	 * Reads a file into memory, at most `limit` bytes: `overflow` when it is larger (the rest is not read). One
-	 * deadline per read request, so a large file over a slow line is fine as long as data keeps coming.
+	 * deadline per read request, so a large file over a slow line is fine as long as data keeps coming. With the
+	 * size the listing showed, a short read that reaches it ends the file without one more round trip for the
+	 * end-of-file answer (a file that grew meanwhile answers the full request and is read on).
 	 */
-	async readFile(p: string, limit: number): Promise<{ bytes: Buffer; sha256: string; overflow: boolean }> {
+	async readFile(p: string, limit: number, listedSize?: number): Promise<{ bytes: Buffer; sha256: string; overflow: boolean }> {
 		const handle = await this.call<Buffer>(`opening ${p}`, (done) => this.sftp.open(p, 'r', done));
 		const chunks: Buffer[] = [];
 		const hash = createHash('sha256');
@@ -224,6 +226,7 @@ export class SftpSession {
 				chunks.push(chunk.subarray(0, n));
 				hash.update(chunk.subarray(0, n));
 				received += n;
+				if (n < want && received === listedSize) break;
 			}
 		} catch (error) {
 			// ssh2 reports the end of the file as an EOF status on some servers
@@ -295,6 +298,8 @@ export async function connectSftp(c: SftpCredentials): Promise<SftpSession> {
 				else resolve(channel);
 			});
 		});
+		// SFTP is request and answer: without this, Nagle's algorithm holds small requests back for an ACK
+		ssh.setNoDelay(true);
 		return new SftpSession(ssh, sftp, timeouts().socket);
 	} catch (error) {
 		ssh.end();

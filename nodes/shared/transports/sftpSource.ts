@@ -135,7 +135,7 @@ export class SftpSource {
 		if (file.size > this.options.maxFileBytes) return { kind: 'tooLarge', limit: this.options.maxFileBytes };
 		let content: { bytes: Buffer; sha256: string; overflow: boolean };
 		try {
-			content = await this.session.readFile(file.path, this.options.maxFileBytes);
+			content = await this.session.readFile(file.path, this.options.maxFileBytes, file.size);
 		} catch (error) {
 			if (isSftpRefusal(error)) return { kind: 'changed', reason: `the server refused the download: ${error.message}` };
 			throw this.broke(`downloading ${file.path}`, error);
