@@ -26,7 +26,7 @@ import {
 	type OnFailure,
 	type RemoteFile,
 } from '../shared/transports/ftpSource';
-import { remoteServer, withRemoteSource, type RemoteSource } from '../shared/transports/remoteDirectory';
+import { remoteFileSource, remoteServer, type RemoteSource } from '../shared/transports/remoteDirectory';
 import type { SmtpCredentials } from '../shared/transports/smtp';
 import { ClientDirectory, parseAccounts, type StatementOwner } from './clients';
 import { sendErrorReport, type ReportedFailure } from './errorReport';
@@ -365,7 +365,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 	};
 	try {
 		// one session (FTP, FTPS or SFTP, by the credential's protocol) for the whole run
-		await withRemoteSource(ftp, sourceOptions, store, async (source) => {
+		await remoteFileSource(ftp, sourceOptions, store)(async (source) => {
 			await source.open();
 			baseDirectory = source.baseDirectory;
 			// a file moved into a directory that is listed would be imported again on the next run

@@ -4,7 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL, fileServerCredentials, imapCredentials } from '../shared/credentials';
 import { FolderSource, type LocalFile } from '../shared/transports/folder';
 import { FingerprintStore, FtpSourceConnectionLost, type RemoteFile } from '../shared/transports/ftpSource';
-import { remoteServer, withRemoteSource, type RemoteSource } from '../shared/transports/remoteDirectory';
+import { remoteFileSource, remoteServer, type RemoteSource } from '../shared/transports/remoteDirectory';
 import {
 	consumeImapFolder,
 	mailboxKey,
@@ -419,7 +419,7 @@ async function receiveFtp(ctx: IExecuteFunctions, settings: ReceiveSettings, out
 	};
 	try {
 		// one session (FTP, FTPS or SFTP, by the credential's protocol) for the whole run
-		await withRemoteSource(ftp, sourceOptions, store, async (source) => {
+		await remoteFileSource(ftp, sourceOptions, store)(async (source) => {
 			await source.open();
 			for (const [label, dir, used] of [
 				['Archive Directory', source.archiveDirectory, afterImport === 'archive'],

@@ -1,9 +1,9 @@
 import { ftpPort, testFtpConnection, withFtpClient, type FtpCredentials } from './ftp';
 import { checkFtpAccess, type FtpAccessReport } from './ftpAccess';
 import { FingerprintStore, FtpSource, type FtpSourceOptions } from './ftpSource';
-import { sftpPort, sftpSecrets, testSftpConnection, withSftpSession, type SftpCredentials } from './sftp';
+import { sftpPort, sftpSecrets, testSftpConnection, type SftpCredentials } from './sftp';
 import { checkSftpAccess } from './sftpAccess';
-import { SftpSource } from './sftpSource';
+import { sftpFileSource, type SftpSource } from './sftpSource';
 
 /**
  * The one place that picks the file transport by the credential's protocol: FTP and FTPS (basic-ftp) or SFTP
@@ -27,15 +27,12 @@ export function remoteSecrets(c: RemoteCredentials): Array<string | undefined> {
 	return isSftp(c) ? sftpSecrets(c) : [c.password];
 }
 
-/** Opens one session, runs `work` with a source on it, and always closes the session. */
-export async function withRemoteSource<T>(
-	c: RemoteCredentials,
-	options: FtpSourceOptions,
-	store: FingerprintStore,
-	work: (source: RemoteSource) => Promise<T>,
-): Promise<T> {
-	if (isSftp(c)) return await withSftpSession(c, async (session) => await work(new SftpSource(session, options, store)));
-	return await withFtpClient(c, async (client) => await work(new FtpSource(client, options, store)));
+/** The directory as a source: `remoteFileSource(c, options, store)(work)` opens one session, runs `work` on it, always closes it. */
+export function remoteFileSource(c: RemoteCredentials, options: FtpSourceOptions, store: FingerprintStore) {
+	return async <T>(work: (source: RemoteSource) => Promise<T>): Promise<T> => {
+		if (isSftp(c)) return await sftpFileSource(c, options, store)(work);
+		return await withFtpClient(c, async (client) => await work(new FtpSource(client, options, store)));
+	};
 }
 
 export async function checkRemoteAccess(c: RemoteCredentials, directory: string): Promise<FtpAccessReport> {

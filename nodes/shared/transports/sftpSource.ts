@@ -19,7 +19,7 @@ import {
 	type ReadResult,
 	type RemoteFile,
 } from './ftpSource';
-import { isSftpRefusal, type SftpSession } from './sftp';
+import { isSftpRefusal, withSftpSession, type SftpCredentials, type SftpSession } from './sftp';
 
 /**
  * An SFTP directory as a source of documents: the same consumer contract, options and guarantees as the FTP
@@ -260,4 +260,10 @@ export class SftpSource {
 		this.lost ??= lost;
 		return lost;
 	}
+}
+
+/** An SFTP directory as a source: one session per run, always closed (the shape of `ftpFileSource`). */
+export function sftpFileSource(c: SftpCredentials, options: FtpSourceOptions, store: FingerprintStore) {
+	return async <T>(work: (source: SftpSource) => Promise<T>): Promise<T> =>
+		await withSftpSession(c, async (session) => await work(new SftpSource(session, options, store)));
 }
