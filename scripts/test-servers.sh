@@ -6,15 +6,20 @@
 #   scripts/test-servers.sh status           # show what runs; exit 0 when all servers answer
 #   scripts/test-servers.sh restart-dovecot  # stop + start Dovecot only (mail is kept); returns when IMAP answers
 #   scripts/test-servers.sh reload-postfix   # `postfix reload` (e.g. after editing the recipient access table)
+#   scripts/test-servers.sh restart-sshd     # stop + start the SFTP server only (files are kept; sessions end)
 #
 # Servers: Dovecot 2.3 (IMAP + STARTTLS, IMAPS, LMTP + SASL for Postfix), Postfix 3.7 (SMTP without auth
 # from loopback, submission STARTTLS + AUTH, implicit TLS + AUTH), two vsftpd 3.0 (plain FTP + explicit
 # FTPS, implicit FTPS), an OAuth 2.0 authorization server (scripts/oauth-server.mjs on oidc-provider; Dovecot
-# checks XOAUTH2/OAUTHBEARER tokens at its introspection endpoint, Postfix through Dovecot's SASL). Everything (configs, mail, FTP home, cert, logs, pids) lives in one state folder:
+# checks XOAUTH2/OAUTHBEARER tokens at its introspection endpoint, Postfix through Dovecot's SASL), OpenSSH 9.2's
+# sshd for SFTP only (chrooted users, one with a password, one with keys).
+# Everything (configs, mail, FTP home, cert, logs, pids) lives in one state folder:
 #   BACKOFFICE_SERVERS_DIR  (default /tmp/bo-srv; keep it short, unix socket paths must stay < 108 chars)
 # Ports can be moved with BO_IMAP_PORT, BO_IMAPS_PORT, BO_SMTP_PORT, BO_SUBMISSION_PORT, BO_SMTPS_PORT,
-# BO_FTP_PORT, BO_FTPS_PORT, BO_FTP_PASV (e.g. "10100-10199"), BO_FTPS_PASV ("10200-10299"), BO_OAUTH_PORT;
-# N8N_PORT only names the n8n editor's OAuth callback that the authorization server accepts.
+# BO_FTP_PORT, BO_FTPS_PORT, BO_FTP_PASV (e.g. "10100-10199"), BO_FTPS_PASV ("10200-10299"), BO_OAUTH_PORT,
+# BO_SFTP_PORT; N8N_PORT only names the n8n editor's OAuth callback that the authorization server accepts.
+# sshd's chroot must lie on a path of root-owned, not group/other-writable directories, which /tmp is not:
+# it is BO_SFTP_ROOT (default /srv/bo-test-sftp/<state folder with / as _>), wiped on start and stop.
 # Tests read ${BACKOFFICE_SERVERS_DIR}/env.json (ports, users, passwords, CA path).
 set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
@@ -44,12 +49,20 @@ OAUTH_SHORT_CLIENT=backoffice-mail-short
 OAUTH_INTROSPECTION_CLIENT=dovecot
 OAUTH_INTROSPECTION_SECRET=dovecot-introspection-secret
 OAUTH_SCOPE=mail
+SFTP_PORT="${BO_SFTP_PORT:-10022}"
 
-PACKAGES=(dovecot-imapd dovecot-lmtpd postfix vsftpd openssl)
+PACKAGES=(dovecot-imapd dovecot-lmtpd postfix vsftpd openssl openssh-server)
 MAIL_USER=bo-mail            # owns every maildir
 FTP_USER=bo-ftp
 FTP_PASSWORD=ftp-secret
 PAM_SERVICE=bo-vsftpd
+SFTP_GROUP=bo-sftp
+SFTP_PW_USER=bo-sftp-pw      # logs in with a password only
+SFTP_PW_PASSWORD=sftp-secret
+SFTP_KEY_USER=bo-sftp-key    # logs in with a key only (OpenSSH ed25519 with passphrase, or RSA PEM)
+SFTP_KEY_PASSPHRASE=key-passphrase
+SFTP_ROOT="${BO_SFTP_ROOT:-/srv/bo-test-sftp/$(echo "$DIR" | tr / _)}"
+SSHD_CONF="$DIR/sftp/sshd_config"
 # name:password  (IMAP/SMTP login is name@backoffice.test)
 MAIL_USERS=(alice:alice-secret bob:bob-secret carol:carol-secret admin:admin-secret sink:sink-secret)
 
@@ -106,6 +119,16 @@ install_packages() {
     usermod --home / "$FTP_USER"
   fi
   echo "$FTP_USER:$FTP_PASSWORD" | chpasswd
+  # SFTP users: no shell, one group that owns the shared upload folder. "*" (not "!") for the key user:
+  # sshd without PAM refuses a key login to an account whose password is locked with "!"
+  getent group "$SFTP_GROUP" >/dev/null || groupadd --system "$SFTP_GROUP"
+  local u
+  for u in "$SFTP_PW_USER" "$SFTP_KEY_USER"; do
+    getent passwd "$u" >/dev/null ||
+      useradd --system --gid "$SFTP_GROUP" --home-dir /files --no-create-home --shell /usr/sbin/nologin "$u"
+  done
+  echo "$SFTP_PW_USER:$SFTP_PW_PASSWORD" | chpasswd
+  usermod -p '*' "$SFTP_KEY_USER"
   # own PAM service for vsftpd: pam_unix only (Debian's vsftpd service also wants a login shell);
   # nodelay: no 2 s pause after a wrong password (tests check wrong passwords)
   local pam=$'# written by scripts/test-servers.sh (vsftpd of the integration tests)\nauth\trequired\tpam_unix.so nodelay\naccount\trequired\tpam_unix.so\n'
@@ -195,6 +218,15 @@ vsftpd_pids() { # conf
 }
 # shellcheck disable=SC2046
 ftp_pids() { with_descendants $( { vsftpd_pids "$VSFTPD_CONF"; vsftpd_pids "$VSFTPD_TLS_CONF"; } | sort -u) | sort -u; }
+# sshd: the listener runs as "/usr/sbin/sshd -D -f <exact config path>"; each session is its descendant
+sshd_listener() {
+  local p
+  for p in "${!CMD[@]}"; do
+    if [[ "${CMD[$p]}" == *"/usr/sbin/sshd -D -f $SSHD_CONF "* ]]; then echo "$p"; fi
+  done
+}
+# shellcheck disable=SC2046
+sshd_pids() { with_descendants $(sshd_listener) | sort -u; }
 
 # TERM the main pids (masters) and wait for them (up to 2 s), then TERM the rest of the group,
 # KILL whatever still runs after $STOP_TIMEOUT s
@@ -267,8 +299,18 @@ stop_oauth() {
   terminate oauth-server $all --
 }
 
+stop_sshd() {
+  local all
+  scan_procs
+  all="$(sshd_pids | tr '\n' ' ')"
+  # a session outlives its listener: stop all of them at once
+  # shellcheck disable=SC2086
+  terminate sshd $all --
+}
+
 stop_all() {
   stop_oauth
+  stop_sshd
   stop_ftp
   stop_postfix
   stop_dovecot
@@ -311,7 +353,7 @@ wait_port() { # name port banner-or-empty logfile
   done
 }
 
-all_ports() { echo "$IMAP_PORT $IMAPS_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $FTP_PORT $FTPS_PORT $OAUTH_PORT"; }
+all_ports() { echo "$IMAP_PORT $IMAPS_PORT $SMTP_PORT $SUBMISSION_PORT $SMTPS_PORT $FTP_PORT $FTPS_PORT $OAUTH_PORT $SFTP_PORT"; }
 
 # ---------------------------------------------------------------------------------------------------
 # Configuration
@@ -700,15 +742,72 @@ start_oauth() {
   oauth_pids | head -n 1 >"$DIR/run/oauth.pid"
 }
 
+# SFTP: a host key of its own, client keys in both formats users bring (OpenSSH with passphrase, RSA PEM),
+# the chroot (root-owned, see BO_SFTP_ROOT above) with the users' shared folder /files
+make_sftp() {
+  mkdir -p "$DIR/sftp/keys"
+  chmod 700 "$DIR/sftp/keys"
+  ssh-keygen -q -t ed25519 -N '' -C bo-test-sshd -f "$DIR/sftp/host_ed25519" </dev/null || die "ssh-keygen (host key) failed"
+  ssh-keygen -q -t ed25519 -N "$SFTP_KEY_PASSPHRASE" -C bo-test-client -f "$DIR/sftp/keys/client_ed25519" </dev/null || die "ssh-keygen failed"
+  ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C bo-test-client-pem -f "$DIR/sftp/keys/client_rsa.pem" </dev/null || die "ssh-keygen failed"
+  cat "$DIR/sftp/keys/client_ed25519.pub" "$DIR/sftp/keys/client_rsa.pem.pub" >"$DIR/sftp/authorized_keys"
+  chmod 644 "$DIR/sftp/authorized_keys"
+  rm -rf "$SFTP_ROOT"
+  install -d -o root -g root -m 755 "$(dirname "$SFTP_ROOT")" "$SFTP_ROOT"
+  install -d -o root -g "$SFTP_GROUP" -m 2775 "$SFTP_ROOT/files"
+  ln -sfn "$SFTP_ROOT" "$DIR/sftp/root"
+}
+
+write_sshd_conf() {
+  cat >"$SSHD_CONF" <<EOF
+# generated by scripts/test-servers.sh -- SFTP only, nothing from /etc/ssh
+Port $SFTP_PORT
+ListenAddress $HOST
+HostKey $DIR/sftp/host_ed25519
+PidFile $DIR/run/sshd.pid
+AuthorizedKeysFile $DIR/sftp/authorized_keys
+# the state folder lies under /tmp, which StrictModes would refuse for the key file
+StrictModes no
+UsePAM no
+PermitRootLogin no
+AllowUsers $SFTP_PW_USER $SFTP_KEY_USER
+KbdInteractiveAuthentication no
+PasswordAuthentication yes
+PubkeyAuthentication yes
+MaxAuthTries 10
+MaxStartups 100:30:200
+MaxSessions 50
+UseDNS no
+PrintMotd no
+Subsystem sftp internal-sftp
+Match User $SFTP_PW_USER,$SFTP_KEY_USER
+  ChrootDirectory $SFTP_ROOT
+  # -l INFO: every remove and rename in the log, which the fault tests watch
+  ForceCommand internal-sftp -d /files -u 0002 -l INFO
+  AllowTcpForwarding no
+  AllowAgentForwarding no
+  X11Forwarding no
+  PermitTTY no
+Match User $SFTP_KEY_USER
+  PasswordAuthentication no
+Match User $SFTP_PW_USER
+  PubkeyAuthentication no
+EOF
+  chmod 644 "$SSHD_CONF"
+}
+
+sftp_fingerprint() { ssh-keygen -l -E sha256 -f "$DIR/sftp/host_ed25519.pub" | awk '{print $2}'; }
+
 pids_json() {
-  local dv pf f1 f2
+  local dv pf f1 f2 sd
   dv="$(pidfile_pid "$DOVECOT_RUN/master.pid" dovecot)"
   pf="$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)"
   f1="$(pidfile_pid "$DIR/run/vsftpd.pid" vsftpd)"
   f2="$(pidfile_pid "$DIR/run/vsftpd-implicit.pid" vsftpd)"
   local oa; oa="$(pidfile_pid "$DIR/run/oauth.pid" oauth-server.mjs)"
-  printf '{ "dovecot": %s, "postfix": %s, "vsftpd": %s, "vsftpdImplicit": %s, "oauth": %s }' \
-    "${dv:-null}" "${pf:-null}" "${f1:-null}" "${f2:-null}" "${oa:-null}"
+  sd="$(pidfile_pid "$DIR/run/sshd.pid" sshd)"
+  printf '{ "dovecot": %s, "postfix": %s, "vsftpd": %s, "vsftpdImplicit": %s, "oauth": %s, "sshd": %s }' \
+    "${dv:-null}" "${pf:-null}" "${f1:-null}" "${f2:-null}" "${oa:-null}" "${sd:-null}"
 }
 
 write_env() {
@@ -732,6 +831,21 @@ write_env() {
     "shortLivedClient": { "id": $(json_str "$OAUTH_SHORT_CLIENT"), "secret": $(json_str "$OAUTH_CLIENT_SECRET") },
     "introspectionClient": { "id": $(json_str "$OAUTH_INTROSPECTION_CLIENT"), "secret": $(json_str "$OAUTH_INTROSPECTION_SECRET") },
     "redirectUri": "http://127.0.0.1/callback", "log": $(json_str "$DIR/log/oauth.log") },
+  "sftp": {
+    "port": $SFTP_PORT,
+    "home": $(json_str "$SFTP_ROOT/files"),
+    "loginDirectory": "/files",
+    "hostKeyFingerprint": $(json_str "$(sftp_fingerprint)"),
+    "hostPublicKey": $(json_str "$DIR/sftp/host_ed25519.pub"),
+    "passwordUser": { "user": $(json_str "$SFTP_PW_USER"), "password": $(json_str "$SFTP_PW_PASSWORD") },
+    "keyUser": {
+      "user": $(json_str "$SFTP_KEY_USER"),
+      "openSshKey": $(json_str "$DIR/sftp/keys/client_ed25519"),
+      "passphrase": $(json_str "$SFTP_KEY_PASSPHRASE"),
+      "pemKey": $(json_str "$DIR/sftp/keys/client_rsa.pem")
+    },
+    "log": $(json_str "$DIR/log/sshd.log")
+  },
   "users": {
 $users
   },
@@ -748,6 +862,7 @@ EOF
     echo "export BO_IMAP_PORT=$IMAP_PORT BO_IMAPS_PORT=$IMAPS_PORT"
     echo "export BO_SMTP_PORT=$SMTP_PORT BO_SUBMISSION_PORT=$SUBMISSION_PORT BO_SMTPS_PORT=$SMTPS_PORT"
     echo "export BO_FTP_PORT=$FTP_PORT BO_FTPS_PORT=$FTPS_PORT BO_FTP_USER=$FTP_USER BO_FTP_PASSWORD='$FTP_PASSWORD'"
+    echo "export BO_SFTP_PORT=$SFTP_PORT BO_SFTP_USER=$SFTP_PW_USER BO_SFTP_PASSWORD='$SFTP_PW_PASSWORD' BO_SFTP_KEY_USER=$SFTP_KEY_USER"
     for u in "${MAIL_USERS[@]}"; do
       name="${u%%:*}"; pw="${u#*:}"
       echo "export BO_$(echo "$name" | tr '[:lower:]' '[:upper:]')_USER='$name@$DOMAIN' BO_$(echo "$name" | tr '[:lower:]' '[:upper:]')_PASSWORD='$pw'"
@@ -787,6 +902,16 @@ start_vsftpd() { # name conf port pidfile logfile banner
   fi
 }
 
+start_sshd() {
+  # sshd insists on its privilege separation directory (compiled in as /run/sshd)
+  [ -d /run/sshd ] || install -d -m 755 /run/sshd
+  /usr/sbin/sshd -t -f "$SSHD_CONF" </dev/null >>"$DIR/log/sshd.start.log" 2>&1 ||
+    { show_logs "$DIR/log/sshd.start.log"; die "sshd refuses its configuration"; }
+  # -D: foreground (setsid detaches it from the caller); -E: its log; absolute path: sshd re-executes itself
+  setsid /usr/sbin/sshd -D -f "$SSHD_CONF" -E "$DIR/log/sshd.log" </dev/null >>"$DIR/log/sshd.start.log" 2>&1 &
+  wait_port sshd "$SFTP_PORT" "SSH-2.0-" "$DIR/log/sshd.start.log $DIR/log/sshd.log" || die "sshd failed"
+}
+
 cmd_start() {
   local t0; t0="$(ms)"
   [ "$(id -u)" = 0 ] || die "must run as root (installs packages, starts daemons as root)"
@@ -805,22 +930,27 @@ cmd_start() {
   write_vsftpd_conf "$VSFTPD_TLS_CONF" "$FTPS_PORT" "$FTPS_PASV" YES "$DIR/log/vsftpd-implicit.log"
   write_oauth_conf
   start_oauth
+  make_sftp
+  write_sshd_conf
   start_dovecot
   start_postfix
   start_vsftpd vsftpd "$VSFTPD_CONF" "$FTP_PORT" "$DIR/run/vsftpd.pid" "$DIR/log/vsftpd.log" "220"
   start_vsftpd vsftpd-implicit "$VSFTPD_TLS_CONF" "$FTPS_PORT" "$DIR/run/vsftpd-implicit.pid" "$DIR/log/vsftpd-implicit.log" ""
+  start_sshd
   write_env
   trap - EXIT
-  printf 'test-servers: up in %.1fs -- IMAP %s/%s, SMTP %s/%s/%s, FTP %s/%s, OAuth %s on %s; env: %s\n' \
+  printf 'test-servers: up in %.1fs -- IMAP %s/%s, SMTP %s/%s/%s, FTP %s/%s, OAuth %s, SFTP %s on %s; env: %s\n' \
     "$(awk "BEGIN{print ($(ms) - $t0) / 1000}")" \
-    "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$FTP_PORT" "$FTPS_PORT" "$OAUTH_PORT" "$HOST" "$DIR/env.json"
+    "$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SUBMISSION_PORT" "$SMTPS_PORT" "$FTP_PORT" "$FTPS_PORT" "$OAUTH_PORT" "$SFTP_PORT" "$HOST" "$DIR/env.json"
 }
 
 cmd_stop() {
   stop_all
   scan_procs
-  local left; left="$( { dovecot_pids; postfix_pids; ftp_pids; oauth_pids; } | sort -u | tr '\n' ' ')"
+  local left; left="$( { dovecot_pids; postfix_pids; ftp_pids; oauth_pids; sshd_pids; } | sort -u | tr '\n' ' ')"
   [ -z "${left// /}" ] || die "processes still running: $left"
+  # the chroot lies outside the state folder: it goes with the servers (only if it is the one this folder made)
+  if [ -L "$DIR/sftp/root" ] && [ "$(readlink "$DIR/sftp/root")" = "$SFTP_ROOT" ]; then rm -rf "$SFTP_ROOT"; fi
   log "stopped (nothing of $DIR runs)"
 }
 
@@ -830,6 +960,14 @@ cmd_restart_dovecot() {
   start_dovecot
   [ -f "$DIR/env.json" ] && write_env
   log "dovecot restarted"
+}
+
+cmd_restart_sshd() {
+  [ -f "$SSHD_CONF" ] || die "no configuration in $DIR: run start first"
+  stop_sshd
+  start_sshd
+  [ -f "$DIR/env.json" ] && write_env
+  log "sshd restarted"
 }
 
 cmd_reload_postfix() {
@@ -842,7 +980,7 @@ cmd_reload_postfix() {
 cmd_status() {
   local ok=0 name pids port
   scan_procs
-  for name in dovecot postfix ftp oauth; do
+  for name in dovecot postfix ftp oauth sshd; do
     pids="$("${name}_pids" | sort -un | tr '\n' ' ')"
     printf '%-8s %s\n' "$name" "${pids:-not running}"
   done
@@ -851,6 +989,7 @@ cmd_status() {
   done
   [ -z "$(dovecot_master)" ] && ok=1
   [ -z "$(pidfile_pid "$POSTFIX_QUEUE/pid/master.pid" master)" ] && ok=1
+  [ -z "$(sshd_listener)" ] && ok=1
   [ -f "$DIR/env.json" ] && echo "env: $DIR/env.json"
   return "$ok"
 }
@@ -860,6 +999,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   restart-dovecot) cmd_restart_dovecot ;;
   reload-postfix) cmd_reload_postfix ;;
+  restart-sshd) cmd_restart_sshd ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status|restart-dovecot|reload-postfix" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|restart-dovecot|restart-sshd|reload-postfix" >&2; exit 2 ;;
 esac

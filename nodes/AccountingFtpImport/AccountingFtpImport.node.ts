@@ -22,7 +22,7 @@ export class AccountingFtpImport implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
-		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP or FTPS server',
+		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP, FTPS or SFTP server',
 		defaults: { name: 'Accounting FTP Import' },
 		inputs: [NodeConnectionTypes.Main],
 		// Import Payments has two outputs, the other operations one; n8n evaluates this per node (as its Switch node does)

@@ -6,7 +6,8 @@ import { parsePaymentFile, type Payment, type PaymentFile, type PaymentFormat } 
 import { consumeFiles, type FileDecision, type FileRunReport, type FileRunStop, type ReadFile, type Settled } from '../shared/fileConsumer';
 import type { FileListing, FileSource } from '../shared/transports/fileSource';
 import type { FingerprintStore } from '../shared/transports/fingerprints';
-import { directoriesToList, ftpFileSource, type RemoteFile } from '../shared/transports/ftpSource';
+import { directoriesToList, type RemoteFile } from '../shared/transports/ftpSource';
+import { remoteFileSource } from '../shared/transports/remoteDirectory';
 import type { StatementOwner } from './clients';
 import type { ReportedFailure } from './errorReport';
 import type { ImportPlan } from './importSettings';
@@ -66,7 +67,7 @@ export function newRun(plan: ImportPlan): ImportRun {
  */
 export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store: FingerprintStore, run: ImportRun): Promise<void> {
 	const { settings } = plan;
-	const withSource = ftpFileSource(
+	const withSource = remoteFileSource(
 		plan.ftp,
 		{
 			directory: settings.directory,

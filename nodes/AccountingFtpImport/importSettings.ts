@@ -1,14 +1,14 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { todayIn } from '../shared/documents/values';
 import { smtpAccount } from '../shared/mailAuth';
 import { TokenRejectedError } from '../shared/transports/oauth2Token';
 import { userFacing } from '../shared/nodeErrors';
 import { matchPayments, type PaymentCsvMapping, type PaymentFormat } from '../shared/documents/payments';
 import { isValidMailAddress } from '../shared/mail/addresses';
-import type { FtpCredentials } from '../shared/transports/ftp';
+import type { RemoteCredentials } from '../shared/transports/remoteDirectory';
 import type { AfterImport, DateSubdirectories, OnFailure } from '../shared/transports/fileSource';
 import type { SmtpCredentials } from '../shared/transports/smtp';
 import { ClientDirectory, parseAccounts } from './clients';
@@ -51,7 +51,8 @@ export interface ImportPlan {
 	invoices: OpenInvoicesFromItems;
 	knownInvoiceNumbers: string[];
 	clients: ClientDirectory;
-	ftp: FtpCredentials;
+	/** FTP, FTPS or SFTP */
+	ftp: RemoteCredentials;
 	/** the account of the error report; undefined when no address is set */
 	smtp?: SmtpCredentials;
 	/** the run's date in the workflow's time zone, YYYY-MM-DD */
@@ -73,7 +74,7 @@ export async function planImport(ctx: IExecuteFunctions): Promise<ImportPlan> {
 		invoices,
 		knownInvoiceNumbers: invoices.invoices.map((i) => i.invoiceNumber),
 		clients,
-		ftp: ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp)),
+		ftp: fileServerCredentials(await ctx.getCredentials(CREDENTIAL.ftp)),
 		smtp,
 		runDate: todayIn(ctx.getTimezone()),
 		runAt: new Date().toISOString(),

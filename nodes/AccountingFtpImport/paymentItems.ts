@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 
 import { matchPayments, type MatchedPayment, type Payment } from '../shared/documents/payments';
-import { ftpPort } from '../shared/transports/ftp';
+import { remoteServer } from '../shared/transports/remoteDirectory';
 import { sendErrorReport, type ReportedFailure } from './errorReport';
 import type { CollectedPayment, FileError, ImportRun } from './importRun';
 import { shiftIsoDate, type ImportPlan, type PaidDate } from './importSettings';
@@ -98,7 +98,7 @@ export async function reportErrors(plan: ImportPlan, run: ImportRun, items: INod
 export async function sendReport(plan: ImportPlan, directory: string, failures: ReportedFailure[]): ReturnType<typeof sendErrorReport> {
 	return await sendErrorReport(plan.smtp!, plan.settings.errorReportTo, {
 		workflowName: plan.workflowName,
-		server: `${plan.ftp.host}:${ftpPort(plan.ftp)}`,
+		server: remoteServer(plan.ftp),
 		directory,
 		runAt: plan.runAt,
 		failures,

@@ -1,14 +1,13 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { consumeFiles, type FileConsumer, type FileRunStop, type Settled } from '../shared/fileConsumer';
 import { userFacing } from '../shared/nodeErrors';
 import type { SourceFile, WithFileSource } from '../shared/transports/fileSource';
 import { FingerprintStore } from '../shared/transports/fingerprints';
 import { folderFileSource } from '../shared/transports/folder';
-import { ftpPort } from '../shared/transports/ftp';
-import { ftpFileSource } from '../shared/transports/ftpSource';
+import { remoteFileSource, remoteServer } from '../shared/transports/remoteDirectory';
 import type { Registration } from './importRules';
 import { judge, mimeTypeOf, unitError, unitItems, type Outputs, type ReceiveSettings, type UnitItems } from './receiveUnits';
 
@@ -33,10 +32,10 @@ interface FilePlace {
 }
 
 async function ftpPlace(ctx: IExecuteFunctions, settings: ReceiveSettings, store: FingerprintStore): Promise<FilePlace> {
-	const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
+	const ftp = fileServerCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
 	const afterImport = ctx.getNodeParameter('afterImport', 0, 'archive') === 'delete' ? 'delete' : 'archive';
-	const server = `${ftp.host}:${ftpPort(ftp)}`;
-	const withSource = ftpFileSource(
+	const server = remoteServer(ftp);
+	const withSource = remoteFileSource(
 		ftp,
 		{
 			directory: String(ctx.getNodeParameter('ftpDirectory', 0, '') ?? ''),

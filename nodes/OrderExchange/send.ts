@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL, ftpCredentials } from '../shared/credentials';
+import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { contentHash, documentKey, writeOpenTrans, type BusinessDocument } from '../shared/documents/orders';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import type { WithFileSink } from '../shared/transports/fileSink';
 import { folderFileSink } from '../shared/transports/folder';
-import { ftpFileSink } from '../shared/transports/ftp';
+import { remoteFileSink } from '../shared/transports/remoteDirectory';
 import { toTransportError, TransportError } from '../shared/transports/transportError';
 import { senderOf, smtpEndpoint, withSmtpTransport } from '../shared/transports/smtp';
 import { DocumentInputError, documentFromItem, documentTypeOf } from './documentInput';
@@ -212,8 +212,9 @@ async function deliverFiles(ctx: IExecuteFunctions, transport: 'ftp' | 'folder',
 
 async function fileSinkOf(ctx: IExecuteFunctions, transport: 'ftp' | 'folder'): Promise<WithFileSink> {
 	if (transport === 'ftp') {
-		const ftp = ftpCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
-		return ftpFileSink(ftp, String(ctx.getNodeParameter('remoteDirectory', 0, '') ?? ''));
+		// FTP, FTPS or SFTP, by the credential's protocol
+		const remote = fileServerCredentials(await ctx.getCredentials(CREDENTIAL.ftp));
+		return remoteFileSink(remote, String(ctx.getNodeParameter('remoteDirectory', 0, '') ?? ''));
 	}
 	const folder = String(ctx.getNodeParameter('folderPath', 0, '') ?? '').trim();
 	if (!folder || !path.isAbsolute(folder)) {

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 
 import { TransportError, redact } from './transports/transportError';
-import { testFtpConnection, type FtpCredentials, type FtpProtocol } from './transports/ftp';
+import { type FtpCredentials, type FtpProtocol } from './transports/ftp';
+import { remoteSecrets, testRemoteConnection, type RemoteCredentials } from './transports/remoteDirectory';
 import { testImapConnection, type ImapCredentials, type ImapSecurity } from './transports/imap';
 import { testSmtpConnection, type SmtpCredentials, type SmtpSecurity } from './transports/smtp';
 
@@ -60,6 +61,23 @@ export function ftpCredentials(data: ICredentialDataDecryptedObject): FtpCredent
 	};
 }
 
+/** The FTP credential as the file transports take it: FTP/FTPS, or SFTP with its key and host key fields. */
+export function fileServerCredentials(data: ICredentialDataDecryptedObject): RemoteCredentials {
+	if (str(data.protocol) !== 'sftp') return ftpCredentials(data);
+	const secret = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
+	return {
+		protocol: 'sftp',
+		host: str(data.host),
+		port: num(data.port, 22),
+		user: str(data.user),
+		password: secret(data.password),
+		privateKey: secret(data.privateKey),
+		passphrase: secret(data.passphrase),
+		hostKeyFingerprint: str(data.hostKeyFingerprint) || undefined,
+		acceptAnyHostKey: data.acceptAnyHostKey === true,
+	};
+}
+
 async function runTest(
 	credential: ICredentialsDecrypted,
 	test: () => Promise<string>,
@@ -67,9 +85,9 @@ async function runTest(
 	try {
 		return { status: 'OK', message: await test() };
 	} catch (error) {
-		const secret = credential.data?.password as string | undefined;
+		const secrets = remoteSecrets(fileServerCredentials(credential.data ?? {}));
 		const message = error instanceof TransportError ? error.message : String((error as Error)?.message ?? error);
-		return { status: 'Error', message: redact(message, [secret]) };
+		return { status: 'Error', message: redact(message, [credential.data?.password as string | undefined, ...secrets]) };
 	}
 }
 
@@ -91,6 +109,6 @@ export const credentialTest = {
 		this: ICredentialTestFunctions,
 		credential: ICredentialsDecrypted,
 	): Promise<INodeCredentialTestResult> {
-		return await runTest(credential, async () => await testFtpConnection(ftpCredentials(credential.data ?? {})));
+		return await runTest(credential, async () => await testRemoteConnection(fileServerCredentials(credential.data ?? {})));
 	},
 };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import type { ImapCredentials, ImapSecurity } from '../../nodes/shared/transports/imap';
+import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
 import type { SmtpCredentials, SmtpSecurity } from '../../nodes/shared/transports/smtp';
 
 export const SERVERS_DIR = process.env.BACKOFFICE_SERVERS_DIR ?? '/tmp/bo-srv';
@@ -20,6 +21,16 @@ export interface TestServers {
 	imap: { port: number; tlsPort: number };
 	smtp: { port: number; submissionPort: number; tlsPort: number; accessTable: string; log: string };
 	ftp: { port: number; tlsPort: number; home: string };
+	sftp: {
+		port: number;
+		/** the SFTP users' login directory (/files in their chroot) on this machine */
+		home: string;
+		loginDirectory: string;
+		hostKeyFingerprint: string;
+		passwordUser: { user: string; password: string };
+		keyUser: { user: string; openSshKey: string; passphrase: string; pemKey: string };
+		log: string;
+	};
 	users: Record<'alice' | 'bob' | 'carol' | 'admin' | 'sink', MailUser> & { ftp: { user: string; password: string } };
 	dovecotConf: string;
 }
@@ -90,9 +101,21 @@ export function ftpCredentialsFor(
 	};
 }
 
+/**
+ * SFTP credentials for the test sshd: the password user, or the key user with the OpenSSH key (ed25519 with a
+ * passphrase) or the PEM key (RSA); the host key pinned unless told otherwise.
+ */
+export function sftpCredentialsFor(login: 'password' | 'openSshKey' | 'pemKey' = 'password', overrides: Partial<SftpCredentials> = {}): SftpCredentials {
+	const s = loadServers().sftp;
+	const base = { protocol: 'sftp' as const, host: loadServers().host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
+	if (login === 'password') return { ...base, user: s.passwordUser.user, password: s.passwordUser.password, ...overrides };
+	const key = readFileSync(login === 'openSshKey' ? s.keyUser.openSshKey : s.keyUser.pemKey, 'utf8');
+	return { ...base, user: s.keyUser.user, privateKey: key, passphrase: login === 'openSshKey' ? s.keyUser.passphrase : undefined, ...overrides };
+}
+
 /** n8n credential data (as stored in n8n) for the package's credential types. */
 export function n8nCredentialData(
-	c: ImapCredentials | SmtpCredentials | FtpCredentials,
+	c: ImapCredentials | SmtpCredentials | FtpCredentials | SftpCredentials,
 ): Record<string, string | number | boolean> {
 	return JSON.parse(JSON.stringify(c)) as Record<string, string | number | boolean>;
 }

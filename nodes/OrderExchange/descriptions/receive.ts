@@ -23,7 +23,7 @@ export const receiveProperties: INodeProperties[] = [
 			},
 			{ name: 'E-Mail (IMAP Folder)', value: 'email', description: 'Attachments of the mails in a mailbox folder' },
 			{ name: 'Folder', value: 'folder', description: 'Files in a local folder, or one a cloud client keeps in sync' },
-			{ name: 'FTP', value: 'ftp', description: 'Files in a directory of an FTP or FTPS server' },
+			{ name: 'FTP', value: 'ftp', description: 'Files in a directory of an FTP, FTPS or SFTP server' },
 		],
 		default: 'email',
 		displayOptions: { show: onReceive },

@@ -17,7 +17,7 @@ export const sendProperties: INodeProperties[] = [
 			{
 				name: 'FTP',
 				value: 'ftp',
-				description: 'Upload the documents into a directory of an FTP or FTPS server',
+				description: 'Upload the documents into a directory of an FTP, FTPS or SFTP server',
 			},
 			{
 				name: 'Folder',

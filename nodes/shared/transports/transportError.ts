@@ -19,6 +19,8 @@ export type TransportFaultKind =
 	| 'refused'
 	| 'tlsUntrusted'
 	| 'tlsHandshake'
+	/** an SSH host key that is not the pinned one, no key pinned, or a pinned fingerprint that is not one: the user pins it */
+	| 'hostKey'
 	/** no answer in time (connecting, or a command that never settled) */
 	| 'timeout'
 	/** the session broke after it was open: what was not committed stays for the next run */
@@ -73,7 +75,7 @@ export class TransportError extends Error {
 
 	/** Whether it is a fault of the server or the network (as opposed to the configuration the user can fix). */
 	get isServerFault(): boolean {
-		return !['notFound', 'refusedByServer', 'oauth2'].includes(this.kind);
+		return !['notFound', 'refusedByServer', 'oauth2', 'hostKey'].includes(this.kind);
 	}
 }
 

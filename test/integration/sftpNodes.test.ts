@@ -1,0 +1,344 @@
+/**
+ * The Accounting FTP Import and the Order Exchange over SFTP, run by n8n's engine (RunnerWorkflow →
+ * WorkflowExecute) against the real OpenSSH sshd of the test servers: the import's round trip with its
+ * directory options, Check Access, Order Exchange Send and Receive, a session killed mid-run and an sshd
+ * restart (nothing lost, nothing twice).
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { isoDateIn } from '../../nodes/AccountingFtpImport/importSettings';
+import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
+import { loadServers, n8nCredentialData, sftpCredentialsFor } from '../helpers/servers';
+import { RunnerWorkflow } from '../helpers/workflowRunner';
+import { sampleOrder, sampleQuote } from '../unit/orders/sampleDocuments';
+
+const servers = loadServers();
+const TIME_ZONE = 'Europe/Berlin';
+const fixture = (relative: string): Buffer => readFileSync(path.join(__dirname, '..', 'fixtures', relative));
+const token = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
+
+const created: string[] = [];
+afterAll(() => {
+	for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory in the SFTP users' login directory: its path here and as the SFTP user sees it. */
+function sftpDirectory(label: string): { local: string; remote: string } {
+	const name = `${label}-${token()}`;
+	const local = path.join(servers.sftp.home, name);
+	created.push(local);
+	mkdirSync(local, { recursive: true });
+	chmodSync(local, 0o777);
+	return { local, remote: `${servers.sftp.loginDirectory}/${name}/` };
+}
+
+function put(dir: string, name: string, content: Buffer | string): string {
+	mkdirSync(dir, { recursive: true });
+	chmodSync(dir, 0o777);
+	const file = path.join(dir, name);
+	writeFileSync(file, content);
+	chmodSync(file, 0o666);
+	return file;
+}
+
+/**
+ * camt.053 001.02 with one credit of `amount` and the closing balance that credit gives (as in
+ * accountingFtpImport.test.ts): the import refuses statements whose balances do not add up.
+ */
+function camtWithAmount(amount: string): Buffer {
+	const closing = (18.15 + Number(amount)).toFixed(2);
+	return Buffer.from(
+		fixture('camt053/camt053.v2.minimal.xml')
+			.toString('utf8')
+			.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
+			.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`),
+	);
+}
+
+const amounts = (items: INodeExecutionData[]) => items.map((i) => i.json.amount as string);
+
+function workflowOf(type: string, parameters: INodeParameters): RunnerWorkflow {
+	const node: INode = {
+		id: 'node',
+		name: 'Node',
+		type: `n8n-nodes-backoffice.${type}`,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { backofficeFtpApi: { id: 'sftp', name: 'SFTP' } },
+	};
+	return new RunnerWorkflow({ name: `SFTP ${token()}`, nodes: [node], connections: {}, settings: { executionOrder: 'v1', timezone: TIME_ZONE } });
+}
+
+const importWorkflow = (parameters: INodeParameters) =>
+	workflowOf('accountingFtpImport', { operation: 'importPayments', options: { uploadWaitSeconds: 0 }, ...parameters });
+
+async function run(workflow: RunnerWorkflow, sftp: SftpCredentials = sftpCredentialsFor('password'), input?: INodeExecutionData[]) {
+	const result = await workflow.run('Node', { credentials: { backofficeFtpApi: n8nCredentialData(sftp) }, input: input ? [input] : undefined });
+	if (result.error) throw result.error;
+	return { first: result.output('Node', 0), second: result.output('Node', 1), third: (() => { try { return result.output('Node', 2); } catch { return []; } })() };
+}
+
+async function runImport(workflow: RunnerWorkflow, sftp?: SftpCredentials) {
+	const { first, second } = await run(workflow, sftp);
+	return { payments: first, errors: second };
+}
+
+describe('Accounting FTP Import over SFTP', () => {
+	it('imports a camt.053 file with a password login and deletes it; with a key login it archives, keeping an older file of the same name', async () => {
+		const dir = sftpDirectory('imp');
+		put(dir.local, 'Zahlungen_camt053.xml', fixture('camt053/camt053.v8.batch.xml'));
+		const first = await runImport(importWorkflow({ directory: dir.remote }));
+		expect(first.errors).toEqual([]);
+		expect(amounts(first.payments)).toEqual(['1000.00', '250.00']);
+		expect(first.payments[0].json).toMatchObject({ sourceFile: 'Zahlungen_camt053.xml', sourcePath: `${dir.remote}Zahlungen_camt053.xml`, format: 'camt053' });
+		expect(ls(dir.local)).toEqual([]);
+
+		put(path.join(dir.local, 'archiv'), 'z.xml', 'an older file of the same name');
+		put(dir.local, 'z.xml', camtWithAmount('3.50'));
+		const second = await runImport(importWorkflow({ directory: dir.remote, afterImport: 'archive', archiveDirectory: 'archiv/' }), sftpCredentialsFor('openSshKey'));
+		expect(amounts(second.payments)).toEqual(['3.50']);
+		expect(ls(path.join(dir.local, 'archiv'))).toEqual(['z.xml', 'z_2.xml']);
+		expect(readFileSync(path.join(dir.local, 'archiv', 'z.xml'), 'utf8')).toBe('an older file of the same name');
+	});
+
+	it('reads date subdirectories relative to the login directory, filters names, and moves a broken file to the error directory', async () => {
+		const dir = sftpDirectory('dates');
+		const today = isoDateIn(TIME_ZONE);
+		const [y, m, d] = today.split('-');
+		put(path.join(dir.local, y, m, d), 'zahlungen_1.xml', camtWithAmount('1.10'));
+		put(path.join(dir.local, y, m, d), 'other.xml', camtWithAmount('9.99'));
+		put(path.join(dir.local, y, m, d), 'zahlungen_kaputt.xml', '<Document>broken');
+		const relative = dir.remote.slice(`${servers.sftp.loginDirectory}/`.length);
+		const { payments, errors } = await runImport(
+			importWorkflow({ directory: relative, dateSubdirectories: 'YYYY/MM/DD', fileNameContains: 'zahlungen', onFailure: 'errorDirectory', errorDirectory: 'fehler/' }),
+		);
+		expect(amounts(payments)).toEqual(['1.10']);
+		expect(errors.map((e) => e.json)).toEqual([expect.objectContaining({ file: 'zahlungen_kaputt.xml', stage: 'parse', movedTo: `${dir.remote}fehler/zahlungen_kaputt.xml` })]);
+		expect(ls(path.join(dir.local, y, m, d))).toEqual(['other.xml']);
+	});
+
+	it('keeps and remembers: the next run does not import (nor download) the file again; a changed file is imported', async () => {
+		const dir = sftpDirectory('keep');
+		const file = put(dir.local, 'z.xml', camtWithAmount('5.00'));
+		const anHourAgo = new Date(Date.now() - 3_600_000);
+		utimesSync(file, anHourAgo, anHourAgo);
+		const workflow = importWorkflow({ directory: dir.remote, afterImport: 'keep' });
+		expect(amounts((await runImport(workflow)).payments)).toEqual(['5.00']);
+		// access time before modification time: a read would move it (relatime), so it tells whether the file was opened
+		const anHourAndASecondAgo = new Date(anHourAgo.getTime() - 1000);
+		utimesSync(file, anHourAndASecondAgo, anHourAgo);
+		expect((await runImport(workflow)).payments).toEqual([]);
+		// same path, size and exact time: not even downloaded
+		expect(statSync(file).atimeMs).toBe(anHourAndASecondAgo.getTime());
+		put(dir.local, 'z.xml', camtWithAmount('6.00'));
+		expect(amounts((await runImport(workflow)).payments)).toEqual(['6.00']);
+		expect(ls(dir.local)).toEqual(['z.xml']);
+	});
+
+	it('does not import twice a file it may not delete, and deletes it once the right is granted', async () => {
+		const dir = sftpDirectory('readonly');
+		put(dir.local, 'z.xml', camtWithAmount('8.00'));
+		chmodSync(dir.local, 0o555);
+		const workflow = importWorkflow({ directory: dir.remote });
+		try {
+			const first = await runImport(workflow);
+			expect(amounts(first.payments)).toEqual(['8.00']);
+			expect(first.errors.map((e) => e.json)).toEqual([expect.objectContaining({ stage: 'commit', imported: true, reason: expect.stringMatching(/refused to delete it/) })]);
+			expect((await runImport(workflow)).payments).toEqual([]);
+		} finally {
+			chmodSync(dir.local, 0o777);
+		}
+		expect((await runImport(workflow)).payments).toEqual([]);
+		expect(ls(dir.local)).toEqual([]);
+	});
+
+	it('leaves a .part upload and a file still growing for the next run', async () => {
+		const dir = sftpDirectory('upload');
+		const complete = camtWithAmount('12.34');
+		put(dir.local, 'b.xml.part', camtWithAmount('11.11'));
+		const growing = put(dir.local, 'a.xml', complete.subarray(0, 1000));
+		let offset = 1000;
+		const uploader = setInterval(() => {
+			const next = Math.min(offset + 200, complete.length - 100);
+			if (next > offset) appendFileSync(growing, complete.subarray(offset, next));
+			offset = Math.max(offset, next);
+		}, 200);
+		const workflow = importWorkflow({ directory: dir.remote, options: { uploadWaitSeconds: 2 } });
+		let first;
+		try {
+			first = await runImport(workflow);
+		} finally {
+			clearInterval(uploader);
+		}
+		expect(first.payments).toEqual([]);
+		appendFileSync(growing, complete.subarray(offset));
+		execFileSync('mv', [path.join(dir.local, 'b.xml.part'), path.join(dir.local, 'b.xml')]);
+		expect(amounts((await runImport(workflow)).payments)).toEqual(['12.34', '11.11']);
+	});
+
+	it('fails the run with the presented fingerprint when the host key does not match, touching nothing', async () => {
+		const dir = sftpDirectory('hostkey');
+		put(dir.local, 'z.xml', camtWithAmount('1.00'));
+		const error = await runImport(importWorkflow({ directory: dir.remote }), sftpCredentialsFor('password', { hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).then(
+			() => undefined,
+			(e: unknown) => e as Error,
+		);
+		expect(error?.message).toContain(`presented the host key ${servers.sftp.hostKeyFingerprint}`);
+		expect(ls(dir.local)).toEqual(['z.xml']);
+	});
+
+	it('Check Access names the rights over SFTP', async () => {
+		const dir = sftpDirectory('check');
+		const { first } = await run(workflowOf('accountingFtpImport', { operation: 'checkAccess', directory: dir.remote }), sftpCredentialsFor('pemKey'));
+		expect(first[0].json).toMatchObject({ ok: true, canList: true, canWrite: true, canDelete: true });
+	});
+});
+
+function threeDocuments(site: string): IDataObject[] {
+	const docs = [
+		{ ...sampleOrder(), number: '20001', site },
+		{ ...sampleQuote(), number: '20002', site },
+		{ ...sampleOrder(), number: '20003', site },
+	];
+	return docs.map((d) => JSON.parse(JSON.stringify(d)) as IDataObject);
+}
+
+describe('Order Exchange over SFTP', () => {
+	it('site A uploads three documents under a temporary name, site B receives them and moves them to processed/', async () => {
+		const site = `filiale-${token()}`;
+		const dir = sftpDirectory('ox');
+		const sent = await run(
+			workflowOf('orderExchange', { operation: 'send', transport: 'ftp', remoteDirectory: dir.remote }),
+			sftpCredentialsFor('openSshKey'),
+			threeDocuments(site).map((json) => ({ json })),
+		);
+		expect(sent.first.map((i) => i.json.path)).toEqual([`${dir.remote}${site}_ORDER_20001.xml`, `${dir.remote}${site}_QUOTATION_20002.xml`, `${dir.remote}${site}_ORDER_20003.xml`]);
+		expect(sent.first[0].json.server).toBe(`${servers.host}:${servers.sftp.port}`);
+		expect(ls(dir.local)).toEqual([`${site}_ORDER_20001.xml`, `${site}_ORDER_20003.xml`, `${site}_QUOTATION_20002.xml`]);
+
+		const received = await run(
+			workflowOf('orderExchange', {
+				operation: 'receive',
+				transport: 'ftp',
+				ftpDirectory: dir.remote,
+				sites: { site: [{ siteId: site, rangeFrom: '20000', rangeTo: '29999' }] },
+				receiveOptions: { uploadWaitSeconds: 0 },
+			}),
+			sftpCredentialsFor('password'),
+		);
+		expect(received.third).toEqual([]);
+		expect(received.first.map((i) => i.json.number)).toEqual(['20001', '20003', '20002']);
+		expect(received.first[0].json.source).toMatchObject({ movedTo: `${dir.remote}processed/${site}_ORDER_20001.xml` });
+		expect(ls(dir.local)).toEqual(['processed']);
+		expect(ls(path.join(dir.local, 'processed'))).toHaveLength(3);
+	});
+
+	it('refuses to send into a directory that does not exist, creating nothing', async () => {
+		const dir = sftpDirectory('ox-missing');
+		const result = await workflowOf('orderExchange', { operation: 'send', transport: 'ftp', remoteDirectory: `${dir.remote}nope/` }).run('Node', {
+			credentials: { backofficeFtpApi: n8nCredentialData(sftpCredentialsFor('password')) },
+			input: [threeDocuments(`filiale-${token()}`).map((json) => ({ json }))],
+		});
+		expect(result.error?.message).toMatch(/does not exist on the SFTP server/);
+		expect(ls(dir.local)).toEqual([]);
+	});
+});
+
+// ------------------------------------------------------------------------------------------------
+// Faults: the session killed mid-run, sshd restarted mid-run
+
+/**
+ * Calls `action` once, as soon as `count` files of the directory are gone (sshd's internal-sftp logs to syslog
+ * inside its chroot, where there is none, so the directory itself is watched); returns the stop function.
+ */
+function onDeleted(local: string, count: number, action: () => void): () => void {
+	const before = ls(local).length;
+	let done = false;
+	const timer = setInterval(() => {
+		if (!done && before - ls(local).length >= count) {
+			done = true;
+			action();
+		}
+	}, 2);
+	return () => clearInterval(timer);
+}
+
+function parentOf(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Kills every session of this state folder's sshd (the listener's descendants), not the listener. */
+function killSshdSessions(): number {
+	const listener = Number(readFileSync(path.join(servers.dir, 'run/sshd.pid'), 'utf8').trim());
+	const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+	const ours = new Set([listener]);
+	for (let grew = true; grew; ) {
+		grew = false;
+		for (const p of pids) {
+			try {
+				if (!ours.has(p) && ours.has(parentOf(p))) {
+					ours.add(p);
+					grew = true;
+				}
+			} catch {
+				// gone meanwhile
+			}
+		}
+	}
+	ours.delete(listener);
+	for (const p of ours) {
+		try {
+			process.kill(p, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+	return ours.size;
+}
+
+/** 40 files; `cut` breaks the session once `atLeast` of them are deleted; two runs must hand over each payment once. */
+async function everyPaymentOnce(cut: (local: string) => () => void, label: string, atLeast: number): Promise<void> {
+	const dir = sftpDirectory(label);
+	const total = 40;
+	for (let i = 1; i <= total; i++) put(dir.local, `z${String(i).padStart(2, '0')}.xml`, camtWithAmount(`${i}.00`));
+	const workflow = importWorkflow({ directory: dir.remote });
+	const stop = cut(dir.local);
+	let first;
+	try {
+		first = await runImport(workflow);
+	} finally {
+		stop();
+	}
+	expect(first.errors.map((e) => e.json.stage)).toContain('connection');
+	expect(first.payments.length).toBeGreaterThanOrEqual(atLeast);
+	expect(first.payments.length).toBeLessThan(total);
+	const second = await runImport(workflow);
+	const all = [...amounts(first.payments), ...amounts(second.payments)].sort((a, b) => Number(a) - Number(b));
+	expect(all).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}.00`));
+	expect(ls(dir.local)).toEqual([]);
+}
+
+describe('SFTP faults: nothing lost, nothing twice', () => {
+	it('survives killing the SFTP session after its third delete: every payment arrives exactly once over two runs', async () => {
+		let killed = 0;
+		await everyPaymentOnce((local) => onDeleted(local, 3, () => (killed = killSshdSessions())), 'killed', 3);
+		expect(killed).toBeGreaterThan(0);
+	}, 240_000);
+
+	it('survives an sshd restart mid-run, and the next run connects to the restarted server', async () => {
+		let restarted = false;
+		const restart = () => {
+			execFileSync('bash', [path.join(__dirname, '../../scripts/test-servers.sh'), 'restart-sshd'], { stdio: 'ignore' });
+			restarted = true;
+		};
+		await everyPaymentOnce((local) => onDeleted(local, 2, restart), 'restarted', 2);
+		expect(restarted).toBe(true);
+	}, 240_000);
+});
