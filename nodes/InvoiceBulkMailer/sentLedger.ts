@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { BoundedStore } from '../shared/boundedStore';
+
 /**
  * What this node has mailed, kept in the workflow's static data (`getWorkflowStaticData('node')`): invoice
  * number → content hash and time. A re-run — after the workflow stopped halfway, or with the same invoices
@@ -31,60 +33,34 @@ export interface SentRecord {
 }
 
 export class SentLedger {
-	private entries: Record<string, string>;
-	private size: number;
+	private readonly store: BoundedStore<string>;
 
 	constructor(
 		private readonly staticData: IDataObject,
-		private readonly limit = 50_000,
+		limit = 50_000,
 	) {
-		const stored = staticData[KEY];
 		// attached to the static data only when something is recorded: a dry run leaves it untouched
-		this.entries = stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
-		this.size = Object.keys(this.entries).length;
+		this.store = new BoundedStore<string>(staticData, { key: KEY, limit, shape: { kind: 'object' }, isValue: (v): v is string => typeof v === 'string' });
 	}
 
 	get count(): number {
-		return this.size;
+		return this.store.size;
 	}
 
 	lookup(invoiceNumber: string): SentRecord | undefined {
-		const entry = Object.prototype.hasOwnProperty.call(this.entries, invoiceNumber) ? this.entries[invoiceNumber] : undefined;
-		if (typeof entry !== 'string') return undefined;
+		const entry = this.store.get(invoiceNumber);
+		if (entry === undefined) return undefined;
 		const [hash, seconds, mark] = entry.split(' ');
 		return { hash, sentAt: new Date(Number(seconds) * 1000), ...(mark === UNCERTAIN ? { uncertain: true } : {}) };
 	}
 
 	/**
 	 * Notes a sent invoice; call it right after the server accepted the mail — or right after a delivery became
-	 * uncertain (`uncertain`), which counts as sent too: only Send Again mails it once more.
+	 * uncertain (`uncertain`), which counts as sent too: only Send Again mails it once more. A re-sent invoice
+	 * becomes the newest entry; beyond the limit the oldest are dropped.
 	 */
 	record(invoiceNumber: string, hash: string, sentAt = new Date(), uncertain = false): void {
-		if (this.staticData[KEY] !== this.entries) {
-			this.staticData[KEY] = this.entries;
-			// n8n wraps loaded static data in proxies; keep writing to what the static data now holds
-			this.entries = this.staticData[KEY] as Record<string, string>;
-		}
-		if (Object.prototype.hasOwnProperty.call(this.entries, invoiceNumber)) {
-			// re-inserted at the end, so that a re-sent invoice is the newest entry
-			delete this.entries[invoiceNumber];
-			this.size--;
-		}
-		// defineProperty rather than assignment: an invoice "number" such as __proto__ must stay a plain entry
-		Object.defineProperty(this.entries, invoiceNumber, {
-			value: `${hash} ${Math.floor(sentAt.getTime() / 1000)}${uncertain ? ` ${UNCERTAIN}` : ''}`,
-			enumerable: true,
-			writable: true,
-			configurable: true,
-		});
-		this.size++;
-		while (this.size > this.limit) {
-			for (const oldest in this.entries) {
-				delete this.entries[oldest];
-				break;
-			}
-			this.size--;
-		}
+		this.store.record(invoiceNumber, `${hash} ${Math.floor(sentAt.getTime() / 1000)}${uncertain ? ` ${UNCERTAIN}` : ''}`);
 		// n8n notices changes of the top level only (nested objects it did not load are plain), and saves
 		// static data only when it noticed one
 		this.staticData.lastSentAt = sentAt.toISOString();

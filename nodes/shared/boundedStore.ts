@@ -76,6 +76,34 @@ export class BoundedStore<V> {
 		this.usedNow.add(key);
 	}
 
+	/**
+	 * `set`, written through at once (object shape): the stored object is changed in place — the entry moved to
+	 * its end, the oldest entries dropped beyond the limit — so that a record made in the middle of a run is in
+	 * the data whatever happens next, at a cost that does not grow with the record (the mailer notes each
+	 * accepted mail this way). The caller changes a top-level property too, so that n8n notices the change.
+	 */
+	record(key: string, value: V): void {
+		this.set(key, value);
+		const target = this.writableObject();
+		delete target[key];
+		// defineProperty rather than assignment: a key such as __proto__ must stay a plain entry
+		Object.defineProperty(target, key, { value: copy(value), enumerable: true, writable: true, configurable: true });
+		for (const oldest of this.map.keys()) {
+			if (this.map.size <= this.options.limit) break;
+			this.map.delete(oldest);
+			delete target[oldest];
+		}
+	}
+
+	private writableObject(): Record<string, unknown> {
+		if (this.options.shape.kind !== 'object') throw new Error(`the record "${this.options.key}" is not stored as an object`);
+		const stored = this.data[this.options.key];
+		if (stored && typeof stored === 'object' && !Array.isArray(stored)) return stored as Record<string, unknown>;
+		this.data[this.options.key] = {};
+		// n8n wraps static data in proxies: write to what the data object now holds
+		return this.data[this.options.key] as Record<string, unknown>;
+	}
+
 	/** Marks an entry as used in this run: it becomes the most recently used one. */
 	touch(key: string): void {
 		const value = this.map.get(key);
