@@ -78,6 +78,49 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 	if (headerRow !== false && !header) {
 		throw new DocumentError('MISSING_FIELD', `the file has no header row at line ${headerRow}`, file, { line: headerRow });
 	}
+	const reading: CsvReading = {
+		mapping,
+		header,
+		file,
+		at: mappedColumns(mapping, header, file),
+		decimal: mapping.decimalSeparator ?? ',',
+		credit: new Set((mapping.creditValues ?? DEFAULT_CREDIT).map((v) => v.trim().toUpperCase())),
+		debit: new Set((mapping.debitValues ?? DEFAULT_DEBIT).map((v) => v.trim().toUpperCase())),
+	};
+	const statement: Statement = {
+		format: 'csv',
+		accountIban: mapping.accountIban,
+		charset,
+		payments: [],
+		skipped: 0,
+		skippedEntries: [],
+		sourceFile: file,
+	};
+	// the records after the header: the iterator has already passed it
+	let entry = 0;
+	for (const record of records) {
+		const read = csvPayment(record, ++entry, reading);
+		if ('reason' in read) statement.skippedEntries.push(read);
+		else statement.payments.push(shapePayment(read));
+	}
+	return shapeStatement(statement);
+}
+
+type Columns = ReturnType<typeof mappedColumns>;
+
+/** What every row of one file is read with. */
+interface CsvReading {
+	mapping: PaymentCsvMapping;
+	header: DelimitedRecord | undefined;
+	file: string | undefined;
+	at: Columns;
+	decimal: NonNullable<PaymentCsvMapping['decimalSeparator']>;
+	credit: Set<string>;
+	debit: Set<string>;
+}
+
+/** The mapping's columns as 0-based indexes: by number, or by a name of the header row. */
+function mappedColumns(mapping: PaymentCsvMapping, header: DelimitedRecord | undefined, file: string | undefined) {
 	const names = header ? header.fields.map((n) => n.trim().toLowerCase()) : [];
 	const resolve = (ref: ColumnRef | undefined, what: string): number | undefined => {
 		if (ref === undefined || ref === '') return undefined;
@@ -118,104 +161,87 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 	if (at.amount === undefined && at.creditAmount === undefined && at.debitAmount === undefined) {
 		throw new DocumentError('MISSING_FIELD', 'the mapping names no amount column (amount, or creditAmount/debitAmount)', file);
 	}
-	const decimal = mapping.decimalSeparator ?? ',';
-	const credit = new Set((mapping.creditValues ?? DEFAULT_CREDIT).map((v) => v.trim().toUpperCase()));
-	const debit = new Set((mapping.debitValues ?? DEFAULT_DEBIT).map((v) => v.trim().toUpperCase()));
+	return at;
+}
 
-	const statement: Statement = {
-		format: 'csv',
+/** One row: a payment, or why it is skipped (no amount, zero); a value that cannot be read is an error naming the cell. */
+function csvPayment(record: DelimitedRecord, entry: number, r: CsvReading): Payment | SkippedEntry {
+	const { at, mapping, header, file } = r;
+	const position = { statement: 1, entry, line: record.line };
+	const cell = rowCells(record, entry, r);
+	const signed = signedAmount(cell, r);
+	if (signed === undefined) return { position, reason: 'the row has no amount' };
+	if (signed.eq(0)) return { position, reason: 'the amount is zero' };
+	const direction = directionOf(signed, cell, r);
+	const currency = (cell.get(at.currency) || mapping.defaultCurrency || 'EUR').toUpperCase();
+	if (!/^[A-Z]{3}$/.test(currency)) throw cell.fail(at.currency, `"${currency}" is not a currency code`);
+	const remittanceText = at.remittanceText.map(cell.get).filter(Boolean).join(' ');
+	const creditorReference = cell.get(at.creditorReference) || findCreditorReferences(remittanceText)[0];
+	const raw: Record<string, string> = {};
+	record.fields.forEach((value, index) => {
+		if (value.trim() !== '') raw[header?.fields[index]?.trim() || `column ${index + 1}`] = value.trim();
+	});
+	const endToEndId = cell.get(at.endToEndId);
+	return {
+		amount: formatAmount(signed.abs(), currency),
+		currency,
+		direction,
+		bookingDate: cell.date(at.bookingDate),
+		valueDate: cell.date(at.valueDate),
+		payerName: cell.get(at.payerName) || undefined,
+		payerIban: cell.get(at.payerIban) ? compactIdentifier(cell.get(at.payerIban)) : undefined,
+		payerBic: cell.get(at.payerBic) || undefined,
+		remittanceText,
+		endToEndId: endToEndId && endToEndId.toUpperCase() !== 'NOTPROVIDED' ? endToEndId : undefined,
+		creditorReference: creditorReference || undefined,
+		bankReference: cell.get(at.bankReference) || undefined,
 		accountIban: mapping.accountIban,
-		charset,
-		payments: [],
-		skipped: 0,
-		skippedEntries: [],
+		invoiceNumbers: findInvoiceNumbers(remittanceText, mapping.knownInvoiceNumbers),
 		sourceFile: file,
+		position,
+		raw,
 	};
-	// the records after the header: the iterator has already passed it
-	const readRecord = (record: DelimitedRecord, i: number) => {
-		const entry = i + 1;
-		const position = { statement: 1, entry, line: record.line };
-		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
-		const columnName = (index: number | undefined) =>
-			index === undefined ? '' : header ? `"${header.fields[index]}"` : `column ${index + 1}`;
-		const fail = (index: number | undefined, reason: string) =>
-			new DocumentError('INVALID_VALUE', reason, file, {
-				line: record.line,
-				record: entry,
-				element: columnName(index) || undefined,
-			});
+}
 
-		const amountIn = (index: number | undefined): Big | undefined => {
-			const text = get(index);
-			if (!text) return undefined;
-			return readAmount(text, decimal, () => fail(index, `"${text}" is not an amount (decimal separator "${decimal}")`));
-		};
-		let signed: Big | undefined;
-		if (at.creditAmount !== undefined || at.debitAmount !== undefined) {
-			// Haben and Soll columns: the one that holds a value says the direction, whatever sign it is written with
-			const credited = amountIn(at.creditAmount);
-			const debited = amountIn(at.debitAmount);
-			if (credited && !credited.eq(0)) signed = credited.abs();
-			else if (debited && !debited.eq(0)) signed = debited.abs().neg();
-			else if (credited || debited) signed = new Big(0);
-		} else {
-			signed = amountIn(at.amount);
-		}
-		if (signed === undefined) {
-			statement.skippedEntries.push({ position, reason: 'the row has no amount' } satisfies SkippedEntry);
-			return;
-		}
-		if (signed.eq(0)) {
-			statement.skippedEntries.push({ position, reason: 'the amount is zero' } satisfies SkippedEntry);
-			return;
-		}
-		let direction: PaymentDirection = signed.lt(0) ? 'debit' : 'credit';
-		if (at.direction !== undefined) {
-			const value = get(at.direction).toUpperCase();
-			if (credit.has(value)) direction = signed.lt(0) ? 'debit' : 'credit';
-			else if (debit.has(value)) direction = signed.lt(0) ? 'credit' : 'debit';
-			else throw fail(at.direction, `"${get(at.direction)}" is neither a credit (${[...credit].join(', ')}) nor a debit (${[...debit].join(', ')})`);
-		}
-		const currency = (get(at.currency) || mapping.defaultCurrency || 'EUR').toUpperCase();
-		if (!/^[A-Z]{3}$/.test(currency)) throw fail(at.currency, `"${currency}" is not a currency code`);
-		const remittanceText = at.remittanceText.map(get).filter(Boolean).join(' ');
-		const creditorReference = get(at.creditorReference) || findCreditorReferences(remittanceText)[0];
-		const raw: Record<string, string> = {};
-		record.fields.forEach((value, index) => {
-			if (value.trim() !== '') raw[header?.fields[index]?.trim() || `column ${index + 1}`] = value.trim();
-		});
-		const date = (index: number | undefined) => {
-			const text = get(index);
-			if (!text) return undefined;
-			const iso = readDate(text, mapping.dateFormat ?? 'auto');
-			if (!iso) throw fail(index, `"${text}" is not a date (${mapping.dateFormat ?? 'DD.MM.YYYY or YYYY-MM-DD'})`);
-			return iso;
-		};
-		const endToEndId = get(at.endToEndId);
-		const payment: Payment = {
-			amount: formatAmount(signed.abs(), currency),
-			currency,
-			direction,
-			bookingDate: date(at.bookingDate),
-			valueDate: date(at.valueDate),
-			payerName: get(at.payerName) || undefined,
-			payerIban: get(at.payerIban) ? compactIdentifier(get(at.payerIban)) : undefined,
-			payerBic: get(at.payerBic) || undefined,
-			remittanceText,
-			endToEndId: endToEndId && endToEndId.toUpperCase() !== 'NOTPROVIDED' ? endToEndId : undefined,
-			creditorReference: creditorReference || undefined,
-			bankReference: get(at.bankReference) || undefined,
-			accountIban: mapping.accountIban,
-			invoiceNumbers: findInvoiceNumbers(remittanceText, mapping.knownInvoiceNumbers),
-			sourceFile: file,
-			position,
-			raw,
-		};
-		statement.payments.push(shapePayment(payment));
+/** Reading the cells of one row, with errors that name the row and the column. */
+function rowCells(record: DelimitedRecord, entry: number, r: CsvReading) {
+	const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
+	const columnName = (index: number | undefined) => (index === undefined ? '' : r.header ? `"${r.header.fields[index]}"` : `column ${index + 1}`);
+	const fail = (index: number | undefined, reason: string) =>
+		new DocumentError('INVALID_VALUE', reason, r.file, { line: record.line, record: entry, element: columnName(index) || undefined });
+	const amount = (index: number | undefined): Big | undefined => {
+		const text = get(index);
+		if (!text) return undefined;
+		return readAmount(text, r.decimal, () => fail(index, `"${text}" is not an amount (decimal separator "${r.decimal}")`));
 	};
-	let index = 0;
-	for (const record of records) readRecord(record, index++);
-	return shapeStatement(statement);
+	const date = (index: number | undefined) => {
+		const text = get(index);
+		if (!text) return undefined;
+		const iso = readDate(text, r.mapping.dateFormat ?? 'auto');
+		if (!iso) throw fail(index, `"${text}" is not a date (${r.mapping.dateFormat ?? 'DD.MM.YYYY or YYYY-MM-DD'})`);
+		return iso;
+	};
+	return { get, fail, amount, date };
+}
+
+type RowCells = ReturnType<typeof rowCells>;
+
+function signedAmount(cell: RowCells, { at }: CsvReading): Big | undefined {
+	if (at.creditAmount === undefined && at.debitAmount === undefined) return cell.amount(at.amount);
+	// Haben and Soll columns: the one that holds a value says the direction, whatever sign it is written with
+	const credited = cell.amount(at.creditAmount);
+	const debited = cell.amount(at.debitAmount);
+	if (credited && !credited.eq(0)) return credited.abs();
+	if (debited && !debited.eq(0)) return debited.abs().neg();
+	return credited || debited ? new Big(0) : undefined;
+}
+
+function directionOf(signed: Big, cell: RowCells, { at, credit, debit }: CsvReading): PaymentDirection {
+	if (at.direction === undefined) return signed.lt(0) ? 'debit' : 'credit';
+	const value = cell.get(at.direction).toUpperCase();
+	if (credit.has(value)) return signed.lt(0) ? 'debit' : 'credit';
+	if (debit.has(value)) return signed.lt(0) ? 'credit' : 'debit';
+	throw cell.fail(at.direction, `"${cell.get(at.direction)}" is neither a credit (${[...credit].join(', ')}) nor a debit (${[...debit].join(', ')})`);
 }
 
 /** The first record that starts at or after `line`; the records before it are passed over. */
