@@ -8,7 +8,7 @@ import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
 import { isCalendarDate } from '../values';
-import type { Payment, PaymentDirection, SkippedEntry, Statement } from './types';
+import type { Payment, SkippedEntry, Statement } from './types';
 
 /**
  * DATEV "Buchungsstapel" (EXTF/DTVF format category 21): the booking batch a tax adviser's or an ERP's
@@ -75,14 +75,47 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 	const charset = bom ? bom.charset : normaliseCharset(options.charset ?? 'windows-1252');
 	const text = decodeText(bytes, charset, file);
 	const records = delimitedRecords(text, ';', file);
-	const header = nextRecord(records);
+	const header = datevHeader(nextRecord(records), file);
+	const names = nextRecord(records);
+	if (!names) throw new DocumentError('MISSING_FIELD', 'line 2 (the column names) is missing', file, { line: 2 });
+	const h = header.record.fields;
+	const batch: DatevBatch = {
+		...header,
+		names,
+		at: datevColumns(names, file),
+		isBankAccount: bankAccountTest(options.bankAccounts, header.chart, header.accountLength),
+		file,
+		options,
+	};
+	const statement: Statement = {
+		format: 'datev',
+		clientNumber: h[HEADER.client] || undefined,
+		adviserNumber: h[HEADER.adviser] || undefined,
+		currency: header.currency,
+		statementId: h[HEADER.description] || undefined,
+		period: header.dateFrom || header.dateTo ? { from: header.dateFrom, to: header.dateTo } : undefined,
+		charset,
+		payments: [],
+		skipped: 0,
+		skippedEntries: [],
+		sourceFile: file,
+	};
+	let entry = 0;
+	let last: DelimitedRecord = names;
+	for (const record of records) {
+		const read = datevPayment(record, ++entry, batch, statement.clientNumber);
+		if ('reason' in read) statement.skippedEntries.push(read);
+		else statement.payments.push(shapePayment(read));
+		last = record;
+	}
+	refuseCutFile(text, last, names, file);
+	return shapeStatement(statement);
+}
+
+/** Line 1 of a DATEV file: a Buchungsstapel (EXTF/DTVF, category 21) with its fiscal year, period and chart. */
+function datevHeader(header: DelimitedRecord | undefined, file: string | undefined) {
 	if (!header || !/^(EXTF|DTVF)$/.test(header.fields[HEADER.marker] ?? '')) {
-		throw new DocumentError(
-			'UNSUPPORTED_FORMAT',
-			'not a DATEV file: line 1 must start with "EXTF" (or "DTVF")',
-			file,
-			{ line: header?.line ?? 1 },
-		);
+		throw new DocumentError('UNSUPPORTED_FORMAT', 'not a DATEV file: line 1 must start with "EXTF" (or "DTVF")', file, { line: header?.line ?? 1 });
 	}
 	const h = header.fields;
 	if (h[HEADER.category] !== '21') {
@@ -97,14 +130,19 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 	if (!fiscalYearStart) {
 		throw new DocumentError('MISSING_FIELD', 'the header has no fiscal year start (WJ-Beginn, field 13)', file, { line: header.line });
 	}
-	const accountLength = Number(h[HEADER.accountLength]) || 4;
-	const dateFrom = datevDate(h[HEADER.dateFrom], 'Datum vom', header.line, file);
-	const dateTo = datevDate(h[HEADER.dateTo], 'Datum bis', header.line, file);
-	const headerCurrency = h[HEADER.currency] || undefined;
-	const chart = (h[HEADER.chartOfAccounts] ?? '').padStart(2, '0');
+	return {
+		record: header,
+		fiscalYearStart,
+		accountLength: Number(h[HEADER.accountLength]) || 4,
+		dateFrom: datevDate(h[HEADER.dateFrom], 'Datum vom', header.line, file),
+		dateTo: datevDate(h[HEADER.dateTo], 'Datum bis', header.line, file),
+		currency: h[HEADER.currency] || undefined,
+		chart: (h[HEADER.chartOfAccounts] ?? '').padStart(2, '0'),
+	};
+}
 
-	const names = nextRecord(records);
-	if (!names) throw new DocumentError('MISSING_FIELD', 'line 2 (the column names) is missing', file, { line: 2 });
+/** Line 2: where each column the import needs stands (the five of a booking are required). */
+function datevColumns(names: DelimitedRecord, file: string | undefined) {
 	const columnIndex = new Map<string, number>();
 	names.fields.forEach((name, i) => {
 		const key = columnKey(name);
@@ -117,7 +155,7 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 		}
 		return index;
 	};
-	const at = {
+	return {
 		amount: column(COLUMN.amount, true)!,
 		debitCredit: column(COLUMN.debitCredit, true)!,
 		account: column(COLUMN.account, true)!,
@@ -129,81 +167,63 @@ export function parseDatevBuchungsstapel(bytes: Uint8Array, file?: string, optio
 		text: column(COLUMN.text, false),
 		reversal: column(COLUMN.reversal, false),
 	};
+}
 
-	const isBankAccount = bankAccountTest(options.bankAccounts, chart, accountLength);
-	const statement: Statement = {
-		format: 'datev',
-		clientNumber: h[HEADER.client] || undefined,
-		adviserNumber: h[HEADER.adviser] || undefined,
-		currency: headerCurrency,
-		statementId: h[HEADER.description] || undefined,
-		period: dateFrom || dateTo ? { from: dateFrom, to: dateTo } : undefined,
-		charset,
-		payments: [],
-		skipped: 0,
-		skippedEntries: [],
-		sourceFile: file,
-	};
+type DatevBatch = ReturnType<typeof datevHeader> & {
+	names: DelimitedRecord;
+	at: ReturnType<typeof datevColumns>;
+	isBankAccount: (account: string) => boolean;
+	file: string | undefined;
+	options: DatevOptions;
+};
 
-	const readRecord = (record: DelimitedRecord, i: number) => {
-		const entry = i + 1;
-		const position = { statement: 1, entry, line: record.line };
-		const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
-		const account = get(at.account);
-		const contraAccount = get(at.contraAccount);
-		const bankInAccount = isBankAccount(account);
-		const bankInContra = !bankInAccount && isBankAccount(contraAccount);
-		if (!bankInAccount && !bankInContra) {
-			statement.skippedEntries.push({
-				position,
-				reason: `neither Konto ${account || '(empty)'} nor Gegenkonto ${contraAccount || '(empty)'} is a bank account, so the booking is no payment`,
-			} satisfies SkippedEntry);
-			return;
-		}
-		const amount = readAmount(get(at.amount), record, file);
-		const sh = get(at.debitCredit).toUpperCase();
-		if (sh !== 'S' && sh !== 'H') {
-			throw new DocumentError('INVALID_VALUE', `Soll/Haben-Kennzeichen must be S or H, not "${sh}"`, file, { line: record.line, record: entry });
-		}
-		// S/H speaks of Konto: money comes in when the bank account is in Soll
-		const bankInDebit = bankInAccount ? sh === 'S' : sh === 'H';
-		const direction: PaymentDirection = bankInDebit ? 'credit' : 'debit';
-		const currency = get(at.currency) || headerCurrency || 'EUR';
-		const remittanceText = get(at.text);
-		const document1 = get(at.document1);
-		const invoiceNumbers = document1 ? [document1] : [];
-		for (const n of findInvoiceNumbers(remittanceText, options.knownInvoiceNumbers)) if (!invoiceNumbers.includes(n)) invoiceNumbers.push(n);
-		const raw: Record<string, string> = {};
-		names.fields.forEach((name, index) => {
-			const value = (record.fields[index] ?? '').trim();
-			if (value !== '' && name) raw[name] = value;
-		});
-		const payment: Payment = {
-			amount: formatAmount(amount, currency),
-			currency,
-			direction,
-			reversal: get(at.reversal) === '1' || undefined,
-			bookingDate: documentDate(get(at.documentDate), { fiscalYearStart, dateFrom, dateTo }, record, file),
-			remittanceText,
-			transactionCode: get(at.postingKey) || undefined,
-			accountNumber: bankInAccount ? account : contraAccount,
-			clientNumber: statement.clientNumber,
-			creditorReference: findCreditorReferences(`${document1} ${remittanceText}`)[0],
-			invoiceNumbers,
-			sourceFile: file,
+/** One booking: a payment when Konto or Gegenkonto is a bank account, else why it is no payment. */
+function datevPayment(record: DelimitedRecord, entry: number, b: DatevBatch, clientNumber: string | undefined): Payment | SkippedEntry {
+	const { at, file } = b;
+	const position = { statement: 1, entry, line: record.line };
+	const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
+	const account = get(at.account);
+	const contraAccount = get(at.contraAccount);
+	const bankInAccount = b.isBankAccount(account);
+	if (!bankInAccount && !b.isBankAccount(contraAccount)) {
+		return {
 			position,
-			raw,
+			reason: `neither Konto ${account || '(empty)'} nor Gegenkonto ${contraAccount || '(empty)'} is a bank account, so the booking is no payment`,
 		};
-		statement.payments.push(shapePayment(payment));
-	};
-	let index = 0;
-	let last: DelimitedRecord = names;
-	for (const record of records) {
-		readRecord(record, index++);
-		last = record;
 	}
-	refuseCutFile(text, last, names, file);
-	return shapeStatement(statement);
+	const amount = readAmount(get(at.amount), record, file);
+	const sh = get(at.debitCredit).toUpperCase();
+	if (sh !== 'S' && sh !== 'H') {
+		throw new DocumentError('INVALID_VALUE', `Soll/Haben-Kennzeichen must be S or H, not "${sh}"`, file, { line: record.line, record: entry });
+	}
+	// S/H speaks of Konto: money comes in when the bank account is in Soll
+	const bankInDebit = bankInAccount ? sh === 'S' : sh === 'H';
+	const currency = get(at.currency) || b.currency || 'EUR';
+	const remittanceText = get(at.text);
+	const document1 = get(at.document1);
+	const invoiceNumbers = document1 ? [document1] : [];
+	for (const n of findInvoiceNumbers(remittanceText, b.options.knownInvoiceNumbers)) if (!invoiceNumbers.includes(n)) invoiceNumbers.push(n);
+	const raw: Record<string, string> = {};
+	b.names.fields.forEach((name, index) => {
+		const value = (record.fields[index] ?? '').trim();
+		if (value !== '' && name) raw[name] = value;
+	});
+	return {
+		amount: formatAmount(amount, currency),
+		currency,
+		direction: bankInDebit ? 'credit' : 'debit',
+		reversal: get(at.reversal) === '1' || undefined,
+		bookingDate: documentDate(get(at.documentDate), b, record, file),
+		remittanceText,
+		transactionCode: get(at.postingKey) || undefined,
+		accountNumber: bankInAccount ? account : contraAccount,
+		clientNumber,
+		creditorReference: findCreditorReferences(`${document1} ${remittanceText}`)[0],
+		invoiceNumbers,
+		sourceFile: file,
+		position,
+		raw,
+	};
 }
 
 /**
