@@ -34,23 +34,25 @@ export class AccountingFtpImport implements INodeType {
 				name: 'backofficeFtpApi',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				displayOptions: { show: { operation: ['importPayments', 'checkAccess'] } },
+				// `hide`, not `show` on the operation: n8n 2.41's editor takes a parameter that credentials show on with
+				// every option for the sign-in switch and hides it (test/unit/editor/authFields.test.ts)
+				displayOptions: { hide: { operation: ['sendTestReport'] } },
 			},
 			{
 				name: 'backofficeSmtpApi',
 				required: false,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['password'] } },
+				displayOptions: { show: { mailAuthentication: ['password'] }, hide: { operation: ['checkAccess'] } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
 				required: false,
-				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['oAuth2'] } },
+				displayOptions: { show: { mailAuthentication: ['oAuth2'] }, hide: { operation: ['checkAccess'] } },
 			},
 		],
 		properties: [
 			...properties,
-			mailAuthenticationProperty('mailAuthentication', { show: { operation: ['importPayments', 'sendTestReport'] } }),
+			mailAuthenticationProperty('mailAuthentication', { hide: { operation: ['checkAccess'] } }),
 		],
 	};
 

@@ -23,6 +23,9 @@ import { send } from './send';
  * by e-mail (recommended), FTP or a (cloud) folder. Send writes and delivers them; Receive imports them with
  * the site, number-range and duplicate checks; Match links them to this site's articles and addresses.
  */
+/** Every transport but e-mail (Send: e-mail, FTP, folder; Receive: also the input's binary). */
+const notEmail = ['binary', 'folder', 'ftp'];
+
 export class OrderExchange implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Order Exchange',
@@ -42,29 +45,31 @@ export class OrderExchange implements INodeType {
 				name: 'backofficeSmtpApi',
 				required: true,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['send'], transport: ['email'], authentication: ['password'] } },
+				// `hide` on operation and transport, `show` only on the sign-in: n8n 2.41's editor hides every parameter an
+				// auth field (one the credentials show on) shows on (test/unit/editor/authFields.test.ts)
+				displayOptions: { show: { authentication: ['password'] }, hide: { operation: ['receive', 'match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeImapApi',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
-				displayOptions: { show: { operation: ['receive'], transport: ['email'], authentication: ['password'] } },
+				displayOptions: { show: { authentication: ['password'] }, hide: { operation: ['send', 'match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
 				required: true,
-				displayOptions: { show: { operation: ['send', 'receive'], transport: ['email'], authentication: ['oAuth2'] } },
+				displayOptions: { show: { authentication: ['oAuth2'] }, hide: { operation: ['match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeFtpApi',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				displayOptions: { show: { operation: ['send', 'receive'], transport: ['ftp'] } },
+				displayOptions: { hide: { operation: ['match'], transport: ['binary', 'email', 'folder'] } },
 			},
 		],
 		properties: [
 			operationProperty,
-			mailAuthenticationProperty('authentication', { show: { operation: ['send', 'receive'], transport: ['email'] } }),
+			mailAuthenticationProperty('authentication', { hide: { operation: ['match'], transport: notEmail } }),
 			...sendProperties,
 			...receiveProperties,
 			...matchProperties,
