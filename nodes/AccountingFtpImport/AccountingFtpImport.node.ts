@@ -21,7 +21,9 @@ export class AccountingFtpImport implements INodeType {
 		icon: { light: 'file:accountingFtpImport.svg', dark: 'file:accountingFtpImport.dark.svg' },
 		group: ['input'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// the operation's label, not its value (ternaries: the editor's expression parser knows them for sure)
+		subtitle:
+			'={{$parameter["operation"] === "checkAccess" ? "Check access" : $parameter["operation"] === "sendTestReport" ? "Send test report" : "Import payments"}}',
 		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP, FTPS or SFTP server',
 		defaults: { name: 'Accounting FTP Import' },
 		inputs: [NodeConnectionTypes.Main],

@@ -33,7 +33,9 @@ export class OrderExchange implements INodeType {
 		icon: { light: 'file:orderExchange.svg', dark: 'file:orderExchange.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ($parameter["transport"] ? " · " + $parameter["transport"] : "")}}',
+		// the operation and transport in words, not their values: "Send by e-mail", "Receive from FTP", "Match"
+		subtitle:
+			'={{$parameter["operation"] === "match" ? "Match" : ($parameter["operation"] === "receive" ? "Receive" : "Send") + ($parameter["transport"] === "email" ? " by e-mail" : $parameter["transport"] === "ftp" ? " by FTP" : $parameter["transport"] === "folder" ? " by folder" : $parameter["transport"] === "binary" ? " from the input" : "")}}',
 		description: 'Exchange quotes and orders (openTRANS) between sites by e-mail, FTP or folder, with duplicate, number-range, article and address checks',
 		defaults: { name: 'Order Exchange' },
 		inputs: [NodeConnectionTypes.Main],
