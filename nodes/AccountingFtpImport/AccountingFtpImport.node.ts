@@ -31,9 +31,11 @@ export class AccountingFtpImport implements INodeType {
 		// (no `??` here: the editor's expression parser may not know it; a missing operation is the default, Import Payments)
 		outputs: `={{ ["checkAccess", "sendTestReport"].includes($parameter.operation) ? [{ type: "${NodeConnectionTypes.Main}" }] : [{ type: "${NodeConnectionTypes.Main}", displayName: "Payments" }, { type: "${NodeConnectionTypes.Main}", displayName: "Errors" }] }}`,
 		usableAsTool: true,
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label
 		credentials: [
 			{
 				name: 'backofficeFtpApi',
+				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
 				// `hide`, not `show` on the operation: n8n 2.41's editor takes a parameter that credentials show on with
@@ -42,12 +44,14 @@ export class AccountingFtpImport implements INodeType {
 			},
 			{
 				name: 'backofficeSmtpApi',
+				displayName: 'SMTP for Error Reports',
 				required: false,
 				testedBy: 'backofficeSmtpApiTest',
 				displayOptions: { show: { mailAuthentication: ['password'] }, hide: { operation: ['checkAccess'] } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2 for Error Reports',
 				required: false,
 				displayOptions: { show: { mailAuthentication: ['oAuth2'] }, hide: { operation: ['checkAccess'] } },
 			},

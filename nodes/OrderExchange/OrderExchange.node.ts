@@ -42,9 +42,11 @@ export class OrderExchange implements INodeType {
 		// one output per outcome, different per operation; n8n evaluates this per node (as its Switch node does)
 		outputs: `={{ (($parameter.operation ?? "send") === "receive" ? ["Orders", "Skipped", "Errors"] : ($parameter.operation ?? "send") === "match" ? ["Matched", "Review"] : ["Sent", "Skipped"]).map(name => ({ type: "${NodeConnectionTypes.Main}", displayName: name })) }}`,
 		usableAsTool: true,
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label
 		credentials: [
 			{
 				name: 'backofficeSmtpApi',
+				displayName: 'SMTP Server for Sending',
 				required: true,
 				testedBy: 'backofficeSmtpApiTest',
 				// `hide` on operation and transport, `show` only on the sign-in: n8n 2.41's editor hides every parameter an
@@ -53,17 +55,20 @@ export class OrderExchange implements INodeType {
 			},
 			{
 				name: 'backofficeImapApi',
+				displayName: 'IMAP Mailbox for Receiving',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
 				displayOptions: { show: { authentication: ['password'] }, hide: { operation: ['send', 'match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2',
 				required: true,
 				displayOptions: { show: { authentication: ['oAuth2'] }, hide: { operation: ['match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeFtpApi',
+				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
 				displayOptions: { hide: { operation: ['match'], transport: ['binary', 'email', 'folder'] } },

@@ -61,3 +61,16 @@ describe('parameters the n8n editor hides as authentication switches', () => {
 		expect(mainAuthField(new AccountingFtpImport().description)?.name).toBe('mailAuthentication');
 	});
 });
+
+describe('credential field labels', () => {
+	test.each([nodes[0], nodes[4]])('%s: every credential field is labelled by its purpose', (_name, type) => {
+		const labels = (type.credentials ?? []).map((c) => c.displayName);
+		expect(labels.every((label) => typeof label === 'string' && label.length > 0)).toBe(true);
+		expect(new Set(labels).size).toBe(labels.length);
+	});
+
+	test('Accounting FTP Import: the FTP server, and the mail for error reports', () => {
+		const labels = new AccountingFtpImport().description.credentials?.map((c) => c.displayName);
+		expect(labels).toEqual(['FTP Server', 'SMTP for Error Reports', 'Mail OAuth2 for Error Reports']);
+	});
+});
