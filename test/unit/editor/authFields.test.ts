@@ -74,3 +74,11 @@ describe('credential field labels', () => {
 		expect(labels).toEqual(['FTP Server', 'SMTP for Error Reports', 'Mail OAuth2 for Error Reports']);
 	});
 });
+
+describe('Delivery Note IMAP Trigger: poll times', () => {
+	test('a notice right below n8n\'s Poll Times says its every-minute default and how to poll once a day', () => {
+		const [first] = new DeliveryNoteImapTrigger().description.properties;
+		expect(first.type).toBe('notice');
+		expect(first.displayName).toMatch(/Poll Times.*Every Minute.*"Every Day"/);
+	});
+});
