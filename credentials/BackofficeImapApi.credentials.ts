@@ -34,8 +34,9 @@ export class BackofficeImapApi implements ICredentialType {
 			displayName: 'Port',
 			name: 'port',
 			type: 'number',
-			default: 993,
-			description: '993 for SSL/TLS, 143 for STARTTLS or no encryption',
+			// 0: the port follows the security setting (n8n's credential fields cannot change each other)
+			default: 0,
+			description: 'Leave at 0 for the port of the security setting: 993 for SSL/TLS, 143 for STARTTLS or None',
 		},
 		{
 			displayName: 'User',

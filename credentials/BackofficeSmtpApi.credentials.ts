@@ -34,8 +34,9 @@ export class BackofficeSmtpApi implements ICredentialType {
 			displayName: 'Port',
 			name: 'port',
 			type: 'number',
-			default: 587,
-			description: '587 for STARTTLS, 465 for SSL/TLS, 25 for an unencrypted relay',
+			// 0: the port follows the security setting (n8n's credential fields cannot change each other)
+			default: 0,
+			description: 'Leave at 0 for the port of the security setting: 587 for STARTTLS, 465 for SSL/TLS, 25 for None',
 		},
 		{
 			displayName: 'User',

@@ -21,7 +21,9 @@ export class AccountingFtpImport implements INodeType {
 		icon: { light: 'file:accountingFtpImport.svg', dark: 'file:accountingFtpImport.dark.svg' },
 		group: ['input'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// the operation's label, not its value (ternaries: the editor's expression parser knows them for sure)
+		subtitle:
+			'={{$parameter["operation"] === "checkAccess" ? "Check access" : $parameter["operation"] === "sendTestReport" ? "Send test report" : "Import payments"}}',
 		description: 'Import payment files (camt.053, MT940, DATEV, CSV) from an FTP, FTPS or SFTP server',
 		defaults: { name: 'Accounting FTP Import' },
 		inputs: [NodeConnectionTypes.Main],
@@ -29,28 +31,34 @@ export class AccountingFtpImport implements INodeType {
 		// (no `??` here: the editor's expression parser may not know it; a missing operation is the default, Import Payments)
 		outputs: `={{ ["checkAccess", "sendTestReport"].includes($parameter.operation) ? [{ type: "${NodeConnectionTypes.Main}" }] : [{ type: "${NodeConnectionTypes.Main}", displayName: "Payments" }, { type: "${NodeConnectionTypes.Main}", displayName: "Errors" }] }}`,
 		usableAsTool: true,
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label
 		credentials: [
 			{
 				name: 'backofficeFtpApi',
+				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				displayOptions: { show: { operation: ['importPayments', 'checkAccess'] } },
+				// `hide`, not `show` on the operation: n8n 2.41's editor takes a parameter that credentials show on with
+				// every option for the sign-in switch and hides it (test/unit/editor/authFields.test.ts)
+				displayOptions: { hide: { operation: ['sendTestReport'] } },
 			},
 			{
 				name: 'backofficeSmtpApi',
+				displayName: 'SMTP for Error Reports',
 				required: false,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['password'] } },
+				displayOptions: { show: { mailAuthentication: ['password'] }, hide: { operation: ['checkAccess'] } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2 for Error Reports',
 				required: false,
-				displayOptions: { show: { operation: ['importPayments', 'sendTestReport'], mailAuthentication: ['oAuth2'] } },
+				displayOptions: { show: { mailAuthentication: ['oAuth2'] }, hide: { operation: ['checkAccess'] } },
 			},
 		],
 		properties: [
 			...properties,
-			mailAuthenticationProperty('mailAuthentication', { show: { operation: ['importPayments', 'sendTestReport'] } }),
+			mailAuthenticationProperty('mailAuthentication', { hide: { operation: ['checkAccess'] } }),
 		],
 	};
 

@@ -6,7 +6,7 @@ import { imapAccount, mailAuthenticationProperty } from '../shared/mailAuth';
 import { userFacing } from '../shared/nodeErrors';
 import { consumeMailbox } from '../shared/mailboxConsumer';
 import { readMailFolders, searchFolders } from '../shared/mailFolders';
-import { properties } from './description';
+import { pollTimesNotice, properties } from './description';
 import { decideMails } from './mailItems';
 import { configurationOf, readTriggerSettings } from './settings';
 
@@ -40,7 +40,7 @@ export class DeliveryNoteImapTrigger implements INodeType {
 			},
 			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
 		],
-		properties: [mailAuthenticationProperty(), ...properties],
+		properties: [pollTimesNotice, mailAuthenticationProperty(), ...properties],
 	};
 
 	methods = {

@@ -13,6 +13,19 @@ const csvColumn = (name: string, displayName: string, description: string, requi
 	displayOptions: { show: { format: ['csv'] } },
 });
 
+/**
+ * n8n puts its own Poll Times parameter above a polling node's parameters, with "Every Minute" as its default, and a
+ * node cannot change that default (n8n-core's directory loader prepends it to every `polling: true` node; a second
+ * `pollTimes` of the node's own would show twice). So the node says it plainly where the user sets it.
+ */
+export const pollTimesNotice: INodeProperties = {
+	displayName:
+		'Poll Times starts at "Every Minute" (n8n\'s default for every polling trigger; a node cannot change it). Delivery notes usually need one check a day: set Poll Times to "Every Day" and the hour you want, e.g. 6:00.',
+	name: 'pollTimesNotice',
+	type: 'notice',
+	default: '',
+};
+
 export const properties: INodeProperties[] = [
 	mailFolderLocator(
 		'inboxFolder',

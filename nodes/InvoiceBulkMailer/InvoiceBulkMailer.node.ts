@@ -21,7 +21,8 @@ export class InvoiceBulkMailer implements INodeType {
 		icon: { light: 'file:invoiceBulkMailer.svg', dark: 'file:invoiceBulkMailer.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// the operation's label, not its value
+		subtitle: '={{$parameter["operation"] === "sendTestMail" ? "Send test mail" : "Send invoices"}}',
 		description: 'Mail invoices as PDF and e-invoice to many customers over SMTP',
 		defaults: { name: 'Invoice Bulk Mailer' },
 		inputs: [NodeConnectionTypes.Main],

@@ -23,6 +23,9 @@ import { send } from './send';
  * by e-mail (recommended), FTP or a (cloud) folder. Send writes and delivers them; Receive imports them with
  * the site, number-range and duplicate checks; Match links them to this site's articles and addresses.
  */
+/** Every transport but e-mail (Send: e-mail, FTP, folder; Receive: also the input's binary). */
+const notEmail = ['binary', 'folder', 'ftp'];
+
 export class OrderExchange implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Order Exchange',
@@ -30,41 +33,50 @@ export class OrderExchange implements INodeType {
 		icon: { light: 'file:orderExchange.svg', dark: 'file:orderExchange.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ($parameter["transport"] ? " · " + $parameter["transport"] : "")}}',
+		// the operation and transport in words, not their values: "Send by e-mail", "Receive from FTP", "Match"
+		subtitle:
+			'={{$parameter["operation"] === "match" ? "Match" : ($parameter["operation"] === "receive" ? "Receive" : "Send") + ($parameter["transport"] === "email" ? " by e-mail" : $parameter["transport"] === "ftp" ? " by FTP" : $parameter["transport"] === "folder" ? " by folder" : $parameter["transport"] === "binary" ? " from the input" : "")}}',
 		description: 'Exchange quotes and orders (openTRANS) between sites by e-mail, FTP or folder, with duplicate, number-range, article and address checks',
 		defaults: { name: 'Order Exchange' },
 		inputs: [NodeConnectionTypes.Main],
 		// one output per outcome, different per operation; n8n evaluates this per node (as its Switch node does)
 		outputs: `={{ (($parameter.operation ?? "send") === "receive" ? ["Orders", "Skipped", "Errors"] : ($parameter.operation ?? "send") === "match" ? ["Matched", "Review"] : ["Sent", "Skipped"]).map(name => ({ type: "${NodeConnectionTypes.Main}", displayName: name })) }}`,
 		usableAsTool: true,
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label
 		credentials: [
 			{
 				name: 'backofficeSmtpApi',
+				displayName: 'SMTP Server for Sending',
 				required: true,
 				testedBy: 'backofficeSmtpApiTest',
-				displayOptions: { show: { operation: ['send'], transport: ['email'], authentication: ['password'] } },
+				// `hide` on operation and transport, `show` only on the sign-in: n8n 2.41's editor hides every parameter an
+				// auth field (one the credentials show on) shows on (test/unit/editor/authFields.test.ts)
+				displayOptions: { show: { authentication: ['password'] }, hide: { operation: ['receive', 'match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeImapApi',
+				displayName: 'IMAP Mailbox for Receiving',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
-				displayOptions: { show: { operation: ['receive'], transport: ['email'], authentication: ['password'] } },
+				displayOptions: { show: { authentication: ['password'] }, hide: { operation: ['send', 'match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2',
 				required: true,
-				displayOptions: { show: { operation: ['send', 'receive'], transport: ['email'], authentication: ['oAuth2'] } },
+				displayOptions: { show: { authentication: ['oAuth2'] }, hide: { operation: ['match'], transport: notEmail } },
 			},
 			{
 				name: 'backofficeFtpApi',
+				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				displayOptions: { show: { operation: ['send', 'receive'], transport: ['ftp'] } },
+				displayOptions: { hide: { operation: ['match'], transport: ['binary', 'email', 'folder'] } },
 			},
 		],
 		properties: [
 			operationProperty,
-			mailAuthenticationProperty('authentication', { show: { operation: ['send', 'receive'], transport: ['email'] } }),
+			mailAuthenticationProperty('authentication', { hide: { operation: ['match'], transport: notEmail } }),
 			...sendProperties,
 			...receiveProperties,
 			...matchProperties,

@@ -179,7 +179,8 @@ export function toTransportError(error: unknown, endpoint: Endpoint, secrets: Ar
 	if (/wrong version number|unknown protocol|packet length too long|EPROTO|ssl3_get_record|tlsv1 alert/i.test(text)) {
 		return make(
 			'tlsHandshake',
-			`TLS handshake with ${endpoint.host}:${endpoint.port} failed: the security setting probably does not match the port (SSL/TLS vs STARTTLS).`,
+			`TLS handshake with ${endpoint.host}:${endpoint.port} failed: the security setting probably does not match the port ` +
+				(endpoint.protocol === 'FTP' ? '(explicit vs implicit FTPS).' : '(SSL/TLS vs STARTTLS).'),
 		);
 	}
 	if ((code && TIMEOUT_CODES.has(code)) || /timed? ?out|timeout/i.test(text)) {
