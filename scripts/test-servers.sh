@@ -733,9 +733,14 @@ start_oauth() {
   local node
   node="$(bash "$ROOT/scripts/node24.sh")/node" || die "no Node.js 24 for the OAuth server"
   [ -f "$ROOT/node_modules/oidc-provider/package.json" ] || die "oidc-provider missing: run npm ci first"
-  # unprivileged, in a session of its own
-  setsid setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    "$node" "$ROOT/scripts/oauth-server.mjs" "$OAUTH_CONF" </dev/null >>"$DIR/log/oauth.log" 2>&1 &
+  # unprivileged, in a session of its own -- unless the checkout lies where nobody cannot read it (a clone
+  # under a 0700 folder such as /root or mktemp -d): then as the caller, and the log says so
+  local drop=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  if ! "${drop[@]}" test -r "$ROOT/scripts/oauth-server.mjs" 2>/dev/null; then
+    echo "oauth-server: $ROOT is not readable by nobody, running as $(id -un)" >>"$DIR/log/oauth.log"
+    drop=()
+  fi
+  setsid "${drop[@]}" "$node" "$ROOT/scripts/oauth-server.mjs" "$OAUTH_CONF" </dev/null >>"$DIR/log/oauth.log" 2>&1 &
   echo $! >"$DIR/run/oauth.pid"
   wait_port oauth-server "$OAUTH_PORT" "" "$DIR/log/oauth.log" || die "oauth-server failed"
   scan_procs
