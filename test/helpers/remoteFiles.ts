@@ -70,11 +70,13 @@ export const fixture = (relative: string): Buffer => readFileSync(path.join(__di
  * and the import refuses statements that do not.
  */
 export function camtWithAmount(amount: string): Buffer {
+	return Buffer.from(camtFromTemplate(fixture('camt053/camt053.v2.minimal.xml').toString('utf8'), amount));
+}
+
+/** `camtWithAmount` on the text of camt053/camt053.v2.minimal.xml (for the benches, which read it themselves). */
+export function camtFromTemplate(template: string, amount: string): string {
 	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		fixture('camt053/camt053.v2.minimal.xml')
-			.toString('utf8')
-			.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
-			.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`),
-	);
+	return template
+		.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
+		.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`);
 }
