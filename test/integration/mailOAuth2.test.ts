@@ -295,6 +295,16 @@ describe('App-only sign-in (client credentials, as Exchange Online\'s service pr
 		expect(sent.error?.message).toMatch(/App-only OAuth2 token rejected: .* for the mailbox "bob@[^"]+".* may open this mailbox/);
 	});
 
+	it('an app registered for sign-in by a person only: the token endpoint refuses the app-only flow, in its own words, nothing is sent', async () => {
+		const { client } = oauthServer();
+		const credential = { ...appOnlyCredential('alice'), clientId: client.id, clientSecret: client.secret };
+		const subject = `oauth-app-grant-${random()}`;
+		const sent = await testMailer(loadServers().users.bob.address, subject).run('Mailer', { credentials: credentialsOf(credential) });
+		// oidc-provider answers invalid_request (RFC 6749 would say unauthorized_client, which gets words of its own)
+		expect(sent.error?.message).toMatch(/token endpoint .* gave no access token \(invalid_request: requested grant type is not allowed for this client\)/);
+		expect(await arrivedAtBob(subject, 1, 3_000)).toBe(0);
+	});
+
 	it('a wrong client secret: the token endpoint refuses the app, the message says so and never shows the secret', async () => {
 		const folders = await foldersWithOneNote('app-secret');
 		const secret = `wrong-${random()}-secret`;
