@@ -5,6 +5,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * provider with the authorization code flow. One credential serves both protocols: one app registration,
  * one "Connect", one mailbox. n8n's own OAuth2 machinery (Connect button, callback, token storage, refresh)
  * does the token work; the nodes read and refresh the token through it (nodes/shared/mailAuth.ts).
+ * Grant Type "Client Credentials" is the app-only variant (Exchange Online: a service principal with mailbox
+ * access): no Connect, the nodes ask the token endpoint for a token at each run.
  */
 export class BackofficeMailOAuth2Api implements ICredentialType {
 	name = 'backofficeMailOAuth2Api';
@@ -34,12 +36,30 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			default: 'microsoft',
 		},
 		{
+			displayName: 'Grant Type',
+			name: 'grantType',
+			type: 'options',
+			options: [
+				{
+					name: 'Authorization Code',
+					value: 'authorizationCode',
+					description: 'A person signs in to the mailbox once with "Connect my account"',
+				},
+				{
+					name: 'Client Credentials (App-Only)',
+					value: 'clientCredentials',
+					description: 'No one signs in: the app itself has access to the mailbox (Microsoft 365 and other providers, not Google)',
+				},
+			],
+			default: 'authorizationCode',
+		},
+		{
 			displayName: 'Tenant',
 			name: 'tenant',
 			type: 'string',
 			default: 'organizations',
 			placeholder: 'e.g. contoso.onmicrosoft.com',
-			hint: 'Your directory (tenant) ID or domain; "organizations" for any work account, "common" also for personal accounts',
+			hint: 'Your directory (tenant) ID or domain; "organizations" for any work account, "common" also for personal accounts (App-only: your tenant ID or domain only)',
 			displayOptions: { show: { provider: ['microsoft'] } },
 		},
 		{
@@ -48,7 +68,7 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. lieferscheine@example.com',
-			description: 'The address to sign in as (for a shared mailbox: its own address)',
+			description: 'The address to sign in as (for a shared mailbox: its own address; app-only: the mailbox the app was given access to)',
 			required: true,
 		},
 		{
@@ -73,7 +93,7 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			default: '',
 			placeholder: 'e.g. https://login.example.com/oauth2/authorize',
 			required: true,
-			displayOptions: { show: { provider: ['other'] } },
+			displayOptions: { show: { provider: ['other'], grantType: ['authorizationCode'] } },
 		},
 		{
 			displayName: 'Access Token URL',
@@ -89,7 +109,7 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			name: 'customScope',
 			type: 'string',
 			default: 'offline_access',
-			hint: 'Separated by spaces: the scope(s) your mail server wants, and offline_access (or what your provider names it) so that n8n gets a refresh token',
+			hint: 'Separated by spaces: the scope(s) your mail server wants, and offline_access (or what your provider names it) so that n8n gets a refresh token; app-only: the mail scope only',
 			displayOptions: { show: { provider: ['other'] } },
 		},
 		{
@@ -165,7 +185,6 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			displayOptions: { show: { provider: ['other'] } },
 		},
 		// n8n's oAuth2Api fields, filled from the provider
-		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },
 		{
 			displayName: 'Authorization URL',
 			name: 'authUrl',
@@ -185,7 +204,7 @@ export class BackofficeMailOAuth2Api implements ICredentialType {
 			name: 'scope',
 			type: 'hidden',
 			default:
-				'={{ $self["provider"] === "microsoft" ? "https://outlook.office365.com/IMAP.AccessAsUser.All https://outlook.office365.com/SMTP.Send offline_access" : $self["provider"] === "google" ? "https://mail.google.com/" : $self["customScope"] }}',
+				'={{ $self["provider"] === "microsoft" ? ($self["grantType"] === "clientCredentials" ? "https://outlook.office365.com/.default" : "https://outlook.office365.com/IMAP.AccessAsUser.All https://outlook.office365.com/SMTP.Send offline_access") : $self["provider"] === "google" ? "https://mail.google.com/" : $self["customScope"] }}',
 		},
 		{
 			displayName: 'Auth URI Query Parameters',

@@ -4,7 +4,8 @@
 //   node scripts/oauth-server.mjs <config.json>
 //
 // config.json: { "host", "port", "users": { "<mailbox address>": "<password>" }, "clients": [ client metadata ],
-//                "accessTokenTtl": seconds, "shortTtlClient": "<client_id whose tokens live 2 s>" }
+//                "accessTokenTtl": seconds, "shortTtlClients": [ "<client_id whose tokens live 2 s>" ],
+//                "appMailboxes": { "<client_id of an app-only client>": "<mailbox address it may open>" } }
 //
 // What it offers: authorization code flow (with PKCE when the client sends it) through a plain HTML login +
 // consent page at /interaction/<uid> (the mailbox address and password of the test users; each scope can be
@@ -12,6 +13,12 @@
 // may use the refresh_token grant, opaque access tokens living `accessTokenTtl` seconds, token introspection
 // (RFC 7662, for Dovecot's oauth2 passdb) and revocation (RFC 7009, for the tests). Nothing is persisted:
 // a restart forgets every token.
+//
+// App-only sign-in (client credentials grant, RFC 6749 4.4), as Exchange Online offers it for IMAP and SMTP:
+// Exchange lets an app's token open a mailbox when the app's service principal was given that mailbox
+// (New-ServicePrincipal, Add-MailboxPermission). This server stands in for that permission with `appMailboxes`:
+// a client-credentials token of such a client names its mailbox as the token's subject, which is what Dovecot's
+// oauth2 passdb compares with the login name. A client without an entry gets tokens that open no mailbox.
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
@@ -21,10 +28,13 @@ const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issuer = `http://${config.host}:${config.port}`;
 const users = new Map(Object.entries(config.users).map(([address, password]) => [address.toLowerCase(), password]));
 const ttl = Number(config.accessTokenTtl) || 60;
+const shortTtlClients = new Set(config.shortTtlClients ?? []);
+const appMailboxes = config.appMailboxes ?? {};
 
 const provider = new Provider(issuer, {
 	clients: config.clients,
-	scopes: ['openid', 'offline_access', 'mail'],
+	// `calendar` stands for the scope of another API (a common mistake: Microsoft Graph's instead of Exchange's)
+	scopes: ['openid', 'offline_access', 'mail', 'calendar'],
 	claims: { openid: ['sub'], email: ['email'] },
 	cookies: { keys: [randomBytes(32).toString('base64url')] },
 	features: {
@@ -37,8 +47,8 @@ const provider = new Provider(issuer, {
 	// every client allowed the refresh_token grant gets a refresh token (n8n does not always send prompt=consent)
 	issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
 	ttl: {
-		AccessToken: (_ctx, token) => (token.clientId === config.shortTtlClient ? 2 : ttl),
-		ClientCredentials: ttl,
+		AccessToken: (_ctx, token) => (shortTtlClients.has(token.clientId) ? 2 : ttl),
+		ClientCredentials: (_ctx, token) => (shortTtlClients.has(token.clientId) ? 2 : ttl),
 		RefreshToken: 24 * 3600,
 		Grant: 24 * 3600,
 		Session: 24 * 3600,
@@ -46,6 +56,8 @@ const provider = new Provider(issuer, {
 		AuthorizationCode: 120,
 	},
 	rotateRefreshToken: false,
+	extraTokenClaims: async (_ctx, token) =>
+		token.kind === 'ClientCredentials' && appMailboxes[token.clientId] ? { sub: appMailboxes[token.clientId] } : undefined,
 	findAccount: async (_ctx, id) =>
 		users.has(id) ? { accountId: id, claims: async () => ({ sub: id, email: id }) } : undefined,
 	interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

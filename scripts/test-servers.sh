@@ -46,6 +46,10 @@ OAUTH_CONF="$DIR/oauth/config.json"
 OAUTH_CLIENT=backoffice-mail
 OAUTH_CLIENT_SECRET=backoffice-mail-secret
 OAUTH_SHORT_CLIENT=backoffice-mail-short
+# app-only (client credentials) clients: one whose tokens open alice's mailbox, the same with 2-second tokens
+OAUTH_APP_CLIENT=backoffice-mail-app
+OAUTH_SHORT_APP_CLIENT=backoffice-mail-app-short
+OAUTH_APP_MAILBOX=alice
 OAUTH_INTROSPECTION_CLIENT=dovecot
 OAUTH_INTROSPECTION_SECRET=dovecot-introspection-secret
 OAUTH_SCOPE=mail
@@ -712,13 +716,18 @@ write_oauth_conf() {
   "host": "$HOST",
   "port": $OAUTH_PORT,
   "accessTokenTtl": ${BO_OAUTH_TOKEN_TTL:-60},
-  "shortTtlClient": $(json_str "$OAUTH_SHORT_CLIENT"),
+  "shortTtlClients": [$(json_str "$OAUTH_SHORT_CLIENT"), $(json_str "$OAUTH_SHORT_APP_CLIENT")],
+  "appMailboxes": { $(json_str "$OAUTH_APP_CLIENT"): $(json_str "$OAUTH_APP_MAILBOX@$DOMAIN"), $(json_str "$OAUTH_SHORT_APP_CLIENT"): $(json_str "$OAUTH_APP_MAILBOX@$DOMAIN") },
   "users": { $users },
   "clients": [
     { "client_id": $(json_str "$OAUTH_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"),
       "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects },
     { "client_id": $(json_str "$OAUTH_SHORT_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"),
       "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects },
+    { "client_id": $(json_str "$OAUTH_APP_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"), "scope": "mail calendar",
+      "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [] },
+    { "client_id": $(json_str "$OAUTH_SHORT_APP_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"), "scope": "mail calendar",
+      "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [] },
     { "client_id": $(json_str "$OAUTH_INTROSPECTION_CLIENT"), "client_secret": $(json_str "$OAUTH_INTROSPECTION_SECRET"),
       "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [] }
   ]
@@ -834,6 +843,8 @@ write_env() {
   "oauth": { "port": $OAUTH_PORT, "issuer": "http://$HOST:$OAUTH_PORT", "scope": $(json_str "$OAUTH_SCOPE"),
     "client": { "id": $(json_str "$OAUTH_CLIENT"), "secret": $(json_str "$OAUTH_CLIENT_SECRET") },
     "shortLivedClient": { "id": $(json_str "$OAUTH_SHORT_CLIENT"), "secret": $(json_str "$OAUTH_CLIENT_SECRET") },
+    "appClient": { "id": $(json_str "$OAUTH_APP_CLIENT"), "secret": $(json_str "$OAUTH_CLIENT_SECRET"), "mailbox": $(json_str "$OAUTH_APP_MAILBOX") },
+    "shortLivedAppClient": { "id": $(json_str "$OAUTH_SHORT_APP_CLIENT"), "secret": $(json_str "$OAUTH_CLIENT_SECRET") },
     "introspectionClient": { "id": $(json_str "$OAUTH_INTROSPECTION_CLIENT"), "secret": $(json_str "$OAUTH_INTROSPECTION_SECRET") },
     "redirectUri": "http://127.0.0.1/callback", "log": $(json_str "$DIR/log/oauth.log") },
   "sftp": {

@@ -21,7 +21,8 @@ export function userFacing(
 	if (error instanceof TransportError && error.kind === 'oauth2') {
 		return new NodeOperationError(ctx.getNode(), error.message + note, {
 			...at,
-			description: 'Open the OAuth2 credential, check provider, mailbox and scopes, and click "Reconnect".',
+			description:
+				'Open the OAuth2 credential, check provider, mailbox and scopes, and click "Reconnect" (app-only sign-in: check client ID, client secret and the app\'s permissions).',
 		});
 	}
 	if (error instanceof TransportError) {

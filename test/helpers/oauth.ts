@@ -15,6 +15,9 @@ export interface OAuthServer {
 	scope: string;
 	client: { id: string; secret: string };
 	shortLivedClient: { id: string; secret: string };
+	/** app-only (client credentials) clients; their tokens open `mailbox`'s mailbox (Exchange: Add-MailboxPermission) */
+	appClient: { id: string; secret: string; mailbox: MailUserName };
+	shortLivedAppClient: { id: string; secret: string };
 	introspectionClient: { id: string; secret: string };
 	redirectUri: string;
 }
@@ -136,4 +139,15 @@ export function mailOAuth2Credential(who: MailUserName, tokenData: IDataObject, 
 		authentication: 'header',
 		oauthTokenData: tokenData,
 	};
+}
+
+/**
+ * The Mail OAuth2 credential with Grant Type "Client Credentials" (app-only) as n8n hands it to a node: no token
+ * stored (n8n fetches none for a mail login), the app client's ID and secret, the scope to ask for.
+ */
+export function appOnlyCredential(who: MailUserName, options: { shortLived?: boolean; scope?: string; clientSecret?: string } = {}): ICredentialDataDecryptedObject {
+	const server = oauthServer();
+	const client = options.shortLived ? server.shortLivedAppClient : server.appClient;
+	const { oauthTokenData: _none, ...signedIn } = mailOAuth2Credential(who, {}, { scope: options.scope ?? server.scope });
+	return { ...signedIn, grantType: 'clientCredentials', clientId: client.id, clientSecret: options.clientSecret ?? client.secret };
 }

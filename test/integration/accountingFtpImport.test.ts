@@ -2,8 +2,11 @@
  * The Accounting FTP Import node run by n8n's engine (RunnerWorkflow → WorkflowExecute) against the real
  * vsftpd of the test servers: real payment files put into the FTP user's home, one directory per test.
  * Error reports travel through Postfix into Dovecot and are read back over IMAP.
+ * The cases of the file transport (directories, date subdirectories, name filters, upload wait, delete /
+ * archive / keep-and-remember, error directory, fingerprints) run over SFTP as well, against the real
+ * OpenSSH sshd (`describe.each(FILE_SERVERS)`, issue 17); which ones do not, and why, is said where they are.
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 
 import { NodeHelpers, type INode, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
@@ -12,6 +15,18 @@ import { isoDateIn, shiftIsoDate } from '../../nodes/AccountingFtpImport/importS
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { FtpControlProxy } from '../helpers/ftpControlProxy';
+import {
+	camtWithAmount,
+	FILE_SERVERS,
+	fileServerCredentials,
+	fixture,
+	ls,
+	put,
+	remoteDirectory,
+	removeRemoteDirectories,
+	SERVER_LABEL,
+	type FileServer,
+} from '../helpers/remoteFiles';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 
@@ -19,48 +34,8 @@ const servers = loadServers();
 const TIME_ZONE = 'Europe/Berlin';
 /** The credentials chosen on the node, as n8n stores them (the runner hands out the data by type). */
 const NODE_CREDENTIALS = { backofficeFtpApi: { id: 'ftp', name: 'Buchhaltung FTP' }, backofficeSmtpApi: { id: 'smtp', name: 'Buchhaltung SMTP' } };
-const fixture = (relative: string): Buffer => readFileSync(path.join(__dirname, '..', 'fixtures', relative));
-
-const created: string[] = [];
-afterAll(() => {
-	for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory in the FTP user's home, writable for the FTP user; removed after the tests. */
-function ftpDirectory(label: string): { local: string; remote: string } {
-	const name = `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-	const local = path.join(servers.ftp.home, name);
-	created.push(local);
-	mkdirSync(local, { recursive: true });
-	chmodSync(local, 0o777);
-	return { local, remote: `/${name}/` };
-}
-
-function put(dir: string, name: string, content: Buffer | string): string {
-	mkdirSync(dir, { recursive: true });
-	chmodSync(dir, 0o777);
-	const file = path.join(dir, name);
-	writeFileSync(file, content);
-	chmodSync(file, 0o666);
-	return file;
-}
-
-const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
-
-/**
- * camt.053 001.02 with one credit of `amount` (so that each generated file is told apart by its amount), and the
- * closing balance that credit gives: the genkgo sample's own closing balance (a debit of 27.00 SEK) does not add up,
- * and the import refuses statements that do not.
- */
-function camtWithAmount(amount: string): Buffer {
-	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		fixture('camt053/camt053.v2.minimal.xml')
-			.toString('utf8')
-			.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
-			.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`),
-	);
-}
+const ftpDirectory = (label: string) => remoteDirectory('ftp', label);
+afterAll(removeRemoteDirectories);
 
 function importWorkflow(parameters: INodeParameters, name = `FTP import ${Date.now()}`): RunnerWorkflow {
 	const node: INode = {
@@ -75,14 +50,16 @@ function importWorkflow(parameters: INodeParameters, name = `FTP import ${Date.n
 	return new RunnerWorkflow({ name, nodes: [node], connections: {}, settings: { executionOrder: 'v1', timezone: TIME_ZONE } });
 }
 
-function credentials(ftp: Partial<FtpCredentials> = {}, withSmtp = false) {
+function credentials(ftp: Partial<FtpCredentials> = {}, withSmtp = false, over: FileServer = 'ftp') {
 	return {
-		backofficeFtpApi: n8nCredentialData({ ...ftpCredentialsFor({ protocol: 'ftpsExplicit' }), ...ftp }),
+		backofficeFtpApi: n8nCredentialData(fileServerCredentials(over, ftp)),
 		...(withSmtp ? { backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) } : {}),
 	};
 }
 
 interface ImportRunOptions {
+	/** the server the run reads from: vsftpd (explicit FTPS, default) or sshd (SFTP) */
+	over?: FileServer;
 	ftp?: Partial<FtpCredentials>;
 	smtp?: boolean;
 	input?: INodeExecutionData[][];
@@ -90,14 +67,14 @@ interface ImportRunOptions {
 
 /** One run of the node; a run that fails as a whole throws its error. */
 async function runImport(workflow: RunnerWorkflow, options: ImportRunOptions = {}): Promise<{ payments: INodeExecutionData[]; errors: INodeExecutionData[] }> {
-	const result = await workflow.run('Import', { credentials: credentials(options.ftp, options.smtp), input: options.input });
+	const result = await workflow.run('Import', { credentials: credentials(options.ftp, options.smtp, options.over), input: options.input });
 	if (result.error) throw result.error;
 	return { payments: result.output('Import', 0), errors: result.output('Import', 1) };
 }
 
 /** One run that must fail as a whole: its error. */
 async function failedImport(workflow: RunnerWorkflow, options: ImportRunOptions = {}): Promise<Error> {
-	const result = await workflow.run('Import', { credentials: credentials(options.ftp, options.smtp), input: options.input });
+	const result = await workflow.run('Import', { credentials: credentials(options.ftp, options.smtp, options.over), input: options.input });
 	if (!result.error) throw new Error('the run was expected to fail, but it succeeded');
 	return result.error;
 }
@@ -109,7 +86,38 @@ function vsftpdLog(): { since(): string } {
 	return { since: () => readFileSync(file).subarray(start).toString('utf8') };
 }
 
+/**
+ * Watches whether the run that follows downloads a file. vsftpd logs each command: the run asks for the file's
+ * time (MDTM) and does not RETR it. sshd's internal-sftp logs to a syslog inside its chroot, where there is none,
+ * so over SFTP the file's access time tells: set before its modification time, a read would move it (relatime).
+ */
+function watchDownloads(over: FileServer, local: string, remote: string): { expectNone(): void } {
+	if (over === 'ftp') {
+		const log = vsftpdLog();
+		return {
+			expectNone: () => {
+				expect(log.since()).toContain(`"MDTM ${remote}"`);
+				expect(log.since()).not.toContain(`"RETR ${remote}"`);
+			},
+		};
+	}
+	const { mtime } = statSync(local);
+	const atime = new Date(mtime.getTime() - 1000);
+	utimesSync(local, atime, mtime);
+	return { expectNone: () => expect(statSync(local).atimeMs).toBe(atime.getTime()) };
+}
+
 const amounts = (items: INodeExecutionData[]) => items.map((i) => i.json.amount as string);
+
+/** The helpers of the tests that run over FTP and SFTP alike (issue 17), bound to one of them. */
+function fileSite(over: FileServer) {
+	return {
+		directory: (label: string) => remoteDirectory(over, `${over}-${label}`),
+		runImport: (workflow: RunnerWorkflow, options: ImportRunOptions = {}) => runImport(workflow, { over, ...options }),
+		failedImport: (workflow: RunnerWorkflow, options: ImportRunOptions = {}) => failedImport(workflow, { over, ...options }),
+		label: SERVER_LABEL[over],
+	};
+}
 const today = () => isoDateIn(TIME_ZONE);
 
 async function findMail(who: 'admin', subjectPart: string): Promise<{ subject: string; text: string; attachments: string[] } | undefined> {
@@ -130,11 +138,14 @@ async function findMail(who: 'admin', subjectPart: string): Promise<{ subject: s
 	return undefined;
 }
 
-describe('Accounting FTP Import: reading payment files', () => {
+describe.each(FILE_SERVERS)('Accounting FTP Import over %s: reading payment files', (over) => {
+	const site = fileSite(over);
+
+
 	it('imports the credits of a camt.053 001.08 batch booking with amounts, dates, payer and remittance text, then deletes the file', async () => {
-		const dir = ftpDirectory('camt');
+		const dir = site.directory('camt');
 		put(dir.local, 'Zahlungen_camt053.xml', fixture('camt053/camt053.v8.batch.xml'));
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote }));
 		expect(errors).toEqual([]);
 		// the batch holds two credits, a direct debit and a reversal (both debits: left out by Credits Only)
 		expect(payments.map((p) => p.json)).toEqual([
@@ -168,10 +179,10 @@ describe('Accounting FTP Import: reading payment files', () => {
 	});
 
 	it('imports the MT940 sample of cmxl with the values its yml file lists, and refuses betterplace\'s hand-edited statement whose balances do not add up', async () => {
-		const dir = ftpDirectory('mt940');
+		const dir = site.directory('mt940');
 		put(dir.local, 'sepa_snippet.sta', fixture('mt940/betterplace/sepa_snippet.sta'));
 		put(dir.local, 'cmxl_mt940.sta', fixture('mt940/cmxl/mt940.sta'));
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote, transactions: 'all' }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote, transactions: 'all' }));
 		const bySource = (name: string) => payments.filter((p) => p.json.sourceFile === name).map((p) => p.json);
 		const cmxl = bySource('cmxl_mt940.sta');
 		expect(cmxl).toHaveLength(16);
@@ -186,16 +197,16 @@ describe('Accounting FTP Import: reading payment files', () => {
 	});
 
 	it('imports the DATEV Buchungsstapel: the bank booking with its client number, date and text; the invoice booking is no payment', async () => {
-		const dir = ftpDirectory('datev');
+		const dir = site.directory('datev');
 		put(dir.local, 'EXTF_Buchungsstapel.csv', fixture('datev/EXTF_Buchungsstapel.csv'));
-		const credits = await runImport(importWorkflow({ directory: dir.remote, afterImport: 'keep' }));
+		const credits = await site.runImport(importWorkflow({ directory: dir.remote, afterImport: 'keep' }));
 		// the one payment in the sample is money paid out: Credits Only imports the file with nothing in it
 		expect(credits.payments).toEqual([]);
 		expect(credits.errors).toEqual([]);
 
-		const dir2 = ftpDirectory('datev-all');
+		const dir2 = site.directory('datev-all');
 		put(dir2.local, 'EXTF_Buchungsstapel.csv', fixture('datev/EXTF_Buchungsstapel.csv'));
-		const { payments } = await runImport(importWorkflow({ directory: dir2.remote, transactions: 'all' }));
+		const { payments } = await site.runImport(importWorkflow({ directory: dir2.remote, transactions: 'all' }));
 		expect(payments.map((p) => p.json)).toEqual([
 			expect.objectContaining({
 				amount: '24.95',
@@ -211,12 +222,12 @@ describe('Accounting FTP Import: reading payment files', () => {
 	});
 
 	it('reports broken files on the Errors output with reason, position and the file attached, keeps them, and imports the good file of the same run', async () => {
-		const dir = ftpDirectory('broken');
+		const dir = site.directory('broken');
 		put(dir.local, 'a_camt053.v2.wrong.xml', fixture('camt053/camt053.v2.wrong.xml'));
 		put(dir.local, 'b_sepa_snippet_broken.sta', fixture('mt940/betterplace/sepa_snippet_broken.sta'));
 		put(dir.local, 'c_good.xml', camtWithAmount('8.85'));
 		put(dir.local, 'd_not_a_payment_file.pdf', '%PDF-1.7\n%\u00e2\u00e3\n');
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote }));
 		expect(amounts(payments)).toEqual(['8.85']);
 		expect(payments[0].json).toMatchObject({ payerName: 'NAME NAME', payerIban: 'NL56AGDH9619008421', valueDate: '2015-01-02', sourceFile: 'c_good.xml' });
 		expect(errors.map((e) => e.json)).toEqual([
@@ -243,20 +254,21 @@ describe('Accounting FTP Import: reading payment files', () => {
 	});
 
 	it('moves a broken file to the error directory when asked, creating it, and a second broken file of that name gets _2', async () => {
-		const dir = ftpDirectory('errordir');
+		const dir = site.directory('errordir');
 		put(dir.local, 'zahlungen.sta', fixture('mt940/betterplace/sepa_snippet_broken.sta'));
 		const workflow = importWorkflow({ directory: dir.remote, onFailure: 'errorDirectory', errorDirectory: 'fehler' });
-		const first = await runImport(workflow);
+		const first = await site.runImport(workflow);
 		expect(first.errors[0].json).toMatchObject({ file: 'zahlungen.sta', movedTo: `${dir.remote}fehler/zahlungen.sta` });
 		put(dir.local, 'zahlungen.sta', fixture('camt053/camt053.v2.wrong.xml'));
-		const second = await runImport(workflow);
+		const second = await site.runImport(workflow);
 		expect(second.errors[0].json).toMatchObject({ movedTo: `${dir.remote}fehler/zahlungen_2.sta` });
 		expect(ls(dir.local)).toEqual(['fehler']);
 		expect(ls(path.join(dir.local, 'fehler'))).toEqual(['zahlungen.sta', 'zahlungen_2.sta']);
 	});
 });
 
-describe('Accounting FTP Import: connection and directories', () => {
+// SFTP's logins (password, OpenSSH and PEM keys) and its host key check: sftpNodes.test.ts
+describe('Accounting FTP Import: connection', () => {
 	it.each([
 		['plain FTP', 'ftp'],
 		['explicit FTPS', 'ftpsExplicit'],
@@ -269,76 +281,104 @@ describe('Accounting FTP Import: connection and directories', () => {
 		expect(ls(dir.local)).toEqual([]);
 	});
 
+
+
+
+
+});
+
+describe.each(FILE_SERVERS)('Accounting FTP Import over %s: directories', (over) => {
+	const site = fileSite(over);
+
 	it('reads the date subdirectories of the run date and the days before, and leaves older ones alone', async () => {
-		const dir = ftpDirectory('dated');
+		const dir = site.directory('dated');
 		const [d0, d1, d3] = [today(), shiftIsoDate(today(), -1), shiftIsoDate(today(), -3)];
 		const slashed = (d: string) => d.replace(/-/g, '/');
 		put(path.join(dir.local, slashed(d0)), 'z.xml', camtWithAmount('1.00'));
 		put(path.join(dir.local, slashed(d1)), 'z.xml', camtWithAmount('2.00'));
 		put(path.join(dir.local, slashed(d3)), 'z.xml', camtWithAmount('3.00'));
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote, dateSubdirectories: 'YYYY/MM/DD', daysBack: 1 }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote, dateSubdirectories: 'YYYY/MM/DD', daysBack: 1 }));
 		expect(errors).toEqual([]);
 		// oldest day first
 		expect(amounts(payments)).toEqual(['2.00', '1.00']);
 		expect(payments[1].json.sourcePath).toBe(`${dir.remote}${slashed(d0)}/z.xml`);
 		expect(ls(path.join(dir.local, slashed(d3)))).toEqual(['z.xml']);
 
-		const flat = ftpDirectory('dated-flat');
+		const flat = site.directory('dated-flat');
 		put(path.join(flat.local, d0), 'z.xml', camtWithAmount('4.00'));
 		put(path.join(flat.local, d1), 'z.xml', camtWithAmount('5.00'));
 		// no directory for yesterday-but-one: that is no error
-		const second = await runImport(importWorkflow({ directory: flat.remote.slice(1, -1), dateSubdirectories: 'YYYY-MM-DD', daysBack: 2 }));
+		const second = await site.runImport(importWorkflow({ directory: flat.relative, dateSubdirectories: 'YYYY-MM-DD', daysBack: 2 }));
 		expect(second.errors).toEqual([]);
 		expect(amounts(second.payments)).toEqual(['5.00', '4.00']);
 	});
 
 	it('imports every file whose name contains the word, case ignored, or matches a glob, and leaves the others', async () => {
-		const dir = ftpDirectory('names');
+		const dir = site.directory('names');
 		put(dir.local, '2025-03-14_Zahlungen.xml', camtWithAmount('1.00'));
 		put(dir.local, 'zahlungen-nachtrag.sta', fixture('mt940/cmxl/mt940.sta'));
 		put(dir.local, 'Kontoauszug.xml', camtWithAmount('9.99'));
 		put(dir.local, 'Zahlungen_gross.xml.part', camtWithAmount('7.77'));
 		put(dir.local, '.Zahlungen_hidden.xml', camtWithAmount('6.66'));
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote, fileNameContains: 'ZAHLUNGEN' }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote, fileNameContains: 'ZAHLUNGEN' }));
 		expect(errors).toEqual([]);
 		expect([...new Set(payments.map((p) => p.json.sourceFile))]).toEqual(['2025-03-14_Zahlungen.xml', 'zahlungen-nachtrag.sta']);
 		expect(ls(dir.local)).toEqual(['.Zahlungen_hidden.xml', 'Kontoauszug.xml', 'Zahlungen_gross.xml.part']);
 
-		const glob = await runImport(importWorkflow({ directory: dir.remote, fileNameContains: 'konto*.xml' }));
+		const glob = await site.runImport(importWorkflow({ directory: dir.remote, fileNameContains: 'konto*.xml' }));
 		expect(amounts(glob.payments)).toEqual(['9.99']);
 	});
 
 	it('reports a file whose name holds a backslash instead of using it, and imports the rest', async () => {
-		const dir = ftpDirectory('oddname');
+		const dir = site.directory('oddname');
 		put(dir.local, 'Zahlungen\\..\\evil.xml', camtWithAmount('1.00'));
 		put(dir.local, 'Zahlungen.xml', camtWithAmount('2.00'));
-		const { payments, errors } = await runImport(importWorkflow({ directory: dir.remote }));
+		const { payments, errors } = await site.runImport(importWorkflow({ directory: dir.remote }));
 		expect(amounts(payments)).toEqual(['2.00']);
 		expect(errors.map((e) => e.json)).toEqual([expect.objectContaining({ file: 'Zahlungen\\..\\evil.xml', stage: 'listing', action: 'left in place' })]);
 		expect(ls(dir.local)).toEqual(['Zahlungen\\..\\evil.xml']);
 	});
 
 	it('fails the run with a clear message when the directory does not exist, touching nothing', async () => {
-		const error = await failedImport(importWorkflow({ directory: '/does-not-exist-here/' }));
-		expect(error.message).toMatch(/The directory "\/does-not-exist-here" does not exist on the FTP server/);
+		const error = await site.failedImport(importWorkflow({ directory: '/does-not-exist-here/' }));
+		expect(error.message).toContain(`The directory "/does-not-exist-here" does not exist on the ${site.label} server`);
+	});
+
+	it('Check Access names the rights: list, write and delete in a writable directory; the missing write right in a read-only one', async () => {
+		const dir = site.directory('check');
+		const check = async (directory: string) => {
+			const result = await importWorkflow({ operation: 'checkAccess', directory }).run('Import', { credentials: credentials({}, false, over) });
+			if (result.error) throw result.error;
+			return result.output('Import', 0)[0].json;
+		};
+		expect(await check(dir.remote)).toMatchObject({ ok: true, canList: true, canWrite: true, canDelete: true });
+		chmodSync(dir.local, 0o555);
+		try {
+			expect(await check(dir.remote)).toMatchObject({ ok: false, canList: true, canWrite: false, missingRights: ['write'], message: expect.stringMatching(/^Missing right\(s\): write/) });
+		} finally {
+			chmodSync(dir.local, 0o777);
+		}
+		expect(ls(dir.local)).toEqual([]);
 	});
 
 	it('refuses an archive directory that is the import directory itself, before anything is deleted', async () => {
-		const dir = ftpDirectory('selfarchive');
+		const dir = site.directory('selfarchive');
 		put(dir.local, 'z.xml', camtWithAmount('1.00'));
-		const error = await failedImport(importWorkflow({ directory: dir.remote, afterImport: 'archive', archiveDirectory: '.' }));
+		const error = await site.failedImport(importWorkflow({ directory: dir.remote, afterImport: 'archive', archiveDirectory: '.' }));
 		expect(error.message).toMatch(/Archive Directory .* is a directory the import reads/);
 		expect(ls(dir.local)).toEqual(['z.xml']);
 	});
 });
 
-describe('Accounting FTP Import: never twice, never lost', () => {
+describe.each(FILE_SERVERS)('Accounting FTP Import over %s: never twice, never lost', (over) => {
+	const site = fileSite(over);
+
 	it('moves imported files to the archive directory, creating it, and keeps an older file of the same name there', async () => {
-		const dir = ftpDirectory('archive');
+		const dir = site.directory('archive');
 		put(path.join(dir.local, 'archiv'), 'z.xml', 'an older file of the same name');
 		put(dir.local, 'z.xml', camtWithAmount('3.50'));
 		put(dir.local, 'y.xml', camtWithAmount('3.60'));
-		const { payments } = await runImport(importWorkflow({ directory: dir.remote, afterImport: 'archive', archiveDirectory: 'archiv/' }));
+		const { payments } = await site.runImport(importWorkflow({ directory: dir.remote, afterImport: 'archive', archiveDirectory: 'archiv/' }));
 		expect(amounts(payments)).toEqual(['3.60', '3.50']);
 		expect(ls(dir.local)).toEqual(['archiv']);
 		expect(ls(path.join(dir.local, 'archiv'))).toEqual(['y.xml', 'z.xml', 'z_2.xml']);
@@ -346,61 +386,60 @@ describe('Accounting FTP Import: never twice, never lost', () => {
 	});
 
 	it('keeps and remembers imported files: the next run neither imports nor downloads them, a changed file under the same name is imported again', async () => {
-		const dir = ftpDirectory('keep');
+		const dir = site.directory('keep');
 		const file = put(dir.local, 'z.xml', camtWithAmount('5.00'));
 		const anHourAgo = new Date(Date.now() - 3_600_000);
 		utimesSync(file, anHourAgo, anHourAgo);
 		const workflow = importWorkflow({ directory: dir.remote, afterImport: 'keep' });
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['5.00']);
+		expect(amounts((await site.runImport(workflow)).payments)).toEqual(['5.00']);
 		const remembered = workflow.staticData['node:Import'] as { importedFiles: Array<{ p: string; s: number; h: string; r: string }> };
 		expect(remembered.importedFiles).toEqual([
 			expect.objectContaining({ p: `${dir.remote}z.xml`, r: 'kept', x: 1, m: anHourAgo.toISOString().replace(/\.\d+Z$/, '.000Z'), h: expect.stringMatching(/^[0-9a-f]{64}$/) }),
 		]);
 
-		const log = vsftpdLog();
-		const second = await runImport(workflow);
+		const downloads = watchDownloads(over, file, dir.remote + 'z.xml');
+		const second = await site.runImport(workflow);
 		expect(second.payments).toEqual([]);
 		expect(second.errors).toEqual([]);
 		// same path, size and exact time: not even downloaded
-		expect(log.since()).toContain(`"MDTM ${dir.remote}z.xml"`);
-		expect(log.since()).not.toContain(`"RETR ${dir.remote}z.xml"`);
+		downloads.expectNone();
 		expect(ls(dir.local)).toEqual(['z.xml']);
 
 		// same name and size, other content, written now
 		put(dir.local, 'z.xml', camtWithAmount('6.00'));
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['6.00']);
+		expect(amounts((await site.runImport(workflow)).payments)).toEqual(['6.00']);
 		// written this second, so its time alone will not stand for its content: the next run compares the bytes
 		put(dir.local, 'z.xml', camtWithAmount('7.00'));
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['7.00']);
-		expect((await runImport(workflow)).payments).toEqual([]);
+		expect(amounts((await site.runImport(workflow)).payments)).toEqual(['7.00']);
+		expect((await site.runImport(workflow)).payments).toEqual([]);
 		expect((workflow.staticData['node:Import'] as { importedFiles: unknown[] }).importedFiles).toHaveLength(3);
 	});
 
 	it('does not import a file twice that the FTP user cannot delete, and deletes it once the right is granted', async () => {
-		const dir = ftpDirectory('readonly');
+		const dir = site.directory('readonly');
 		put(dir.local, 'z.xml', camtWithAmount('8.00'));
 		chmodSync(dir.local, 0o555);
 		const workflow = importWorkflow({ directory: dir.remote });
 		try {
-			const first = await runImport(workflow);
+			const first = await site.runImport(workflow);
 			expect(amounts(first.payments)).toEqual(['8.00']);
 			expect(first.errors.map((e) => e.json)).toEqual([
 				expect.objectContaining({ file: 'z.xml', stage: 'commit', imported: true, reason: expect.stringMatching(/refused to delete it .*write right.*not be imported again/) }),
 			]);
-			const second = await runImport(workflow);
+			const second = await site.runImport(workflow);
 			expect(second.payments).toEqual([]);
 			expect(second.errors).toEqual([]);
 			expect(ls(dir.local)).toEqual(['z.xml']);
 		} finally {
 			chmodSync(dir.local, 0o777);
 		}
-		const third = await runImport(workflow);
+		const third = await site.runImport(workflow);
 		expect(third.payments).toEqual([]);
 		expect(ls(dir.local)).toEqual([]);
 	});
 
 	it('leaves a .part upload and a file still growing for the next run, and imports both once complete', async () => {
-		const dir = ftpDirectory('upload');
+		const dir = site.directory('upload');
 		const complete = camtWithAmount('12.34');
 		put(dir.local, 'b_zahlungen.xml.part', camtWithAmount('11.11'));
 		const growing = put(dir.local, 'a_zahlungen.xml', complete.subarray(0, 1000));
@@ -414,7 +453,7 @@ describe('Accounting FTP Import: never twice, never lost', () => {
 		}, 200);
 		let first;
 		try {
-			first = await runImport(workflow);
+			first = await site.runImport(workflow);
 		} finally {
 			clearInterval(uploader);
 		}
@@ -422,10 +461,21 @@ describe('Accounting FTP Import: never twice, never lost', () => {
 		expect(first.errors).toEqual([]);
 		appendFileSync(growing, complete.subarray(offset));
 		renameSync(path.join(dir.local, 'b_zahlungen.xml.part'), path.join(dir.local, 'b_zahlungen.xml'));
-		const second = await runImport(workflow);
+		const second = await site.runImport(workflow);
 		expect(amounts(second.payments)).toEqual(['12.34', '11.11']);
 		expect(ls(dir.local)).toEqual([]);
 	});
+});
+
+/**
+ * FTP only: these place faults in the FTP control connection (a DELE reply that never arrives, a vsftpd session
+ * killed while a reply is held back). SFTP runs inside an encrypted SSH channel where no proxy can hold back one
+ * reply; its faults (the session killed after some deletes, sshd restarted mid-run) are in sftpNodes.test.ts.
+ */
+describe('Accounting FTP Import over FTP: faults in the control connection', () => {
+
+
+
 
 	it('loses nothing and imports nothing twice when the connection drops right after a DELE whose reply never arrives', async () => {
 		const dir = ftpDirectory('lost-dele');

@@ -11,9 +11,10 @@ import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
 import { DeliveryNoteImapTrigger } from '../../nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';
-import { withImapClient } from '../../nodes/shared/transports/imap';
+import { imapAccount } from '../../nodes/shared/mailAuth';
+import { testImapConnection, withImapClient } from '../../nodes/shared/transports/imap';
 import { multiAppend } from '../helpers/imapAppend';
-import { connectAccount, introspect, mailOAuth2Credential, revoke } from '../helpers/oauth';
+import { appOnlyCredential, connectAccount, introspect, mailOAuth2Credential, oauthServer, revoke } from '../helpers/oauth';
 import { imapCredentialsFor, loadServers } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 
@@ -215,6 +216,103 @@ describe('OAuth2 sign-in for IMAP and SMTP', () => {
 
 		const poll = trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(credential) });
 		await expect(poll).rejects.toThrow(/OAuth2 token rejected/);
+		expect(await count(folders.inbox)).toBe(1);
+	});
+});
+
+describe('App-only sign-in (client credentials, as Exchange Online\'s service principal with mailbox access)', () => {
+	jest.setTimeout(90_000);
+	const untilExpired = async (token: string) => {
+		while ((await introspect(token)).active === true) await new Promise((resolve) => setTimeout(resolve, 200));
+	};
+
+	it('polls with an app-only token: nobody signed in, the note comes out, the mail is archived, no token stored', async () => {
+		const folders = await foldersWithOneNote('app-poll');
+		const credential = appOnlyCredential('alice');
+
+		const { result } = await trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(credential) });
+
+		expect(result?.error).toBeUndefined();
+		expect(result!.output('Trigger', 0)).toHaveLength(1);
+		expect(await count(folders.inbox)).toBe(0);
+		expect(await count(folders.archive)).toBe(1);
+		expect(credential.oauthTokenData).toBeUndefined();
+	});
+
+	it('sends with an app-only token (Send Test Mail over submission)', async () => {
+		const subject = `oauth-app-send-${random()}`;
+		const sent = await testMailer(loadServers().users.bob.address, subject).run('Mailer', { credentials: credentialsOf(appOnlyCredential('alice')) });
+		expect(sent.error).toBeUndefined();
+		expect(await arrivedAtBob(subject, 1)).toBe(1);
+	});
+
+	it('a token that expired before the login is replaced by a new one from the token endpoint, nothing for the user to do', async () => {
+		const folders = await foldersWithOneNote('app-expired');
+		const context = trigger(folders).loadOptionsContext('Trigger', credentialsOf(appOnlyCredential('alice', { shortLived: true })));
+		const account = await imapAccount(context);
+		const first = account.oauth2!.accessToken;
+		const replacements: string[] = [];
+		const refresh = account.oauth2!.refresh;
+		account.oauth2!.refresh = async () => {
+			replacements.push(await refresh());
+			return replacements[replacements.length - 1];
+		};
+		await untilExpired(first); // the short-lived app client's tokens live 2 s
+
+		expect(await testImapConnection(account)).toMatch(/Connected to .* \(OAuth2\)/);
+		expect(replacements).toHaveLength(1);
+		expect(replacements[0]).not.toBe(first);
+
+		// and a poll long after the last token expired just works: each run asks for its own
+		await untilExpired(replacements[0]);
+		const { result } = await trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(appOnlyCredential('alice', { shortLived: true })) });
+		expect(result?.error).toBeUndefined();
+		expect(await count(folders.archive)).toBe(1);
+	});
+
+	it('the delegated scopes instead of the app scope: the token endpoint refuses them, the error names the scope, the mail stays', async () => {
+		const folders = await foldersWithOneNote('app-scope');
+		const scope = `openid offline_access ${oauthServer().scope}`;
+
+		const poll = trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(appOnlyCredential('alice', { scope })) });
+		await expect(poll).rejects.toThrow(`The token endpoint refused the scope "${scope}" (invalid_scope`);
+		await expect(poll).rejects.toMatchObject({ name: 'NodeOperationError' });
+		expect(await count(folders.inbox)).toBe(1);
+		expect(await count(folders.archive)).toBe(0);
+	});
+
+	it("a token for another API's scope: the mail server refuses it, the error says the app was refused (not an expiry), the mail stays", async () => {
+		const folders = await foldersWithOneNote('app-api');
+
+		const poll = trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(appOnlyCredential('alice', { scope: 'calendar' })) });
+		await expect(poll).rejects.toThrow(/App-only OAuth2 token rejected: .* for the mailbox "alice@[^"]+" \(it carries the scope "calendar"\), though it had not expired/);
+		expect(await count(folders.inbox)).toBe(1);
+	});
+
+	it('a mailbox the app was not given: refused with the hint to give the app that mailbox', async () => {
+		const subject = `oauth-app-other-${random()}`;
+		const sent = await testMailer(loadServers().users.alice.address, subject).run('Mailer', { credentials: credentialsOf(appOnlyCredential('bob')) });
+		expect(sent.error?.message).toMatch(/App-only OAuth2 token rejected: .* for the mailbox "bob@[^"]+".* may open this mailbox/);
+	});
+
+	it('an app registered for sign-in by a person only: the token endpoint refuses the app-only flow, in its own words, nothing is sent', async () => {
+		const { client } = oauthServer();
+		const credential = { ...appOnlyCredential('alice'), clientId: client.id, clientSecret: client.secret };
+		const subject = `oauth-app-grant-${random()}`;
+		const sent = await testMailer(loadServers().users.bob.address, subject).run('Mailer', { credentials: credentialsOf(credential) });
+		// oidc-provider answers invalid_request (RFC 6749 would say unauthorized_client, which gets words of its own)
+		expect(sent.error?.message).toMatch(/token endpoint .* gave no access token \(invalid_request: requested grant type is not allowed for this client\)/);
+		expect(await arrivedAtBob(subject, 1, 3_000)).toBe(0);
+	});
+
+	it('a wrong client secret: the token endpoint refuses the app, the message says so and never shows the secret', async () => {
+		const folders = await foldersWithOneNote('app-secret');
+		const secret = `wrong-${random()}-secret`;
+
+		const poll = trigger(folders).pollOnce('Trigger', { credentials: credentialsOf(appOnlyCredential('alice', { clientSecret: secret })) });
+		const error = (await poll.catch((e: unknown) => e)) as Error;
+		expect(error.message).toMatch(/refused the app's client ID or client secret \(invalid_client/);
+		expect(JSON.stringify({ message: error.message, description: (error as { description?: string }).description })).not.toContain(secret);
 		expect(await count(folders.inbox)).toBe(1);
 	});
 });

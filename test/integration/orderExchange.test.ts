@@ -1,10 +1,10 @@
 /**
  * The Order Exchange node run by n8n's engine (RunnerWorkflow → WorkflowExecute) against the real servers:
  * site A (carol, the home office) sends through Postfix, site B (bob, the head office) receives from Dovecot;
- * the same through vsftpd and through a local folder. Every test works in mailbox folders, FTP directories
+ * the same through vsftpd, through OpenSSH's sshd (SFTP) and through a local folder. Every test works in mailbox folders, FTP directories
  * and temporary folders of its own, and in site IDs of its own, so tests do not see each other's documents.
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -14,6 +14,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { BusinessDocument } from '../../nodes/shared/documents/orders';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { multiAppend } from '../helpers/imapAppend';
+import { FILE_SERVERS, fileServerCredentials, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 import { fixture, sampleOrder, sampleQuote, validateOpenTrans } from '../unit/orders/sampleDocuments';
@@ -51,8 +52,8 @@ interface Outputs {
 	third: INodeExecutionData[];
 }
 
-async function run(workflow: RunnerWorkflow, input: INodeExecutionData[] = [{ json: {} }]): Promise<Outputs> {
-	const result = await workflow.run(NODE, { credentials: CREDENTIALS, input: [input] });
+async function run(workflow: RunnerWorkflow, input: INodeExecutionData[] = [{ json: {} }], credentials = CREDENTIALS): Promise<Outputs> {
+	const result = await workflow.run(NODE, { credentials, input: [input] });
 	if (result.error) throw result.error;
 	return { first: result.output(NODE, 0), second: result.output(NODE, 1), third: result.output(NODE, 2) };
 }
@@ -172,15 +173,24 @@ function receiveByMail(folders: MailFolders, sites: INodeParameters, extra: INod
 	});
 }
 
-function ftpDirectory(label: string): { local: string; remote: string } {
-	const name = `ox-${label}-${token()}`;
-	const local = path.join(servers.ftp.home, name);
-	mkdirSync(local, { recursive: true });
-	chmodSync(local, 0o777);
-	return { local, remote: `/${name}/` };
-}
-
 const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
+
+/**
+ * Every name that appears in a directory (inotify, so also files that exist only for a moment), from now on;
+ * `once(names)` waits until those have appeared, then stops watching and gives all names seen.
+ */
+function namesAppearingIn(dir: string): { once(names: string[]): Promise<string[]> } {
+	const seen = new Set<string>();
+	const watcher = watch(dir, (_event, name) => name && seen.add(String(name)));
+	return {
+		once: async (names) => {
+			const deadline = Date.now() + 10_000;
+			while (!names.every((n) => seen.has(n)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+			watcher.close();
+			return [...seen];
+		},
+	};
+}
 
 const localFolders: string[] = [];
 
@@ -192,6 +202,7 @@ function localFolder(): string {
 
 afterAll(() => {
 	for (const folder of localFolders) rmSync(folder, { recursive: true, force: true });
+	removeRemoteDirectories();
 });
 
 function receiveFromFolder(folder: string, sites: INodeParameters, extra: INodeParameters = {}): RunnerWorkflow {
@@ -272,48 +283,7 @@ describe('Order Exchange: round trips between two sites', () => {
 		expect(await mailsIn(folders.archive)).toHaveLength(1);
 	});
 
-	it('site A uploads three documents by FTP under a temporary name, and site B imports them and moves them to processed/', async () => {
-		const site = `filiale-${token()}`;
-		const docs = threeDocuments(site);
-		const dir = ftpDirectory('roundtrip');
-		const sent = await run(exchange({ operation: 'send', transport: 'ftp', remoteDirectory: dir.remote }), items(docs));
-		expect(sent.first.map((i) => i.json.path)).toEqual([
-			`${dir.remote}${site}_ORDER_20001.xml`,
-			`${dir.remote}${site}_QUOTATION_20002.xml`,
-			`${dir.remote}${site}_ORDER_20003.xml`,
-		]);
-		// renamed when complete: no temporary file is left behind
-		expect(ls(dir.local)).toEqual([`${site}_ORDER_20001.xml`, `${site}_ORDER_20003.xml`, `${site}_QUOTATION_20002.xml`]);
-		sent.first.forEach(expectValidOpenTrans);
-		expect(readFileSync(path.join(dir.local, `${site}_ORDER_20001.xml`)).equals(xmlOf(sent.first[0]))).toBe(true);
 
-		const receiver = exchange({
-			operation: 'receive',
-			transport: 'ftp',
-			ftpDirectory: dir.remote,
-			sites: siteA(site),
-			receiveOptions: { uploadWaitSeconds: 0 },
-		});
-		const received = await run(receiver);
-		expect(received.third).toEqual([]);
-		expect(numbers(received.first)).toEqual(['20001', '20003', '20002']);
-		for (const item of received.first) expectSameDocument(item.json, docs.find((d) => d.number === item.json.number)!);
-		expect(received.first[0].json.source).toMatchObject({ transport: 'ftp', file: `${site}_ORDER_20001.xml`, movedTo: `${dir.remote}processed/${site}_ORDER_20001.xml` });
-		expect(ls(dir.local)).toEqual(['processed']);
-		expect(ls(path.join(dir.local, 'processed'))).toHaveLength(3);
-	});
-
-	it('with After Import "Delete the File" the imported files are deleted from the FTP directory', async () => {
-		const site = `filiale-${token()}`;
-		const dir = ftpDirectory('delete');
-		await run(exchange({ operation: 'send', transport: 'ftp', remoteDirectory: dir.remote }), items(threeDocuments(site).slice(0, 1)));
-		const received = await run(
-			exchange({ operation: 'receive', transport: 'ftp', ftpDirectory: dir.remote, afterImport: 'delete', sites: siteA(site), receiveOptions: { uploadWaitSeconds: 0 } }),
-		);
-		expect(numbers(received.first)).toEqual(['20001']);
-		expect(received.first[0].json.source).toMatchObject({ deleted: true });
-		expect(ls(dir.local)).toEqual([]);
-	});
 
 	it('site A writes three documents into a folder under a temporary name, and site B imports them and moves them to processed/', async () => {
 		const site = `filiale-${token()}`;
@@ -330,6 +300,62 @@ describe('Order Exchange: round trips between two sites', () => {
 		for (const item of received.first) expectSameDocument(item.json, docs.find((d) => d.number === item.json.number)!);
 		expect(ls(folder)).toEqual(['processed']);
 		expect(ls(path.join(folder, 'processed'))).toHaveLength(3);
+	});
+});
+
+describe.each(FILE_SERVERS)('Order Exchange over %s: round trips between two sites', (over) => {
+	const files = {
+		directory: (label: string) => remoteDirectory(over, `ox-${over}-${label}`),
+		credentials: { ...CREDENTIALS, backofficeFtpApi: n8nCredentialData(fileServerCredentials(over)) },
+	};
+
+	it('site A uploads three documents by FTP under a temporary name, and site B imports them and moves them to processed/', async () => {
+		const site = `filiale-${token()}`;
+		const docs = threeDocuments(site);
+		const dir = files.directory('roundtrip');
+		const names = namesAppearingIn(dir.local);
+		const sent = await run(exchange({ operation: 'send', transport: 'ftp', remoteDirectory: dir.remote }), items(docs), files.credentials);
+		expect(sent.first.map((i) => i.json.path)).toEqual([
+			`${dir.remote}${site}_ORDER_20001.xml`,
+			`${dir.remote}${site}_QUOTATION_20002.xml`,
+			`${dir.remote}${site}_ORDER_20003.xml`,
+		]);
+		// renamed when complete: no temporary file is left behind
+		expect(ls(dir.local)).toEqual([`${site}_ORDER_20001.xml`, `${site}_ORDER_20003.xml`, `${site}_QUOTATION_20002.xml`]);
+		// each was written under a temporary name first: the other side never sees half a file under the real one
+		const seen = await names.once(ls(dir.local));
+		expect(ls(dir.local).filter((n) => !seen.includes(`${n}.part`))).toEqual([]);
+		sent.first.forEach(expectValidOpenTrans);
+		expect(readFileSync(path.join(dir.local, `${site}_ORDER_20001.xml`)).equals(xmlOf(sent.first[0]))).toBe(true);
+
+		const receiver = exchange({
+			operation: 'receive',
+			transport: 'ftp',
+			ftpDirectory: dir.remote,
+			sites: siteA(site),
+			receiveOptions: { uploadWaitSeconds: 0 },
+		});
+		const received = await run(receiver, undefined, files.credentials);
+		expect(received.third).toEqual([]);
+		expect(numbers(received.first)).toEqual(['20001', '20003', '20002']);
+		for (const item of received.first) expectSameDocument(item.json, docs.find((d) => d.number === item.json.number)!);
+		expect(received.first[0].json.source).toMatchObject({ transport: 'ftp', file: `${site}_ORDER_20001.xml`, movedTo: `${dir.remote}processed/${site}_ORDER_20001.xml` });
+		expect(ls(dir.local)).toEqual(['processed']);
+		expect(ls(path.join(dir.local, 'processed'))).toHaveLength(3);
+	});
+
+	it('with After Import "Delete the File" the imported files are deleted from the FTP directory', async () => {
+		const site = `filiale-${token()}`;
+		const dir = files.directory('delete');
+		await run(exchange({ operation: 'send', transport: 'ftp', remoteDirectory: dir.remote }), items(threeDocuments(site).slice(0, 1)), files.credentials);
+		const received = await run(
+			exchange({ operation: 'receive', transport: 'ftp', ftpDirectory: dir.remote, afterImport: 'delete', sites: siteA(site), receiveOptions: { uploadWaitSeconds: 0 } }),
+			undefined,
+			files.credentials,
+		);
+		expect(numbers(received.first)).toEqual(['20001']);
+		expect(received.first[0].json.source).toMatchObject({ deleted: true });
+		expect(ls(dir.local)).toEqual([]);
 	});
 });
 

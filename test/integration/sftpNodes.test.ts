@@ -1,64 +1,28 @@
 /**
  * The Accounting FTP Import and the Order Exchange over SFTP, run by n8n's engine (RunnerWorkflow →
- * WorkflowExecute) against the real OpenSSH sshd of the test servers: the import's round trip with its
- * directory options, Check Access, Order Exchange Send and Receive, a session killed mid-run and an sshd
- * restart (nothing lost, nothing twice).
+ * WorkflowExecute) against the real OpenSSH sshd of the test servers: what only SFTP has — key logins (OpenSSH
+ * with passphrase, PEM), the host key check, a session killed mid-run and an sshd restart (nothing lost,
+ * nothing twice). The nodes' file cases shared with FTP (directories, date subdirectories, filters, upload
+ * wait, delete / archive / keep-and-remember, error directory, Check Access, Send and Receive) run over both
+ * in accountingFtpImport.test.ts and orderExchange.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { isoDateIn } from '../../nodes/AccountingFtpImport/importSettings';
 import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
+import { camtWithAmount, fixture, ls, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { loadServers, n8nCredentialData, sftpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 import { sampleOrder, sampleQuote } from '../unit/orders/sampleDocuments';
 
 const servers = loadServers();
 const TIME_ZONE = 'Europe/Berlin';
-const fixture = (relative: string): Buffer => readFileSync(path.join(__dirname, '..', 'fixtures', relative));
 const token = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
-
-const created: string[] = [];
-afterAll(() => {
-	for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory in the SFTP users' login directory: its path here and as the SFTP user sees it. */
-function sftpDirectory(label: string): { local: string; remote: string } {
-	const name = `${label}-${token()}`;
-	const local = path.join(servers.sftp.home, name);
-	created.push(local);
-	mkdirSync(local, { recursive: true });
-	chmodSync(local, 0o777);
-	return { local, remote: `${servers.sftp.loginDirectory}/${name}/` };
-}
-
-function put(dir: string, name: string, content: Buffer | string): string {
-	mkdirSync(dir, { recursive: true });
-	chmodSync(dir, 0o777);
-	const file = path.join(dir, name);
-	writeFileSync(file, content);
-	chmodSync(file, 0o666);
-	return file;
-}
-
-/**
- * camt.053 001.02 with one credit of `amount` and the closing balance that credit gives (as in
- * accountingFtpImport.test.ts): the import refuses statements whose balances do not add up.
- */
-function camtWithAmount(amount: string): Buffer {
-	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		fixture('camt053/camt053.v2.minimal.xml')
-			.toString('utf8')
-			.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
-			.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`),
-	);
-}
+const sftpDirectory = (label: string) => remoteDirectory('sftp', label);
+afterAll(removeRemoteDirectories);
 
 const amounts = (items: INodeExecutionData[]) => items.map((i) => i.json.amount as string);
 
@@ -105,81 +69,6 @@ describe('Accounting FTP Import over SFTP', () => {
 		expect(amounts(second.payments)).toEqual(['3.50']);
 		expect(ls(path.join(dir.local, 'archiv'))).toEqual(['z.xml', 'z_2.xml']);
 		expect(readFileSync(path.join(dir.local, 'archiv', 'z.xml'), 'utf8')).toBe('an older file of the same name');
-	});
-
-	it('reads date subdirectories relative to the login directory, filters names, and moves a broken file to the error directory', async () => {
-		const dir = sftpDirectory('dates');
-		const today = isoDateIn(TIME_ZONE);
-		const [y, m, d] = today.split('-');
-		put(path.join(dir.local, y, m, d), 'zahlungen_1.xml', camtWithAmount('1.10'));
-		put(path.join(dir.local, y, m, d), 'other.xml', camtWithAmount('9.99'));
-		put(path.join(dir.local, y, m, d), 'zahlungen_kaputt.xml', '<Document>broken');
-		const relative = dir.remote.slice(`${servers.sftp.loginDirectory}/`.length);
-		const { payments, errors } = await runImport(
-			importWorkflow({ directory: relative, dateSubdirectories: 'YYYY/MM/DD', fileNameContains: 'zahlungen', onFailure: 'errorDirectory', errorDirectory: 'fehler/' }),
-		);
-		expect(amounts(payments)).toEqual(['1.10']);
-		expect(errors.map((e) => e.json)).toEqual([expect.objectContaining({ file: 'zahlungen_kaputt.xml', stage: 'parse', movedTo: `${dir.remote}fehler/zahlungen_kaputt.xml` })]);
-		expect(ls(path.join(dir.local, y, m, d))).toEqual(['other.xml']);
-	});
-
-	it('keeps and remembers: the next run does not import (nor download) the file again; a changed file is imported', async () => {
-		const dir = sftpDirectory('keep');
-		const file = put(dir.local, 'z.xml', camtWithAmount('5.00'));
-		const anHourAgo = new Date(Date.now() - 3_600_000);
-		utimesSync(file, anHourAgo, anHourAgo);
-		const workflow = importWorkflow({ directory: dir.remote, afterImport: 'keep' });
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['5.00']);
-		// access time before modification time: a read would move it (relatime), so it tells whether the file was opened
-		const anHourAndASecondAgo = new Date(anHourAgo.getTime() - 1000);
-		utimesSync(file, anHourAndASecondAgo, anHourAgo);
-		expect((await runImport(workflow)).payments).toEqual([]);
-		// same path, size and exact time: not even downloaded
-		expect(statSync(file).atimeMs).toBe(anHourAndASecondAgo.getTime());
-		put(dir.local, 'z.xml', camtWithAmount('6.00'));
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['6.00']);
-		expect(ls(dir.local)).toEqual(['z.xml']);
-	});
-
-	it('does not import twice a file it may not delete, and deletes it once the right is granted', async () => {
-		const dir = sftpDirectory('readonly');
-		put(dir.local, 'z.xml', camtWithAmount('8.00'));
-		chmodSync(dir.local, 0o555);
-		const workflow = importWorkflow({ directory: dir.remote });
-		try {
-			const first = await runImport(workflow);
-			expect(amounts(first.payments)).toEqual(['8.00']);
-			expect(first.errors.map((e) => e.json)).toEqual([expect.objectContaining({ stage: 'commit', imported: true, reason: expect.stringMatching(/refused to delete it/) })]);
-			expect((await runImport(workflow)).payments).toEqual([]);
-		} finally {
-			chmodSync(dir.local, 0o777);
-		}
-		expect((await runImport(workflow)).payments).toEqual([]);
-		expect(ls(dir.local)).toEqual([]);
-	});
-
-	it('leaves a .part upload and a file still growing for the next run', async () => {
-		const dir = sftpDirectory('upload');
-		const complete = camtWithAmount('12.34');
-		put(dir.local, 'b.xml.part', camtWithAmount('11.11'));
-		const growing = put(dir.local, 'a.xml', complete.subarray(0, 1000));
-		let offset = 1000;
-		const uploader = setInterval(() => {
-			const next = Math.min(offset + 200, complete.length - 100);
-			if (next > offset) appendFileSync(growing, complete.subarray(offset, next));
-			offset = Math.max(offset, next);
-		}, 200);
-		const workflow = importWorkflow({ directory: dir.remote, options: { uploadWaitSeconds: 2 } });
-		let first;
-		try {
-			first = await runImport(workflow);
-		} finally {
-			clearInterval(uploader);
-		}
-		expect(first.payments).toEqual([]);
-		appendFileSync(growing, complete.subarray(offset));
-		execFileSync('mv', [path.join(dir.local, 'b.xml.part'), path.join(dir.local, 'b.xml')]);
-		expect(amounts((await runImport(workflow)).payments)).toEqual(['12.34', '11.11']);
 	});
 
 	it('fails the run with the presented fingerprint when the host key does not match, touching nothing', async () => {

@@ -1,4 +1,4 @@
-import { missingScopes, oauth2Servers } from '../../../nodes/shared/mailAuth';
+import { clientCredentialsGrant, missingScopes, oauth2Servers } from '../../../nodes/shared/mailAuth';
 
 describe('Mail OAuth2 credential: servers and scopes', () => {
 	it('takes the Microsoft 365 and Google hosts from the preset, whatever else the credential holds', () => {
@@ -43,5 +43,39 @@ describe('Mail OAuth2 credential: servers and scopes', () => {
 		// a provider that does not list the granted scopes: nothing to say
 		expect(missingScopes({ scope, oauthTokenData: { access_token: 'x' } })).toEqual([]);
 		expect(missingScopes({ scope: 'openid offline_access mail', oauthTokenData: { scope: 'openid' } })).toEqual(['mail']);
+	});
+});
+
+describe('Mail OAuth2 credential: app-only sign-in (client credentials)', () => {
+	const microsoft = {
+		provider: 'microsoft',
+		grantType: 'clientCredentials',
+		tenant: 'contoso.onmicrosoft.com',
+		user: 'lager@contoso.com',
+		clientId: 'app-id',
+		clientSecret: 'app-secret',
+		accessTokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+		scope: 'https://outlook.office365.com/.default',
+		authentication: 'body',
+	};
+
+	it('asks the tenant\'s token endpoint for the Exchange scope, with the client ID and secret', () => {
+		expect(clientCredentialsGrant(microsoft)).toEqual({
+			tokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+			clientId: 'app-id',
+			clientSecret: 'app-secret',
+			scope: 'https://outlook.office365.com/.default',
+			authentication: 'body',
+		});
+	});
+
+	it('refuses "organizations", "common" or no tenant for Microsoft 365: an app-only token belongs to one organisation', () => {
+		for (const tenant of ['organizations', 'Common', '', 'consumers']) {
+			expect(() => clientCredentialsGrant({ ...microsoft, tenant })).toThrow(/App-only sign-in needs your directory \(tenant\) ID or domain in Tenant/);
+		}
+	});
+
+	it('refuses Google, which has no app-only sign-in for Gmail', () => {
+		expect(() => clientCredentialsGrant({ ...microsoft, provider: 'google' })).toThrow(/Google does not offer app-only .* set Grant Type to Authorization Code/);
 	});
 });

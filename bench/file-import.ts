@@ -1,0 +1,197 @@
+/**
+ * The frame of bench/ftp-import.ts and bench/sftp-import.ts: how fast is the Accounting FTP Import, and what does
+ * it cost in memory, next to the least a client library can do over the same files and the same server?
+ *
+ * Puts N camt.053 payment files (each with its own amount) into fresh directories of the test server, then runs
+ * each phase in a child process of its own, so that the peak memory (maxRSS) belongs to one approach:
+ *   - the protocol's plain loops: one session of the bare client library, list + download of every file into
+ *     memory (and delete it after the download, what the node's default mode costs on the wire);
+ *   - node: one run of the Accounting FTP Import node through n8n's engine (RunnerWorkflow): list, download,
+ *     SHA-256, parse, payment items, delete of every file; upload wait 0 unless given (the node's default
+ *     2.5 s wait is a fixed cost per run, not per file).
+ * Prints files/s and memory of each. The protocol (server, credentials, plain loops) is the parameter.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { FtpCredentials } from '../nodes/shared/transports/ftp';
+import type { SftpCredentials } from '../nodes/shared/transports/sftp';
+import { camtFromTemplate } from '../test/helpers/remoteFiles';
+import { loadServers, n8nCredentialData, type TestServers } from '../test/helpers/servers';
+
+export interface PlainPhase {
+	/** its name on the command line of the child process */
+	id: string;
+	label: string;
+	/** whether it deletes each file after its download */
+	deletes: boolean;
+	/** lists `directory`, downloads every file into memory, deletes it if the phase says so; the bytes downloaded */
+	run(directory: string): Promise<{ files: number; bytes: number }>;
+}
+
+/** What differs between the protocols; `option` is the bench's second argument (FTP: protocol, SFTP: login). */
+export interface FileProtocol<C extends FtpCredentials | SftpCredentials> {
+	defaultOption: string;
+	credentials(option: string): C;
+	/** the login directory on this machine, and a directory in it as the server's user names it */
+	home(servers: TestServers): string;
+	remotePath(servers: TestServers, name: string): string;
+	plainPhases(credentials: C): PlainPhase[];
+	/** what the node does on the wire, for the label */
+	nodeSteps: string;
+	describe(servers: TestServers, option: string): string;
+}
+
+interface PhaseResult {
+	phase: string;
+	files: number;
+	payments?: number;
+	seconds: number;
+	maxRssMb: number;
+	/** RSS once the code was loaded, before the run: what n8n-core itself costs */
+	baseRssMb: number;
+	/** the highest heap in use during the run, sampled every 5 ms (garbage not yet collected included) */
+	peakHeapMb: number;
+	/** heap still in use after the run and a full GC, minus the same before the run: what the run keeps */
+	retainedHeapMb: number;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+// resourceUsage().maxRSS is in kilobytes on Linux
+const maxRssMb = (): number => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+
+/** Runs `work`, sampling the heap meanwhile. */
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; baseRssMb: number; peakHeapMb: number; retainedHeapMb: number; seconds: number }> {
+	collectGarbage();
+	const baseHeap = process.memoryUsage().heapUsed;
+	const baseRssMb = mb(process.memoryUsage().rss);
+	let peakHeap = process.memoryUsage().heapUsed;
+	const sampler = setInterval(() => {
+		peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+	}, 5);
+	const started = process.hrtime.bigint();
+	try {
+		const value = await work();
+		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+		collectGarbage();
+		return { value, baseRssMb, peakHeapMb: mb(peakHeap), retainedHeapMb: mb(process.memoryUsage().heapUsed - baseHeap), seconds };
+	} finally {
+		clearInterval(sampler);
+	}
+}
+
+async function plainLoop(phase: PlainPhase, directory: string): Promise<PhaseResult> {
+	const run = await measured(() => phase.run(directory));
+	if (run.value.bytes === 0) throw new Error('nothing downloaded');
+	const { seconds, baseRssMb, peakHeapMb, retainedHeapMb } = run;
+	return { phase: phase.label, files: run.value.files, seconds, maxRssMb: maxRssMb(), baseRssMb, peakHeapMb, retainedHeapMb };
+}
+
+async function nodeImport(credentials: FtpCredentials | SftpCredentials, directory: string, uploadWaitSeconds: number, steps: string): Promise<PhaseResult> {
+	// loaded here: n8n-core is heavy and the plain loop's memory must not include it
+	const { RunnerWorkflow } = await import('../test/helpers/workflowRunner');
+	const workflow = new RunnerWorkflow({
+		name: 'bench',
+		nodes: [
+			{
+				id: 'import',
+				name: 'Import',
+				type: 'n8n-nodes-backoffice.accountingFtpImport',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: { operation: 'importPayments', directory, options: { uploadWaitSeconds, maxFiles: 0 } },
+				credentials: { backofficeFtpApi: { id: 'files', name: 'Files' } },
+			},
+		],
+		connections: {},
+	});
+	const run = await measured(async () => await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(credentials) } }));
+	const result = run.value;
+	if (result.error) throw result.error;
+	const payments = result.output('Import', 0);
+	const errors = result.output('Import', 1);
+	if (errors.length) throw new Error(`the import reported errors: ${JSON.stringify(errors.map((e) => e.json))}`);
+	const { seconds, baseRssMb, peakHeapMb, retainedHeapMb } = run;
+	return {
+		phase: `node import (${steps}${uploadWaitSeconds ? `, ${uploadWaitSeconds}s upload wait` : ''})`,
+		files: new Set(payments.map((p) => p.json.sourceFile)).size,
+		payments: payments.length,
+		seconds,
+		maxRssMb: maxRssMb(),
+		baseRssMb,
+		peakHeapMb,
+		retainedHeapMb,
+	};
+}
+
+/** In the child process: one phase, its result as a line of JSON. */
+async function child<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol<C>): Promise<void> {
+	const [, , , phase, option, directory, wait] = process.argv;
+	const credentials = protocol.credentials(option);
+	const plain = protocol.plainPhases(credentials).find((p) => p.id === phase);
+	const result = plain ? await plainLoop(plain, directory) : await nodeImport(credentials, directory, Number(wait), protocol.nodeSteps);
+	process.stdout.write(`${JSON.stringify(result)}\n`);
+	// n8n-core keeps timers alive
+	process.exit(0);
+}
+
+function main<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol<C>): void {
+	const files = Number(process.argv[2] ?? 200);
+	const option = process.argv[3] ?? protocol.defaultOption;
+	const uploadWait = Number(process.argv[4] ?? 0);
+	const servers = loadServers();
+	// compiled into .cache/…/bench, the fixtures stay in the project: find them from the working directory
+	const template = readFileSync(path.resolve(process.cwd(), 'test', 'fixtures', 'camt053', 'camt053.v2.minimal.xml'), 'utf8');
+	const home = protocol.home(servers);
+	/** a fresh directory with the N files, writable for the server's user */
+	const directoryWithFiles = (label: string): string => {
+		const name = `bench-${label}-${Date.now().toString(36)}`;
+		const local = path.join(home, name);
+		mkdirSync(local, { recursive: true });
+		chmodSync(local, 0o777);
+		for (let i = 1; i <= files; i++) {
+			const file = path.join(local, `Zahlungen_${String(i).padStart(5, '0')}.xml`);
+			writeFileSync(file, camtFromTemplate(template, `${i}.00`));
+			chmodSync(file, 0o666);
+		}
+		return name;
+	};
+	const run = (phase: string, name: string): PhaseResult => {
+		const out = execFileSync(process.execPath, ['--expose-gc', process.argv[1], 'child', phase, option, protocol.remotePath(servers, name), String(uploadWait)], {
+			encoding: 'utf8',
+			cwd: process.cwd(),
+			env: { ...process.env, N8N_LOG_LEVEL: 'silent' },
+			stdio: ['ignore', 'pipe', 'inherit'],
+			maxBuffer: 64 * 1024 * 1024,
+		});
+		return JSON.parse(out.trim().split('\n').pop()!) as PhaseResult;
+	};
+	// each phase gets a directory of its own: the phases that delete leave nothing for the next
+	const plain = protocol.plainPhases(protocol.credentials(option)).map((p) => ({ id: p.id, deletes: p.deletes }));
+	const phases = [...plain, { id: 'node', deletes: true }].map((p) => ({ ...p, directory: directoryWithFiles(p.id) }));
+	const results = phases.map((p) => run(p.id, p.directory));
+	console.log(`${files} camt.053 files of ${Math.round(Buffer.byteLength(camtFromTemplate(template, '1.00')) / 102.4) / 10} KB ${protocol.describe(servers, option)}, Node ${process.version}`);
+	for (const r of results) {
+		console.log(
+			`${r.phase.padEnd(62)} ${String(r.files).padStart(6)} files  ${(r.files / r.seconds).toFixed(1).padStart(8)} files/s` +
+				`  peak RSS ${r.maxRssMb} MB (${r.baseRssMb} before)  heap: peak ${r.peakHeapMb} MB, kept ${r.retainedHeapMb} MB  ${r.seconds.toFixed(2)} s`,
+		);
+	}
+	const deleting = phases.filter((p) => p.deletes);
+	console.log(`files left after the deleting runs: ${deleting.reduce((n, p) => n + readdirSync(path.join(home, p.directory)).length, 0)}`);
+	for (const p of phases) rmSync(path.join(home, p.directory), { recursive: true, force: true });
+}
+
+/** The bench's entry: the parent sets up and prints, each phase runs in a child of the same script. */
+export function runFileImportBench<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol<C>): void {
+	if (process.argv[2] === 'child') {
+		child(protocol).catch((error: unknown) => {
+			console.error(error);
+			process.exit(1);
+		});
+	} else {
+		main(protocol);
+	}
+}

@@ -1,0 +1,82 @@
+/**
+ * Files on the test servers' FTP and SFTP sites, for the node tests that run over both (issue 17): a fresh
+ * directory per test, written and read on this machine, and the credentials of the site's user.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
+import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
+import { ftpCredentialsFor, loadServers, sftpCredentialsFor } from './servers';
+
+export type FileServer = 'ftp' | 'sftp';
+
+/** The protocols the FTP node tests run over: vsftpd (explicit FTPS) and OpenSSH's sshd (SFTP). */
+export const FILE_SERVERS: FileServer[] = ['ftp', 'sftp'];
+
+/** How the nodes name the server in their messages. */
+export const SERVER_LABEL: Record<FileServer, string> = { ftp: 'FTP', sftp: 'SFTP' };
+
+export interface RemoteDirectory {
+	/** the directory on this machine */
+	local: string;
+	/** its absolute path as the server's user sees it, with a trailing slash */
+	remote: string;
+	/** its path relative to the user's login directory */
+	relative: string;
+}
+
+const created: string[] = [];
+
+/** Removes every directory `remoteDirectory` made (call it in `afterAll`). */
+export function removeRemoteDirectories(): void {
+	for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh directory, writable for the server's user, in its login directory (the FTP home, /files over SFTP). */
+export function remoteDirectory(over: FileServer, label: string): RemoteDirectory {
+	const servers = loadServers();
+	const name = `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+	const local = path.join(over === 'sftp' ? servers.sftp.home : servers.ftp.home, name);
+	created.push(local);
+	mkdirSync(local, { recursive: true });
+	chmodSync(local, 0o777);
+	const remote = over === 'sftp' ? `${servers.sftp.loginDirectory}/${name}/` : `/${name}/`;
+	return { local, remote, relative: name };
+}
+
+/** The credential of the site's user: explicit FTPS with the FTP user, or SFTP with the password user. */
+export function fileServerCredentials(over: FileServer, ftp: Partial<FtpCredentials> = {}): FtpCredentials | SftpCredentials {
+	return over === 'sftp' ? sftpCredentialsFor('password') : { ...ftpCredentialsFor({ protocol: 'ftpsExplicit' }), ...ftp };
+}
+
+/** Writes a file as an uploader would (readable and deletable by the server's user); returns its local path. */
+export function put(dir: string, name: string, content: Buffer | string): string {
+	mkdirSync(dir, { recursive: true });
+	chmodSync(dir, 0o777);
+	const file = path.join(dir, name);
+	writeFileSync(file, content);
+	chmodSync(file, 0o666);
+	return file;
+}
+
+export const ls = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
+
+export const fixture = (relative: string): Buffer => readFileSync(path.join(__dirname, '..', 'fixtures', relative));
+
+/**
+ * camt.053 001.02 with one credit of `amount` (so that each generated file is told apart by its amount), and the
+ * closing balance that credit gives: the genkgo sample's own closing balance (a debit of 27.00 SEK) does not add up,
+ * and the import refuses statements that do not.
+ */
+export function camtWithAmount(amount: string): Buffer {
+	return Buffer.from(camtFromTemplate(fixture('camt053/camt053.v2.minimal.xml').toString('utf8'), amount));
+}
+
+/** `camtWithAmount` on the text of camt053/camt053.v2.minimal.xml (for the benches, which read it themselves). */
+export function camtFromTemplate(template: string, amount: string): string {
+	const closing = (18.15 + Number(amount)).toFixed(2);
+	return template
+		.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
+		.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`);
+}
