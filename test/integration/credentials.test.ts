@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { credentialTest } from '../../nodes/shared/credentials';
+import { withConnectTimeout } from '../helpers/connectTimeout';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 
 type TestName = keyof typeof credentialTest;
@@ -84,7 +85,7 @@ describe.each([
 	});
 
 	it('reports a server that never answers as a time-out', async () => {
-		const result = await check(test, { ...startTls(), port: silentPort });
+		const result = await withConnectTimeout(2000, () => check(test, { ...startTls(), port: silentPort }));
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/^Time-out/);
 	});
