@@ -1,4 +1,7 @@
 export type {
+	AllowanceCharge,
+	AllowanceChargeAmounts,
+	DocumentAllowanceCharge,
 	BankAccount,
 	Buyer,
 	CheckedInvoice,
