@@ -486,7 +486,7 @@ function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
 		xml.close('ram:BillingSpecifiedPeriod');
 	}
 	// BG-27, BG-28: the line's allowances and charges, worked out by computeTotals
-	for (const ac of totals.lineAllowancesCharges[index]) writeAllowanceCharge(xml, ac);
+	for (const ac of totals.allowancesCharges?.lines[index] ?? []) writeAllowanceCharge(xml, ac);
 	xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
 	xml.close('ram:SpecifiedLineTradeSettlement');
 	xml.close('ram:IncludedSupplyChainTradeLineItem');
@@ -533,7 +533,7 @@ function writeSettlement(doc: CiiDocument): void {
 		xml.close('ram:BillingSpecifiedPeriod');
 	}
 	// BG-20, BG-21: the document level allowances and charges, each with its VAT category and rate
-	for (const ac of doc.totals.allowancesCharges) writeAllowanceCharge(xml, ac);
+	for (const ac of doc.totals.allowancesCharges?.document ?? []) writeAllowanceCharge(xml, ac);
 	const terms = paymentTermsText(invoice, doc.totals, doc.language, currency);
 	if (present(terms) || present(invoice.dueDate)) {
 		xml.open('ram:SpecifiedTradePaymentTerms');
@@ -618,12 +618,11 @@ function writeAllowanceCharge(xml: XmlWriter, ac: AllowanceChargeAmounts): void 
 
 function writeMonetarySummation({ xml, totals, currency }: CiiDocument): void {
 	xml.open('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
-	xml.leaf('ram:LineTotalAmount', totals.lineTotal);
+	const ac = totals.allowancesCharges;
+	xml.leaf('ram:LineTotalAmount', ac?.lineTotal ?? totals.netTotal);
 	// BT-108, BT-107: present when the document has charges or allowances (BR-CO-11, BR-CO-12)
-	const charges = totals.allowancesCharges.some((ac) => ac.kind === 'charge');
-	const allowances = totals.allowancesCharges.some((ac) => ac.kind === 'allowance');
-	if (charges) xml.leaf('ram:ChargeTotalAmount', totals.chargeTotal);
-	if (allowances) xml.leaf('ram:AllowanceTotalAmount', totals.allowanceTotal);
+	if (ac?.document.some((entry) => entry.kind === 'charge')) xml.leaf('ram:ChargeTotalAmount', ac.chargeTotal);
+	if (ac?.document.some((entry) => entry.kind === 'allowance')) xml.leaf('ram:AllowanceTotalAmount', ac.allowanceTotal);
 	xml.leaf('ram:TaxBasisTotalAmount', totals.netTotal);
 	xml.leaf('ram:TaxTotalAmount', totals.vatTotal, { currencyID: currency });
 	xml.leaf('ram:GrandTotalAmount', totals.grossTotal);

@@ -1,6 +1,7 @@
 export type {
 	AllowanceCharge,
 	AllowanceChargeAmounts,
+	AllowanceChargeTotals,
 	DocumentAllowanceCharge,
 	BankAccount,
 	Buyer,

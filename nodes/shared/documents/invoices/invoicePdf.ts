@@ -490,7 +490,7 @@ function lineDetails(ctx: Context, index: number, unit: string, width: number): 
 		details.push(`${labels.servicePeriod} ${formatDate(line.period.from, language)} – ${formatDate(line.period.to, language)}`);
 	}
 	// BG-27, BG-28: what the line's amount already contains, so that quantity × price and the amount agree in print
-	for (const ac of ctx.totals.lineAllowancesCharges[index]) {
+	for (const ac of ctx.totals.allowancesCharges?.lines[index] ?? []) {
 		const share = ac.percent ? `, ${labels.percentOf(formatRate(ac.percent, language), formatDecimal(ac.baseAmount!, language, 2))}` : '';
 		const amount = `${ac.kind === 'allowance' ? '−' : '+'}${formatDecimal(ac.amount, language, 2)}`;
 		details.push(`${labels.kindName[ac.kind]}: ${ac.reason ?? ac.reasonCode}${share}: ${amount}`);
@@ -589,10 +589,11 @@ function drawTotals(ctx: Context, flow: Flow): void {
 	const { invoice, totals, fonts, labels, language, currency } = ctx;
 	const money = (value: string): string => formatMoney(value, currency, language);
 	const rows: TotalsRow[] = [];
-	if (totals.allowancesCharges.length > 0) {
+	const documentLevel = totals.allowancesCharges?.document ?? [];
+	if (documentLevel.length > 0) {
 		// BG-20, BG-21: the lines, each document level allowance and charge, then the taxable amount
-		rows.push({ label: labels.linesTotal, value: money(totals.lineTotal) });
-		for (const ac of totals.allowancesCharges) {
+		rows.push({ label: labels.linesTotal, value: money(totals.allowancesCharges!.lineTotal) });
+		for (const ac of documentLevel) {
 			const share = ac.percent ? `${labels.percentOf(formatRate(ac.percent, language), money(ac.baseAmount!))}, ` : '';
 			const vat = ac.category === 'S' || ac.category === 'Z' ? `${formatRate(ac.rate!, language)} ${labels.vat}` : labels.vatKind[ac.category!];
 			const label = `${labels.sign[ac.kind]} ${ac.reason ?? labels.kindName[ac.kind]} (${share}${vat})`;

@@ -123,9 +123,9 @@ function groupOf(groups: Map<string, VatGroup>, category: VatCategory, rate: Big
 }
 
 /** Each line's net amount (after its own allowances and charges), added to the group of its VAT category and rate. */
-function lineAmounts(invoice: Invoice, groups: Map<string, VatGroup>): Pick<InvoiceTotals, 'lineNetAmounts' | 'lineAllowancesCharges'> {
+function lineAmounts(invoice: Invoice, groups: Map<string, VatGroup>): { lineNetAmounts: string[]; lineAllowancesCharges: AllowanceChargeAmounts[][] } {
 	const lineNetAmounts: string[] = [];
-	const lineAllowancesChargesOut: InvoiceTotals['lineAllowancesCharges'] = [];
+	const lineAllowancesChargesOut: AllowanceChargeAmounts[][] = [];
 	invoice.lines.forEach((line, index) => {
 		const element = `lines[${index + 1}]`;
 		const quantity = decimal(line.quantity, `${element}.quantity`);
@@ -201,12 +201,8 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 	const vatTotal = sumOf(vatBreakdown.map((entry) => entry.vatAmount));
 	const grossTotal = netTotal.plus(vatTotal);
 	const prepaid = present(invoice.prepaidAmount) ? decimal(invoice.prepaidAmount, 'prepaidAmount') : new Big(0);
-	return {
-		...lines,
-		allowancesCharges,
-		lineTotal: lineTotal.toFixed(2),
-		allowanceTotal: allowanceTotal.toFixed(2),
-		chargeTotal: chargeTotal.toFixed(2),
+	const totals: InvoiceTotals = {
+		lineNetAmounts: lines.lineNetAmounts,
 		vatBreakdown,
 		netTotal: netTotal.toFixed(2),
 		vatTotal: vatTotal.toFixed(2),
@@ -214,6 +210,16 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 		prepaidAmount: cents(prepaid),
 		amountDue: cents(grossTotal.minus(prepaid)),
 	};
+	if (allowancesCharges.length > 0 || lines.lineAllowancesCharges.some((list) => list.length > 0)) {
+		totals.allowancesCharges = {
+			lines: lines.lineAllowancesCharges,
+			document: allowancesCharges,
+			lineTotal: lineTotal.toFixed(2),
+			allowanceTotal: allowanceTotal.toFixed(2),
+			chargeTotal: chargeTotal.toFixed(2),
+		};
+	}
+	return totals;
 }
 
 function missing(element: string, what: string): DocumentError {

@@ -209,24 +209,30 @@ export interface VatBreakdown {
 export interface InvoiceTotals {
 	/** the net amount of each line (after its own allowances and charges), in the order of `invoice.lines` */
 	lineNetAmounts: string[];
-	/** each line's allowances and charges worked out, in the order of `invoice.lines` (empty lists when none) */
-	lineAllowancesCharges: AllowanceChargeAmounts[][];
-	/** the document level allowances and charges worked out, in the order given */
-	allowancesCharges: AllowanceChargeAmounts[];
-	/** the sum of the line net amounts (BT-106) */
-	lineTotal: string;
-	/** the sum of the document level allowances (BT-107) and charges (BT-108) */
-	allowanceTotal: string;
-	chargeTotal: string;
 	/** ordered by rate, highest first, then by category in the order S, Z, E, AE, K, G */
 	vatBreakdown: VatBreakdown[];
-	/** the taxable amount (BT-109): lineTotal − allowanceTotal + chargeTotal */
+	/** the taxable amount (BT-109): the lines' sum, less document level allowances, plus document level charges */
 	netTotal: string;
 	vatTotal: string;
 	grossTotal: string;
 	prepaidAmount: string;
 	/** grossTotal − prepaidAmount */
 	amountDue: string;
+	/** present only when the invoice or one of its lines has allowances or charges */
+	allowancesCharges?: AllowanceChargeTotals;
+}
+
+/** The allowances and charges of an invoice worked out (all amounts with two decimals). */
+export interface AllowanceChargeTotals {
+	/** each line's, in the order of `invoice.lines` (empty lists for lines without) */
+	lines: AllowanceChargeAmounts[][];
+	/** the document level ones, in the order given */
+	document: AllowanceChargeAmounts[];
+	/** the sum of the line net amounts (BT-106) */
+	lineTotal: string;
+	/** the sums of the document level allowances (BT-107) and charges (BT-108) */
+	allowanceTotal: string;
+	chargeTotal: string;
 }
 
 /** The e-invoice profiles this package writes: Factur-X / ZUGFeRD (EN 16931) and XRechnung 3.0 (CII). */
