@@ -4,6 +4,7 @@ export { BackofficeFtpApi } from './credentials/BackofficeFtpApi.credentials';
 export { BackofficeMailOAuth2Api } from './credentials/BackofficeMailOAuth2Api.credentials';
 export { BackofficeImapApi } from './credentials/BackofficeImapApi.credentials';
 export { BackofficeSmtpApi } from './credentials/BackofficeSmtpApi.credentials';
+export { EInvoiceImapTrigger } from './nodes/EInvoiceImapTrigger/EInvoiceImapTrigger.node';
 export { EInvoiceReader } from './nodes/EInvoiceReader/EInvoiceReader.node';
 export { AccountingFtpImport } from './nodes/AccountingFtpImport/AccountingFtpImport.node';
 export { InvoiceBulkMailer } from './nodes/InvoiceBulkMailer/InvoiceBulkMailer.node';

@@ -1,5 +1,6 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
+import { mailJson } from '../shared/mail/mailJson';
 import type { MailDecision } from '../shared/transports/imapConsumer';
 import type { ImapSource, MailPart, MailSummary } from '../shared/transports/imapSource';
 import type { TriggerSettings } from './settings';
@@ -106,18 +107,4 @@ async function binaryOf(ctx: IPollFunctions, attachment: Attachment): Promise<IB
 		ctx.logger.error(`Delivery Note IMAP Trigger: could not store attachment ${attachment.fileName}: ${(error as Error).message}`);
 		return undefined;
 	}
-}
-
-function mailJson(mail: MailSummary, folder: string, movedTo: string): IDataObject {
-	const json: IDataObject = {};
-	if (mail.messageId) json.messageId = mail.messageId;
-	json.from = mail.from[0]?.address ?? '';
-	if (mail.from[0]?.name) json.fromName = mail.from[0].name;
-	json.to = mail.to.map((a) => a.address);
-	if (mail.subject !== undefined) json.subject = mail.subject;
-	if (mail.date) json.date = mail.date;
-	if (mail.receivedAt) json.receivedAt = mail.receivedAt;
-	json.folder = folder;
-	json.movedTo = movedTo;
-	return json;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { DocumentError } from '../shared/documents/DocumentError';
-import type { BankAccount, Invoice, InvoiceLine, Seller } from '../shared/documents/invoices';
+import type { AllowanceCharge, BankAccount, DocumentAllowanceCharge, Invoice, InvoiceLine, Seller } from '../shared/documents/invoices';
 import { canonicalJson as canonical } from '../shared/documents/canonicalJson';
 import { calendarDateIn } from '../shared/documents/values';
 
@@ -77,6 +77,20 @@ export const FIELDS = [
 	},
 	{ key: 'linePeriodStart', displayName: 'Line: Period Start', default: 'period.from', description: 'Within each line (optional): start of the period this line is for (BG-26)' },
 	{ key: 'linePeriodEnd', displayName: 'Line: Period End', default: 'period.to', description: 'Within each line (optional): end of the period this line is for' },
+	{
+		key: 'lineAllowancesCharges',
+		displayName: 'Line: Allowances and Charges',
+		default: 'allowancesCharges',
+		description:
+			'Within each line (optional): a list of discounts and surcharges of the line (BG-27/28), each with kind ("allowance" or "charge"), amount or percent, reason or reasonCode',
+	},
+	{
+		key: 'allowancesCharges',
+		displayName: 'Allowances and Charges',
+		default: 'allowancesCharges',
+		description:
+			'Optional list of discounts and surcharges on the whole invoice (BG-20/21: loyalty discount, freight), each with kind, amount or percent (baseAmount), reason or reasonCode, vatRate (vatCategory)',
+	},
 ] as const satisfies readonly FieldDefinition[];
 
 export type FieldKey = (typeof FIELDS)[number]['key'];
@@ -172,18 +186,62 @@ function documentType(value: string | undefined): Invoice['type'] {
 	return value as Invoice['type'];
 }
 
-function linesOf(value: unknown, names: FieldNames): InvoiceLine[] {
-	if (value === undefined || value === null || value === '') return [];
+/** What a workflow writes for the kind of an allowance or charge, in English or German. */
+const KINDS: Record<string, AllowanceCharge['kind']> = {
+	allowance: 'allowance',
+	discount: 'allowance',
+	nachlass: 'allowance',
+	rabatt: 'allowance',
+	abschlag: 'allowance',
+	charge: 'charge',
+	surcharge: 'charge',
+	zuschlag: 'charge',
+};
+
+/** A list given as a list or as a JSON text of one (a spreadsheet cell, a database JSON column), or undefined. */
+function listOf(value: unknown, field: string, what: string): unknown[] | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
 	let list: unknown = value;
 	if (typeof list === 'string') {
-		// a spreadsheet cell or a database JSON column holding the lines as text
 		try {
 			list = JSON.parse(list) as unknown;
 		} catch {
-			throw invalid(names.lines, 'expected a list of lines (or a JSON text of one)');
+			throw invalid(field, `expected a list of ${what} (or a JSON text of one)`);
 		}
 	}
-	if (!Array.isArray(list)) throw invalid(names.lines, 'expected a list of lines');
+	if (!Array.isArray(list)) throw invalid(field, `expected a list of ${what}`);
+	return list;
+}
+
+/**
+ * The allowances and charges of a line or of the invoice (`withVat`: the document level ones, which carry a VAT
+ * rate and category). An unknown kind is kept as given: the invoice check refuses it, naming the field.
+ */
+function allowancesChargesOf(value: unknown, field: string, withVat: true): DocumentAllowanceCharge[] | undefined;
+function allowancesChargesOf(value: unknown, field: string, withVat: false): AllowanceCharge[] | undefined;
+function allowancesChargesOf(value: unknown, field: string, withVat: boolean): AllowanceCharge[] | undefined {
+	const list = listOf(value, field, 'allowances and charges');
+	if (!list || list.length === 0) return undefined;
+	return list.map((entry: unknown, i) => {
+		const where = `${field}[${i + 1}]`;
+		if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalid(where, 'expected an object per allowance or charge');
+		const record = entry as Record<string, unknown>;
+		const kindText = text(record.kind, `${where}.kind`) ?? '';
+		const out: AllowanceCharge = { kind: KINDS[kindText.toLowerCase()] ?? (kindText as AllowanceCharge['kind']) };
+		for (const key of ['amount', 'percent', 'baseAmount', 'reason', 'reasonCode'] as const) {
+			const value = text(record[key], `${where}.${key}`);
+			if (value !== undefined) out[key] = key === 'reasonCode' ? value.toUpperCase() : value;
+		}
+		if (!withVat) return out;
+		const documentLevel: DocumentAllowanceCharge = { ...out, vatRate: text(record.vatRate, `${where}.vatRate`) ?? '' };
+		const category = text(record.vatCategory, `${where}.vatCategory`)?.toUpperCase();
+		if (category) documentLevel.vatCategory = category as DocumentAllowanceCharge['vatCategory'];
+		return documentLevel;
+	});
+}
+
+function linesOf(value: unknown, names: FieldNames): InvoiceLine[] {
+	const list = listOf(value, names.lines, 'lines') ?? [];
 	return list.map((entry: unknown, i) => {
 		const where = `${names.lines}[${i + 1}]`;
 		if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalid(where, 'expected an object per line');
@@ -208,6 +266,8 @@ function linesOf(value: unknown, names: FieldNames): InvoiceLine[] {
 		const from = field('linePeriodStart');
 		const to = field('linePeriodEnd');
 		if (from || to) line.period = { from: from ?? '', to: to ?? '' };
+		const allowancesCharges = allowancesChargesOf(valueAt(entry, names.lineAllowancesCharges), `${where}.${names.lineAllowancesCharges}`, false);
+		if (allowancesCharges) line.allowancesCharges = allowancesCharges;
 		return line;
 	});
 }
@@ -256,6 +316,7 @@ export function readInvoiceItem(
 	optional('paymentTerms', field('paymentTerms'));
 	optional('orderReference', field('orderReference'));
 	optional('bankAccount', bankAccount);
+	optional('allowancesCharges', allowancesChargesOf(valueAt(json, names.allowancesCharges), names.allowancesCharges, true));
 	const notes = valueAt(json, names.notes);
 	if (Array.isArray(notes)) {
 		const texts = notes.map((note, i) => text(note, `${names.notes}[${i + 1}]`)).filter((n): n is string => n !== undefined);
@@ -288,6 +349,11 @@ export function readInvoiceItem(
 /** Where a model element (from a DocumentError) comes from: the item's field, or the node's seller parameters. */
 export function sourceOf(element: string | undefined, names: FieldNames): string | undefined {
 	if (!element) return undefined;
+	const allowance = /^(?:lines\[(\d+)\]\.)?allowancesCharges(\[\d+\](?:\.\w+)?)?$/.exec(element);
+	if (allowance) {
+		const rest = allowance[2] ?? '';
+		return allowance[1] ? `${names.lines}[${allowance[1]}].${names.lineAllowancesCharges}${rest}` : `${names.allowancesCharges}${rest}`;
+	}
 	const line = /^lines\[(\d+)\](?:\.(\w+(?:\.(?:from|to))?))?$/.exec(element);
 	if (line) {
 		const lineKeys: Record<string, FieldKey> = {

@@ -36,6 +36,8 @@ export class XmlElement {
 	private ownText = '';
 	/** set only on an element with mixed content: where it is, for the error its text throws */
 	private mixed?: { file?: string; line: number; column: number };
+	/** set only on an element streamed out of the tree: its last path step (`Ntry[3]`), fixed when it left */
+	private step?: string;
 
 	constructor(
 		/** namespace URI ('' when none) */
@@ -58,6 +60,16 @@ export class XmlElement {
 	addChild(child: XmlElement): void {
 		if (this.kids) this.kids.push(child);
 		else this.kids = [child];
+	}
+
+	/** @internal used by the parser: takes the last child out of the tree (a streamed element, see XmlStream) */
+	detachLastChild(): void {
+		this.kids?.pop();
+	}
+
+	/** @internal used by the parser: the path step of an element no longer among its parent's children */
+	fixStep(step: string): void {
+		this.step = step;
 	}
 
 	/** @internal used by the parser */
@@ -138,6 +150,7 @@ export class XmlElement {
 	/** A readable path such as `ORDER/ORDER_ITEM_LIST/ORDER_ITEM[2]/QUANTITY` for error messages. */
 	get path(): string {
 		if (!this.parent) return this.name;
+		if (this.step) return `${this.parent.path}/${this.step}`;
 		const same = this.parent.children.filter((c) => c.name === this.name);
 		const step = same.length > 1 ? `${this.name}[${same.indexOf(this) + 1}]` : this.name;
 		return `${this.parent.path}/${step}`;
@@ -149,6 +162,23 @@ export interface XmlParseOptions {
 	maxDepth?: number;
 	/** the longest text (characters) read; MAX_DOCUMENT_BYTES unless given */
 	maxLength?: number;
+	/** elements handed over one by one and kept out of the tree, so that memory stays bounded by one of them */
+	stream?: XmlStream;
+}
+
+/**
+ * Streaming of the many repeated elements of a big document (the entries of a bank statement): each element
+ * with this local name that `accept` takes is handed to `handle` once it is complete, with its children, and is
+ * then no longer part of the tree; the rest of the document is built as usual. Elements are handed over in
+ * document order, each when its next sibling of the same name opens or its parent closes, so that its `path`
+ * says `Ntry[2]` where there are several and `Ntry` where there is one, as in the whole tree (its ancestors'
+ * steps as far as the document has been read: `Stmt`, not yet `Stmt[1]`, while the second statement is to come).
+ */
+export interface XmlStream {
+	name: string;
+	/** whether this element (complete, its parent still open) is streamed; asked when it closes */
+	accept: (element: XmlElement) => boolean;
+	handle: (element: XmlElement) => void;
 }
 
 export interface XmlDocumentOptions {
@@ -170,7 +200,7 @@ export function parseXmlDocument(bytes: Uint8Array, options: XmlDocumentOptions 
 /** Parses XML text into a tree. Throws DocumentError with line and column for malformed or unsafe input. */
 export function parseXml(text: string, file?: string, options: XmlParseOptions = {}): XmlElement {
 	refuseTooLarge(text.length, file, options.maxLength ?? MAX_DOCUMENT_BYTES, 'characters');
-	return new TreeBuilder(file, options.maxDepth ?? MAX_XML_DEPTH).build(text);
+	return new TreeBuilder(file, options.maxDepth ?? MAX_XML_DEPTH, options.stream).build(text);
 }
 
 /** Builds the tree from saxes events; resolves namespaces itself (saxes walks all open elements per prefix). */
@@ -183,10 +213,14 @@ class TreeBuilder {
 	/** one string per distinct element name, shared by every element of that name */
 	private readonly names = new Map<string, string>();
 	private root?: XmlElement;
+	/** streaming: the element closed but not yet handed over, and how many of its name its parent had */
+	private pending?: { element: XmlElement; index: number };
+	private readonly streamed = new Map<XmlElement, number>();
 
 	constructor(
 		private readonly file: string | undefined,
 		private readonly maxDepth: number,
+		private readonly stream?: XmlStream,
 	) {
 		const p = this.parser;
 		this.namespaces = new NamespaceScopes((reason) => this.fail('PARSE_ERROR', reason));
@@ -236,6 +270,7 @@ class TreeBuilder {
 		const { prefix, local } = splitName(tag.name, this.namespaces.fail);
 		const ns = this.namespaces.resolve(prefix);
 		const el = new XmlElement(ns, this.intern(local), this.attributesOf(tag.attributes), this.parser.line, this.parser.column, parent);
+		if (this.pending && this.pending.element.parent === parent && el.name === this.pending.element.name) this.handOver(true);
 		if (parent) {
 			parent.dropBlankText();
 			parent.addChild(el);
@@ -280,9 +315,24 @@ class TreeBuilder {
 	}
 
 	private close(): void {
-		this.stack.pop();
+		const el = this.stack.pop()!;
 		this.textState.pop();
 		this.namespaces.leave();
+		if (this.pending?.element.parent === el) this.handOver(this.pending.index > 1);
+		const parent = el.parent;
+		if (this.stream && parent && el.name === this.stream.name && this.stream.accept(el)) {
+			parent.detachLastChild();
+			const index = (this.streamed.get(parent) ?? 0) + 1;
+			this.streamed.set(parent, index);
+			this.pending = { element: el, index };
+		}
+	}
+
+	private handOver(many: boolean): void {
+		const { element, index } = this.pending!;
+		this.pending = undefined;
+		element.fixStep(many ? `${element.name}[${index}]` : element.name);
+		this.stream!.handle(element);
 	}
 
 	private intern(name: string): string {

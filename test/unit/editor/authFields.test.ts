@@ -9,6 +9,7 @@ import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { AccountingFtpImport } from '../../../nodes/AccountingFtpImport/AccountingFtpImport.node';
 import { DeliveryNoteImapTrigger } from '../../../nodes/DeliveryNoteImapTrigger/DeliveryNoteImapTrigger.node';
+import { EInvoiceImapTrigger } from '../../../nodes/EInvoiceImapTrigger/EInvoiceImapTrigger.node';
 import { EInvoiceReader } from '../../../nodes/EInvoiceReader/EInvoiceReader.node';
 import { InvoiceBulkMailer } from '../../../nodes/InvoiceBulkMailer/InvoiceBulkMailer.node';
 import { OrderExchange } from '../../../nodes/OrderExchange/OrderExchange.node';
@@ -48,6 +49,7 @@ const nodes: Array<[string, INodeTypeDescription]> = [
 	['E-Invoice Reader', new EInvoiceReader().description],
 	['Invoice Bulk Mailer', new InvoiceBulkMailer().description],
 	['Order Exchange', new OrderExchange().description],
+	['E-Invoice IMAP Trigger', new EInvoiceImapTrigger().description],
 ];
 
 describe('parameters the n8n editor hides as authentication switches', () => {

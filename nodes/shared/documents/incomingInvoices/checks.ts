@@ -75,7 +75,8 @@ function checkHeader(f: Findings, invoice: Invoice): void {
 	f.require(invoice.currency, 'BR-05', 'BT-5', 'currency', 'the invoice currency code');
 	if (hasLines(invoice.profile)) f.require(invoice.lines, 'BR-16', 'BG-25', 'lines', 'at least one invoice line');
 	const amountDue = invoice.totals.amountDue;
-	if (amountDue !== undefined && big(amountDue).gt(0) && !invoice.dueDate && !invoice.payment.terms) {
+	// BR-CO-25 is a rule of invoices: the official UBL schematron's own tests check that it never fires on a credit note
+	if (invoice.type !== 'creditNote' && amountDue !== undefined && big(amountDue).gt(0) && !invoice.dueDate && !invoice.payment.terms) {
 		f.add('BR-CO-25', 'BT-9', 'dueDate', `an amount is due (${amountDue}), but neither a due date (BT-9) nor payment terms (BT-20) are given`);
 	}
 }

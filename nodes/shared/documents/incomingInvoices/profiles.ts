@@ -11,10 +11,9 @@ export function profileOf(specification: string | undefined): EInvoiceProfile {
 	if (id === '') return 'unknown';
 	const ferd = /^urn:ferd:crossindustrydocument:invoice:1p0:(basic|comfort|extended)$/.exec(id);
 	if (ferd) return `ZUGFeRD 1.0 ${ferd[1].toUpperCase()}` as EInvoiceProfile;
-	if (/factur-x\.eu:1p0:minimum$/.test(id)) return 'MINIMUM';
-	if (/factur-x\.eu:1p0:basicwl$/.test(id)) return 'BASIC WL';
-	if (/factur-x\.eu:1p0:basic$/.test(id)) return 'BASIC';
-	if (/factur-x\.eu:1p0:extended$/.test(id)) return 'EXTENDED';
+	// Factur-X 1.0 / ZUGFeRD 2.1 and later write factur-x.eu:1p0; ZUGFeRD 2.0 wrote zugferd.de:2p0
+	const profile = /(?:factur-x\.eu:1p0|zugferd\.de:2p0):(minimum|basicwl|basic|extended)$/.exec(id);
+	if (profile) return ({ minimum: 'MINIMUM', basicwl: 'BASIC WL', basic: 'BASIC', extended: 'EXTENDED' } as const)[profile[1] as 'minimum'];
 	if (/xrechnung/.test(id)) return 'XRECHNUNG';
 	if (id.startsWith('urn:cen.eu:en16931:2017')) return 'EN 16931';
 	return 'unknown';

@@ -1,11 +1,12 @@
 import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
 import type { DocumentErrorCode, DocumentPosition } from '../DocumentError';
+import { allowanceChargeRule } from './allowancesCharges';
 import { formatDate, formatMoney } from './format';
 import { LABELS } from './invoiceLabels';
 import { XmlWriter } from '../xmlWriter';
 import { checkInvoice, isCheckedInvoice, lineVatCategory, sealCheckedInvoice } from './totals';
-import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatCategory } from './types';
+import type { AllowanceChargeAmounts, CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatCategory } from './types';
 import { EN16931_UNIT_CODES } from './unitCodeList';
 import { unitCodeFor } from './unitCodes';
 import type { InvoiceLanguage } from './unitCodes';
@@ -197,8 +198,9 @@ function checkedForEInvoice(input: Invoice | CheckedInvoice, language: InvoiceLa
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node wraps what reaches it
 		if (!(error instanceof DocumentError) || error instanceof EInvoiceError) throw error;
 		const element = error.position.element ?? '';
+		const rule = allowanceChargeRule(element, invoice, error.code) ?? ruleForField(element, categoriesOf(invoice), profile);
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- as above: the same finding, with its EN 16931 rule
-		throw new EInvoiceError(error.code, error.reason, ruleForField(element, categoriesOf(invoice), profile), error.position);
+		throw new EInvoiceError(error.code, error.reason, rule, error.position);
 	}
 }
 
@@ -483,6 +485,8 @@ function writeLine({ xml, invoice, totals }: CiiDocument, index: number): void {
 		writeDate(xml, 'ram:EndDateTime', line.period.to);
 		xml.close('ram:BillingSpecifiedPeriod');
 	}
+	// BG-27, BG-28: the line's allowances and charges, worked out by computeTotals
+	for (const ac of totals.allowancesCharges?.lines[index] ?? []) writeAllowanceCharge(xml, ac);
 	xml.wrapped('ram:SpecifiedTradeSettlementLineMonetarySummation', 'ram:LineTotalAmount', totals.lineNetAmounts[index]);
 	xml.close('ram:SpecifiedLineTradeSettlement');
 	xml.close('ram:IncludedSupplyChainTradeLineItem');
@@ -528,6 +532,8 @@ function writeSettlement(doc: CiiDocument): void {
 		writeDate(xml, 'ram:EndDateTime', invoice.servicePeriod.to);
 		xml.close('ram:BillingSpecifiedPeriod');
 	}
+	// BG-20, BG-21: the document level allowances and charges, each with its VAT category and rate
+	for (const ac of doc.totals.allowancesCharges?.document ?? []) writeAllowanceCharge(xml, ac);
 	const terms = paymentTermsText(invoice, doc.totals, doc.language, currency);
 	if (present(terms) || present(invoice.dueDate)) {
 		xml.open('ram:SpecifiedTradePaymentTerms');
@@ -588,9 +594,35 @@ function writeVatBreakdown({ xml, totals }: CiiDocument): void {
 	}
 }
 
+/**
+ * One allowance or charge (`SpecifiedTradeAllowanceCharge`), on a line or, with its VAT category and rate, on
+ * the document. Category O carries no rate (BR-O-06, BR-O-07).
+ */
+function writeAllowanceCharge(xml: XmlWriter, ac: AllowanceChargeAmounts): void {
+	xml.open('ram:SpecifiedTradeAllowanceCharge');
+	xml.wrapped('ram:ChargeIndicator', 'udt:Indicator', ac.kind === 'charge' ? 'true' : 'false');
+	xml.leaf('ram:CalculationPercent', ac.percent);
+	xml.leaf('ram:BasisAmount', ac.baseAmount);
+	xml.leaf('ram:ActualAmount', ac.amount);
+	xml.leaf('ram:ReasonCode', ac.reasonCode);
+	xml.leaf('ram:Reason', ac.reason);
+	if (ac.category) {
+		xml.open('ram:CategoryTradeTax');
+		xml.leaf('ram:TypeCode', 'VAT');
+		xml.leaf('ram:CategoryCode', ac.category);
+		if (ac.category !== 'O') xml.leaf('ram:RateApplicablePercent', ac.rate);
+		xml.close('ram:CategoryTradeTax');
+	}
+	xml.close('ram:SpecifiedTradeAllowanceCharge');
+}
+
 function writeMonetarySummation({ xml, totals, currency }: CiiDocument): void {
 	xml.open('ram:SpecifiedTradeSettlementHeaderMonetarySummation');
-	xml.leaf('ram:LineTotalAmount', totals.netTotal);
+	const ac = totals.allowancesCharges;
+	xml.leaf('ram:LineTotalAmount', ac?.lineTotal ?? totals.netTotal);
+	// BT-108, BT-107: present when the document has charges or allowances (BR-CO-11, BR-CO-12)
+	if (ac?.document.some((entry) => entry.kind === 'charge')) xml.leaf('ram:ChargeTotalAmount', ac.chargeTotal);
+	if (ac?.document.some((entry) => entry.kind === 'allowance')) xml.leaf('ram:AllowanceTotalAmount', ac.allowanceTotal);
 	xml.leaf('ram:TaxBasisTotalAmount', totals.netTotal);
 	xml.leaf('ram:TaxTotalAmount', totals.vatTotal, { currencyID: currency });
 	xml.leaf('ram:GrandTotalAmount', totals.grossTotal);

@@ -1,4 +1,8 @@
 export type {
+	AllowanceCharge,
+	AllowanceChargeAmounts,
+	AllowanceChargeTotals,
+	DocumentAllowanceCharge,
 	BankAccount,
 	Buyer,
 	CheckedInvoice,

@@ -27,6 +27,14 @@ export interface Labels {
 	/** under a line whose price is for more than one unit (BT-149): "Preis je 100 Stück" */
 	priceFor: (quantity: string, unit: string) => string;
 	carried: string;
+	/** an allowance (discount) and a charge (surcharge), when no reason text names them */
+	kindName: Record<'allowance' | 'charge', string>;
+	/** "10 % von 895,00" */
+	percentOf: (percent: string, base: string) => string;
+	/** a document level allowance is taken off ("abzüglich"), a charge added ("zuzüglich") */
+	sign: Record<'allowance' | 'charge', string>;
+	/** the sum of the lines, above the document level allowances and charges */
+	linesTotal: string;
 	netTotal: string;
 	/** the VAT line of the totals; `kind` names an exemption (reverse charge …), empty for S and Z */
 	vatLine: (rate: string, net: string, kind: string) => string;
@@ -70,6 +78,10 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		articleNumber: 'Art.-Nr.',
 		priceFor: (quantity, unit) => `Preis je ${quantity} ${unit}`,
 		carried: 'Übertrag',
+		kindName: { allowance: 'Nachlass', charge: 'Zuschlag' },
+		percentOf: (percent, base) => `${percent} von ${base}`,
+		sign: { allowance: 'abzüglich', charge: 'zuzüglich' },
+		linesTotal: 'Summe Positionen',
 		netTotal: 'Summe netto',
 		vatLine: (rate, net, kind) => (kind ? `${rate} USt. (${kind}) auf ${net}` : `zzgl. ${rate} USt. auf ${net}`),
 		vatKind: { S: '', Z: '', E: 'steuerfrei', AE: 'Reverse Charge', K: 'innergem. Lieferung', G: 'Ausfuhr', O: 'nicht steuerbar' },
@@ -111,6 +123,10 @@ export const LABELS: Record<InvoiceLanguage, Labels> = {
 		articleNumber: 'Item no.',
 		priceFor: (quantity, unit) => `Price per ${quantity} ${unit}`,
 		carried: 'Carried forward',
+		kindName: { allowance: 'Allowance', charge: 'Charge' },
+		percentOf: (percent, base) => `${percent} of ${base}`,
+		sign: { allowance: 'less', charge: 'plus' },
+		linesTotal: 'Total of lines',
 		netTotal: 'Net total',
 		vatLine: (rate, net, kind) => (kind ? `${rate} VAT (${kind}) on ${net}` : `plus ${rate} VAT on ${net}`),
 		vatKind: { S: '', Z: '', E: 'exempt', AE: 'reverse charge', K: 'intra-EU supply', G: 'export', O: 'not subject to VAT' },

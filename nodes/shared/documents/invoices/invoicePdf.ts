@@ -29,6 +29,7 @@ import {
 	wrap,
 } from './pdfText';
 import type { Fonts, MeasuringFace } from './pdfText';
+import { allowanceChargeTexts } from './allowancesCharges';
 import { checkInvoice, isCheckedInvoice } from './totals';
 import type { CheckedInvoice, Invoice, InvoiceTotals } from './types';
 import { unitCodeFor, unitLabel } from './unitCodes';
@@ -323,6 +324,7 @@ function printedTexts(invoice: Readonly<Invoice>): Array<[string, string | undef
 			[`lines[${i + 1}].unit`, line.unit, false],
 			[`lines[${i + 1}].vatExemptionReason`, line.vatExemptionReason, false],
 		]),
+		...allowanceChargeTexts(invoice).map(([element, value]): [string, string | undefined, boolean] => [element, value, false]),
 		['bankAccount.bankName', invoice.bankAccount?.bankName, false],
 		['bankAccount.accountHolder', invoice.bankAccount?.accountHolder, false],
 	];
@@ -487,6 +489,12 @@ function lineDetails(ctx: Context, index: number, unit: string, width: number): 
 	if (line.period) {
 		details.push(`${labels.servicePeriod} ${formatDate(line.period.from, language)} – ${formatDate(line.period.to, language)}`);
 	}
+	// BG-27, BG-28: what the line's amount already contains, so that quantity × price and the amount agree in print
+	for (const ac of ctx.totals.allowancesCharges?.lines[index] ?? []) {
+		const share = ac.percent ? `, ${labels.percentOf(formatRate(ac.percent, language), formatDecimal(ac.baseAmount!, language, 2))}` : '';
+		const amount = `${ac.kind === 'allowance' ? '−' : '+'}${formatDecimal(ac.amount, language, 2)}`;
+		details.push(`${labels.kindName[ac.kind]}: ${ac.reason ?? ac.reasonCode}${share}: ${amount}`);
+	}
 	return details.flatMap((detail) => wrap(detail, fonts.regular, 7.5, width).slice(0, 2));
 }
 
@@ -581,7 +589,20 @@ function drawTotals(ctx: Context, flow: Flow): void {
 	const { invoice, totals, fonts, labels, language, currency } = ctx;
 	const money = (value: string): string => formatMoney(value, currency, language);
 	const rows: TotalsRow[] = [];
-	rows.push({ label: labels.netTotal, value: money(totals.netTotal) });
+	const documentLevel = totals.allowancesCharges?.document ?? [];
+	if (documentLevel.length > 0) {
+		// BG-20, BG-21: the lines, each document level allowance and charge, then the taxable amount
+		rows.push({ label: labels.linesTotal, value: money(totals.allowancesCharges!.lineTotal) });
+		for (const ac of documentLevel) {
+			const share = ac.percent ? `${labels.percentOf(formatRate(ac.percent, language), money(ac.baseAmount!))}, ` : '';
+			const vat = ac.category === 'S' || ac.category === 'Z' ? `${formatRate(ac.rate!, language)} ${labels.vat}` : labels.vatKind[ac.category!];
+			const label = `${labels.sign[ac.kind]} ${ac.reason ?? labels.kindName[ac.kind]} (${share}${vat})`;
+			rows.push({ label, value: money(ac.kind === 'allowance' ? new Big(ac.amount).times(-1).toFixed(2) : ac.amount) });
+		}
+		rows.push({ label: labels.netTotal, value: money(totals.netTotal), ruleAbove: true });
+	} else {
+		rows.push({ label: labels.netTotal, value: money(totals.netTotal) });
+	}
 	for (const entry of totals.vatBreakdown) {
 		rows.push({
 			label: labels.vatLine(formatRate(entry.rate, language), money(entry.netAmount), labels.vatKind[entry.category]),

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
-import type { CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
+import { documentAllowanceCharge, lineAllowancesCharges } from './allowancesCharges';
+import type { AllowanceChargeAmounts, CheckedInvoice, EInvoiceProfile, Invoice, InvoiceTotals, Party, VatBreakdown, VatCategory } from './types';
 import type { InvoiceLanguage } from './unitCodes';
 
 /**
@@ -101,32 +102,82 @@ export function lineVatCategory(rate: Big, given: VatCategory | undefined, eleme
 	return category;
 }
 
-/**
- * Computes line amounts, the VAT breakdown and the totals. Throws a DocumentError for a quantity, price or rate
- * that is not a decimal, and for a category that contradicts its rate. A credit note has the same (positive)
- * amounts as the invoice it corrects: the document type, not the sign, says which way the money goes.
- */
-export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'): InvoiceTotals {
-	if (!Array.isArray(invoice.lines) || invoice.lines.length === 0) {
-		throw new DocumentError('MISSING_FIELD', 'the invoice has no lines', undefined, { element: 'lines' });
+interface VatGroup {
+	category: VatCategory;
+	rate: Big;
+	/** the lines' net amounts */
+	lines: Big;
+	/** lines, less document level allowances, plus document level charges */
+	net: Big;
+	reason?: string;
+}
+
+function groupOf(groups: Map<string, VatGroup>, category: VatCategory, rate: Big): VatGroup {
+	const key = `${category}|${rate.toFixed()}`;
+	let group = groups.get(key);
+	if (!group) {
+		group = { category, rate, lines: new Big(0), net: new Big(0) };
+		groups.set(key, group);
 	}
+	return group;
+}
+
+/** Each line's net amount (after its own allowances and charges), added to the group of its VAT category and rate. */
+function lineAmounts(invoice: Invoice, groups: Map<string, VatGroup>): { lineNetAmounts: string[]; lineAllowancesCharges: AllowanceChargeAmounts[][] } {
 	const lineNetAmounts: string[] = [];
-	const groups = new Map<string, { category: VatCategory; rate: Big; net: Big; reason?: string }>();
+	const lineAllowancesChargesOut: AllowanceChargeAmounts[][] = [];
 	invoice.lines.forEach((line, index) => {
 		const element = `lines[${index + 1}]`;
 		const quantity = decimal(line.quantity, `${element}.quantity`);
 		const price = decimal(line.netUnitPrice, `${element}.netUnitPrice`);
 		const rate = decimal(line.vatRate, `${element}.vatRate`);
 		const category = lineVatCategory(rate, line.vatCategory, element);
-		const net = quantity.times(price).div(priceBase(line.priceBaseQuantity, element)).round(2, Big.roundHalfUp);
+		const amount = quantity.times(price).div(priceBase(line.priceBaseQuantity, element)).round(2, Big.roundHalfUp);
+		const { amounts, net } = lineAllowancesCharges(line.allowancesCharges, amount, element);
 		lineNetAmounts.push(net.toFixed(2));
-		const key = `${category}|${rate.toFixed()}`;
-		const group = groups.get(key) ?? { category, rate, net: new Big(0) };
+		lineAllowancesChargesOut.push(amounts);
+		const group = groupOf(groups, category, rate);
+		group.lines = group.lines.plus(net);
 		group.net = group.net.plus(net);
 		// EN 16931 has one reason per breakdown: the first line that gives one speaks for its group
 		if (!group.reason && present(line.vatExemptionReason)) group.reason = line.vatExemptionReason.trim();
-		groups.set(key, group);
 	});
+	return { lineNetAmounts, lineAllowancesCharges: lineAllowancesChargesOut };
+}
+
+/** The document level allowances and charges worked out, each taken off or added to its VAT group. */
+function documentAmounts(invoice: Invoice, groups: Map<string, VatGroup>): AllowanceChargeAmounts[] {
+	const list = invoice.allowancesCharges;
+	if (list === undefined || list === null) return [];
+	if (!Array.isArray(list)) throw new DocumentError('INVALID_VALUE', 'allowancesCharges must be a list', undefined, { element: 'allowancesCharges' });
+	// percentages are of the lines' amounts, whatever other document level allowances come before
+	const linesOf = new Map([...groups.entries()].map(([key, group]) => [key, group.lines]));
+	return list.map((entry, index) => {
+		const element = `allowancesCharges[${index + 1}]`;
+		const rate = decimal(entry?.vatRate, `${element}.vatRate`);
+		const category = lineVatCategory(rate, entry?.vatCategory, element);
+		const out = documentAllowanceCharge(entry, element, category, rate, linesOf.get(`${category}|${rate.toFixed()}`));
+		const group = groupOf(groups, category, rate);
+		group.net = out.kind === 'charge' ? group.net.plus(out.amount) : group.net.minus(out.amount);
+		return out;
+	});
+}
+
+const sumOf = (values: Iterable<string | Big>): Big => [...values].reduce<Big>((sum, value) => sum.plus(value), new Big(0));
+
+/**
+ * Computes line amounts, the VAT breakdown and the totals, with the allowances and charges of lines and of the
+ * whole invoice. Throws a DocumentError for a quantity, price or rate that is not a decimal, and for a category
+ * that contradicts its rate. A credit note has the same (positive) amounts as the invoice it corrects: the
+ * document type, not the sign, says which way the money goes.
+ */
+export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'): InvoiceTotals {
+	if (!Array.isArray(invoice.lines) || invoice.lines.length === 0) {
+		throw new DocumentError('MISSING_FIELD', 'the invoice has no lines', undefined, { element: 'lines' });
+	}
+	const groups = new Map<string, VatGroup>();
+	const lines = lineAmounts(invoice, groups);
+	const allowancesCharges = documentAmounts(invoice, groups);
 
 	const vatBreakdown: VatBreakdown[] = [...groups.values()]
 		.sort((a, b) => b.rate.cmp(a.rate) || CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category))
@@ -142,12 +193,16 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 			return entry;
 		});
 
-	const netTotal = vatBreakdown.reduce((sum, entry) => sum.plus(entry.netAmount), new Big(0));
-	const vatTotal = vatBreakdown.reduce((sum, entry) => sum.plus(entry.vatAmount), new Big(0));
+	const lineTotal = sumOf(lines.lineNetAmounts);
+	const allowanceTotal = sumOf(allowancesCharges.filter((ac) => ac.kind === 'allowance').map((ac) => ac.amount));
+	const chargeTotal = sumOf(allowancesCharges.filter((ac) => ac.kind === 'charge').map((ac) => ac.amount));
+	// BR-CO-13: the taxable amount is the lines less allowances plus charges — equal to the sum of the breakdown
+	const netTotal = lineTotal.minus(allowanceTotal).plus(chargeTotal);
+	const vatTotal = sumOf(vatBreakdown.map((entry) => entry.vatAmount));
 	const grossTotal = netTotal.plus(vatTotal);
 	const prepaid = present(invoice.prepaidAmount) ? decimal(invoice.prepaidAmount, 'prepaidAmount') : new Big(0);
-	return {
-		lineNetAmounts,
+	const totals: InvoiceTotals = {
+		lineNetAmounts: lines.lineNetAmounts,
 		vatBreakdown,
 		netTotal: netTotal.toFixed(2),
 		vatTotal: vatTotal.toFixed(2),
@@ -155,6 +210,16 @@ export function computeTotals(invoice: Invoice, language: InvoiceLanguage = 'de'
 		prepaidAmount: cents(prepaid),
 		amountDue: cents(grossTotal.minus(prepaid)),
 	};
+	if (allowancesCharges.length > 0 || lines.lineAllowancesCharges.some((list) => list.length > 0)) {
+		totals.allowancesCharges = {
+			lines: lines.lineAllowancesCharges,
+			document: allowancesCharges,
+			lineTotal: lineTotal.toFixed(2),
+			allowanceTotal: allowanceTotal.toFixed(2),
+			chargeTotal: chargeTotal.toFixed(2),
+		};
+	}
+	return totals;
 }
 
 function missing(element: string, what: string): DocumentError {
@@ -219,6 +284,7 @@ export function isValidIban(iban: string): boolean {
 }
 
 const PARTY_TEXT = ['name', 'name2', 'street', 'zip', 'city', 'country', 'vatId', 'taxNumber', 'email', 'phone'];
+const ALLOWANCE_CHARGE_TEXT = ['kind', 'amount', 'percent', 'baseAmount', 'reason', 'reasonCode'];
 const LINE_TEXT = ['description', 'quantity', 'unit', 'netUnitPrice', 'vatRate', 'vatCategory', 'vatExemptionReason', 'articleNumber', 'priceBaseQuantity'];
 
 /**
@@ -242,6 +308,14 @@ function checkTextFields(invoice: Invoice): void {
 		const record = object(value, element);
 		if (record) for (const name of names) check(record[name], `${element}.${name}`);
 	};
+	const list = (value: unknown, element: string, names: string[]): void => {
+		if (value === undefined || value === null) return;
+		if (!Array.isArray(value)) throw new DocumentError('INVALID_VALUE', `${element} must be a list`, undefined, { element });
+		value.forEach((entry, i) => {
+			if (!object(entry, `${element}[${i + 1}]`)) throw missing(`${element}[${i + 1}]`, `entry ${i + 1} of ${element}`);
+			fields(entry, `${element}[${i + 1}]`, names);
+		});
+	};
 	for (const element of ['number', 'issueDate', 'deliveryDate', 'dueDate', 'currency', 'paymentTerms', 'orderReference', 'prepaidAmount'] as const) {
 		check(invoice[element], element);
 	}
@@ -259,8 +333,10 @@ function checkTextFields(invoice: Invoice): void {
 			if (!object(line, `lines[${i + 1}]`)) throw missing(`lines[${i + 1}]`, `line ${i + 1}`);
 			fields(line, `lines[${i + 1}]`, LINE_TEXT);
 			fields(line.period, `lines[${i + 1}].period`, ['from', 'to']);
+			list(line.allowancesCharges, `lines[${i + 1}].allowancesCharges`, ALLOWANCE_CHARGE_TEXT);
 		});
 	}
+	list(invoice.allowancesCharges, 'allowancesCharges', [...ALLOWANCE_CHARGE_TEXT, 'vatRate', 'vatCategory']);
 }
 
 /** The checked invoices made here and in cii.ts: only they count as checked. */

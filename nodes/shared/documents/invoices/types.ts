@@ -96,6 +96,42 @@ export interface InvoiceLine {
 	priceBaseQuantity?: string;
 	/** The period this line is for (EN 16931 BG-26), e.g. one month of a subscription; within or beside the invoice's. */
 	period?: ServicePeriod;
+	/**
+	 * Discounts and surcharges of this line (EN 16931 BG-27, BG-28): the line's net amount is quantity × price ÷
+	 * base quantity, minus its allowances, plus its charges.
+	 */
+	allowancesCharges?: AllowanceCharge[];
+}
+
+/**
+ * A discount (allowance: Rabatt, Nachlass) or a surcharge (charge: freight, packaging, a minimum-quantity
+ * surcharge), net of VAT. Give `amount`, or `percent` of a base: on a line the base is the line's amount
+ * (quantity × price ÷ base quantity), on the whole invoice `baseAmount`, else the net amount of the lines with the
+ * same VAT rate and category. A reason (text) or a reason code is required (EN 16931 BR-33, BR-38, BR-42, BR-44).
+ */
+export interface AllowanceCharge {
+	kind: 'allowance' | 'charge';
+	/** net, not negative, at most two decimals ("12.50") */
+	amount?: string;
+	/** percent of the base ("3" for 3 %); with `amount` too, the amount must be that percentage of the base */
+	percent?: string;
+	/** what `percent` is taken of (BT-93, BT-100, BT-137, BT-142) */
+	baseAmount?: string;
+	/** BT-97, BT-104, BT-139, BT-144: e.g. "Treuerabatt", "Fracht" */
+	reason?: string;
+	/** UNTDID 5189 for an allowance (95 discount, 100 special agreement …), UNTDID 7161 for a charge (FC freight, ABL packaging …) */
+	reasonCode?: string;
+}
+
+/**
+ * An allowance or charge on the whole invoice (EN 16931 BG-20, BG-21): it has its own VAT rate and category,
+ * and changes the taxable amount of that rate in the VAT breakdown (BR-S-08 …).
+ */
+export interface DocumentAllowanceCharge extends AllowanceCharge {
+	/** VAT rate in percent, as on a line */
+	vatRate: string;
+	/** as on a line: `S` for a rate above 0, `Z` for 0 when absent */
+	vatCategory?: VatCategory;
 }
 
 export interface ServicePeriod {
@@ -138,6 +174,22 @@ export interface Invoice {
 	precedingInvoice?: { number: string; issueDate?: string };
 	/** an amount already paid (deposit), deducted from the amount due (EN 16931 BT-113) */
 	prepaidAmount?: string;
+	/** discounts and surcharges on the whole invoice (EN 16931 BG-20, BG-21), e.g. a loyalty discount, freight */
+	allowancesCharges?: DocumentAllowanceCharge[];
+}
+
+/** An allowance or charge with its amounts worked out: two decimals each, as EN 16931 wants them (BR-DEC-01 …). */
+export interface AllowanceChargeAmounts {
+	kind: 'allowance' | 'charge';
+	amount: string;
+	/** present when the allowance or charge was given as a percentage */
+	percent?: string;
+	baseAmount?: string;
+	reason?: string;
+	reasonCode?: string;
+	/** document level only */
+	category?: VatCategory;
+	rate?: string;
 }
 
 /** One VAT breakdown entry: the lines of one category and rate taken together (EN 16931 BG-23). */
@@ -145,7 +197,7 @@ export interface VatBreakdown {
 	category: VatCategory;
 	/** the rate without trailing zeros: "19", "7", "0", "5.5" */
 	rate: string;
-	/** the sum of the line net amounts of this category and rate */
+	/** the sum of the line net amounts of this category and rate, less its document level allowances, plus its charges */
 	netAmount: string;
 	/** rate × netAmount, rounded half-up to cents once per breakdown (not per line) */
 	vatAmount: string;
@@ -155,16 +207,32 @@ export interface VatBreakdown {
 
 /** All amounts have exactly two decimals ("1166.00"). */
 export interface InvoiceTotals {
-	/** the net amount of each line, in the order of `invoice.lines` */
+	/** the net amount of each line (after its own allowances and charges), in the order of `invoice.lines` */
 	lineNetAmounts: string[];
 	/** ordered by rate, highest first, then by category in the order S, Z, E, AE, K, G */
 	vatBreakdown: VatBreakdown[];
+	/** the taxable amount (BT-109): the lines' sum, less document level allowances, plus document level charges */
 	netTotal: string;
 	vatTotal: string;
 	grossTotal: string;
 	prepaidAmount: string;
 	/** grossTotal − prepaidAmount */
 	amountDue: string;
+	/** present only when the invoice or one of its lines has allowances or charges */
+	allowancesCharges?: AllowanceChargeTotals;
+}
+
+/** The allowances and charges of an invoice worked out (all amounts with two decimals). */
+export interface AllowanceChargeTotals {
+	/** each line's, in the order of `invoice.lines` (empty lists for lines without) */
+	lines: AllowanceChargeAmounts[][];
+	/** the document level ones, in the order given */
+	document: AllowanceChargeAmounts[];
+	/** the sum of the line net amounts (BT-106) */
+	lineTotal: string;
+	/** the sums of the document level allowances (BT-107) and charges (BT-108) */
+	allowanceTotal: string;
+	chargeTotal: string;
 }
 
 /** The e-invoice profiles this package writes: Factur-X / ZUGFeRD (EN 16931) and XRechnung 3.0 (CII). */

@@ -54,7 +54,11 @@ export function parseCamt053(bytes: Uint8Array, file?: string, knownInvoiceNumbe
 	return parseCamt(bytes, file, { ...options, knownInvoiceNumbers }, ['camt053']);
 }
 
-/** Reads camt.052, camt.053 or camt.054, whichever the namespace says (limited to `accept`). */
+/**
+ * Reads camt.052, camt.053 or camt.054, whichever the namespace says (limited to `accept`). The entries (`Ntry`)
+ * are streamed: each is read into payments as soon as it is complete and its XML is let go, so that memory holds
+ * the payments and one or two entries, not the tree of the whole file.
+ */
 export function parseCamt(
 	bytes: Uint8Array,
 	file?: string,
@@ -62,36 +66,11 @@ export function parseCamt(
 	accept: readonly CamtKind[] = ['camt052', 'camt053', 'camt054'],
 ): Statement[] {
 	refuseTooLarge(bytes, accept.map((k) => k.replace('camt', 'camt.')).join('/'), file, options);
-	const root = parseXml(decodeXml(bytes, undefined, file), file);
-	const match = CAMT_NAMESPACE.exec(root.ns);
-	const kind = match ? (`camt${match[1]}` as CamtKind) : undefined;
-	if (root.name !== 'Document' || !kind || !accept.includes(kind)) {
-		const names = accept.map((k) => k.replace('camt', 'camt.')).join(' or ');
-		throw new DocumentError(
-			'UNSUPPORTED_FORMAT',
-			`not a ${names === 'camt.053' ? 'camt.053 bank statement' : names}: the root element is <${root.name}> in namespace "${root.ns || 'none'}"`,
-			file,
-			at(root),
-		);
-	}
-	const version = match![2];
-	if (Number(version) < 2) {
-		throw new DocumentError('UNSUPPORTED_FORMAT', `${kind.replace('camt', 'camt.')}.001.${version} is not supported; use 001.02 or later`, file, at(root));
-	}
-	const layout = LAYOUT[kind];
-	const report = root.first(layout.report, root.ns);
-	if (!report) throw missing(root, layout.report, file);
-	const items = report.all(layout.item, root.ns);
-	if (items.length === 0) {
-		throw new DocumentError(
-			'MISSING_FIELD',
-			`the file has no ${layout.noun} (${layout.item}): a ${kind.replace('camt', 'camt.')} needs at least one`,
-			file,
-			at(report),
-		);
-	}
-	const counter = { entries: 0 };
-	return items.map((stmt, index) => readStatement(stmt, index, kind, counter, { file, knownInvoiceNumbers: options.knownInvoiceNumbers ?? [], checkBalances: options.checkBalances !== false }));
+	const reader = new CamtReader(accept, { file, knownInvoiceNumbers: options.knownInvoiceNumbers ?? [], checkBalances: options.checkBalances !== false });
+	const root = parseXml(decodeXml(bytes, undefined, file), file, {
+		stream: { name: 'Ntry', accept: (ntry) => reader.isEntry(ntry), handle: (ntry) => reader.readEntry(ntry) },
+	});
+	return reader.finish(root);
 }
 
 interface StatementContext {
@@ -100,8 +79,117 @@ interface StatementContext {
 	checkBalances: boolean;
 }
 
-function readStatement(stmt: XmlElement, statementIndex: number, kind: CamtKind, counter: { entries: number }, context: StatementContext): Statement {
-	const { file } = context;
+/** A statement being read: its head, its payments so far, and the booked amounts for the balance check. */
+interface StatementState {
+	statement: Statement;
+	index: number;
+	booked: BookedAmount[];
+}
+
+class CamtReader {
+	private kind?: CamtKind;
+	private readonly statements = new Map<XmlElement, StatementState>();
+	private entries = 0;
+
+	constructor(
+		private readonly accept: readonly CamtKind[],
+		private readonly context: StatementContext,
+	) {}
+
+	/** The kind of report the root element declares; throws for any other document or a version before 001.02. */
+	kindOf(root: XmlElement): CamtKind {
+		if (this.kind) return this.kind;
+		const { file } = this.context;
+		const match = CAMT_NAMESPACE.exec(root.ns);
+		const kind = match ? (`camt${match[1]}` as CamtKind) : undefined;
+		if (root.name !== 'Document' || !kind || !this.accept.includes(kind)) {
+			const names = this.accept.map((k) => k.replace('camt', 'camt.')).join(' or ');
+			throw new DocumentError(
+				'UNSUPPORTED_FORMAT',
+				`not a ${names === 'camt.053' ? 'camt.053 bank statement' : names}: the root element is <${root.name}> in namespace "${root.ns || 'none'}"`,
+				file,
+				at(root),
+			);
+		}
+		const version = match![2];
+		if (Number(version) < 2) {
+			throw new DocumentError('UNSUPPORTED_FORMAT', `${kind.replace('camt', 'camt.')}.001.${version} is not supported; use 001.02 or later`, file, at(root));
+		}
+		this.kind = kind;
+		return kind;
+	}
+
+	/** Whether `ntry` is an entry of a statement (report, notification) of the document: Document/BkToCstmrStmt/Stmt/Ntry. */
+	isEntry(ntry: XmlElement): boolean {
+		const stmt = ntry.parent;
+		const report = stmt?.parent;
+		const root = report?.parent;
+		if (!stmt || !report || !root || root.parent) return false;
+		const layout = LAYOUT[this.kindOf(root)];
+		return stmt.name === layout.item && stmt.ns === root.ns && report === root.first(layout.report, root.ns);
+	}
+
+	readEntry(ntry: XmlElement): void {
+		const state = this.stateOf(ntry.parent!);
+		const { statement } = state;
+		this.entries++;
+		const position: PaymentPosition = { statement: state.index + 1, entry: this.entries, line: ntry.line };
+		const status = entryStatus(ntry);
+		if (status !== 'BOOK') {
+			statement.skippedEntries.push({
+				position,
+				reason: status ? `entry status ${status}: only booked (BOOK) entries are payments` : 'the entry has no status (Sts)',
+			} satisfies SkippedEntry);
+			return;
+		}
+		const { file, knownInvoiceNumbers } = this.context;
+		const amount = readAmount(ntry, 'Amt', file, true)!;
+		state.booked.push({ amount: new Big(amount.amount), direction: readDirection(ntry, file, true)! });
+		const { accountIban, accountNumber } = statement;
+		for (const payment of readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers })) statement.payments.push(payment);
+	}
+
+	/** The statements of the document, each checked against its balances. */
+	finish(root: XmlElement): Statement[] {
+		const { file } = this.context;
+		const kind = this.kindOf(root);
+		const layout = LAYOUT[kind];
+		const report = root.first(layout.report, root.ns);
+		if (!report) throw missing(root, layout.report, file);
+		const items = report.all(layout.item, root.ns);
+		if (items.length === 0) {
+			throw new DocumentError(
+				'MISSING_FIELD',
+				`the file has no ${layout.noun} (${layout.item}): a ${kind.replace('camt', 'camt.')} needs at least one`,
+				file,
+				at(report),
+			);
+		}
+		return items.map((stmt) => {
+			const { statement, index, booked } = this.stateOf(stmt);
+			if (this.context.checkBalances) {
+				const name = `${layout.noun} ${index + 1}${statement.statementId ? ` (Id ${statement.statementId})` : ''}`;
+				checkStatementBalance({ statement: name, opening: statement.openingBalance, closing: statement.closingBalance, entries: booked, file, position: at(stmt) });
+			}
+			return shapeStatement(statement);
+		});
+	}
+
+	/** The state of a statement, its head read when its first entry (or its end) is reached. */
+	private stateOf(stmt: XmlElement): StatementState {
+		let state = this.statements.get(stmt);
+		if (!state) {
+			const kind = this.kindOf(stmt.parent!.parent!);
+			const index = stmt.parent!.all(LAYOUT[kind].item, stmt.ns).indexOf(stmt);
+			state = { statement: readStatementHead(stmt, kind, this.context.file), index, booked: [] };
+			this.statements.set(stmt, state);
+		}
+		return state;
+	}
+}
+
+/** The account, identifiers, period and balances of a statement: what comes before its entries. */
+function readStatementHead(stmt: XmlElement, kind: CamtKind, file: string | undefined): Statement {
 	const acct = stmt.first('Acct');
 	if (!acct) throw missing(stmt, 'Acct', file);
 	const other = stmt.textAt('Acct/Id/Othr/Id');
@@ -123,28 +211,7 @@ function readStatement(stmt: XmlElement, statementIndex: number, kind: CamtKind,
 		sourceFile: file,
 	};
 	readBalances(stmt, statement, kind, file);
-
-	const booked: BookedAmount[] = [];
-	for (const ntry of stmt.all('Ntry')) {
-		counter.entries++;
-		const position: PaymentPosition = { statement: statementIndex + 1, entry: counter.entries, line: ntry.line };
-		const status = entryStatus(ntry);
-		if (status !== 'BOOK') {
-			statement.skippedEntries.push({
-				position,
-				reason: status ? `entry status ${status}: only booked (BOOK) entries are payments` : 'the entry has no status (Sts)',
-			} satisfies SkippedEntry);
-			continue;
-		}
-		const amount = readAmount(ntry, 'Amt', file, true)!;
-		booked.push({ amount: new Big(amount.amount), direction: readDirection(ntry, file, true)! });
-		statement.payments.push(...readEntry(ntry, position, { accountIban, accountNumber, file, knownInvoiceNumbers: context.knownInvoiceNumbers }));
-	}
-	if (context.checkBalances) {
-		const name = `${LAYOUT[kind].noun} ${statementIndex + 1}${statement.statementId ? ` (Id ${statement.statementId})` : ''}`;
-		checkStatementBalance({ statement: name, opening: statement.openingBalance, closing: statement.closingBalance, entries: booked, file, position: at(stmt) });
-	}
-	return shapeStatement(statement);
+	return statement;
 }
 
 function readBalances(stmt: XmlElement, statement: Statement, kind: CamtKind, file: string | undefined): void {
