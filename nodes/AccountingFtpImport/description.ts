@@ -287,9 +287,9 @@ export const properties: INodeProperties[] = [
 		name: 'errorReportTo',
 		type: 'string',
 		default: '',
-		placeholder: 'e.g. buchhaltung@example.com',
+		placeholder: 'e.g. buchhaltung@example.com, it@example.com',
 		description:
-			'When a file fails or the run cannot reach the server, a report is mailed here through the SMTP credential. Empty: no mail.',
+			'When a file fails or the run cannot reach the server, a report is mailed here through the SMTP credential: one address, or several separated by commas. Empty: no mail.',
 		displayOptions: onImport,
 	},
 	{
@@ -298,8 +298,8 @@ export const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'e.g. buchhaltung@example.com',
-		description: 'The address the sample report is sent to, through the SMTP credential',
+		placeholder: 'e.g. buchhaltung@example.com, it@example.com',
+		description: 'The address (or several, separated by commas) the sample report is sent to, through the SMTP credential',
 		displayOptions: { show: { operation: ['sendTestReport'] } },
 	},
 	{

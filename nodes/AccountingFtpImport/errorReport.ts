@@ -89,14 +89,29 @@ export interface SentReport {
 	response: string;
 }
 
+/**
+ * The recipients of the error report: one address, or several separated by commas, semicolons or new lines
+ * (the manual sends it to an employee group). Each one must be a valid address; the first that is not is named.
+ */
+export function reportRecipients(text: string): string[] {
+	const list = text
+		.split(/[,;\n]+/)
+		.map((a) => a.trim())
+		.filter(Boolean);
+	const bad = list.find((a) => !isValidMailAddress(a));
+	if (bad !== undefined) throw new Error(`The error report address "${bad}" is not a valid e-mail address (several: separate them with commas)`);
+	if (list.length === 0) throw new Error('No error report address: give one, or several separated by commas');
+	return list;
+}
+
 export async function sendErrorReport(account: SmtpCredentials, recipient: string, report: ErrorReport): Promise<SentReport> {
-	const to = recipient.trim();
-	if (!isValidMailAddress(to)) throw new Error(`The error report address "${recipient}" is not one valid e-mail address`);
+	const recipients = reportRecipients(recipient);
+	const to = recipients.join(', ');
 	const mail = composeErrorReport(report);
 	const sender = senderOf({ senderAddress: account.senderAddress, senderName: headerSafe(account.senderName ?? '') });
 	return await withSmtpTransport(account, async (transport) => {
 		try {
-			const info = await transport.sendMail({ from: sender, to, subject: mail.subject, text: mail.text, attachments: mail.attachments });
+			const info = await transport.sendMail({ from: sender, to: recipients, subject: mail.subject, text: mail.text, attachments: mail.attachments });
 			return {
 				recipient: to,
 				sender: sender.address,

@@ -7,7 +7,7 @@ import { smtpAccount } from '../shared/mailAuth';
 import { TokenRejectedError } from '../shared/transports/oauth2Token';
 import { userFacing } from '../shared/nodeErrors';
 import { matchPayments, type PaymentCsvMapping, type PaymentFormat } from '../shared/documents/payments';
-import { isValidMailAddress } from '../shared/mail/addresses';
+import { reportRecipients } from './errorReport';
 import type { RemoteCredentials } from '../shared/transports/remoteDirectory';
 import type { AfterImport, DateSubdirectories, OnFailure } from '../shared/transports/fileSource';
 import type { SmtpCredentials } from '../shared/transports/smtp';
@@ -108,8 +108,10 @@ function readClients(ctx: IExecuteFunctions): ClientDirectory {
 
 async function reportAccount(ctx: IExecuteFunctions, errorReportTo: string): Promise<SmtpCredentials | undefined> {
 	if (!errorReportTo) return undefined;
-	if (!isValidMailAddress(errorReportTo)) {
-		throw new NodeOperationError(ctx.getNode(), `Error Report Email "${errorReportTo}" is not one valid e-mail address`);
+	try {
+		reportRecipients(errorReportTo);
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), `Error Report Email: ${(error as Error).message}`);
 	}
 	try {
 		return await smtpAccount(ctx, 'mailAuthentication');

@@ -6,6 +6,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CsvColumn, CsvMapping, DeliveryNoteFormat } from '../shared/documents/deliveryNotes';
 import type { ImapCredentials } from '../shared/transports/imap';
 import type { ImapSourceFolders } from '../shared/transports/imapSource';
+import { firstPlaceholder } from '../shared/placeholders';
 import { parseSenders, type Supplier } from './supplierMail';
 
 /** The trigger's parameters, read and checked once per poll. */
@@ -66,6 +67,13 @@ function readSuppliers(ctx: IPollFunctions): Supplier[] {
 	if (!entries.length) {
 		throw new NodeOperationError(ctx.getNode(), 'Add at least one supplier', {
 			description: 'Without suppliers every mail would count as coming from an unknown sender.',
+		});
+	}
+	const unset = entries.map((entry) => firstPlaceholder({ Name: entry.name, Sender: entry.sender })).find(Boolean);
+	if (unset) {
+		throw new NodeOperationError(ctx.getNode(), `Set your suppliers: the Suppliers table still holds the template's "${unset[1]}" (${unset[0]})`, {
+			description:
+				'Enter each supplier’s name and the address its delivery notes come from (or *@its-domain). Until then the trigger reads no mail, so that no mail is moved to the error folder as from an unknown sender.',
 		});
 	}
 	return entries.map((entry, index) => {

@@ -10,6 +10,7 @@ import { canMakeFacturX } from '../shared/documents/invoices/facturx';
 import { headerSafe, isValidMailAddress } from '../shared/mail/addresses';
 import { compileMailTemplate, missingTemplateParts, type CompiledMailTemplate } from '../shared/mail/templates';
 import { senderOf, type SmtpCredentials } from '../shared/transports/smtp';
+import { firstPlaceholder } from '../shared/placeholders';
 import { E_INVOICE_LABELS, E_INVOICE_PROFILES, isEInvoiceFormat, type EInvoiceFormat } from './attachments';
 import { fieldNames, type FieldNames } from './invoiceItems';
 
@@ -95,6 +96,12 @@ function readTemplate(ctx: IExecuteFunctions): CompiledMailTemplate {
 
 function readSeller(ctx: IExecuteFunctions): { seller: Seller; bankAccount?: BankAccount } {
 	const details = (ctx.getNodeParameter('seller.details', 0, {}) ?? {}) as Record<string, unknown>;
+	const unset = firstPlaceholder(details);
+	if (unset) {
+		throw new NodeOperationError(ctx.getNode(), `Set your company data: Seller still holds the template's "${unset[1]}" (${unset[0]}). Nothing was sent.`, {
+			description: 'Enter your own name, address, VAT ID and bank account under Seller: they appear on every invoice and e-invoice.',
+		});
+	}
 	const get = (key: string) => (typeof details[key] === 'string' ? (details[key] as string).trim() : '');
 	const seller: Seller = { name: get('name'), street: get('street'), zip: get('zip'), city: get('city') };
 	for (const key of ['country', 'vatId', 'taxNumber', 'contactName', 'email', 'phone', 'website', 'commercialRegister', 'managingDirectors'] as const) {

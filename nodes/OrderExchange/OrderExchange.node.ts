@@ -9,10 +9,12 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { credentialTest } from '../shared/credentials';
 import { mailAuthenticationProperty } from '../shared/mailAuth';
 import { searchFolders } from '../shared/mailFolders';
+import { decideProperties } from './descriptions/decide';
 import { matchProperties } from './descriptions/match';
 import { operationProperty } from './descriptions/operation';
 import { receiveProperties } from './descriptions/receive';
 import { sendProperties } from './descriptions/send';
+import { decide } from './decide';
 import { match } from './match';
 import { receive } from './receive';
 import { send } from './send';
@@ -35,7 +37,7 @@ export class OrderExchange implements INodeType {
 		version: 1,
 		// the operation and transport in words, not their values: "Send by e-mail", "Receive from FTP", "Match"
 		subtitle:
-			'={{$parameter["operation"] === "match" ? "Match" : ($parameter["operation"] === "receive" ? "Receive" : "Send") + ($parameter["transport"] === "email" ? " by e-mail" : $parameter["transport"] === "ftp" ? " by FTP" : $parameter["transport"] === "folder" ? " by folder" : $parameter["transport"] === "binary" ? " from the input" : "")}}',
+			'={{$parameter["operation"] === "match" ? ($parameter["matchMode"] === "decision" ? "Match by decision" : "Match") : ($parameter["operation"] === "receive" ? "Receive" : "Send") + ($parameter["transport"] === "email" ? " by e-mail" : $parameter["transport"] === "ftp" ? " by FTP" : $parameter["transport"] === "folder" ? " by folder" : $parameter["transport"] === "binary" ? " from the input" : "")}}',
 		description: 'Exchange quotes and orders (openTRANS) between sites by e-mail, FTP or folder, with duplicate, number-range, article and address checks',
 		defaults: { name: 'Order Exchange' },
 		inputs: [NodeConnectionTypes.Main],
@@ -80,6 +82,7 @@ export class OrderExchange implements INodeType {
 			...sendProperties,
 			...receiveProperties,
 			...matchProperties,
+			...decideProperties,
 		],
 	};
 
@@ -96,6 +99,7 @@ export class OrderExchange implements INodeType {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		if (operation === 'send') return await send.call(this);
 		if (operation === 'receive') return await receive.call(this);
+		if (this.getNodeParameter('matchMode', 0, 'addressBook') === 'decision') return await decide.call(this);
 		return await match.call(this);
 	}
 }

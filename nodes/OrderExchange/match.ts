@@ -14,6 +14,8 @@ import { DocumentInputError, receivedDocumentOf } from './documentInput';
  * an hour.
  */
 
+const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
 export type SimilarAddress = 'ask' | 'useExisting' | 'useImported';
 
 /** What became of one address: linked to an entry of the book, kept as a new one, or left to a person. */
@@ -25,6 +27,25 @@ export interface AddressOutcome {
 	addressId?: string;
 	score?: number;
 	candidates: IDataObject[];
+	/** the address as the other site wrote it, beside the candidates (only when a person decides) */
+	imported?: IDataObject;
+	/** what a person chooses from, in words Apply Address Decision understands (only when a person decides) */
+	choices?: string[];
+}
+
+const oneLine = (a: IDataObject): string =>
+	[a.name, a.street, [a.zip, a.city].filter((v) => text(v).trim()).join(' ')].map(text).filter((v) => v.trim()).join(', ');
+
+/** "Candidate 2: Optik Meyer, Bahnhofstraße 12, 80335 München (ID K2, similarity 91 %)" */
+export function candidateChoice(position: number, candidate: IDataObject): string {
+	const score = typeof candidate.score === 'number' ? `, similarity ${Math.round(candidate.score * 100)} %` : '';
+	return `Candidate ${position}: ${oneLine(candidate)} (ID ${text(candidate.id)}${score})`;
+}
+
+export const IMPORTED_CHOICE = 'Imported address (create it)';
+
+export function importedChoice(imported: IDataObject): string {
+	return `${IMPORTED_CHOICE}: ${oneLine(imported)}`;
 }
 
 /** The parameter as a list: an expression's array, a JSON text of one, or numbers separated by commas or lines. */
@@ -66,8 +87,6 @@ function parseJson(text: string): unknown {
 	}
 }
 
-const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
-
 export function addressBookOf(value: unknown): AddressBookEntry[] | undefined {
 	if (typeof value === 'string' && value.trim() !== '' && !value.trim().startsWith('[')) {
 		throw new DocumentInputError('Address Book', 'expected a list of addresses (an expression, or a JSON array)');
@@ -90,7 +109,7 @@ export function addressBookOf(value: unknown): AddressBookEntry[] | undefined {
 }
 
 /** The decision for one address, per the "Similar Address" option. */
-export function decideAddress(match: AddressMatch, similar: SimilarAddress): AddressOutcome {
+export function decideAddress(match: AddressMatch, similar: SimilarAddress, imported?: Address): AddressOutcome {
 	const best = match.candidates[0];
 	const candidates = match.candidates.map((c) => {
 		const json: IDataObject = { id: c.entry.id, name: c.entry.name, street: c.entry.street, zip: c.entry.zip, city: c.entry.city };
@@ -105,6 +124,11 @@ export function decideAddress(match: AddressMatch, similar: SimilarAddress): Add
 	} else if (match.kind === 'similar') {
 		outcome.decision = similar;
 		if (similar === 'useExisting') outcome.addressId = best.entry.id;
+	}
+	if (outcome.decision === 'ask' && imported) {
+		const own: IDataObject = { name: imported.name, street: imported.street, zip: imported.zip, city: imported.city };
+		outcome.imported = own;
+		outcome.choices = [...candidates.map((c, k) => candidateChoice(k + 1, c)), importedChoice(own)];
 	}
 	return outcome;
 }
@@ -147,7 +171,7 @@ export async function match(this: IExecuteFunctions): Promise<INodeExecutionData
 				for (const role of ['customer', 'delivery'] as const) {
 					const address: Address | undefined = doc[role];
 					if (!address) continue;
-					const outcome = decideAddress(index.match(address, maxCandidates), similar);
+					const outcome = decideAddress(index.match(address, maxCandidates), similar, address);
 					if (outcome.decision === 'ask') ask = true;
 					addressMatch[role] = { ...outcome };
 					const original = { ...(input[role] as IDataObject) };

@@ -59,11 +59,25 @@ function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown
 	};
 }
 
+/**
+ * The memory of imported documents of all Receive nodes of this workflow that name the same Shared Memory
+ * (e.g. the mailbox and an upload form): one document is imported once, whichever way it came.
+ */
+function sharedMemory(ctx: IExecuteFunctions): Record<string, unknown> | undefined {
+	const options = ctx.getNodeParameter('receiveOptions', 0, {}) as IDataObject;
+	const name = typeof options.sharedMemory === 'string' ? options.sharedMemory.trim() : '';
+	if (!name) return undefined;
+	const global = ctx.getWorkflowStaticData('global') as Record<string, unknown>;
+	const key = `orderExchangeMemory:${name}`;
+	if (!global[key] || typeof global[key] !== 'object') global[key] = {};
+	return global[key] as Record<string, unknown>;
+}
+
 export async function receive(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const source = this.getNodeParameter('transport', 0) as Source;
 	// the memory of imported documents (and the FTP source's fingerprints) live in the node's static data
 	const staticData = this.getWorkflowStaticData('node') as Record<string, unknown>;
-	const settings = readSettings(this, staticData);
+	const settings = readSettings(this, sharedMemory(this) ?? staticData);
 	const memory = settings.judge.memory;
 	const out = new Outputs();
 

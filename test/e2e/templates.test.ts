@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 
+import { writeOpenTrans } from '../../nodes/shared/documents/orders';
 import { loadServers } from '../helpers/servers';
 import { HttpReceiver } from './httpReceiver';
 import { appendMails, createFolders, fileMails, randomTag, readFolder, waitForMails } from './mailboxes';
@@ -25,6 +26,7 @@ import {
 	credentialNames,
 	describeExecution,
 	executeManually,
+	getExecution,
 	nodeNamed,
 	outputOf,
 	publish,
@@ -41,6 +43,21 @@ import {
 } from './templateRuns';
 
 const servers = loadServers();
+/** A seller as a user enters it over the template's placeholders. */
+const SELLER = {
+	name: 'Muster Handel GmbH',
+	street: 'Hauptstraße 1',
+	zip: '10115',
+	city: 'Berlin',
+	country: 'DE',
+	vatId: 'DE123456789',
+	contactName: 'Buchhaltung',
+	email: 'buchhaltung@example.com',
+	phone: '+49 30 1234567',
+	iban: 'DE89 3704 0044 0532 0130 00',
+	bic: 'COBADEFFXXX',
+	bankName: 'Commerzbank',
+};
 const FIXTURES = path.join(__dirname, '../fixtures');
 const fixture = (...parts: string[]) => readFileSync(path.join(FIXTURES, ...parts));
 const ERP_PLACEHOLDER = 'https://erp.example.com';
@@ -495,6 +512,8 @@ describe('template: monthly invoice run', () => {
 			}),
 		);
 		const template = replaceUrls(readTemplate(file), ERP_PLACEHOLDER, receiver.baseUrl);
+		// the template's seller is placeholders the node refuses: filled in as a user does
+		Object.assign(nodeNamed(template, MAILER).parameters, { seller: { details: SELLER } });
 		Object.assign(nodeNamed(template, 'Mail the summary to accounting').parameters, {
 			fromEmail: 'n8n <n8n@backoffice.test>',
 			toEmail: servers.users.admin.address,
@@ -550,6 +569,8 @@ describe('template: order exchange between home office and head office', () => {
 	const HOME_PLACEHOLDER = 'https://homeoffice.example.com';
 	const tag = randomTag();
 	const base = 10000 + Math.floor(Math.random() * 8999);
+	const uploaded = `HO1-${base + 3}`;
+	const notMarked = `HO1-${base + 4}`;
 	const exact = `HO1-${base}`;
 	const similar = `HO1-${base + 1}`;
 	const outOfRange = `HO1-${base + 20000}`;
@@ -562,6 +583,8 @@ describe('template: order exchange between home office and head office', () => {
 
 	const order = (number: string, customer: Record<string, string>, lines: Array<Record<string, unknown>>) => ({
 		type: 'order',
+		// the home office marks what it transfers (the template's "Only the marked documents")
+		marked: true,
 		number,
 		date: '2026-01-20',
 		currency: 'EUR',
@@ -585,6 +608,7 @@ describe('template: order exchange between home office and head office', () => {
 						{ articleNumber: 'A-100', description: 'Brotkorb', quantity: 1, unit: 'C62', netPrice: '12.50', vatRate: '19' },
 					]),
 					{ ...order(`HO1-${base + 2}`, { name: 'Irgendwer', street: 'Weg 1', zip: '10115', city: 'Berlin' }, []), type: 'invoice' },
+					{ ...order(notMarked, { name: 'Bäckerei Weiß GmbH', street: 'Hauptstraße 5', zip: '50667', city: 'Köln' }, []), marked: false },
 				],
 			});
 			r.on('POST', /^\/api\/orders\/[^/]+\/sent$/, { body: { ok: true } });
@@ -638,6 +662,12 @@ describe('template: order exchange between home office and head office', () => {
 		);
 	});
 
+	test('an order the home office did not mark is neither sent nor marked as sent', () => {
+		expect(outputOf(sent, 'Only the marked documents', 0).map((o) => o.number)).not.toContain(notMarked);
+		expect(outputOf(sent, SEND, 1).map((s) => s.number)).not.toContain(notMarked);
+		expect(receiver.received('POST', /^\/api\/orders\/[^/]+\/sent$/).map((r) => r.path)).not.toContain(`/api/orders/${notMarked}/sent`);
+	});
+
 	test('the head office receives them, creates the matched order in its ERP and moves the mails', async () => {
 		expectSucceeded(received);
 		expect(outputOf(received, RECEIVE, 0).map((o) => o.number).sort()).toEqual([exact, similar].sort());
@@ -672,4 +702,97 @@ describe('template: order exchange between home office and head office', () => {
 		expect(mail?.subject).toContain(`not imported (${String(errors[0].reason)}) ${outOfRange}`);
 		expect(mail.text).toContain('error folder');
 	});
+	test('a person picks the candidate in the form the review mail links to, and the order is created with that address', async () => {
+		const [mail] = await waitForMails('admin', similar);
+		const link = /https?:\/\/\S+\/form-waiting\/\S+/.exec(mail.text)?.[0];
+		if (!link) throw new Error(`the review mail has no form link:\n${mail.text}`);
+		const url = new URL(link);
+		const form = head.baseUrl + url.pathname + url.search;
+		// the mail leaves before the Wait node runs: the form is there once the order's execution waits
+		const page = await poll(async () => {
+			const res = await fetch(form);
+			const html = await res.text();
+			return res.ok && html.includes('Customer address') ? html : undefined;
+		});
+		expect(page).toContain(`Order ${similar}: which address?`);
+		expect(page).toContain('Candidate 1: Optik Meyer, Bahnhofstraße 12, 80335 München (ID K2');
+		expect(page).toContain('Imported address (create it): Optik Maier, Bahnhofstr. 12, 80335 München');
+		expect(receiver.received('POST', '/api/orders').map((r) => (r.body as { number: string }).number)).not.toContain(similar);
+
+		// the browser posts the form as multipart/form-data, its fields named field-0, field-1 …
+		const answer = new FormData();
+		answer.append('field-0', 'Candidate 1');
+		const posted = await fetch(form, { method: 'POST', body: answer });
+		expect(posted.status).toBeLessThan(400);
+
+		const created = await poll(async () => receiver.received('POST', '/api/orders').find((r) => (r.body as { number: string }).number === similar));
+		expect(created.headers.authorization).toBe(BEARER);
+		expect(created.body).toMatchObject({
+			number: similar,
+			site: 'homeoffice-1',
+			customer: { name: 'Optik Maier', street: 'Bahnhofstr. 12', addressId: 'K2' },
+			lines: [expect.objectContaining({ articleNumber: 'Z-999', articleLinked: false })],
+		});
+	}, 300_000);
+
+	test('the upload form imports an openTRANS file like a mailed one, and refuses an OfficeSI .qtf naming what it expects', async () => {
+		const formUrl = `${head.baseUrl}/form/order-exchange-upload`;
+		const page = await fetch(formUrl);
+		expect(page.status).toBe(200);
+		expect(await page.text()).toContain('Upload an order file');
+
+		const upload = async (name: string, bytes: Buffer, type: string): Promise<Response> => {
+			const body = new FormData();
+			body.append('field-0', new Blob([bytes], { type }), name);
+			return await fetch(formUrl, { method: 'POST', body });
+		};
+		const order = writeOpenTrans({
+			type: 'order',
+			number: uploaded,
+			date: '2026-01-21',
+			site: 'homeoffice-1',
+			currency: 'EUR',
+			customer: { name: 'Bäckerei Weiß GmbH', street: 'Hauptstraße 5', zip: '50667', city: 'Köln' },
+			lines: [{ lineNumber: '1', articleNumber: 'A-200', description: 'Tortenplatte', quantity: '3', unit: 'C62', netPrice: '8.00', vatRate: '19' }],
+			totals: { net: '24.00', vat: '4.56', gross: '28.56' },
+			remarks: `upload ${tag}`,
+		});
+		expect((await upload(`${uploaded}.xml`, order, 'application/xml')).status).toBeLessThan(400);
+		const created = await poll(async () => receiver.received('POST', '/api/orders').find((r) => (r.body as { number: string }).number === uploaded));
+		expect(created.body).toMatchObject({ number: uploaded, site: 'homeoffice-1', customer: { name: 'Bäckerei Weiß GmbH', addressId: 'K1' } });
+
+		const qtf = `Auftrag_${tag}.qtf`;
+		const refused = await upload(qtf, Buffer.from([0x51, 0x54, 0x46, 0x01, 0x00, 0x8a, 0xff, 0x10]), 'application/octet-stream');
+		expect(refused.status).toBeLessThan(400);
+		// with a Form Ending node in the workflow, n8n answers with the address of the page that shows how the run
+		// ended; that run waits at "Tell the uploader: not imported" with the reason
+		const { formWaitingUrl } = (await refused.json()) as { formWaitingUrl: string };
+		const executionId = /\/form-waiting\/(\d+)/.exec(formWaitingUrl)?.[1];
+		if (!executionId) throw new Error(`no execution in ${formWaitingUrl}`);
+		const run = await poll(async () => {
+			const execution = await getExecution(head, executionId);
+			return outputOf(execution, 'Tell the uploader: not imported').length ? execution : undefined;
+		});
+		expect(run.status).toBe('waiting');
+		expect(outputOf(run, 'Receive uploaded order file', 2)).toEqual([
+			expect.objectContaining({
+				reason: 'wrongFormat',
+				message: `${qtf}: not an openTRANS file: this is an OfficeSI transfer file (.qtf); expected an openTRANS 2.1 ORDER or QUOTATION as an XML file (.xml); OfficeSI’s own .qtf format cannot be read: send the order as openTRANS`,
+			}),
+		]);
+		const [mail] = await waitForMails('admin', qtf);
+		expect(mail.subject).toContain('not imported (wrongFormat)');
+		expect(mail.text).toContain('expected an openTRANS 2.1 ORDER or QUOTATION');
+	}, 300_000);
 });
+
+/** Calls `check` until it gives a value (polling a server, not sleeping for a guess); fails after `timeoutMs`. */
+async function poll<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`nothing within ${timeoutMs} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+}

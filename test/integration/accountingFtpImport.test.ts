@@ -120,7 +120,7 @@ function fileSite(over: FileServer) {
 }
 const today = () => isoDateIn(TIME_ZONE);
 
-async function findMail(who: 'admin', subjectPart: string): Promise<{ subject: string; text: string; attachments: string[] } | undefined> {
+async function findMail(who: 'admin' | 'bob', subjectPart: string): Promise<{ subject: string; text: string; attachments: string[] } | undefined> {
 	for (let attempt = 0; attempt < 60; attempt++) {
 		const found = await withImapClient(imapCredentialsFor(who), async (client) => {
 			await client.mailboxOpen('INBOX');
@@ -736,6 +736,50 @@ describe('Accounting FTP Import: error report mail', () => {
 		const mail = await findMail('admin', name);
 		expect(mail?.subject).toBe(`[Test] Accounting FTP Import: 1 problem — ${name}`);
 		expect(mail?.attachments).toEqual(['Zahlungen_Beispiel.sta']);
+	});
+
+	it('sends the report to each of several addresses separated by commas (an employee group)', async () => {
+		const name = `Testbericht Gruppe ${Date.now()}`;
+		const group = [servers.users.admin.address, servers.users.bob.address];
+		const workflow = new RunnerWorkflow({
+			name,
+			nodes: [
+				{
+					id: 'report',
+					name: 'Report',
+					type: 'n8n-nodes-backoffice.accountingFtpImport',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: { operation: 'sendTestReport', errorReportTo: ` ${group.join(' ,')} ` },
+					credentials: { backofficeSmtpApi: NODE_CREDENTIALS.backofficeSmtpApi },
+				},
+			],
+			connections: {},
+		});
+		const result = await workflow.run('Report', { credentials: { backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) } });
+		expect(result.error).toBeUndefined();
+		expect(result.output('Report')[0].json).toMatchObject({ recipient: group.join(', '), accepted: group });
+		expect((await findMail('admin', name))?.subject).toContain(name);
+		expect((await findMail('bob', name))?.subject).toContain(name);
+	});
+
+	it('refuses an error report address list with one invalid address, naming it, before anything is imported', async () => {
+		const workflow = new RunnerWorkflow({
+			nodes: [
+				{
+					id: 'report',
+					name: 'Report',
+					type: 'n8n-nodes-backoffice.accountingFtpImport',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: { operation: 'sendTestReport', errorReportTo: `${servers.users.admin.address}, buchhaltung` },
+					credentials: { backofficeSmtpApi: NODE_CREDENTIALS.backofficeSmtpApi },
+				},
+			],
+			connections: {},
+		});
+		const result = await workflow.run('Report', { credentials: { backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) } });
+		expect(result.error?.message).toContain('"buchhaltung" is not a valid e-mail address');
 	});
 });
 

@@ -467,6 +467,18 @@ describe('Delivery Note IMAP Trigger', () => {
 		expect(await contents(folders.inbox)).toHaveLength(1);
 	});
 
+	it('reads no mail while the suppliers are the template placeholders: "Set your suppliers", nothing moved', async () => {
+		const folders = await freshFolders('placeholders');
+		await deliver(folders.inbox, [{ attachments: [{ filename: 'a.xml', content: numberedNote(1) }] }]);
+		const template = { name: '<your supplier>', sender: '<its sender address, e.g. lieferschein@lieferant.de>', format: 'opentrans' } as SupplierSpec;
+
+		await expect(poll(triggerWorkflow(folders, [itscope, template]))).rejects.toThrow(
+			'Set your suppliers: the Suppliers table still holds the template\'s "<your supplier>" (Name)',
+		);
+		expect(await contents(folders.inbox)).toHaveLength(1);
+		expect(await contents(folders.error)).toHaveLength(0);
+	});
+
 	it('creates missing folders and their parents when the option is on', async () => {
 		const base = `INBOX/create-${Math.random().toString(36).slice(2, 8)}`;
 		const folders = { inbox: `${base}/Eingang`, archive: `${base}/Ablage/Archiv`, error: `${base}/Ablage/Fehler` };

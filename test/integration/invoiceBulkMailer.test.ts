@@ -428,6 +428,15 @@ describe('Invoice Bulk Mailer: Send Invoices through Postfix into Dovecot', () =
 		expect(result.error?.message).toMatch(/^Seller data: the seller's VAT ID \(seller\.vatId\) or tax number \(seller\.taxNumber\) .* is missing\. Nothing was sent\.$/);
 	});
 
+	it('sends nothing while the seller data still hold a template placeholder: "Set your company data"', async () => {
+		const token = newToken();
+		const { result } = await run(mailer(token, { seller: { details: { ...SELLER, name: '<your company name>' } } }), [
+			invoiceJson(`RE-${token}-1`, { number: 'K-44', name: 'Platzhalter GmbH', email: `platzhalter-${token}@example.com` }),
+		]);
+		expect(result.error?.message).toBe('Set your company data: Seller still holds the template\'s "<your company name>" (name). Nothing was sent.');
+		expect(await countAfterQuiet(token)).toBe(0);
+	});
+
 	it('refuses a template field that n8n switched to Expression mode, before sending anything', async () => {
 		const token = newToken();
 		const { result } = await run(mailer(token, { mailSubject: `=Rechnung {{customer.name}} ${token}` }), [

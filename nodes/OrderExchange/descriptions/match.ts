@@ -1,8 +1,29 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-const onMatch = { operation: ['match'] };
+const onMatch = { operation: ['match'], matchMode: ['addressBook'] };
 
 export const matchProperties: INodeProperties[] = [
+	{
+		displayName: 'Mode',
+		name: 'matchMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Against Article Master and Address Book',
+				value: 'addressBook',
+				description: 'Link lines to your article numbers and addresses to your address book; a merely similar address goes to Review',
+			},
+			{
+				name: 'Apply a Person’s Decision',
+				value: 'decision',
+				description:
+					'For orders from the Review output: use the candidate a person chose, or create the imported address (the answer of a form)',
+			},
+		],
+		default: 'addressBook',
+		displayOptions: { show: { operation: ['match'] } },
+	},
 	{
 		displayName: 'Article Numbers',
 		name: 'articleNumbers',

@@ -235,6 +235,15 @@ export const receiveProperties: INodeProperties[] = [
 					'How many imported documents are remembered (site, type, number and content hash) to recognise duplicates; the least recently seen are forgotten first',
 			},
 			{
+				displayName: 'Shared Memory',
+				name: 'sharedMemory',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. orders',
+				description:
+					'A name for the memory of imported documents, shared by every Receive node of this workflow that gives the same name (e.g. the mailbox and an upload form), so that a document is imported once whichever way it came. Empty: the node remembers on its own.',
+			},
+			{
 				displayName: 'Upload Wait (Seconds)',
 				name: 'uploadWaitSeconds',
 				type: 'number',

@@ -281,3 +281,32 @@ describe('readOpenTrans parties by role and reference (ITscope sample order, edi
 		expect(doc.delivery).toEqual({ ...original.delivery, customerNumber: 'D-77' });
 	});
 });
+
+describe('readOpenTrans with files that are not openTRANS at all', () => {
+	const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1')]);
+	test.each([
+		['Auftrag_10001.pdf', pdf, 'this is a PDF document'],
+		['Auftrag_10001.qtf', Buffer.from([0x51, 0x54, 0x46, 0x01, 0x00, 0x8a, 0xff, 0x10]), 'this is an OfficeSI transfer file (.qtf)'],
+		['Auftrag_10001.qtf', Buffer.from('QTF;10001;Optik Maier;Bahnhofstr. 12\r\n'), 'this is an OfficeSI transfer file (.qtf)'],
+		['bestellung.zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'this is a ZIP archive'],
+		['notiz.txt', Buffer.from('Bitte 3 Stück liefern'), 'this is not XML'],
+		['leer.xml', Buffer.alloc(0), 'this is an empty file'],
+	])('%s is refused as what it is, naming what is expected', (name, bytes, what) => {
+		expect(() => readOpenTrans(bytes, name)).toThrow(
+			expect.objectContaining({
+				code: 'UNSUPPORTED_FORMAT',
+				message: expect.stringContaining(`${name}: not an openTRANS file: ${what}`),
+			}),
+		);
+		expect(() => readOpenTrans(bytes, name)).toThrow('expected an openTRANS 2.1 ORDER or QUOTATION as an XML file (.xml)');
+	});
+
+	test('a .qtf file is told how to get openTRANS instead', () => {
+		expect(() => readOpenTrans(Buffer.from('QTF;1'), 'a.qtf')).toThrow('OfficeSI’s own .qtf format cannot be read: send the order as openTRANS');
+	});
+
+	test('a root element after a byte order mark and blank lines still reaches the XML reader', () => {
+		const xml = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('\r\n  <foo/>')]);
+		expect(() => readOpenTrans(xml, 'foo.xml')).toThrow('the root element is foo');
+	});
+});

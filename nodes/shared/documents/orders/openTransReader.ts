@@ -32,8 +32,36 @@ const READABLE_ROOTS: Record<string, TransferableDocumentType> = { ORDER: 'order
 const DELIVERY_ROLES = ['delivery', 'final_delivery'];
 
 export function readOpenTrans(bytes: Uint8Array, file?: string): BusinessDocument {
+	refuseWhatIsNotXml(bytes, file);
 	const root = parseXmlDocument(bytes, { file });
 	return readOpenTransElement(root, file);
+}
+
+const EXPECTED = 'expected an openTRANS 2.1 ORDER or QUOTATION as an XML file (.xml)';
+
+/** File kinds people drop instead of an openTRANS file, by their first bytes. */
+const SIGNATURES: Array<[number[], string]> = [
+	[[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+	[[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (or an Office document)'],
+	[[0xd0, 0xcf, 0x11, 0xe0], 'an old Office document'],
+	[[0x7b, 0x5c, 0x72, 0x74, 0x66], 'an RTF document'],
+];
+
+/**
+ * A file that cannot be XML at all (it does not start with "<" after an optional byte order mark and blanks)
+ * is refused by what it is, before the XML parser reports a line and column that mean nothing to its reader:
+ * a PDF, an archive, or OfficeSI's own transfer file (.qtf), which is not openTRANS.
+ */
+function refuseWhatIsNotXml(bytes: Uint8Array, file?: string): void {
+	let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+	if (bytes[0] === 0xfe || bytes[0] === 0xff) return; // UTF-16: the XML parser says what it thinks of it
+	while (i < bytes.length && i < 4096 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+	if (i < bytes.length && bytes[i] === 0x3c) return;
+	const known = SIGNATURES.find(([magic]) => magic.every((b, k) => bytes[i + k] === b))?.[1];
+	const qtf = /\.qtf$/i.test(file ?? '');
+	const what = bytes.length === 0 ? 'an empty file' : (known ?? (qtf ? 'an OfficeSI transfer file (.qtf)' : 'not XML'));
+	const hint = qtf ? '; OfficeSI’s own .qtf format cannot be read: send the order as openTRANS' : '';
+	throw new DocumentError('UNSUPPORTED_FORMAT', `not an openTRANS file: this is ${what}; ${EXPECTED}${hint}`, file);
 }
 
 /** Reads an already parsed document, for callers that looked at the root first (format detection). */
