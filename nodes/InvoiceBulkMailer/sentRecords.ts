@@ -10,7 +10,7 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  *
  * Per invoice number N, three values (the store keeps only their MD5):
  * - `claim N`, recorded right before the mail is handed to the SMTP server: whoever records it first mails N;
- * - `content N H`, recorded with the claim: H is the content hash, so a skip can say whether the content changed;
+ * - `content N H`, recorded with the claim (one call): H is the content hash, so a skip can say whether the content changed;
  * - `delivered N`, recorded when the server accepted the mail.
  * A claim without `delivered` is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped while the mail
  * was on the wire): it counts as sent, only Send Again mails it again. A mail the server refused for good gives
@@ -124,18 +124,21 @@ export class SentRecords implements SentLookup {
 		return { contentChanged: !same };
 	}
 
-	/** Claims the invoices of one mail right before it is sent; with Send Again, all are granted. */
+	/**
+	 * Claims the invoices of one mail right before it is sent; with Send Again, all are granted. One call: the
+	 * content values go with the claims (for an invoice another run claimed first, ours only makes a later
+	 * "content changed" say less).
+	 */
 	async claim(invoices: SendingInvoice[], sendAgain: boolean): Promise<Claim> {
 		return await serialized(this.key, async () => {
-			const claims = invoices.map((i) => claimOf(i.number));
+			const values = invoices.flatMap((i) => [claimOf(i.number), contentOf(i.number, i.hash)]);
 			// a first record made by two processes at once: n8n's insert fails for one of them; the second try updates
 			const result = await this.helpers
-				.checkProcessedAndRecord(claims, 'node', STORE)
-				.catch(async () => await this.helpers.checkProcessedAndRecord(claims, 'node', STORE));
+				.checkProcessedAndRecord(values, 'node', STORE)
+				.catch(async () => await this.helpers.checkProcessedAndRecord(values, 'node', STORE));
 			const mine = new Set(result.new.map(String));
 			const fresh = invoices.filter((i) => mine.has(claimOf(i.number)));
 			const granted = sendAgain ? invoices : fresh;
-			if (granted.length) await this.helpers.checkProcessedAndRecord(granted.map((i) => contentOf(i.number, i.hash)), 'node', STORE);
 			return { granted, fresh, taken: invoices.filter((i) => !granted.includes(i)) };
 		});
 	}

@@ -4,13 +4,16 @@
  * against the real Postfix and Dovecot: concurrent executions, a run stopped halfway, and the upgrade from the
  * static-data record of earlier versions.
  */
+import { execFileSync, fork } from 'node:child_process';
+import path from 'node:path';
+
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { DataDeduplicationService } from 'n8n-core';
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
 import { withImapClient } from '../../nodes/shared/transports/imap';
-import { imapCredentialsFor, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 
 const RUN = `IBR${Date.now().toString(36)}`;
@@ -58,9 +61,11 @@ function mailer(token: string, id = `wf-${token}`, staticData: IDataObject = {})
 	return new RunnerWorkflow({ id, nodes: [node], connections: {}, staticData: { 'node:Mailer': staticData } });
 }
 
+const credentials = () => ({ backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) });
+
 async function run(workflow: RunnerWorkflow, items: IDataObject[]) {
 	const result = await workflow.run('Mailer', {
-		credentials: { backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) },
+		credentials: credentials(),
 		input: [items.map((json) => ({ json }))],
 	});
 	if (result.error) throw result.error;
@@ -70,8 +75,8 @@ async function run(workflow: RunnerWorkflow, items: IDataObject[]) {
 }
 
 /** The mails in the catch-all mailbox whose subject carries `token`, once `count` have arrived (or 30 s passed). */
-async function mailsWith(token: string, count: number): Promise<ParsedMail[]> {
-	const deadline = Date.now() + 30_000;
+async function mailsWith(token: string, count: number, timeoutMs = 30_000): Promise<ParsedMail[]> {
+	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const mails = await withImapClient(imapCredentialsFor('sink'), async (client) => {
 			await client.mailboxOpen('INBOX');
@@ -86,6 +91,21 @@ async function mailsWith(token: string, count: number): Promise<ParsedMail[]> {
 		if (mails) return mails;
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
+}
+
+/** The mails with `token`, once Postfix has delivered everything it accepted (nothing incoming or active). */
+async function mailsAfterQuiet(token: string): Promise<ParsedMail[]> {
+	const config = path.join(loadServers().dir, 'postfix/etc');
+	const deadline = Date.now() + 60_000;
+	const inFlight = () =>
+		execFileSync('/usr/sbin/postqueue', ['-c', config, '-j'], { encoding: 'utf8' })
+			.split('\n')
+			.filter((line) => /"queue_name": ?"(incoming|active)"/.test(line)).length;
+	while (inFlight() > 0) {
+		if (Date.now() > deadline) throw new Error('Postfix still delivers after 60 s');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	return await mailsWith(token, 0, 0);
 }
 
 const recipients = (mails: ParsedMail[]) =>
@@ -158,4 +178,46 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		expect(again.sent).toEqual([]);
 		expect(recipients(await mailsWith(token, 2))).toHaveLength(2);
 	});
+
+	it('loses no record when the process running the mailer is killed halfway: the next run mails only the rest', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
+		// the same N8N_USER_FOLDER, so the same n8n database: jest's process.env is not what fork passes by default
+		const worker = fork(path.join(__dirname, '../helpers/mailerProcess.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
+		const exited = new Promise((resolve) => worker.once('exit', resolve));
+		try {
+			await new Promise((resolve) => worker.once('message', resolve));
+			worker.send({ workflow: mailer(token).json, items, credentials: credentials() });
+			// a queue-mode worker dies (SIGKILL) once a few mails went out: no code of it runs any more
+			await mailsWith(token, 8, 120_000);
+		} finally {
+			worker.kill('SIGKILL');
+			await exited;
+		}
+		const beforeKill = recipients(await mailsAfterQuiet(token));
+		expect(beforeKill.length).toBeLessThan(40);
+
+		const next = await run(mailer(token), items);
+		const all = recipients(await mailsAfterQuiet(token));
+		// nobody got a mail twice
+		expect(new Set(all).size).toBe(all.length);
+		// the next run mailed exactly those that had not gone out: the rest of the batch
+		const uncertain = next.skippedItems.filter((i) => i.json.deliveryUncertain === true).map((i) => i.json.invoiceNumber as string);
+		const numbers = items.map((i) => i.invoiceNumber as string);
+		const rest = numbers.filter((n) => !beforeKill.includes(addressOf(token, n)) && !uncertain.includes(n));
+		expect(rest.length).toBeGreaterThan(0);
+		expect(next.sent.sort()).toEqual(rest.sort());
+		// the mails on the wire at the kill (at most Max Connections + 2) are reported uncertain, not mailed again
+		expect(uncertain.length).toBeLessThanOrEqual(3 + 2);
+		for (const item of items) {
+			const number = item.invoiceNumber as string;
+			const mailed = all.filter((a) => a === addressOf(token, number)).length;
+			expect([number, mailed === 1 || uncertain.includes(number)]).toEqual([number, true]);
+		}
+	});
 });
+
+/** The customer address of invoice `RE-<token>-<i>`. */
+function addressOf(token: string, invoiceNumber: string): string {
+	return `kunde${invoiceNumber.slice(invoiceNumber.lastIndexOf('-') + 1)}-${token}@example.com`;
+}
