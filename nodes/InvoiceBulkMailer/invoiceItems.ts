@@ -281,6 +281,15 @@ export interface InvoiceItem {
 	grossTotal?: string;
 }
 
+/** The item's invoice number as `readInvoiceItem` reads it; '' when it has none or an unreadable one. */
+export function invoiceNumberOf(json: unknown, names: FieldNames): string {
+	try {
+		return text(valueAt(json, names.invoiceNumber), names.invoiceNumber) ?? '';
+	} catch {
+		return '';
+	}
+}
+
 /** Maps one item; throws a DocumentError naming the item's field when a value has the wrong shape. */
 export function readInvoiceItem(
 	json: unknown,

@@ -6,7 +6,7 @@ import type { BankAccount, CheckedInvoice, Invoice, InvoiceLanguage, InvoiceTota
 import { parseRecipients } from '../shared/mail/addresses';
 import { eInvoiceData, fileBaseName } from './attachments';
 import { contentHash, readInvoiceItem, sourceOf, type FieldNames } from './invoiceItems';
-import type { SentLedger } from './sentLedger';
+import type { PreviousSend, SentLookup } from './sentLedger';
 
 /**
  * The list cleaning the seed (AMPAREX) has an employee do by hand, done before anything is sent: every input
@@ -97,7 +97,7 @@ export interface PlanSettings {
 	readPdf?: (itemIndex: number) => Promise<Buffer | undefined>;
 	groupPerCustomer: boolean;
 	sendAgain: boolean;
-	ledger: SentLedger;
+	ledger: SentLookup;
 }
 
 function failure(
@@ -170,7 +170,7 @@ async function planInvoice({ itemIndex, json }: PlanItem, settings: PlanSettings
 	// a ready-made PDF is part of the content: read it (one at a time) for the hash
 	const pdf = settings.pdfSource === 'binary' ? await settings.readPdf?.(itemIndex) : undefined;
 	const hash = contentHash(invoice, pdf);
-	if (alreadySent(base, hash, settings, state.plan)) return;
+	if (await alreadySent(base, hash, settings, state.plan)) return;
 	const content = checkContent(base, invoice, mapped.grossTotal, pdf, settings, state.plan);
 	if (!content || isDuplicate(base, hash, names, state)) return;
 
@@ -208,25 +208,31 @@ function addressCheck(base: Base, mapped: { byPost?: boolean; email?: string }, 
 	return recipients.addresses;
 }
 
-/** "Already sent" (the ledger) comes before the data check: an invoice mailed before is reported as such. */
-function alreadySent(base: Base, hash: string, settings: PlanSettings, plan: MailPlan): boolean {
-	const previous = settings.ledger.lookup(base.invoiceNumber);
-	if (!previous || settings.sendAgain) return false;
-	const changed = previous.hash !== hash;
-	const when = previous.sentAt.toISOString();
+/** "Already sent" (the record) comes before the data check: an invoice mailed before is reported as such. */
+async function alreadySent(base: Base, hash: string, settings: PlanSettings, plan: MailPlan): Promise<boolean> {
+	if (settings.sendAgain) return false;
+	const previous = await settings.ledger.previousSend(base.invoiceNumber, hash);
+	if (!previous) return false;
+	plan.skipped.push(alreadySentSkip(base, previous));
+	return true;
+}
+
+/** The Skipped entry of an invoice mailed before (or being mailed by another run at this moment). */
+export function alreadySentSkip(base: { itemIndex: number; invoiceNumber: string; customer: CustomerSummary }, previous: PreviousSend): SkippedInvoice {
+	const when = previous.sentAt ? ` on ${previous.sentAt.toISOString()}` : ' before';
 	const message =
 		(previous.uncertain
-			? `${base.invoiceNumber} was handed to the mail server on ${when}, whose confirmation was lost (delivery uncertain): check with the customer, and set "Send Again" to mail it once more`
-			: `${base.invoiceNumber} was mailed on ${when}`) + (changed ? '; its content has changed since: set "Send Again" to mail the new version' : '');
-	plan.skipped.push({
+			? `${base.invoiceNumber} was handed to the mail server${when}, whose confirmation was lost (delivery uncertain) — or another run of this workflow is mailing it right now: check with the customer, and set "Send Again" to mail it once more`
+			: `${base.invoiceNumber} was mailed${when}`) +
+		(previous.contentChanged ? '; its content has changed since: set "Send Again" to mail the new version' : '');
+	return {
 		...base,
 		reason: 'already sent',
 		message,
-		sentAt: when,
-		contentChanged: changed,
+		...(previous.sentAt ? { sentAt: previous.sentAt.toISOString() } : {}),
+		contentChanged: previous.contentChanged,
 		...(previous.uncertain ? { deliveryUncertain: true } : {}),
-	});
-	return true;
+	};
 }
 
 /**

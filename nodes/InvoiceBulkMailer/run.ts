@@ -12,7 +12,7 @@ import { userFacing } from '../shared/nodeErrors';
 import { toTransportError, type Endpoint } from '../shared/transports/transportError';
 import { createSmtpTransport, sendWithRetries, smtpEndpoint } from '../shared/transports/smtp';
 import { attachmentBuilder, distinctFileNames, type MailAttachment } from './attachments';
-import type { MailGroup, MailPlan, PlannedInvoice } from './mailPlan';
+import { alreadySentSkip, type MailGroup, type MailPlan, type PlannedInvoice } from './mailPlan';
 import {
 	attachmentFailureItem,
 	failedGroupItem,
@@ -20,24 +20,27 @@ import {
 	invoicesJson,
 	mailJson,
 	sentMailItem,
+	skippedItem,
 	type Outputs,
 } from './outputItems';
 import { runPipeline, type JobControl } from './pipeline';
-import type { SentLedger } from './sentLedger';
+import type { SendingInvoice, SentRecords } from './sentRecords';
 import type { RunSettings } from './settings';
 import { templateData } from './templateData';
 
 /**
  * Send Invoices, step 3: the planned mails sent. One pooled SMTP transport for the run; a pipeline makes the
  * PDFs (and e-invoices) of the next mails while earlier mails are on the wire, sends each (retrying 4xx and
- * connections lost before the end of the message), and notes each accepted mail's invoices as sent at once —
- * and those of a mail whose delivery became uncertain, which only Send Again mails again.
+ * connections lost before the end of the message). Each mail's invoices are claimed in n8n's database right
+ * before it is made (sentRecords.ts): an invoice another execution claimed first goes to Skipped. An accepted
+ * mail's invoices are noted as delivered at once; a mail whose delivery became uncertain keeps its claims (only
+ * Send Again mails it again); a mail refused for good, or never sent, gives its claims back.
  */
 
 interface Run {
 	ctx: IExecuteFunctions;
 	settings: RunSettings;
-	ledger: SentLedger;
+	ledger: SentRecords;
 	outputs: Outputs;
 	endpoint: Endpoint;
 	transport?: Transporter;
@@ -137,8 +140,8 @@ async function dryRunMail(run: Run, group: MailGroup, included: PlannedInvoice[]
 	run.outputs.sent.push(sentMailItem(group.invoices[0].itemIndex, included, json, binary));
 }
 
-/** Sends one mail and reports it; notes its invoices as sent when the server took it or its fate is uncertain. */
-async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], message: SendMailOptions, base: IDataObject, control: JobControl) {
+/** Sends one mail and reports it; notes its invoices as delivered when the server took it, gives their claims back when it refused for good. */
+async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], fresh: SendingInvoice[], message: SendMailOptions, base: IDataObject, control: JobControl) {
 	const { settings } = run;
 	const order = group.invoices[0].itemIndex;
 	const outcome = await sendWithRetries(
@@ -149,11 +152,9 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], m
 		run.endpoint,
 		[settings.account.password],
 	);
-	if (outcome.delivered || outcome.uncertain) {
-		// noted at once: if the run stops later, a re-run skips what went out (or may have gone out) here
-		const now = new Date();
-		for (const planned of included) run.ledger.record(planned.invoice.number, planned.hash, now, !outcome.delivered);
-	}
+	// noted at once: if the run stops later, a re-run skips what went out here (an uncertain mail keeps its claims)
+	if (outcome.delivered) await run.ledger.delivered(included.map(sending));
+	else if (!outcome.uncertain) await run.ledger.giveBack(fresh.filter((f) => included.some((p) => p.invoice.number === f.number)));
 	if (!outcome.delivered) {
 		run.outputs.failed.push(failedMailItem(order, included, base, outcome, run.endpoint));
 		return;
@@ -179,20 +180,44 @@ async function sendGroup(run: Run, group: MailGroup, control: JobControl): Promi
 		run.outputs.failed.push(failedGroupItem(group.invoices[0].itemIndex, group.invoices, json));
 		return;
 	}
+	const claim = run.settings.dryRun ? undefined : await claimInvoices(run, group);
+	const claimed = claim ? group.invoices.filter((p) => claim.granted.some((g) => g.number === p.invoice.number)) : group.invoices;
+	if (!claimed.length) return;
+	const fresh = claim?.fresh ?? [];
 	// CPU: one mail's PDFs at a time, while the mails before it are on the wire
-	const { attachments, included } = await control.exclusive(async () => await attachInvoices(run, group));
+	const { attachments, included } = await control.exclusive(async () => await attachInvoices(run, { ...group, invoices: claimed }));
+	const unsent = (kept: PlannedInvoice[]) => fresh.filter((f) => !kept.some((p) => p.invoice.number === f.number));
+	if (!run.settings.dryRun) await run.ledger.giveBack(unsent(included));
 	if (!included.length) return;
 	const mail = { ...group, invoices: included };
 	const withNumbers = { ...base, invoiceNumbers: included.map((p) => p.invoice.number) };
 	const message = composeMessage(run, group.invoices[0].itemIndex, mail, attachments, withNumbers);
-	if (!message) return;
+	if (!message) {
+		if (!run.settings.dryRun) await run.ledger.giveBack(fresh);
+		return;
+	}
 	const described = { ...withNumbers, subject: message.subject };
 	if (run.settings.dryRun) await dryRunMail(run, group, included, message, described);
-	else await deliver(run, group, included, message, described, control);
+	else await deliver(run, group, included, fresh, message, described, control);
+}
+
+/** Claims the mail's invoices; those another execution claimed first go to Skipped (already sent, or being sent). */
+async function claimInvoices(run: Run, group: MailGroup) {
+	const claim = await run.ledger.claim(group.invoices.map(sending), run.settings.sendAgain);
+	for (const taken of claim.taken) {
+		const planned = group.invoices.find((p) => p.invoice.number === taken.number)!;
+		const ref = { itemIndex: planned.itemIndex, invoiceNumber: taken.number, customer: group.customer };
+		run.outputs.skipped.push(skippedItem(alreadySentSkip(ref, { contentChanged: false, uncertain: true })));
+	}
+	return claim;
+}
+
+function sending(planned: PlannedInvoice): SendingInvoice {
+	return { number: planned.invoice.number, hash: planned.hash };
 }
 
 /** Sends the plan's mails into `outputs`; returns how many the server took. */
-export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSettings, plan: MailPlan, ledger: SentLedger, outputs: Outputs): Promise<number> {
+export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSettings, plan: MailPlan, ledger: SentRecords, outputs: Outputs): Promise<number> {
 	const run: Run = { ctx, settings, ledger, outputs, endpoint: smtpEndpoint(settings.account), delivered: 0 };
 	await openTransport(run, plan);
 	try {

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { invoiceNumberOf } from './invoiceItems';
 import { planMailing } from './mailPlan';
 import { failedInvoiceItem, inInputOrder, skippedItem, type Outputs } from './outputItems';
 import { sendPlannedMails } from './run';
-import { SentLedger } from './sentLedger';
+import { SentRecords } from './sentRecords';
 import { readSettings } from './settings';
 import { templateData } from './templateData';
 
@@ -22,7 +23,8 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 	const readPdf = async (itemIndex: number): Promise<Buffer | undefined> =>
 		items[itemIndex]?.binary?.[settings.binaryProperty] ? await this.helpers.getBinaryDataBuffer(itemIndex, settings.binaryProperty) : undefined;
 
-	const ledger = new SentLedger(this.getWorkflowStaticData('node'));
+	const numbers = items.map((item) => invoiceNumberOf(item.json, settings.names));
+	const ledger = await SentRecords.open(this, numbers);
 	const plan = await planMailing(
 		items.map((item, itemIndex) => ({ itemIndex, json: item.json })),
 		{ ...settings, timeZone: this.getTimezone(), readPdf, ledger },
@@ -38,14 +40,6 @@ export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecut
 		}
 	}
 
-	const delivered = await sendPlannedMails(this, settings, plan, ledger, outputs);
-	if (delivered > 0 && this.getMode() === 'manual') {
-		this.addExecutionHints({
-			message:
-				'Manual run: n8n does not save static data after manual runs, so this node will not remember which invoices it just mailed. Send from an active workflow (e.g. with a Schedule or Webhook trigger) for the "already sent" check to last.',
-			type: 'warning',
-			location: 'outputPane',
-		});
-	}
+	await sendPlannedMails(this, settings, plan, ledger, outputs);
 	return inInputOrder(outputs);
 }

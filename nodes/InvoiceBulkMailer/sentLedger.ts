@@ -3,9 +3,10 @@ import type { IDataObject } from 'n8n-workflow';
 import { BoundedStore } from '../shared/boundedStore';
 
 /**
- * What this node has mailed, kept in the workflow's static data (`getWorkflowStaticData('node')`): invoice
- * number → content hash and time. A re-run — after the workflow stopped halfway, or with the same invoices
- * fed in again — skips every invoice found here as "already sent".
+ * The "already sent" record of versions up to 0.1, kept in the workflow's static data
+ * (`getWorkflowStaticData('node')`): invoice number → content hash and time. The node now keeps this record in
+ * n8n's database (sentRecords.ts), which n8n writes at once and shares between processes; this class reads what
+ * an earlier version left in static data, once, so that an upgrade mails nothing twice.
  *
  * Keyed by the invoice number alone: §14 Abs. 4 Nr. 4 UStG makes the number identify the invoice, and a
  * customer who got invoice RE-17 must not get a second, different RE-17 because a field changed in the ERP.
@@ -14,10 +15,21 @@ import { BoundedStore } from '../shared/boundedStore';
  *
  * Bounded: the oldest entries are dropped beyond `limit` (default 50,000, about 2 MB of static data, which
  * n8n stores with the workflow). Entries are kept in insertion order, so the oldest come first.
- *
- * Note on n8n: static data is saved after runs of an active workflow (trigger, schedule, webhook, sub-workflow
- * call), also when the run failed — not after manual runs from the editor.
  */
+
+/** What the record says about an invoice mailed before. */
+export interface PreviousSend {
+	/** when, if the record knows */
+	sentAt?: Date;
+	contentChanged: boolean;
+	/** the earlier delivery was uncertain (DELIVERY_UNCERTAIN) */
+	uncertain?: boolean;
+}
+
+/** How planning asks whether an invoice was mailed before. */
+export interface SentLookup {
+	previousSend(invoiceNumber: string, hash: string): Promise<PreviousSend | undefined>;
+}
 
 const KEY = 'sentInvoices';
 /** the third word of an entry whose delivery is uncertain */
@@ -32,7 +44,7 @@ export interface SentRecord {
 	uncertain?: boolean;
 }
 
-export class SentLedger {
+export class SentLedger implements SentLookup {
 	private readonly store: BoundedStore<string>;
 
 	constructor(
@@ -45,6 +57,28 @@ export class SentLedger {
 
 	get count(): number {
 		return this.store.size;
+	}
+
+	/** Whether the static data holds such a record at all. */
+	get stored(): boolean {
+		return this.store.stored;
+	}
+
+	/** Every entry, oldest first. */
+	entries(): Array<[string, SentRecord]> {
+		return this.store.entries().map(([number]) => [number, this.lookup(number)!]);
+	}
+
+	/** Removes the record from the static data (it was carried over). */
+	forget(): void {
+		delete this.staticData[KEY];
+		delete this.staticData.lastSentAt;
+	}
+
+	async previousSend(invoiceNumber: string, hash: string): Promise<PreviousSend | undefined> {
+		const entry = this.lookup(invoiceNumber);
+		if (!entry) return undefined;
+		return { sentAt: entry.sentAt, contentChanged: entry.hash !== hash, ...(entry.uncertain ? { uncertain: true } : {}) };
 	}
 
 	lookup(invoiceNumber: string): SentRecord | undefined {

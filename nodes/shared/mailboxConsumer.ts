@@ -53,7 +53,10 @@ export async function consumeMailbox<T>(
 	if (report.busy) {
 		// the running poll takes care of the mails; a second one would only fetch what the first one moves
 		if (ctx.getMode() === 'manual') throw new NodeOperationError(ctx.getNode(), busy.message, { description: busy.description });
-		ctx.logger.info(`${prefix}: skipped, another poll of this inbox folder is still running`);
+		const where = report.busyHolder
+			? `in another process (${report.busyHolder.holder}; its lease ends at the latest at ${report.busyHolder.expires.toISOString()})`
+			: 'in this process';
+		ctx.logger.info(`${prefix}: skipped, another poll of this inbox folder is still running ${where}`);
 		return null;
 	}
 	if (report.interruption && !report.committed.length && !report.failed.length) throw userFacing(ctx, report.interruption);
@@ -62,6 +65,12 @@ export async function consumeMailbox<T>(
 	}
 	if (report.rollBackRefused) {
 		ctx.logger.warn(`${prefix}: the server refused to move ${report.rollBackRefused} unfinished mail(s) back into the inbox; tried again next poll`);
+	}
+	if (report.leaseUnavailable) {
+		ctx.logger.warn(`${prefix}: ${report.leaseUnavailable}; this poll ran without the lease that keeps other n8n processes from polling this inbox folder at the same time`);
+	}
+	if (report.leaseLost) {
+		ctx.logger.warn(`${prefix}: this poll outlived its lease and another process took the inbox folder over; it stopped before its next batch`);
 	}
 	if (report.more && !report.interruption) ctx.logger.info(`${prefix}: more mails are waiting; they follow with the next run`);
 	return { report, problems: problemsOf(report) };

@@ -8,6 +8,7 @@
  * Static data (`getWorkflowStaticData`) lives in the `RunnerWorkflow` object and persists across calls,
  * as n8n saves it after production runs.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,10 @@ import {
 } from 'n8n-workflow';
 
 import * as pkg from '../../index';
+import { installN8nProcessedDataStore } from './processedData';
+
+// the nodes' durable records (this.helpers.checkProcessedAndRecord) go to n8n's own store, as in the n8n server
+installN8nProcessedDataStore();
 
 export type Credentials = Record<string, ICredentialDataDecryptedObject>;
 
@@ -147,6 +152,8 @@ class TestCredentialsHelper extends ICredentialsHelper {
 }
 
 export interface WorkflowJson {
+	/** the same id in two RunnerWorkflows: two copies of one saved workflow (e.g. two processes running it) */
+	id?: string;
 	name?: string;
 	nodes: INode[];
 	connections: IConnections;
@@ -203,7 +210,8 @@ export class RunnerWorkflow {
 			node.credentials = { ...Object.fromEntries(declared.map((c) => [c.name, { id: c.name, name: c.name }])), ...node.credentials };
 		}
 		this.workflow = new Workflow({
-			id: 'test-workflow',
+			// one saved workflow per RunnerWorkflow: n8n keeps processed data per workflow id
+			id: json.id ?? `test-workflow-${randomUUID()}`,
 			name: json.name ?? 'test',
 			nodes: json.nodes,
 			connections: json.connections,

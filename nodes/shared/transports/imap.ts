@@ -73,6 +73,11 @@ export async function withImapClient<T>(
 	}
 }
 
+/** Connects and logs in, for a connection that outlives one call (the poll lease); close it with closeImapClient. */
+export async function openImapClient(c: ImapCredentials, options: ImapClientOptions = {}): Promise<ImapFlow> {
+	return await connectImapClient(c, options);
+}
+
 /**
  * Connects and logs in. An OAuth2 token the server refuses is refreshed once (`oauth2.refresh`) and the login
  * tried once more with the new token; a second refusal is final.
@@ -94,7 +99,7 @@ async function connectImapClient(c: ImapCredentials, options: ImapClientOptions,
 	}
 }
 
-async function closeImapClient(client: ImapFlow): Promise<void> {
+export async function closeImapClient(client: ImapFlow): Promise<void> {
 	if (client.usable) {
 		let timer: NodeJS.Timeout | undefined;
 		try {

@@ -1,5 +1,6 @@
 import { TransportError, toTransportError } from './transportError';
 import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
+import { ImapLease, type LeaseHolder } from './imapLease';
 import { finishEarlierPolls, handOver, settleAfterBreak, type PollMoves } from './imapRecovery';
 import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
 
@@ -42,6 +43,10 @@ export interface ConsumeOptions<T> {
 	configuration?: string;
 	/** reads a batch and decides for each mail; may download parts through the source */
 	decide(batch: MailSummary[], source: ImapSource): Promise<Array<MailDecision<T>>>;
+	/** awaited before the first mail is touched: false, and the poll does nothing (another process polls) */
+	admitted?: () => Promise<boolean>;
+	/** called before each batch after the first: false stops the poll (the lease was lost) */
+	stillHeld?: () => Promise<boolean>;
 }
 
 export interface ConsumeReport<T> {
@@ -62,8 +67,14 @@ export interface ConsumeReport<T> {
 	uidValidity: string;
 	/** more mails wait than this poll took (max mails per poll, or the time budget) */
 	more: boolean;
-	/** another poll of the same mailbox runs in this process: this one did nothing */
+	/** another poll of the same mailbox runs, in this process or another one: this one did nothing */
 	busy?: boolean;
+	/** who holds the server's lease of this mailbox, when another process does */
+	busyHolder?: LeaseHolder;
+	/** the server refused the lease folder: this poll ran guarded within this process only */
+	leaseUnavailable?: string;
+	/** the lease was taken over while this poll ran (it outlived the lease): it stopped before the next batch */
+	leaseLost?: boolean;
 	/**
 	 * The poll stopped early: the connection broke (a TransportError), or a later batch failed after earlier
 	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
@@ -71,7 +82,7 @@ export interface ConsumeReport<T> {
 	interruption?: Error;
 }
 
-/** Mailboxes with a poll in progress in this process (a lock, not state: losing it loses nothing). */
+/** Mailboxes with a poll in progress in this process (saves a lease round trip; the server's lease covers all processes). */
 const busyMailboxes = new Set<string>();
 
 /** One mailbox folder, whichever port or TLS mode reaches it. */
@@ -83,17 +94,50 @@ export function mailboxKey(c: ImapCredentials, inbox: string): string {
  * One poll of an inbox: finish what earlier polls left unfinished, list once, then per batch fetch envelopes,
  * let `decide` read and judge the mails, mark them and move them (one MOVE to the archive, one to the error
  * folder); at the end clear the marks and report. A result is reported only once its mail's move is confirmed
- * and its mark cleared. Returns at once with `busy` while another poll of the same mailbox runs here: two polls
- * would fetch the same mails, and one of them would roll back the other's unfinished moves.
+ * and its mark cleared. Returns at once with `busy` while another poll of the same mailbox runs, in this
+ * process or in another one (the lease on the server, imapLease.ts): two polls would fetch the same mails, and
+ * one of them would roll back the other's unfinished moves.
  */
 export async function consumeImapFolder<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
 	const key = mailboxKey(credentials, options.folders.inbox);
 	if (busyMailboxes.has(key)) return { ...emptyReport<T>(options.folders), busy: true };
 	busyMailboxes.add(key);
 	try {
-		return await consumeLocked(credentials, options);
+		return await consumeLeased(credentials, options);
 	} finally {
 		busyMailboxes.delete(key);
+	}
+}
+
+/**
+ * The poll under the server's lease, given back on every path (an abandoned poll gives it back when it ends).
+ * The lease is taken on its own connection while the poll's connection logs in; no mail is touched before.
+ */
+async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
+	const lease = new ImapLease(credentials, options.folders.inbox);
+	const claim = lease.acquire().catch((error: unknown) => {
+		if (error instanceof TransportError && error.kind === 'refusedByServer') return error;
+		throw isConnectionLoss(error) ? connectionError(error, credentials) : error;
+	});
+	// handled here too: it may fail while the poll's own connection is still logging in
+	claim.catch(() => undefined);
+	try {
+		const admitted = async () => {
+			const taken = await claim;
+			return taken instanceof TransportError || taken.acquired;
+		};
+		// a server that cannot be asked: the poll's own connection meets the fault; the lease's expiry covers the rest
+		const stillHeld = async () => await lease.stillHeld().catch(() => true);
+		const report = await consumeLocked(credentials, { ...options, admitted, stillHeld });
+		const taken = await claim;
+		// a server that allows no new folders: the poll ran as before, guarded within this process only
+		if (taken instanceof TransportError) return { ...report, leaseUnavailable: taken.message };
+		if (!taken.acquired) return { ...emptyReport<T>(options.folders), busy: true, busyHolder: { holder: taken.holder, expires: taken.expires } };
+		return report;
+	} finally {
+		await claim.catch(() => undefined);
+		// a lease that cannot be given back (connection gone) expires by itself
+		await lease.release().catch(() => undefined);
 	}
 }
 
@@ -112,6 +156,10 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 			try {
 				const source = new ImapSource(client);
 				report.folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
+				if (options.admitted && !(await options.admitted())) {
+					report.busy = true;
+					return;
+				}
 				await finishEarlierPolls(source, options.memory, report);
 				report.uidValidity = source.uidValidity;
 				moves.marked = source.canMark;
@@ -130,6 +178,7 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 		if (!opened) throw isConnectionLoss(error) ? connectionError(error, credentials) : error;
 		report.interruption = connectionBroke || isConnectionLoss(error) ? connectionError(error, credentials) : asError(error);
 	}
+	if (report.busy) return report;
 	if (moves.confirmed.length || moves.inDoubt.length) await settleAfterBreak(credentials, options, moves, report);
 	if (report.interruption) report.more = true;
 	const lost = report.interruption instanceof TransportError;
@@ -149,6 +198,12 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 		// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
 		if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
 			report.more = true;
+			break;
+		}
+		// another process took the lease over (this poll outlived it): it polls now, this one stops
+		if (start > 0 && options.stillHeld && !(await options.stillHeld())) {
+			report.more = true;
+			report.leaseLost = true;
 			break;
 		}
 		const began = Date.now();

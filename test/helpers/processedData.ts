@@ -1,0 +1,83 @@
+/**
+ * n8n's own processed-data store for the engine tests: the n8n server's `DeduplicationHelper` (the manager the
+ * n8n server gives n8n-core's `DataDeduplicationService`) over n8n's `processed_data` table in a real database —
+ * SQLite in the runner's N8N_USER_FOLDER, migrated by n8n itself (or the database n8n's DB_* variables name).
+ * Nothing is imitated: the nodes' `this.helpers.checkProcessedAndRecord` calls run n8n's code and SQL, with its
+ * read-modify-write behaviour under concurrency. n8n's part runs in a child process (processedDataServer.js):
+ * its database driver cannot be loaded inside jest's sandbox.
+ *
+ * It comes from the real n8n server installed in scripts/n8n-server (scripts/n8n-server.sh install; `npm test`
+ * does it), and is started on first use only (about 10-20 s): test files that never use it pay nothing.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+import { DataDeduplicationService } from 'n8n-core';
+import type { ICheckProcessedContextData, IDataDeduplicator } from 'n8n-workflow';
+
+type Method = keyof IDataDeduplicator;
+
+interface Store {
+	child: ChildProcess;
+	pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>;
+}
+
+let store: Promise<Store> | undefined;
+let nextId = 0;
+
+function start(): Promise<Store> {
+	return new Promise((resolve, reject) => {
+		const child = fork(path.join(__dirname, 'processedDataServer.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
+		const pending: Store['pending'] = new Map();
+		child.on('message', (message: { ready?: boolean; error?: string; id?: number; result?: unknown }) => {
+			if (message.ready !== undefined) {
+				if (message.ready) resolve({ child, pending });
+				else reject(new Error(`n8n's processed-data store did not start (is the n8n server installed? bash scripts/n8n-server.sh install): ${message.error}`));
+				return;
+			}
+			const waiting = pending.get(message.id!);
+			pending.delete(message.id!);
+			if (message.error !== undefined) waiting?.reject(new Error(message.error));
+			else waiting?.resolve(message.result);
+		});
+		child.on('exit', (code) => reject(new Error(`n8n's processed-data store stopped (exit code ${code})`)));
+		// the tests' end is not held up by it
+		child.unref();
+		(child.channel as { unref?: () => void } | undefined)?.unref?.();
+	});
+}
+
+/** What n8n's helper needs of the context: the workflow's id and the node's id (no engine objects cross). */
+function plain(contextData: ICheckProcessedContextData): ICheckProcessedContextData {
+	return {
+		workflow: { id: contextData.workflow.id, active: contextData.workflow.active },
+		...(contextData.node ? { node: { id: contextData.node.id } as ICheckProcessedContextData['node'] } : {}),
+	};
+}
+
+async function call<T>(method: Method, args: unknown[]): Promise<T> {
+	store ??= start();
+	const { child, pending } = await store;
+	const id = ++nextId;
+	return await new Promise<T>((resolve, reject) => {
+		pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+		child.send({ id, method, args });
+	});
+}
+
+/** n8n's manager, reached in its own process. */
+const manager: IDataDeduplicator = {
+	checkProcessedAndRecord: async (items, scope, contextData, options) => await call('checkProcessedAndRecord', [items, scope, plain(contextData), options]),
+	removeProcessed: async (items, scope, contextData, options) => await call('removeProcessed', [items, scope, plain(contextData), options]),
+	clearAllProcessedItems: async (scope, contextData, options) => await call('clearAllProcessedItems', [scope, plain(contextData), options]),
+	getProcessedDataCount: async (scope, contextData, options) => await call('getProcessedDataCount', [scope, plain(contextData), options]),
+};
+
+let installed = false;
+
+/** Gives n8n-core's DataDeduplicationService n8n's manager (once per test process). */
+export function installN8nProcessedDataStore(): void {
+	if (installed) return;
+	installed = true;
+	void DataDeduplicationService.init(manager);
+}

@@ -1,0 +1,223 @@
+/**
+ * The Invoice Bulk Mailer's durable "already sent" record (sentRecords.ts) in n8n's own processed-data store
+ * (n8n's DeduplicationHelper on its processed_data table, test/helpers/processedData.ts), run by n8n's engine
+ * against the real Postfix and Dovecot: concurrent executions, a run stopped halfway, and the upgrade from the
+ * static-data record of earlier versions.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import path from 'node:path';
+
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { DataDeduplicationService } from 'n8n-core';
+import type { IDataObject, INode } from 'n8n-workflow';
+
+import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
+import { withImapClient } from '../../nodes/shared/transports/imap';
+import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+import { RunnerWorkflow } from '../helpers/workflowRunner';
+
+const RUN = `IBR${Date.now().toString(36)}`;
+let sequence = 0;
+const newToken = () => `${RUN}x${++sequence}`;
+
+const SELLER = {
+	name: 'Bäckerei Weiß & Söhne GmbH',
+	street: 'Hauptstraße 5',
+	zip: '50667',
+	city: 'Köln',
+	country: 'DE',
+	vatId: 'DE123456789',
+	email: 'buchhaltung@baeckerei-weiss.de',
+};
+
+function invoiceJson(token: string, i: number): IDataObject {
+	return {
+		invoiceNumber: `RE-${token}-${i}`,
+		invoiceDate: '2025-03-14',
+		deliveryDate: '2025-03-12',
+		currency: 'EUR',
+		customer: { number: `K-${i}`, name: `Kunde ${i}`, email: `kunde${i}-${token}@example.com`, street: 'Lindenallee 17', zip: '80331', city: 'München', country: 'DE' },
+		lines: [{ description: 'Festtagstorte', quantity: 1, unit: 'Stk', netUnitPrice: 89.5, vatRate: 7 }],
+	};
+}
+
+/** One saved workflow with a mailer node; the same `id` in two of them: two executions of one workflow. */
+function mailer(token: string, id = `wf-${token}`, staticData: IDataObject = {}): RunnerWorkflow {
+	const node: INode = {
+		id: 'mailer-node',
+		name: 'Mailer',
+		type: 'n8n-nodes-backoffice.invoiceBulkMailer',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {
+			operation: 'sendInvoices',
+			mailSubject: `Rechnung {{#each invoices}}{{number}}{{/each}} ${token}`,
+			mailText: DEFAULT_TEXT,
+			seller: { details: SELLER },
+			options: { retryDelaySeconds: 0.5 },
+		},
+		credentials: {},
+	};
+	return new RunnerWorkflow({ id, nodes: [node], connections: {}, staticData: { 'node:Mailer': staticData } });
+}
+
+const credentials = () => ({ backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) });
+
+async function run(workflow: RunnerWorkflow, items: IDataObject[]) {
+	const result = await workflow.run('Mailer', {
+		credentials: credentials(),
+		input: [items.map((json) => ({ json }))],
+	});
+	if (result.error) throw result.error;
+	const numbers = (output: number) =>
+		result.output('Mailer', output).flatMap((item) => (item.json.invoiceNumbers as string[] | undefined) ?? [item.json.invoiceNumber as string]);
+	return { sent: numbers(0), skipped: numbers(1), failed: numbers(2), skippedItems: result.output('Mailer', 1) };
+}
+
+/** The mails in the catch-all mailbox whose subject carries `token`, once `count` have arrived (or 30 s passed). */
+async function mailsWith(token: string, count: number, timeoutMs = 30_000): Promise<ParsedMail[]> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const mails = await withImapClient(imapCredentialsFor('sink'), async (client) => {
+			await client.mailboxOpen('INBOX');
+			const uids = (await client.search({ subject: token }, { uid: true })) || [];
+			const parsed: ParsedMail[] = [];
+			if (uids.length < count && Date.now() < deadline) return undefined;
+			for await (const message of client.fetch(uids.length ? uids : '0', { source: true }, { uid: true })) {
+				if (message.source) parsed.push(await simpleParser(message.source));
+			}
+			return parsed;
+		});
+		if (mails) return mails;
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
+
+/** The mails with `token`, once Postfix has delivered everything it accepted (nothing incoming or active). */
+async function mailsAfterQuiet(token: string): Promise<ParsedMail[]> {
+	const config = path.join(loadServers().dir, 'postfix/etc');
+	const deadline = Date.now() + 60_000;
+	const inFlight = () =>
+		execFileSync('/usr/sbin/postqueue', ['-c', config, '-j'], { encoding: 'utf8' })
+			.split('\n')
+			.filter((line) => /"queue_name": ?"(incoming|active)"/.test(line)).length;
+	while (inFlight() > 0) {
+		if (Date.now() > deadline) throw new Error('Postfix still delivers after 60 s');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	return await mailsWith(token, 0, 0);
+}
+
+const recipients = (mails: ParsedMail[]) =>
+	mails.flatMap((m) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address))).sort();
+
+describe("n8n's processed-data store", () => {
+	it('is not atomic by itself: two calls at the same moment both report a value as new (why the mailer serializes its claims)', async () => {
+		const service = DataDeduplicationService.getInstance();
+		const context = { workflow: { id: `wf-${newToken()}`, active: false }, node: { id: 'n1' } as INode };
+		const options = { mode: 'entries' as const };
+		await service.checkProcessedAndRecord(['first'], 'node', context, options);
+		const [a, b] = await Promise.all([
+			service.checkProcessedAndRecord(['claim'], 'node', context, options),
+			service.checkProcessedAndRecord(['claim'], 'node', context, options),
+		]);
+		expect([a.new, b.new]).toEqual([['claim'], ['claim']]);
+	});
+});
+
+describe('Invoice Bulk Mailer, durable record', () => {
+	it('mails each invoice exactly once when two executions of the workflow send the same 40 invoices at the same time', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
+		const [a, b] = await Promise.all([run(mailer(token), items), run(mailer(token), items)]);
+		expect([...a.sent, ...b.sent].sort()).toEqual(items.map((i) => i.invoiceNumber).sort());
+		// what one execution mailed, the other put on Skipped: already sent, or being sent by the other
+		expect([...a.skipped, ...b.skipped].sort()).toEqual(items.map((i) => i.invoiceNumber).sort());
+		expect([...a.failed, ...b.failed]).toEqual([]);
+		const mails = await mailsWith(token, 40);
+		expect(recipients(mails)).toEqual(items.map((_, i) => `kunde${i + 1}-${token}@example.com`).sort());
+	});
+
+	it('remembers a manual run, whose static data n8n never saves, and any other execution of the workflow skips what it mailed', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 3 }, (_, i) => invoiceJson(token, i + 1));
+		const first = await run(mailer(token), items.slice(0, 2));
+		expect(first.sent).toHaveLength(2);
+		// a fresh copy of the workflow (its static data as n8n left it: empty) mails only the third invoice
+		const second = await run(mailer(token), items);
+		expect(second.sent).toEqual([items[2].invoiceNumber]);
+		expect(second.skippedItems.map((i) => [i.json.invoiceNumber, i.json.reason, i.json.contentChanged, i.json.deliveryUncertain])).toEqual([
+			[items[0].invoiceNumber, 'already sent', false, undefined],
+			[items[1].invoiceNumber, 'already sent', false, undefined],
+		]);
+		expect(recipients(await mailsWith(token, 3))).toHaveLength(3);
+	});
+
+	it('carries the static-data record of earlier versions over once: an upgrade mails nothing twice', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 4 }, (_, i) => invoiceJson(token, i + 1));
+		// what version 0.1 left in the node's static data: two invoices mailed, one uncertain
+		const legacy = {
+			sentInvoices: {
+				[items[0].invoiceNumber as string]: 'abcdef0123456789 1741946400',
+				[items[1].invoiceNumber as string]: '0123456789abcdef 1741946400 uncertain',
+			},
+			lastSentAt: '2025-03-14T10:00:00.000Z',
+		};
+		const upgraded = mailer(token, `wf-${token}`, legacy);
+		const first = await run(upgraded, items);
+		expect(first.sent.sort()).toEqual([items[2].invoiceNumber, items[3].invoiceNumber].sort());
+		expect(first.skippedItems.map((i) => [i.json.invoiceNumber, i.json.contentChanged, i.json.deliveryUncertain ?? false])).toEqual([
+			[items[0].invoiceNumber, true, false],
+			[items[1].invoiceNumber, false, true],
+		]);
+		// moved, not copied: the static data no longer holds it
+		expect(upgraded.staticData['node:Mailer']).toEqual({});
+		// a copy that still has the old static data (an execution saved before the upgrade ran) changes nothing
+		const again = await run(mailer(token, `wf-${token}`, legacy), items);
+		expect(again.sent).toEqual([]);
+		expect(recipients(await mailsWith(token, 2))).toHaveLength(2);
+	});
+
+	it('loses no record when the process running the mailer is killed halfway: the next run mails only the rest', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
+		// the same N8N_USER_FOLDER, so the same n8n database: jest's process.env is not what fork passes by default
+		const worker = fork(path.join(__dirname, '../helpers/mailerProcess.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
+		const exited = new Promise((resolve) => worker.once('exit', resolve));
+		try {
+			await new Promise((resolve) => worker.once('message', resolve));
+			worker.send({ workflow: mailer(token).json, items, credentials: credentials() });
+			// a queue-mode worker dies (SIGKILL) once a few mails went out: no code of it runs any more
+			await mailsWith(token, 8, 120_000);
+		} finally {
+			worker.kill('SIGKILL');
+			await exited;
+		}
+		const beforeKill = recipients(await mailsAfterQuiet(token));
+		expect(beforeKill.length).toBeLessThan(40);
+
+		const next = await run(mailer(token), items);
+		const all = recipients(await mailsAfterQuiet(token));
+		// nobody got a mail twice
+		expect(new Set(all).size).toBe(all.length);
+		// the next run mailed exactly those that had not gone out: the rest of the batch
+		const uncertain = next.skippedItems.filter((i) => i.json.deliveryUncertain === true).map((i) => i.json.invoiceNumber as string);
+		const numbers = items.map((i) => i.invoiceNumber as string);
+		const rest = numbers.filter((n) => !beforeKill.includes(addressOf(token, n)) && !uncertain.includes(n));
+		expect(rest.length).toBeGreaterThan(0);
+		expect(next.sent.sort()).toEqual(rest.sort());
+		// the mails on the wire at the kill (at most Max Connections + 2) are reported uncertain, not mailed again
+		expect(uncertain.length).toBeLessThanOrEqual(3 + 2);
+		for (const item of items) {
+			const number = item.invoiceNumber as string;
+			const mailed = all.filter((a) => a === addressOf(token, number)).length;
+			expect([number, mailed === 1 || uncertain.includes(number)]).toEqual([number, true]);
+		}
+	});
+});
+
+/** The customer address of invoice `RE-<token>-<i>`. */
+function addressOf(token: string, invoiceNumber: string): string {
+	return `kunde${invoiceNumber.slice(invoiceNumber.lastIndexOf('-') + 1)}-${token}@example.com`;
+}
