@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { planMailing } from './mailPlan';
 import { failedInvoiceItem, inInputOrder, skippedItem, type Outputs } from './outputItems';
+import { oneAtATime } from '../shared/processLock';
 import { sendPlannedMails } from './run';
 import { SentLedger } from './sentLedger';
 import { readSettings } from './settings';
@@ -17,12 +18,23 @@ import { templateData } from './templateData';
  * 4. items: Sent, Skipped and Failed, each in input order (outputItems.ts).
  */
 export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	// n8n saves no static data after manual runs: they neither wait for nor add to what production runs mailed
+	if (this.getMode() === 'manual') return await sendWithLedger.call(this, new SentLedger(this.getWorkflowStaticData('node')));
+	// executions of this node that overlap go one after the other, each knowing what the ones before it mailed
+	const key = `${this.getWorkflow().id ?? ''}|${this.getNode().id ?? this.getNode().name}`;
+	return await oneAtATime(key, async () => {
+		const ledger = new SentLedger(this.getWorkflowStaticData('node'), undefined, key);
+		ledger.adoptFromProcess();
+		return await sendWithLedger.call(this, ledger);
+	});
+}
+
+async function sendWithLedger(this: IExecuteFunctions, ledger: SentLedger): Promise<INodeExecutionData[][]> {
 	const settings = await readSettings(this);
 	const items = this.getInputData();
 	const readPdf = async (itemIndex: number): Promise<Buffer | undefined> =>
 		items[itemIndex]?.binary?.[settings.binaryProperty] ? await this.helpers.getBinaryDataBuffer(itemIndex, settings.binaryProperty) : undefined;
 
-	const ledger = new SentLedger(this.getWorkflowStaticData('node'));
 	const plan = await planMailing(
 		items.map((item, itemIndex) => ({ itemIndex, json: item.json })),
 		{ ...settings, timeZone: this.getTimezone(), readPdf, ledger },

@@ -32,15 +32,43 @@ export interface SentRecord {
 	uncertain?: boolean;
 }
 
+/**
+ * What this process mailed, per node of a workflow: n8n gives every execution its own copy of the static data
+ * and saves it when the execution ends, the last one over the others. An execution that overlapped another
+ * one would therefore not see the other's mails (and mail them again), and its save would drop them from the
+ * ledger. So every sent invoice is also noted here, and an execution that starts takes over what is noted
+ * for its node (see `adoptFromProcess`); the executions of one node run one at a time (processLock.ts).
+ * Bounded like the ledger. Lost with the process — together with every execution that could have missed it.
+ */
+const mailedByProcess = new Map<string, Map<string, string>>();
+
 export class SentLedger {
 	private readonly store: BoundedStore<string>;
+	private readonly mailedHere?: Map<string, string>;
 
 	constructor(
 		private readonly staticData: IDataObject,
-		limit = 50_000,
+		private readonly limit = 50_000,
+		/** workflow and node, for the record of this process; none for manual runs (n8n does not save their static data) */
+		processKey?: string,
 	) {
 		// attached to the static data only when something is recorded: a dry run leaves it untouched
 		this.store = new BoundedStore<string>(staticData, { key: KEY, limit, shape: { kind: 'object' }, isValue: (v): v is string => typeof v === 'string' });
+		if (processKey !== undefined) {
+			this.mailedHere = mailedByProcess.get(processKey) ?? new Map<string, string>();
+			mailedByProcess.set(processKey, this.mailedHere);
+		}
+	}
+
+	/** Takes over what other executions of this node in this process mailed and this copy of the static data lacks. */
+	adoptFromProcess(): void {
+		let adopted = false;
+		for (const [invoiceNumber, entry] of this.mailedHere ?? []) {
+			if (this.store.get(invoiceNumber) === entry) continue;
+			this.store.record(invoiceNumber, entry);
+			adopted = true;
+		}
+		if (adopted) this.staticData.lastSentAt = new Date().toISOString();
 	}
 
 	get count(): number {
@@ -60,7 +88,17 @@ export class SentLedger {
 	 * becomes the newest entry; beyond the limit the oldest are dropped.
 	 */
 	record(invoiceNumber: string, hash: string, sentAt = new Date(), uncertain = false): void {
-		this.store.record(invoiceNumber, `${hash} ${Math.floor(sentAt.getTime() / 1000)}${uncertain ? ` ${UNCERTAIN}` : ''}`);
+		const entry = `${hash} ${Math.floor(sentAt.getTime() / 1000)}${uncertain ? ` ${UNCERTAIN}` : ''}`;
+		this.store.record(invoiceNumber, entry);
+		if (this.mailedHere) {
+			this.mailedHere.delete(invoiceNumber);
+			this.mailedHere.set(invoiceNumber, entry);
+			// the oldest first out, as in the ledger
+			for (const oldest of this.mailedHere.keys()) {
+				if (this.mailedHere.size <= this.limit) break;
+				this.mailedHere.delete(oldest);
+			}
+		}
 		// n8n notices changes of the top level only (nested objects it did not load are plain), and saves
 		// static data only when it noticed one
 		this.staticData.lastSentAt = sentAt.toISOString();
