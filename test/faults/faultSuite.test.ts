@@ -9,7 +9,7 @@ import { verdictProblems, verdictTable, type Verdict } from './harness/ledger';
 import { faultSeed, randomFor } from './harness/random';
 import { fileScenario } from './scenarios/fileRuns';
 import { orderReceiveFtp, paymentImport, type FileProtocol } from './scenarios/fileSpecs';
-import { deliveryNoteTrigger, mailboxScenario } from './scenarios/imapTrigger';
+import { deliveryNoteTrigger, mailboxScenario } from './scenarios/mailbox';
 import { invoiceMailerScenario } from './scenarios/invoiceMailer';
 import { orderReceiveFolderScenario, orderReceiveMail } from './scenarios/orderExchange';
 
@@ -23,49 +23,46 @@ afterAll(() => {
 	log(`fault suite: ${Math.round((Date.now() - started) / 1000)} s`);
 });
 
-function judge(verdict: Verdict): void {
+/** Notes the verdict for the table; fails on anything lost or twice, or on faults that could not be placed. */
+function judge(verdict: Verdict, minimumHits = 20): void {
 	verdicts.push(verdict);
-	const problems = verdictProblems(verdict, seed);
+	const problems = verdictProblems(verdict, seed, minimumHits);
 	if (problems.length) throw new Error(problems.join('\n'));
 }
 
 describe(`fault suite (seed ${seed})`, () => {
 	it('IMAP: the Delivery Note IMAP Trigger hands every mail over once, through cut connections, TLS cuts, Dovecot restarts and overlapping polls', async () => {
-		const ledger = await mailboxScenario(randomFor(seed, 'imap'), await deliveryNoteTrigger(), { documents: 60, hits: 22, restarts: 2, log });
-		expect(ledger.hits).toBeGreaterThanOrEqual(20);
+		const ledger = await mailboxScenario(randomFor(seed, 'imap'), await deliveryNoteTrigger(), { documents: 50, hits: 22, restarts: 2, log });
 		judge(ledger.verdict());
 	}, 300_000);
 
 	it.each<FileProtocol>(['FTP', 'FTPS', 'SFTP'])(
 		'%s: the Accounting FTP Import imports every payment file once, through cut sessions, killed or restarted servers and overlapping runs',
 		async (protocol) => {
-			const spec = paymentImport(protocol, { documents: 50, hits: 20, log });
+			const spec = paymentImport(protocol, { documents: 40, hits: 20, log });
 			const ledger = await fileScenario(randomFor(seed, protocol), spec);
-			expect(ledger.hits).toBeGreaterThanOrEqual(20);
-			judge(ledger.verdict());
+				judge(ledger.verdict());
 		},
 		300_000,
 	);
 
 	it('SMTP: the Invoice Bulk Mailer mails every invoice once, through cuts before and after each command and reply, Postfix reloads and restarts; a lost reply is reported, never resent', async () => {
-		const ledger = await invoiceMailerScenario(randomFor(seed, 'smtp'), { documents: 50, hits: 22, log });
-		expect(ledger.hits).toBeGreaterThanOrEqual(20);
+		const ledger = await invoiceMailerScenario(randomFor(seed, 'smtp'), { documents: 60, minDocuments: 40, hits: 22, log });
 		judge(ledger.verdict());
 	}, 300_000);
 
 	it('Order Exchange › Receive over FTP receives every order once, through cut sessions, killed or restarted servers and overlapping runs', async () => {
 		const ledger = await fileScenario(randomFor(seed, 'order-ftp'), orderReceiveFtp({ documents: 40, hits: 20, log }));
-		expect(ledger.hits).toBeGreaterThanOrEqual(20);
 		judge(ledger.verdict());
 	}, 300_000);
 
 	it('Order Exchange › Receive by mail receives every order once, through cut connections, TLS cuts, a Dovecot restart and overlapping runs', async () => {
 		const ledger = await mailboxScenario(randomFor(seed, 'order-mail'), await orderReceiveMail(), { documents: 40, hits: 20, restarts: 1, log });
-		expect(ledger.hits).toBeGreaterThanOrEqual(20);
 		judge(ledger.verdict());
 	}, 300_000);
 
 	it('Order Exchange › Receive from a folder receives every order once through overlapping runs', async () => {
-		judge((await orderReceiveFolderScenario(randomFor(seed, 'order-folder'), { documents: 40, log })).verdict());
+		// no connection to cut: its faults are the overlapping runs
+		judge((await orderReceiveFolderScenario(randomFor(seed, 'order-folder'), { documents: 40, log })).verdict(), 0);
 	}, 300_000);
 });

@@ -27,6 +27,8 @@ export interface Verdict {
 	lost: string[];
 	twice: string[];
 	reported: string[];
+	/** ids emitted that the suite never put in: a wrong id mapping, which could hide a duplicate */
+	strangers: string[];
 }
 
 export class Ledger {
@@ -92,7 +94,7 @@ export class Ledger {
 			if (handedOver > 1 || visible > 1) twice.push(e.id);
 			if (e.reported) reported.push(e.id);
 		}
-		return { protocol: this.protocol, documents: this.entries.size, faults: this.faults.length, hit: this.hits, lost, twice, reported };
+		return { protocol: this.protocol, documents: this.entries.size, faults: this.faults.length, hit: this.hits, lost, twice, reported, strangers: [...this.strangers] };
 	}
 
 	/** The faults by where they hit, e.g. "afterCommand UID MOVE ×3", for the log. */
@@ -116,8 +118,10 @@ export function verdictTable(verdicts: readonly Verdict[], seed: number): string
 }
 
 /** Why a verdict fails, in words (empty when it holds). */
-export function verdictProblems(v: Verdict, seed: number): string[] {
+export function verdictProblems(v: Verdict, seed: number, minimumHits = 0): string[] {
 	const problems: string[] = [];
+	if (v.hit < minimumHits) problems.push(`${v.protocol}: only ${v.hit} of the ${minimumHits} faults could be placed on a command or reply — seed ${seed}`);
+	if (v.strangers.length) problems.push(`${v.protocol}: items of documents the suite never put in (${v.strangers.slice(0, 10).join(', ')}) — seed ${seed}`);
 	if (v.lost.length) problems.push(`${v.protocol}: ${v.lost.length} lost (${v.lost.slice(0, 10).join(', ')}) — seed ${seed}`);
 	if (v.twice.length) problems.push(`${v.protocol}: ${v.twice.length} twice (${v.twice.slice(0, 10).join(', ')}) — seed ${seed}`);
 	return problems;

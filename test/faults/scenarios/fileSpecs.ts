@@ -54,7 +54,7 @@ function credentials(protocol: FileProtocol): FileScenario['credentials'] {
 function serverFaults(protocol: FileProtocol): ServerFaultChoice[] {
 	if (protocol === 'SFTP') return [{ label: 'sshd restart', action: () => serverFault('restart-sshd'), max: 1 }];
 	return [
-		{ label: 'vsftpd sessions killed', action: () => serverFault('kill-ftp-sessions'), max: 3 },
+		{ label: 'vsftpd sessions killed', action: () => serverFault('kill-ftp-sessions'), max: 2 },
 		{ label: 'vsftpd restart', action: () => serverFault('restart-vsftpd'), max: 1 },
 	];
 }

@@ -1,6 +1,6 @@
 /**
  * Order Exchange › Receive from a mailbox and from a folder, as the fault suite drives them. The mailbox goes
- * through the same rounds as the trigger (imapTrigger.ts); the FTP directory through fileRuns.ts (fileSpecs.ts).
+ * through the same rounds as the trigger (mailbox.ts); the FTP directory through fileRuns.ts (fileSpecs.ts).
  * Each execution follows n8n's static data semantics (its own copy, saved at the end if changed), so that
  * overlapping runs are as in production.
  */
@@ -19,7 +19,7 @@ import { RunnerWorkflow, type Credentials } from '../../helpers/workflowRunner';
 import { sampleOrder } from '../../unit/orders/sampleDocuments';
 import { Ledger } from '../harness/ledger';
 import type { Random } from '../harness/random';
-import { freshMailFolders, type MailboxSpec } from './imapTrigger';
+import { freshMailFolders, type MailboxSpec } from './mailbox';
 
 const NODE = 'Order Exchange';
 

@@ -1,8 +1,9 @@
 /**
- * The Delivery Note IMAP Trigger under faults: mails arrive a few at a time; every poll goes through a fault
- * proxy (plain IMAP with command positions, or implicit TLS on 993 with byte positions) with one fault placed;
- * some polls overlap; a few faults restart Dovecot while a command or reply is held. Then polls without faults
- * until nothing is left, and every mail is accounted: emitted by which polls, and where it ended.
+ * Nodes that take mails from an inbox folder under faults (the Delivery Note IMAP Trigger; Order Exchange by
+ * mail): mails arrive a few at a time; every poll goes through a fault proxy (plain IMAP with command
+ * positions, or implicit TLS on 993 with byte positions) with one fault placed; some polls overlap; a few
+ * faults restart Dovecot while a command or reply is held. Then polls without faults until nothing is left,
+ * and every mail is accounted: emitted by which polls, and where it ended.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
