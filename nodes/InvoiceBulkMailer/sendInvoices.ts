@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { planMailing } from './mailPlan';
 import { failedInvoiceItem, inInputOrder, skippedItem, type Outputs } from './outputItems';
-import { oneAtATime } from '../shared/processLock';
+import { oneAtATime, processKeyOf } from '../shared/processLock';
 import { sendPlannedMails } from './run';
 import { SentLedger } from './sentLedger';
 import { readSettings } from './settings';
@@ -19,9 +19,9 @@ import { templateData } from './templateData';
  */
 export async function sendInvoices(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	// n8n saves no static data after manual runs: they neither wait for nor add to what production runs mailed
-	if (this.getMode() === 'manual') return await sendWithLedger.call(this, new SentLedger(this.getWorkflowStaticData('node')));
+	const key = processKeyOf(this);
+	if (key === undefined) return await sendWithLedger.call(this, new SentLedger(this.getWorkflowStaticData('node')));
 	// executions of this node that overlap go one after the other, each knowing what the ones before it mailed
-	const key = `${this.getWorkflow().id ?? ''}|${this.getNode().id ?? this.getNode().name}`;
 	return await oneAtATime(key, async () => {
 		const ledger = new SentLedger(this.getWorkflowStaticData('node'), undefined, key);
 		ledger.adoptFromProcess();

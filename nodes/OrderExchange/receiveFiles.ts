@@ -4,6 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { consumeFiles, type FileConsumer, type FileRunStop, type Settled } from '../shared/fileConsumer';
 import { userFacing } from '../shared/nodeErrors';
+import { processKeyOf } from '../shared/processLock';
 import type { SourceFile, WithFileSource } from '../shared/transports/fileSource';
 import { FingerprintStore } from '../shared/transports/fingerprints';
 import { folderFileSource } from '../shared/transports/folder';
@@ -104,7 +105,7 @@ export async function receiveFiles(
 	out: Outputs,
 	staticData: Record<string, unknown>,
 ): Promise<void> {
-	const store = transport === 'ftp' ? new FingerprintStore(staticData) : undefined;
+	const store = transport === 'ftp' ? new FingerprintStore(staticData, undefined, processKeyOf(ctx)) : undefined;
 	const place = store ? await ftpPlace(ctx, settings, store) : folderPlace(ctx, settings);
 	let report;
 	try {

@@ -17,3 +17,12 @@ export async function oneAtATime<T>(key: string, work: () => Promise<T>): Promis
 		if (tails.get(key) === tail) tails.delete(key);
 	}
 }
+
+/**
+ * The key of a node of a workflow for what production runs of this process share (the runs one at a time, the
+ * records of processes); undefined for manual runs, whose static data n8n does not save.
+ */
+export function processKeyOf(ctx: { getMode(): string; getWorkflow(): { id?: string }; getNode(): { id?: string; name: string } }): string | undefined {
+	if (ctx.getMode() === 'manual') return undefined;
+	return `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id ?? ctx.getNode().name}`;
+}

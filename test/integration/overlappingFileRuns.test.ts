@@ -4,7 +4,9 @@
  * when it ends. Found by the fault suite (test/faults): the first run's delete is cut before it reaches the
  * server, so that run hands the file over and remembers it — but the second run, which never saw that memory,
  * deleted the same file and handed it over as well. The fault sits at a defined position: the proxy holds the
- * first run's DELE while the second run runs from start to end.
+ * first run's DELE while the second run runs from start to end. And (fault suite, seed 1979877306): a run that
+ * started while the other was still at work, but reached the file after the other had ended, imported it again —
+ * its copy of the static data was older than the other's memory of the file.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,7 +54,7 @@ async function execution(saved: { staticData: IDataObject }, directory: string, 
 	};
 	const workflow = new RunnerWorkflow({ nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
 	const ftp = { ...ftpCredentialsFor({ protocol: 'ftp' }), ...(port ? { port } : {}) };
-	const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftp) } });
+	const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftp) }, mode: 'trigger' });
 	if (JSON.stringify(workflow.staticData) !== JSON.stringify(saved.staticData)) saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
 	if (result.error) throw result.error;
 	return { payments: result.output('Import', 0).map((i) => String(i.json.sourceFile)), errors: result.output('Import', 1) };
@@ -80,5 +82,28 @@ describe('Overlapping runs of a file import', () => {
 		expect(second?.payments).toEqual([]);
 		expect(second?.errors.map((e) => e.json.stage)).toEqual(['busy']);
 		expect(existsSync(dir.local) ? readdirSync(dir.local) : []).toEqual([]);
+	});
+
+	it('do not import a file again that another run remembered after this run had started', async () => {
+		const dir = directoryWith(3);
+		const saved = { staticData: {} as IDataObject };
+		// the second run's copy of the static data, taken when it started: before the first one remembered p1
+		const startedEarly = { staticData: {} as IDataObject };
+		const proxy = await new FaultProxy({ host: servers.host, port: servers.ftp.port }, 'ftp').start();
+		proxy.arm({ point: 'beforeCommand', match: /^DELE /, at: 1 });
+		let first;
+		try {
+			first = await execution(saved, dir.remote, proxy.port);
+		} finally {
+			const record = await proxy.settle();
+			await proxy.stop();
+			if (!record?.hit) throw new Error('the fault was not placed: the first run sent no DELE');
+		}
+		expect(first.payments).toEqual(['p1.xml']);
+		const second = await execution(startedEarly, dir.remote);
+		expect(second.payments.sort()).toEqual(['p2.xml', 'p3.xml']);
+		// what the second run saves keeps the memory of p1, whose delete it has now done
+		expect(existsSync(dir.local) ? readdirSync(dir.local) : []).toEqual([]);
+		expect(JSON.stringify(startedEarly.staticData)).toContain('p1.xml');
 	});
 });

@@ -66,7 +66,8 @@ async function execution(saved: { staticData: IDataObject }, spec: FileScenario,
 		connections: {},
 		staticData: JSON.parse(loaded) as IDataObject,
 	});
-	const result = await workflow.run('Node', { credentials: spec.credentials(proxyPort) });
+	// a production run (a schedule, say): n8n saves its static data
+	const result = await workflow.run('Node', { credentials: spec.credentials(proxyPort), mode: 'trigger' });
 	// n8n keeps static data as JSON in its database and saves it after an execution that changed it
 	const now = JSON.stringify(workflow.staticData);
 	if (now !== loaded) saved.staticData = JSON.parse(now) as IDataObject;
