@@ -7,6 +7,9 @@
 #   scripts/test-servers.sh restart-dovecot  # stop + start Dovecot only (mail is kept); returns when IMAP answers
 #   scripts/test-servers.sh reload-postfix   # `postfix reload` (e.g. after editing the recipient access table)
 #   scripts/test-servers.sh restart-sshd     # stop + start the SFTP server only (files are kept; sessions end)
+#   scripts/test-servers.sh restart-postfix  # stop + start Postfix only (the queue is kept); returns when SMTP answers
+#   scripts/test-servers.sh restart-vsftpd   # stop + start both vsftpd (files are kept; sessions end)
+#   scripts/test-servers.sh kill-ftp-sessions  # SIGKILL every vsftpd session process; the listeners stay
 #
 # Servers: Dovecot 2.3 (IMAP + STARTTLS, IMAPS, LMTP + SASL for Postfix), Postfix 3.7 (SMTP without auth
 # from loopback, submission STARTTLS + AUTH, implicit TLS + AUTH), two vsftpd 3.0 (plain FTP + explicit
@@ -986,6 +989,33 @@ cmd_restart_sshd() {
   log "sshd restarted"
 }
 
+cmd_restart_postfix() {
+  [ -f "$POSTFIX_CONF/main.cf" ] || die "no configuration in $DIR: run start first"
+  stop_postfix
+  start_postfix
+  log "postfix restarted"
+}
+
+cmd_restart_vsftpd() {
+  [ -f "$VSFTPD_CONF" ] || die "no configuration in $DIR: run start first"
+  stop_ftp
+  start_vsftpd vsftpd "$VSFTPD_CONF" "$FTP_PORT" "$DIR/run/vsftpd.pid" "$DIR/log/vsftpd.log" "220"
+  start_vsftpd vsftpd-implicit "$VSFTPD_TLS_CONF" "$FTPS_PORT" "$DIR/run/vsftpd-implicit.pid" "$DIR/log/vsftpd-implicit.log" ""
+  log "vsftpd restarted"
+}
+
+# the listeners are the processes named in the pid files; every other vsftpd process of this folder is a session
+cmd_kill_ftp_sessions() {
+  local keep p n=0
+  scan_procs
+  keep=" $(pidfile_pid "$DIR/run/vsftpd.pid" vsftpd) $(pidfile_pid "$DIR/run/vsftpd-implicit.pid" vsftpd) "
+  for p in $(ftp_pids); do
+    case "$keep" in *" $p "*) continue ;; esac
+    kill -KILL "$p" 2>/dev/null && n=$(( n + 1 ))
+  done
+  log "killed $n vsftpd session process(es)"
+}
+
 cmd_reload_postfix() {
   [ -f "$POSTFIX_CONF/main.cf" ] || die "no configuration in $DIR: run start first"
   postfix -c "$POSTFIX_CONF" reload </dev/null >>"$DIR/log/postfix.start.log" 2>&1 ||
@@ -1016,6 +1046,9 @@ case "${1:-}" in
   restart-dovecot) cmd_restart_dovecot ;;
   reload-postfix) cmd_reload_postfix ;;
   restart-sshd) cmd_restart_sshd ;;
+  restart-postfix) cmd_restart_postfix ;;
+  restart-vsftpd) cmd_restart_vsftpd ;;
+  kill-ftp-sessions) cmd_kill_ftp_sessions ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status|restart-dovecot|restart-sshd|reload-postfix" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|restart-dovecot|restart-sshd|restart-postfix|restart-vsftpd|kill-ftp-sessions|reload-postfix" >&2; exit 2 ;;
 esac

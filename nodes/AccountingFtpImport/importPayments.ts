@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { userFacing } from '../shared/nodeErrors';
+import { processKeyOf } from '../shared/processLock';
 import { FingerprintStore } from '../shared/transports/fingerprints';
 import { TransportError } from '../shared/transports/transportError';
 import { newRun, runImport } from './importRun';
@@ -15,7 +16,7 @@ import { errorItems, paymentItems, reportErrors, sendReport } from './paymentIte
  */
 export async function importPayments(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const plan = await planImport(this);
-	const store = new FingerprintStore(this.getWorkflowStaticData('node') as Record<string, unknown>);
+	const store = new FingerprintStore(this.getWorkflowStaticData('node') as Record<string, unknown>, undefined, processKeyOf(this));
 	const run = newRun(plan);
 	try {
 		await runImport(this, plan, store, run);

@@ -87,12 +87,14 @@ export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store:
 		store,
 	);
 	const report = await consumeFiles<RemoteFile, FileOutcome>(withSource, {
+		exclusive: `${plan.ftp.host.toLowerCase()}|${plan.ftp.user}`,
 		check: (source) => checkDirectories(ctx, plan, source, run),
 		listed: (listing) => noteListing(listing, run),
 		decide: (file, read) => decidePaymentFile(plan, file, read),
 		settle: (settled) => settlePaymentFile(settled, run),
 	});
 	countReport(report, run);
+	if (report.busy) run.errors.push(busyError(run));
 	if (report.stop) run.errors.push(stopError(report.stop, run));
 }
 
@@ -209,6 +211,11 @@ function settlePaymentFile({ file, action, result, outcome }: Settled<RemoteFile
 			report: { file: file.name, path: file.path, stage: 'commit', reason, action: 'left in place, remembered' },
 		});
 	}
+}
+
+function busyError(run: ImportRun): FileError {
+	const reason = `Another run of this import is reading ${run.baseDirectory} right now; this run imported nothing, the files wait for the next run.`;
+	return { json: { stage: 'busy', reason, imported: false }, report: { stage: 'busy', reason } };
 }
 
 function stopError(stop: FileRunStop<RemoteFile>, run: ImportRun): FileError {

@@ -83,9 +83,11 @@ export async function errorItems(ctx: IExecuteFunctions, errors: FileError[]): P
 
 /** Sends the run's error report (when an address is set) and notes the recipient on each error item. */
 export async function reportErrors(plan: ImportPlan, run: ImportRun, items: INodeExecutionData[]): Promise<void> {
-	if (!plan.smtp || run.errors.length === 0) return;
+	// a run that found another one at work has nothing to report: the other run reports its own problems
+	const failures = run.errors.filter((e) => e.report.stage !== 'busy').map((e) => e.report);
+	if (!plan.smtp || failures.length === 0) return;
 	try {
-		const sent = await sendReport(plan, run.baseDirectory, run.errors.map((e) => e.report));
+		const sent = await sendReport(plan, run.baseDirectory, failures);
 		for (const item of items) item.json.reportedTo = sent.recipient;
 	} catch (error) {
 		items.push({

@@ -4,6 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { consumeFiles, type FileConsumer, type FileRunStop, type Settled } from '../shared/fileConsumer';
 import { userFacing } from '../shared/nodeErrors';
+import { processKeyOf } from '../shared/processLock';
 import type { SourceFile, WithFileSource } from '../shared/transports/fileSource';
 import { FingerprintStore } from '../shared/transports/fingerprints';
 import { folderFileSource } from '../shared/transports/folder';
@@ -24,6 +25,8 @@ interface FileResult {
 
 interface FilePlace {
 	withSource: WithFileSource;
+	/** the lock key of the server and login (one run per directory at a time, see consumeFiles) */
+	exclusive: string;
 	/** the `source` object of the items of one file */
 	sourceJson(file: SourceFile): IDataObject;
 	/** the `source` object of an item about the whole run */
@@ -56,6 +59,7 @@ async function ftpPlace(ctx: IExecuteFunctions, settings: ReceiveSettings, store
 	);
 	return {
 		withSource: withSource as WithFileSource,
+		exclusive: `${ftp.host.toLowerCase()}|${ftp.user}`,
 		sourceJson: (file) => ({ transport: 'ftp', server, path: file.path }),
 		runJson: (directory) => ({ transport: 'ftp', server, directory }),
 		check(source) {
@@ -88,6 +92,7 @@ function folderPlace(ctx: IExecuteFunctions, settings: ReceiveSettings): FilePla
 	});
 	return {
 		withSource: withSource as WithFileSource,
+		exclusive: 'folder',
 		sourceJson: (file) => ({ transport: 'folder', path: file.path }),
 		runJson: (dir) => ({ transport: 'folder', directory: dir }),
 	};
@@ -100,11 +105,12 @@ export async function receiveFiles(
 	out: Outputs,
 	staticData: Record<string, unknown>,
 ): Promise<void> {
-	const store = transport === 'ftp' ? new FingerprintStore(staticData) : undefined;
+	const store = transport === 'ftp' ? new FingerprintStore(staticData, undefined, processKeyOf(ctx)) : undefined;
 	const place = store ? await ftpPlace(ctx, settings, store) : folderPlace(ctx, settings);
 	let report;
 	try {
 		report = await consumeFiles<SourceFile, FileResult>(place.withSource, {
+			exclusive: place.exclusive,
 			check: place.check,
 			decide: async (file, read) => {
 				const outcome =
@@ -122,6 +128,14 @@ export async function receiveFiles(
 		throw userFacing(ctx, error);
 	}
 	store?.save();
+	if (report.busy) {
+		out.error({
+			reason: 'busy',
+			message: `Another run is reading ${report.baseDirectory} right now; this run received nothing, the files wait for the next run.`,
+			source: place.runJson(report.baseDirectory),
+		});
+		return;
+	}
 	// files whose items are in the output: from the first one on, a stop ends the run instead of failing it
 	if (report.stop && report.counts.settled === 0) throw userFacing(ctx, report.stop.error);
 	if (report.stop) out.error(stopJson(report.stop, place, report.baseDirectory));

@@ -10,6 +10,9 @@ import { TransportError } from './transports/transportError';
  * - a file that changed since the listing waits for the next run;
  * - once the session broke, or a file failed in an unexpected way, the run stops: what was settled before
  *   stays settled and reaches the output; the report says where and why the run stopped.
+ * - one run per directory at a time in this process (`exclusive`): a second run that starts while the first
+ *   still works does nothing (`busy`). It could not see what the first one remembers (n8n gives each execution
+ *   its own copy of the static data), so a file whose delete the first run lost would be imported twice.
  * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
  */
 
@@ -29,6 +32,8 @@ export type Settled<F, R> =
 	| { file: F; action: 'fail'; result: R; outcome: FailOutcome };
 
 export interface FileConsumer<F extends SourceFile, R> {
+	/** the server and login (e.g. "ftp.example.com|buchhaltung"; any port): with the directory, the lock of `busy` */
+	exclusive?: string;
 	/** after `open`: checks of the configuration against the resolved directories; throw to stop before anything is read */
 	check?(source: FileSource<F>): void;
 	/** after `list`, before the first file */
@@ -66,35 +71,60 @@ export interface FileRunReport<F extends SourceFile> {
 		gone: number;
 	};
 	stop?: FileRunStop<F>;
+	/** another run of this process works the same directory: this one listed and read nothing */
+	busy?: boolean;
 }
+
+/** Directories a run of this process works right now (a lock, not state: losing it loses nothing). */
+const busyDirectories = new Set<string>();
 
 export async function consumeFiles<F extends SourceFile, R>(withSource: WithFileSource<F>, consumer: FileConsumer<F, R>): Promise<FileRunReport<F>> {
 	return await withSource(async (source) => {
 		await source.open();
 		consumer.check?.(source);
-		const listing = await source.list();
-		consumer.listed?.(listing);
-		const report: FileRunReport<F> = {
-			baseDirectory: source.baseDirectory,
-			listing,
-			counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
-		};
-		const files = listing.ready;
-		for (let index = 0; index < files.length && !report.stop; index++) {
-			if (source.lost) {
-				report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - index };
-				break;
-			}
-			try {
-				await consumeOne(source, files[index], consumer, report);
-			} catch (error) {
-				report.stop = stopAt(source, files, index, error);
-			}
+		const key = consumer.exclusive === undefined ? undefined : `${consumer.exclusive}|${source.baseDirectory}`;
+		if (key !== undefined && busyDirectories.has(key)) return busyReport<F>(source.baseDirectory);
+		if (key !== undefined) busyDirectories.add(key);
+		try {
+			return await consumeListed(source, consumer);
+		} finally {
+			if (key !== undefined) busyDirectories.delete(key);
 		}
-		// the session may also break while the last file is committed: nothing is left, but the report says so
-		if (!report.stop && source.lost) report.stop = { reason: 'connectionLost', error: source.lost, left: 0 };
-		return report;
 	});
+}
+
+function busyReport<F extends SourceFile>(baseDirectory: string): FileRunReport<F> {
+	return {
+		baseDirectory,
+		listing: { ready: [], inProgress: [], unsafe: [], deferred: 0, directories: [] },
+		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
+		busy: true,
+	};
+}
+
+async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, consumer: FileConsumer<F, R>): Promise<FileRunReport<F>> {
+	const listing = await source.list();
+	consumer.listed?.(listing);
+	const report: FileRunReport<F> = {
+		baseDirectory: source.baseDirectory,
+		listing,
+		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
+	};
+	const files = listing.ready;
+	for (let index = 0; index < files.length && !report.stop; index++) {
+		if (source.lost) {
+			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - index };
+			break;
+		}
+		try {
+			await consumeOne(source, files[index], consumer, report);
+		} catch (error) {
+			report.stop = stopAt(source, files, index, error);
+		}
+	}
+	// the session may also break while the last file is committed: nothing is left, but the report says so
+	if (!report.stop && source.lost) report.stop = { reason: 'connectionLost', error: source.lost, left: 0 };
+	return report;
 }
 
 function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: number, error: unknown): FileRunStop<F> {

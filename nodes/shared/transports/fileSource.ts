@@ -1,5 +1,8 @@
+import path from 'node:path';
+
 import type { Fingerprint } from './fingerprints';
-import type { TransportError } from './transportError';
+import { remoteDirectory } from './ftpPaths';
+import { TransportError } from './transportError';
 
 /**
  * The consumer contract of every file transport (FTP, SFTP, a local or cloud-synced folder), after Apache
@@ -128,3 +131,43 @@ export interface FileSource<F extends SourceFile = SourceFile> {
 
 /** Opens a session, runs `work` with a source on it, and always closes the session, also on error. */
 export type WithFileSource<F extends SourceFile = SourceFile> = <T>(work: (source: FileSource<F>) => Promise<T>) => Promise<T>;
+
+// ------------------------------------------------------------------------------------------------
+// What the remote sources (FTP, SFTP) share: their directories and their two errors
+
+/** The remote protocols, as a message names them. */
+export type RemoteProtocol = 'FTP' | 'SFTP';
+
+/** A directory as the user typed it (relative to `relativeTo`, the login directory or the base), made absolute. */
+export function absoluteDirectory(typed: string, relativeTo: string): string {
+	const d = remoteDirectory(typed);
+	return path.posix.resolve(relativeTo || '/', d);
+}
+
+/** Where `commit` moves files, absolute; undefined when it does not move. */
+export function archiveDirectoryOf(options: Pick<FileSourceOptions, 'afterImport' | 'archiveDirectory'>, base: string): string | undefined {
+	return options.afterImport === 'archive' ? absoluteDirectory(options.archiveDirectory, base) : undefined;
+}
+
+/** Where `fail` moves files, absolute; undefined when it does not move. */
+export function errorDirectoryOf(options: Pick<FileSourceOptions, 'onFailure' | 'errorDirectory'>, base: string): string | undefined {
+	return options.onFailure === 'errorDirectory' ? absoluteDirectory(options.errorDirectory, base) : undefined;
+}
+
+/** The session broke (socket closed, time-out, TLS error); what was not committed stays for the next run. */
+export function sourceConnectionLost(protocol: RemoteProtocol, step: string, original: unknown): TransportError {
+	return new TransportError(
+		'connectionLost',
+		`the connection to the ${protocol} server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`,
+		{ step },
+	);
+}
+
+/** A directory of the configuration that does not exist on the server. */
+export function sourceDirectoryMissing(protocol: RemoteProtocol, directory: string, serverMessage: string): TransportError {
+	return new TransportError(
+		'notFound',
+		`The directory "${directory}" does not exist on the ${protocol} server or cannot be opened (${serverMessage}).`,
+		{ hint: 'Create it, or correct the path.' },
+	);
+}

@@ -40,13 +40,30 @@ const STORE_KEY = 'importedFiles';
  * file was not seen for 400 days or, beyond 5,000 entries, the least recently seen first, but never an entry
  * whose file was seen in this run: a file still on the server must stay remembered or it would be imported again.
  */
+/**
+ * What this process remembered, per node of a workflow: n8n gives every execution its own copy of the static
+ * data, loaded when it starts, and saves it when it ends. A run that started while another one was still at
+ * work would not see the files that one remembered (a delete it lost), import them again, and its save would
+ * drop them. So every remembered file is also noted here, and a lookup that misses the run's own copy finds it
+ * here (and takes it over, so that the run's save keeps it). Bounded like the store; lost with the process,
+ * together with every run that could have missed it.
+ */
+const rememberedByProcess = new Map<string, Map<string, Fingerprint>>();
+
 export class FingerprintStore {
 	private readonly store: BoundedStore<Fingerprint>;
+	private readonly rememberedHere?: Map<string, Fingerprint>;
 
 	constructor(
 		data: Record<string, unknown>,
 		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+		/** workflow and node, for the record of this process; none for manual runs (n8n does not save their static data) */
+		processKey?: string,
 	) {
+		if (processKey !== undefined) {
+			this.rememberedHere = rememberedByProcess.get(processKey) ?? new Map<string, Fingerprint>();
+			rememberedByProcess.set(processKey, this.rememberedHere);
+		}
 		this.store = new BoundedStore(data, {
 			key: STORE_KEY,
 			limit: FINGERPRINT_LIMIT,
@@ -74,11 +91,32 @@ export class FingerprintStore {
 
 	/** Entries with this path and size: the file may be one of them (content decides). */
 	candidates(remotePath: string, size: number): Fingerprint[] {
+		for (const e of this.rememberedHere?.values() ?? []) if (e.p === remotePath && e.s === size) this.adopt(e);
 		return this.store.values().filter((e) => e.p === remotePath && e.s === size);
 	}
 
 	findContent(remotePath: string, size: number, sha256: string): Fingerprint | undefined {
-		return this.store.get(keyOf({ p: remotePath, s: size, h: sha256 }));
+		const key = keyOf({ p: remotePath, s: size, h: sha256 });
+		const fromProcess = this.rememberedHere?.get(key);
+		if (fromProcess) this.adopt(fromProcess);
+		return this.store.get(key);
+	}
+
+	/** Takes over an entry another run of this process remembered, unless this run's copy has it. */
+	private adopt(entry: Fingerprint): void {
+		if (!this.store.has(keyOf(entry))) this.store.set(keyOf(entry), { ...entry });
+	}
+
+	/** Notes an entry for the other runs of this process; the oldest go first beyond the limit. */
+	private share(entry: Fingerprint): void {
+		if (!this.rememberedHere) return;
+		const key = keyOf(entry);
+		this.rememberedHere.delete(key);
+		this.rememberedHere.set(key, { ...entry });
+		for (const oldest of this.rememberedHere.keys()) {
+			if (this.rememberedHere.size <= FINGERPRINT_LIMIT) break;
+			this.rememberedHere.delete(oldest);
+		}
 	}
 
 	/**
@@ -112,12 +150,14 @@ export class FingerprintStore {
 		if (existing) {
 			existing.r = reason;
 			this.seen(existing, modifiedAt);
+			this.share(existing);
 			return existing;
 		}
 		const t = this.now();
 		const entry: Fingerprint = { p: file.path, s: file.size, m: modifiedAt.value, h: sha256, r: reason, i: t, t };
 		if (this.settled(modifiedAt)) entry.x = 1;
 		this.store.set(keyOf(entry), entry);
+		this.share(entry);
 		return entry;
 	}
 

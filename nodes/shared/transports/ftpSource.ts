@@ -6,7 +6,6 @@ import type { Client, FileInfo } from 'basic-ftp';
 
 import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
-import { remoteDirectory } from './ftpPaths';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
 import type {
 	CommitOutcome,
@@ -19,9 +18,11 @@ import type {
 	SourceFile,
 	WithFileSource,
 } from './fileSource';
+import { absoluteDirectory, archiveDirectoryOf, errorDirectoryOf, sourceConnectionLost, sourceDirectoryMissing } from './fileSource';
 import { TransportError } from './transportError';
 
 export type { AfterImport, CommitOutcome, DateSubdirectories, FailOutcome, OnFailure } from './fileSource';
+export { absoluteDirectory } from './fileSource';
 
 /**
  * An FTP directory as a source of documents, with the consumer contract of Apache Camel's file component
@@ -43,24 +44,6 @@ export type { AfterImport, CommitOutcome, DateSubdirectories, FailOutcome, OnFai
 export type RemoteFile = SourceFile;
 export type FtpListing = FileListing<RemoteFile>;
 export type FtpSourceOptions = FileSourceOptions;
-
-/** The session broke (socket closed, time-out, TLS error); what was not committed stays for the next run. */
-function connectionLost(step: string, original: unknown): TransportError {
-	return new TransportError(
-		'connectionLost',
-		`the connection to the FTP server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`,
-		{ step },
-	);
-}
-
-/** A directory of the configuration that does not exist on the server. */
-function directoryMissing(directory: string, serverMessage: string): TransportError {
-	return new TransportError(
-		'notFound',
-		`The directory "${directory}" does not exist on the FTP server or cannot be opened (${serverMessage}).`,
-		{ hint: 'Create it, or correct the path.' },
-	);
-}
 
 // ------------------------------------------------------------------------------------------------
 // Names and directories (pure)
@@ -108,10 +91,6 @@ export function directoriesToList(
 }
 
 /** A directory as typed (relative to `relativeTo`, or absolute) as an absolute, normalised path. */
-export function absoluteDirectory(typed: string, relativeTo: string): string {
-	const d = remoteDirectory(typed);
-	return path.posix.resolve(relativeTo || '/', d);
-}
 
 // ------------------------------------------------------------------------------------------------
 // The consumer
@@ -171,11 +150,19 @@ export class FtpSource implements FileSource<RemoteFile> {
 	}
 
 	get archiveDirectory(): string | undefined {
-		return this.options.afterImport === 'archive' ? absoluteDirectory(this.options.archiveDirectory, this.base) : undefined;
+		return archiveDirectoryOf(this.options, this.base);
 	}
 
 	get errorDirectory(): string | undefined {
-		return this.options.onFailure === 'errorDirectory' ? absoluteDirectory(this.options.errorDirectory, this.base) : undefined;
+		return errorDirectoryOf(this.options, this.base);
+	}
+
+	private get archiveTarget(): string {
+		return absoluteDirectory(this.options.archiveDirectory, this.base);
+	}
+
+	private get errorTarget(): string {
+		return absoluteDirectory(this.options.errorDirectory, this.base);
 	}
 
 	/** Learns the login directory and the server's features; checks that the base directory exists. */
@@ -185,7 +172,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 			this.base = absoluteDirectory(this.options.directory, this.home);
 			this.hasMdtm = (await this.ftp((c) => c.features())).has('MDTM');
 		});
-		if (!(await this.exists(this.base, 'directory'))) throw directoryMissing(this.base, 'no such directory');
+		if (!(await this.exists(this.base, 'directory'))) throw sourceDirectoryMissing('FTP', this.base, 'no such directory');
 	}
 
 	/**
@@ -298,7 +285,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
-			const to = await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base));
+			const to = await this.moveInto(file, this.archiveTarget);
 			return { kind: 'moved', to };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) {
@@ -322,7 +309,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 				await this.ftp((c) => c.remove(file.path));
 				return { kind: 'deleted' };
 			}
-			return { kind: 'moved', to: await this.moveInto(file, absoluteDirectory(this.options.archiveDirectory, this.base)) };
+			return { kind: 'moved', to: await this.moveInto(file, this.archiveTarget) };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) this.broke(`retrying the delete of ${file.path}`, error);
 			return undefined;
@@ -334,7 +321,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 		if (this.options.onFailure === 'keep') return { kind: 'kept' };
 		if (this.lost) return { kind: 'moveFailed', reason: 'the connection was lost' };
 		try {
-			return { kind: 'moved', to: await this.moveInto(file, absoluteDirectory(this.options.errorDirectory, this.base)) };
+			return { kind: 'moved', to: await this.moveInto(file, this.errorTarget) };
 		} catch (error) {
 			if (!isRefusal(error, this.client)) {
 				this.broke(`moving ${file.path} to the error directory`, error);
@@ -352,7 +339,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 			await this.ftp((c) => c.cd(dir));
 		} catch (error) {
 			if (!isRefusal(error, this.client)) throw this.broke(`opening ${dir}`, error);
-			if (mustExist) throw directoryMissing(dir, error.message);
+			if (mustExist) throw sourceDirectoryMissing('FTP', dir, error.message);
 			return undefined;
 		}
 		try {
@@ -426,7 +413,7 @@ export class FtpSource implements FileSource<RemoteFile> {
 	/** Records that the session broke (the first break is the one reported) and returns the error to throw. */
 	private broke(step: string, error: unknown): TransportError {
 		// an error made here already (it names its step) passes; anything else is described with this step
-		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : connectionLost(step, error);
+		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : sourceConnectionLost('FTP', step, error);
 		this.lost ??= lost;
 		return lost;
 	}

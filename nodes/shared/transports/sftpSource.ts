@@ -13,8 +13,9 @@ import type {
 	SourceFile,
 	WithFileSource,
 } from './fileSource';
+import { absoluteDirectory, archiveDirectoryOf, errorDirectoryOf, sourceConnectionLost, sourceDirectoryMissing } from './fileSource';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
-import { absoluteDirectory, directoriesToList } from './ftpSource';
+import { directoriesToList } from './ftpSource';
 import { isSftpRefusal, withSftpSession, type SftpCredentials, type SftpSession } from './sftp';
 import { TransportError } from './transportError';
 
@@ -25,24 +26,6 @@ import { TransportError } from './transportError';
  * SFTP knows every file's exact modification time (in seconds) from the listing itself, so a remembered file
  * with an unchanged size and time is recognised without downloading it.
  */
-
-/** The SFTP session broke; what was not committed stays for the next run. */
-function connectionLost(step: string, original: unknown): TransportError {
-	return new TransportError(
-		'connectionLost',
-		`the connection to the SFTP server was lost while ${step}: ${(original as Error)?.message ?? String(original)}`,
-		{ step },
-	);
-}
-
-/** A directory of the configuration that does not exist on the server. */
-function directoryMissing(directory: string, serverMessage: string): TransportError {
-	return new TransportError(
-		'notFound',
-		`The directory "${directory}" does not exist on the SFTP server or cannot be opened (${serverMessage}).`,
-		{ hint: 'Create it, or correct the path.' },
-	);
-}
 
 type RemoteFile = SourceFile;
 type SftpListing = FileListing<RemoteFile>;
@@ -67,11 +50,11 @@ export class SftpSource implements FileSource<RemoteFile> {
 	}
 
 	get archiveDirectory(): string | undefined {
-		return this.options.afterImport === 'archive' ? absoluteDirectory(this.options.archiveDirectory, this.base) : undefined;
+		return archiveDirectoryOf(this.options, this.base);
 	}
 
 	get errorDirectory(): string | undefined {
-		return this.options.onFailure === 'errorDirectory' ? absoluteDirectory(this.options.errorDirectory, this.base) : undefined;
+		return errorDirectoryOf(this.options, this.base);
 	}
 
 	private get archiveTarget(): string {
@@ -91,7 +74,7 @@ export class SftpSource implements FileSource<RemoteFile> {
 			throw this.broke('opening the session', error);
 		}
 		this.base = absoluteDirectory(this.options.directory, home);
-		if ((await this.kindOf(this.base)) !== 'directory') throw directoryMissing(this.base, 'no such directory');
+		if ((await this.kindOf(this.base)) !== 'directory') throw sourceDirectoryMissing('SFTP', this.base, 'no such directory');
 	}
 
 	/** The listing, the name filter and the upload checks of the FTP source, over SFTP's exact times. */
@@ -230,7 +213,7 @@ export class SftpSource implements FileSource<RemoteFile> {
 			return await this.session.readdir(dir);
 		} catch (error) {
 			if (!isSftpRefusal(error)) throw this.broke(`listing ${dir}`, error);
-			if (mustExist) throw directoryMissing(dir, error.message);
+			if (mustExist) throw sourceDirectoryMissing('SFTP', dir, error.message);
 			return undefined;
 		}
 	}
@@ -271,7 +254,7 @@ export class SftpSource implements FileSource<RemoteFile> {
 
 	private broke(step: string, error: unknown): TransportError {
 		// an error made here already (it names its step) passes; anything else is described with this step
-		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : connectionLost(step, error);
+		const lost = error instanceof TransportError && error.kind === 'connectionLost' && error.step !== undefined ? error : sourceConnectionLost('SFTP', step, error);
 		this.lost ??= lost;
 		return lost;
 	}
