@@ -81,6 +81,7 @@ function credentialsFor(names: string[]): CredentialExport[] {
 	const all: Record<string, Omit<CredentialExport, 'name'>> = {
 		'backofficeImapApi/Backoffice IMAP (delivery notes)': { id: 'e2eImapDelivery1', type: 'backofficeImapApi', data: imap('alice') },
 		'backofficeImapApi/Backoffice IMAP (orders)': { id: 'e2eImapOrders001', type: 'backofficeImapApi', data: imap('bob') },
+		'backofficeImapApi/Backoffice IMAP (invoices)': { id: 'e2eImapInvoice01', type: 'backofficeImapApi', data: imap('alice') },
 		'backofficeFtpApi/Backoffice FTP (bank files)': {
 			id: 'e2eFtpBank000001',
 			type: 'backofficeFtpApi',
@@ -167,9 +168,10 @@ describe('the template files', () => {
 	const files = readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.json')).sort();
 	const templates = files.map((f) => [f, readTemplate(f)] as const);
 
-	test('are the five workflows of the four processes', () => {
+	test('are the six workflows of the five processes', () => {
 		expect(files).toEqual([
 			'delivery-notes-goods-receipt.json',
+			'e-invoice-three-way-match.json',
 			'monthly-invoice-run.json',
 			'order-exchange-head-office.json',
 			'order-exchange-home-office.json',
@@ -796,3 +798,130 @@ async function poll<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000):
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 }
+
+// ------------------------------------------------------------------------------------------------------------
+describe('template: supplier e-invoices → three-way match', () => {
+	const file = 'e-invoice-three-way-match.json';
+	const TRIGGER = 'Read supplier invoices from mailbox';
+	const MATCH = 'Three-way match';
+	const tag = randomTag();
+	let n8n: N8nInstance;
+	let receiver: HttpReceiver;
+	let folders: { inbox: string; archive: string; error: string };
+	let execution: Execution;
+
+	// official EN 16931 / XRechnung examples; the stand-in ERP holds their orders and delivery notes
+	const invoices = {
+		// TOSL110: order PO4711, delivery note 5433 (BT-16): matches
+		matching: { subject: `Rechnung TOSL110 ${tag}`, file: ['en16931', 'CII_example5.xml'] },
+		// 0000123456: order 10520, article 1035 ordered at 2800.00, invoiced at 2986
+		price: { subject: `Rechnung 0000123456 ${tag}`, file: ['xrechnung-testsuite', '03.03a-INVOICE_uncefact.xml'] },
+		// INVOICE_test_7 (UBL): order Order_9988_x, the register fee REG invoiced, not delivered
+		quantity: { subject: `Rechnung INVOICE_test_7 ${tag}`, file: ['en16931-ubl', 'ubl-tc434-example7.xml'] },
+		// 1234567890: order "Bestellung XRechnung" is not in the ERP
+		unknownOrder: { subject: `Rechnung 1234567890 ${tag}`, file: ['xrechnung-testsuite', '01.20a-INVOICE_uncefact.xml'] },
+	};
+	const line = (supplierArticleNumber: string, quantity: string, netPrice: string) => ({ supplierArticleNumber, quantity, netPrice });
+	const note = (number: string, lines: Array<[string, string]>) => ({ number, lines: lines.map(([supplierArticleNumber, quantity]) => ({ supplierArticleNumber, quantity })) });
+
+	beforeAll(async () => {
+		receiver = await startReceiver((r) => {
+			r.on('GET', '/api/purchase-orders/PO4711', {
+				body: { number: 'PO4711', currency: 'DKK', supplier: { name: 'SellerCompany', ids: ['NL16356706'] }, lines: [line('JB007', '1000', '1.00'), line('JB008', '100', '5.00'), line('JB009', '500', '5.00')] },
+			});
+			// two delivery notes for the order: the invoice names 5433 (BT-16); counting 5434 too would be a quantity mismatch
+			r.on('GET', '/api/purchase-orders/PO4711/delivery-notes', {
+				body: [note('5433', [['JB007', '1000'], ['JB008', '100'], ['JB009', '500']]), note('5434', [['JB007', '200']])],
+			});
+			r.on('GET', '/api/purchase-orders/10520', {
+				body: {
+					number: '10520',
+					currency: 'EUR',
+					supplier: { name: '[Seller name]', ids: ['DE123456789'] },
+					lines: [line('1034', '1', '850.00'), line('1035', '1', '2800.00'), line('1036', '1', '2344.00'), line('1037', '1', '2800.00')],
+				},
+			});
+			r.on('GET', '/api/purchase-orders/10520/delivery-notes', { body: [note('L-10520', [['1034', '1'], ['1035', '1'], ['1036', '1'], ['1037', '1']])] });
+			// the supplier is known by its seller id (BT-29): the invoice carries no VAT ID
+			r.on('GET', '/api/purchase-orders/Order_9988_x', {
+				body: { number: 'Order_9988_x', currency: 'SEK', supplier: { name: 'The Sellercompany Incorporated', ids: ['5532331183'] }, lines: [line('RT3000', '1', '2500.00'), line('REG', '1', '700.00')] },
+			});
+			r.on('GET', '/api/purchase-orders/Order_9988_x/delivery-notes', { body: [note('D-9988', [['RT3000', '1']])] });
+			r.on('POST', '/api/supplier-invoices', { status: 201, body: { id: 'SI-1' } });
+		});
+		folders = await createFolders('alice', `INBOX/e2e-invoices-${tag}`, { inbox: 'Eingang', archive: 'Archiv', error: 'Fehler' });
+		const supplierMail = (subject: string, filename: string, content: Buffer) => ({ from: 'Rechnung <rechnung@supplier.example>', to: servers.users.alice.address, subject, attachments: [{ filename, content }] });
+		await appendMails('alice', folders.inbox, [
+			...Object.values(invoices).map((i) => supplierMail(i.subject, i.file[1], fixture('incoming-einvoices', ...i.file))),
+			supplierMail(`Rechnung als PDF ${tag}`, 'rechnung.pdf', fixture('incoming-einvoices', 'mustang', 'MustangGnuaccountingBeispielRE-20201121_508blanko.pdf')),
+		]);
+
+		const template = replaceUrls(readTemplate(file), ERP_PLACEHOLDER, receiver.baseUrl);
+		const locator = (value: string) => ({ __rl: true, mode: 'path', value });
+		Object.assign(nodeNamed(template, TRIGGER).parameters, { inboxFolder: locator(folders.inbox), archiveFolder: locator(folders.archive), errorFolder: locator(folders.error) });
+		for (const name of ['Mail purchasing: invoice does not match', 'Mail accounting: mail not read']) {
+			Object.assign(nodeNamed(template, name).parameters, { fromEmail: 'n8n <n8n@backoffice.test>', toEmail: servers.users.admin.address });
+		}
+
+		n8n = await startWith('three-way-match', [template]);
+		await publish(n8n, template.id);
+		[execution] = await waitForExecutions(n8n, template.id, 1);
+	}, SETUP_TIMEOUT);
+
+	afterAll(async () => await release(n8n, receiver), 60_000);
+
+	test('the first poll reads the four e-invoices and matches each against its order and delivery notes', () => {
+		expectSucceeded(execution);
+		expect(outputOf(execution, TRIGGER, 0).map((i) => i.number).sort()).toEqual(['0000123456', '1234567890', 'INVOICE_test_7', 'TOSL110']);
+		expect(outputOf(execution, TRIGGER, 1).map((e) => e.reason)).toEqual(['NO_E_INVOICE']);
+		const results = Object.fromEntries(outputOf(execution, MATCH).map((m) => [m.invoiceNumber, m.problems]));
+		expect(results).toEqual({
+			TOSL110: [],
+			'0000123456': ['price: 1035 invoiced at 2986 EUR, ordered at 2800.00', 'amount: net line total 8980 EUR, at the ordered prices 8794.00'],
+			INVOICE_test_7: ['quantity: REG invoiced 1, delivered 0'],
+			'1234567890': ['unknown order: Bestellung XRechnung is not in the ERP'],
+		});
+		for (const request of receiver.received('GET', /^\/api\/purchase-orders\//)) expect(request.headers.authorization).toBe(BEARER);
+	});
+
+	test('posts only the matching invoice to the ERP for payment', () => {
+		const posted = receiver.received('POST', '/api/supplier-invoices');
+		expect(posted).toHaveLength(1);
+		expect(posted[0].headers.authorization).toBe(BEARER);
+		expect(posted[0].body).toMatchObject({
+			invoiceNumber: 'TOSL110',
+			supplier: 'SellerCompany',
+			supplierVatId: 'NL16356706',
+			orderReference: 'PO4711',
+			despatchAdviceReference: '5433',
+			currency: 'DKK',
+			amountDue: '2337.5',
+			matched: 'three-way',
+		});
+	});
+
+	test.each([
+		['a price mismatch', invoices.price.subject, 'price: 1035 invoiced at 2986 EUR, ordered at 2800.00', 'Invoice 0000123456 from [Seller name] does not match order 10520'],
+		['a quantity mismatch', invoices.quantity.subject, 'quantity: REG invoiced 1, delivered 0', 'Invoice INVOICE_test_7 from The Sellercompany Incorporated does not match order Order_9988_x'],
+		['an unknown order', invoices.unknownOrder.subject, 'unknown order: Bestellung XRechnung is not in the ERP', 'Invoice 1234567890 from Betriebsstätte does not match order Bestellung XRechnung'],
+	])('%s reaches purchasing by mail, naming it, with the invoice', async (_kind, mailSubject, problem, subject) => {
+		const [mail] = await waitForMails('admin', mailSubject);
+		expect(mail?.subject).toBe(subject);
+		expect(mail.text).toContain(`- ${problem}`);
+		expect(mail.text).toContain(folders.archive);
+		expect(mail.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/\.xml$/)]);
+	});
+
+	test('the matching invoice reaches nobody, the mail without e-invoice reaches accounting', async () => {
+		const [notRead] = await waitForMails('admin', `Rechnung als PDF ${tag}`);
+		expect(notRead?.subject).toBe(`Invoice mail not read (NO_E_INVOICE): Rechnung als PDF ${tag}`);
+		expect(notRead.text).toContain('rechnung.pdf');
+		expect(await waitForMails('admin', invoices.matching.subject, 1, 0)).toEqual([]);
+	});
+
+	test('archives the four invoice mails and moves the one without e-invoice to the error folder', async () => {
+		expect(await readFolder('alice', folders.inbox)).toEqual([]);
+		expect((await readFolder('alice', folders.archive)).map((m) => m.subject).sort()).toEqual(Object.values(invoices).map((i) => i.subject).sort());
+		expect((await readFolder('alice', folders.error)).map((m) => m.subject)).toEqual([`Rechnung als PDF ${tag}`]);
+	});
+});
