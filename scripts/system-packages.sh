@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests use to check documents the way other software reads them: pdftotext /
 # pdfdetach / pdffonts (poppler-utils), xmllint (libxml2-utils), qpdf, and Saxon-HE on a Java runtime for
-# the EN 16931 / XRechnung schematron rules; Debian's chromium (with the DejaVu fonts) for the editor test in
-# headless Chromium (test/e2e/editor.test.ts, driven by playwright-core). Installs only what is missing (root
-# needed then).
+# the EN 16931 / XRechnung schematron rules. Installs only what is missing (root needed then).
 # The mail and FTP servers are installed by scripts/test-servers.sh.
 set -euo pipefail
-want=(poppler-utils libxml2-utils qpdf libsaxonhe-java chromium fonts-dejavu-core)
+want=(poppler-utils libxml2-utils qpdf libsaxonhe-java)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
 missing=()
 for p in "${want[@]}"; do
