@@ -713,6 +713,8 @@ EOF
 write_oauth_conf() {
   local u users="" sep=""
   for u in "${MAIL_USERS[@]}"; do users+="$sep$(json_str "${u%%:*}@$DOMAIN"): $(json_str "${u#*:}")"; sep=", "; done
+  # "native" clients (RFC 8252 7.3): a loopback redirect URI matches on any port, so n8n instances of the
+  # end-to-end tests on free ports can connect, not only the one on N8N_PORT
   local redirects="[$(json_str "http://127.0.0.1/callback"), $(json_str "http://localhost:$N8N_CALLBACK_PORT/rest/oauth2-credential/callback"), $(json_str "http://127.0.0.1:$N8N_CALLBACK_PORT/rest/oauth2-credential/callback")]"
   cat >"$OAUTH_CONF" <<EOF
 {
@@ -724,9 +726,11 @@ write_oauth_conf() {
   "users": { $users },
   "clients": [
     { "client_id": $(json_str "$OAUTH_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"),
-      "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects },
+      "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects,
+      "application_type": "native" },
     { "client_id": $(json_str "$OAUTH_SHORT_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"),
-      "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects },
+      "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "redirect_uris": $redirects,
+      "application_type": "native" },
     { "client_id": $(json_str "$OAUTH_APP_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"), "scope": "mail calendar",
       "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [] },
     { "client_id": $(json_str "$OAUTH_SHORT_APP_CLIENT"), "client_secret": $(json_str "$OAUTH_CLIENT_SECRET"), "scope": "mail calendar",
