@@ -307,3 +307,15 @@ export class RunnerWorkflow {
 		return { polled, result };
 	}
 }
+
+const savedIds = new WeakMap<object, string>();
+
+/**
+ * The id of the workflow whose saved copy `saved` is: executions of one saved workflow share it, as in n8n, where
+ * processed data and the per-process records are kept per workflow (a RunnerWorkflow otherwise gets an id of its own).
+ */
+export function savedWorkflowId(saved: object): string {
+	let id = savedIds.get(saved);
+	if (id === undefined) savedIds.set(saved, (id = `test-workflow-${randomUUID()}`));
+	return id;
+}

@@ -42,6 +42,9 @@ function directoryWith(files: number): { local: string; remote: string } {
 	return { local, remote: `/${name}/` };
 }
 
+/** Every execution here is one of the same saved workflow (a run's copy of its static data may be older). */
+const WORKFLOW_ID = `test-workflow-overlapping-${process.pid}`;
+
 /** One execution as n8n runs it: static data from the saved copy; saved back when it ends, if it changed. */
 async function execution(saved: { staticData: IDataObject }, directory: string, port?: number): Promise<{ payments: string[]; errors: INodeExecutionData[] }> {
 	const node: INode = {
@@ -52,7 +55,7 @@ async function execution(saved: { staticData: IDataObject }, directory: string, 
 		position: [0, 0],
 		parameters: { operation: 'importPayments', directory, options: { uploadWaitSeconds: 0 } },
 	};
-	const workflow = new RunnerWorkflow({ nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
+	const workflow = new RunnerWorkflow({ id: WORKFLOW_ID, nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
 	const ftp = { ...ftpCredentialsFor({ protocol: 'ftp' }), ...(port ? { port } : {}) };
 	const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftp) }, mode: 'trigger' });
 	if (JSON.stringify(workflow.staticData) !== JSON.stringify(saved.staticData)) saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;

@@ -13,7 +13,7 @@ import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
-import { RunnerWorkflow } from '../helpers/workflowRunner';
+import { RunnerWorkflow, savedWorkflowId } from '../helpers/workflowRunner';
 
 const token = `OVL${Date.now().toString(36)}`;
 
@@ -46,7 +46,7 @@ const node: INode = {
 /** One production execution: static data from the saved copy, saved back when it ends (if it changed). */
 async function execution(saved: { staticData: IDataObject }, items: IDataObject[]) {
 	const loaded = JSON.stringify(saved.staticData);
-	const workflow = new RunnerWorkflow({ nodes: [structuredClone(node)], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
+	const workflow = new RunnerWorkflow({ id: savedWorkflowId(saved), nodes: [structuredClone(node)], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
 	const result = await workflow.run('Mailer', {
 		credentials: { backofficeSmtpApi: n8nCredentialData(smtpCredentialsFor('alice')) },
 		input: [items.map((json) => ({ json }))],

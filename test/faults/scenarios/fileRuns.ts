@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
-import { RunnerWorkflow, type Credentials } from '../../helpers/workflowRunner';
+import { RunnerWorkflow, type Credentials, savedWorkflowId } from '../../helpers/workflowRunner';
 import { byteCut, commandCut } from '../harness/faultChoice';
 import { FaultProxy, type Framing } from '../harness/faultProxy';
 import { Ledger } from '../harness/ledger';
@@ -61,7 +61,7 @@ const filesIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, {
 /** One execution, as n8n runs it: static data from the saved copy, saved back when the execution ends (if changed). */
 async function execution(saved: { staticData: IDataObject }, spec: FileScenario, ledger: Ledger, proxyPort?: number): Promise<string> {
 	const loaded = JSON.stringify(saved.staticData);
-	const workflow = new RunnerWorkflow({
+	const workflow = new RunnerWorkflow({ id: savedWorkflowId(saved),
 		nodes: [{ id: 'node', name: 'Node', typeVersion: 1, position: [0, 0], ...spec.node } as INode],
 		connections: {},
 		staticData: JSON.parse(loaded) as IDataObject,

@@ -16,7 +16,7 @@ import { DEFAULT_TEXT } from '../../../nodes/InvoiceBulkMailer/description';
 import { withImapClient } from '../../../nodes/shared/transports/imap';
 import type { SmtpCredentials } from '../../../nodes/shared/transports/smtp';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../../helpers/servers';
-import { RunnerWorkflow } from '../../helpers/workflowRunner';
+import { RunnerWorkflow, savedWorkflowId } from '../../helpers/workflowRunner';
 import { byteCut, commandCut } from '../harness/faultChoice';
 import { FaultProxy } from '../harness/faultProxy';
 import { Ledger } from '../harness/ledger';
@@ -77,7 +77,7 @@ function mailerNode(token: string): INode {
 /** One execution as n8n runs it (static data from the saved copy, saved back if changed); counts its outputs. */
 async function execution(saved: { staticData: IDataObject }, token: string, items: IDataObject[], account: SmtpCredentials, ledger: Ledger): Promise<string> {
 	const loaded = JSON.stringify(saved.staticData);
-	const workflow = new RunnerWorkflow({ nodes: [mailerNode(token)], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
+	const workflow = new RunnerWorkflow({ id: savedWorkflowId(saved), nodes: [mailerNode(token)], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
 	const result = await workflow.run('Mailer', { credentials: { backofficeSmtpApi: n8nCredentialData(account) }, input: [items.map((json) => ({ json }))], mode: 'trigger' });
 	const now = JSON.stringify(workflow.staticData);
 	if (now !== loaded) saved.staticData = JSON.parse(now) as IDataObject;

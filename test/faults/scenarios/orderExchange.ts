@@ -15,7 +15,7 @@ import { writeOpenTrans } from '../../../nodes/shared/documents/orders';
 import type { ImapCredentials } from '../../../nodes/shared/transports/imap';
 import { multiAppend } from '../../helpers/imapAppend';
 import { imapCredentialsFor, loadServers, n8nCredentialData } from '../../helpers/servers';
-import { RunnerWorkflow, type Credentials } from '../../helpers/workflowRunner';
+import { RunnerWorkflow, type Credentials, savedWorkflowId } from '../../helpers/workflowRunner';
 import { sampleOrder } from '../../unit/orders/sampleDocuments';
 import { Ledger } from '../harness/ledger';
 import type { Random } from '../harness/random';
@@ -32,7 +32,7 @@ const sites = (site: string) => ({ site: [{ siteId: site, rangeFrom: '40000', ra
 async function execution(saved: { staticData: IDataObject }, parameters: INodeParameters, credentials: Credentials, ledger: Ledger): Promise<'items' | 'nothing' | 'failed'> {
 	const loaded = JSON.stringify(saved.staticData);
 	const node: INode = { id: 'ox', name: NODE, type: 'n8n-nodes-backoffice.orderExchange', typeVersion: 1, position: [0, 0], parameters: structuredClone(parameters) };
-	const workflow = new RunnerWorkflow({ nodes: [node], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
+	const workflow = new RunnerWorkflow({ id: savedWorkflowId(saved), nodes: [node], connections: {}, staticData: JSON.parse(loaded) as IDataObject });
 	const result = await workflow.run(NODE, { credentials, mode: 'trigger' });
 	const now = JSON.stringify(workflow.staticData);
 	if (now !== loaded) saved.staticData = JSON.parse(now) as IDataObject;
