@@ -74,7 +74,11 @@ async function measured<T>(
 const fixtureDir = path.resolve(process.cwd(), 'test', 'fixtures');
 
 function camtWithAmount(template: string, amount: string): string {
-	return template.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`);
+	// the closing balance (CLBD) must be the opening one (18.15 EUR) plus the entry, or the import refuses the file
+	const closing = (18.15 + Number(amount)).toFixed(2);
+	return template
+		.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
+		.replace(/<Amt Ccy="SEK">27\.00<\/Amt>(\s*)<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt>$1<CdtDbtInd>CRDT</CdtDbtInd>`);
 }
 
 function maxRssMb(): number {
