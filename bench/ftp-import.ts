@@ -8,7 +8,8 @@
  *   2. plain + DELE: the same, deleting each file after its download (what the node's default mode costs on the wire);
  *   3. node:  one run of the Accounting FTP Import node through n8n's engine (RunnerWorkflow): LIST, RETR,
  *      SHA-256, parse, payment items, DELE of every file; upload wait 0 unless given (the node's default
- *      2.5 s wait is a fixed cost per run, not per file).
+ *      2.5 s wait is a fixed cost per run, not per file);
+ *   4. over plain FTP only: n8n's own FTP node (from scripts/n8n-server's n8n-nodes-base), List → Download → Delete.
  * Prints files/s, payments/s and peak memory of each.
  *
  * Not a test. Needs the test servers (`bash scripts/test-servers.sh start`). Run from the project root (the
@@ -26,6 +27,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import { Client } from 'basic-ftp';
+
+import type { INodeType } from 'n8n-workflow';
 
 import type { FtpCredentials, FtpProtocol } from '../nodes/shared/transports/ftp';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../test/helpers/servers';
@@ -162,11 +165,55 @@ async function nodeImport(credentials: FtpCredentials, directory: string, upload
 	};
 }
 
+/**
+ * n8n's own FTP node (n8n-nodes-base from scripts/n8n-server, run by n8n-core): List → Download → Delete, the
+ * workflow a user builds for the same job; each of the three nodes opens its own session for all items.
+ */
+async function n8nFtpNodes(credentials: FtpCredentials, directory: string): Promise<PhaseResult> {
+	const { RunnerWorkflow } = await import('../test/helpers/workflowRunner');
+	const file = path.resolve('scripts/n8n-server/node_modules/n8n-nodes-base/dist/nodes/Ftp/Ftp.node.js');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Ftp } = require(file) as { Ftp: new () => INodeType };
+	const ftpNode = (name: string, x: number, parameters: Record<string, unknown>) => ({
+		id: name,
+		name,
+		type: 'n8n-nodes-base.ftp',
+		typeVersion: 1,
+		position: [x, 0] as [number, number],
+		parameters: { protocol: 'ftp', ...parameters },
+		credentials: { ftp: { id: 'ftp', name: 'FTP' } },
+	});
+	const workflow = new RunnerWorkflow(
+		{
+			name: 'bench-n8n-ftp',
+			nodes: [
+				ftpNode('List', 0, { operation: 'list', path: directory }),
+				ftpNode('Download', 200, { operation: 'download', path: '={{ $json.path }}', binaryPropertyName: 'data' }),
+				ftpNode('Delete', 400, { operation: 'delete', path: '={{ $json.path }}' }),
+			],
+			connections: {
+				List: { main: [[{ node: 'Download', type: 'main', index: 0 }]] },
+				Download: { main: [[{ node: 'Delete', type: 'main', index: 0 }]] },
+			},
+		},
+		new Map([['n8n-nodes-base.ftp', new Ftp()]]),
+	);
+	const ftp = { host: credentials.host, port: credentials.port ?? 21, username: credentials.user, password: credentials.password };
+	const run = await measured(async () => await workflow.run('List', { credentials: { ftp } }));
+	if (run.value.error) throw run.value.error;
+	const files = run.value.output('Delete', 0).length;
+	return { phase: "n8n's FTP node: List → Download → Delete", files, seconds: run.seconds, maxRssMb: maxRssMb(), baseRssMb: run.baseRssMb, peakHeapMb: run.peakHeapMb, retainedHeapMb: run.retainedHeapMb };
+}
+
 async function child(): Promise<void> {
 	const [, , , phase, protocol, directory, wait] = process.argv;
 	const credentials = ftpCredentialsFor({ protocol: protocol as FtpProtocol });
 	const result =
-		phase === 'node' ? await nodeImport(credentials, directory, Number(wait)) : await plainLoop(credentials, directory, phase === 'plainDelete');
+		phase === 'node'
+			? await nodeImport(credentials, directory, Number(wait))
+			: phase === 'n8nFtp'
+				? await n8nFtpNodes(credentials, directory)
+				: await plainLoop(credentials, directory, phase === 'plainDelete');
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 	// n8n-core keeps timers alive
 	process.exit(0);
@@ -203,8 +250,11 @@ function main(): void {
 		});
 		return JSON.parse(out.trim().split('\n').pop()!) as PhaseResult;
 	};
+	const forN8n = protocol === 'ftp' ? directoryWithFiles('n8n') : undefined;
 	const results = [run('plain', shared), run('plainDelete', forDelete), run('node', shared)];
-	const left = readdirSync(path.join(servers.ftp.home, shared)).length + readdirSync(path.join(servers.ftp.home, forDelete)).length;
+	// n8n's FTP node speaks plain FTP or SFTP only (no FTPS): compared over plain FTP
+	if (forN8n) results.push(run('n8nFtp', forN8n));
+	const left = [shared, forDelete, ...(forN8n ? [forN8n] : [])].reduce((sum, name) => sum + readdirSync(path.join(servers.ftp.home, name)).length, 0);
 	console.log(`${files} camt.053 files of ${Math.round(Buffer.byteLength(camtWithAmount(template, '1.00')) / 102.4) / 10} KB over ${protocol}, vsftpd on ${servers.host}, Node ${process.version}`);
 	for (const r of results) {
 		console.log(
@@ -213,7 +263,9 @@ function main(): void {
 		);
 	}
 	console.log(`files left after the deleting runs: ${left}`);
-	for (const name of [shared, forDelete]) rmSync(path.join(servers.ftp.home, name), { recursive: true, force: true });
+	const rate = (r: PhaseResult) => r.files / r.seconds;
+	console.log(`ratios (files/s): node / plain + DELE ${(rate(results[2]) / rate(results[1])).toFixed(2)}` + (forN8n ? `, node / n8n's FTP node ${(rate(results[2]) / rate(results[3])).toFixed(2)}` : ''));
+	for (const name of [shared, forDelete, ...(forN8n ? [forN8n] : [])]) rmSync(path.join(servers.ftp.home, name), { recursive: true, force: true });
 }
 
 if (process.argv[2] === 'child') {

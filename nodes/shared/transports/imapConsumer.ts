@@ -159,8 +159,9 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 				report.more = true;
 				break;
 			}
-			const began = Date.now();
 			const batch = await next!;
+			// a batch's cost: judging and moving it while the next FETCH runs (its own FETCH ran meanwhile)
+			const began = Date.now();
 			next = start + batchSize < uids.length ? fetchBatch(start + batchSize) : undefined;
 			const decisions = await options.decide(batch, source);
 			source.release(batch.map((m) => m.uid));
