@@ -13,8 +13,12 @@
  *   source scripts/node24.sh
  *   npx tsc --outDir /tmp/bench-address-matching --rootDir . --module commonjs --target es2023 --strict \
  *     --esModuleInterop --skipLibCheck --types node bench/address-matching.ts
- *   node --expose-gc /tmp/bench-address-matching/bench/address-matching.js [addresses] [orders]
+ *   node --expose-gc /tmp/bench-address-matching/bench/address-matching.js [addresses] [orders] [results.txt]
+ *
+ * With a third argument it writes every order's result (kind, then each candidate's id, kind and score) to that
+ * file, one line per order, so that two versions of the index can be compared with `diff`.
  */
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { AddressIndex, type AddressBookEntry, type MatchableAddress } from '../nodes/shared/documents/addresses/addressIndex';
@@ -111,6 +115,12 @@ function respell(a: MatchableAddress, random: () => number): MatchableAddress {
 	return variants[Math.floor(random() * variants.length)](a);
 }
 
+/** CPU time of this process since `start` (user + system), in ms: on a loaded machine steadier than wall time. */
+function cpuMs(start: NodeJS.CpuUsage): number {
+	const used = process.cpuUsage(start);
+	return (used.user + used.system) / 1000;
+}
+
 function main(): void {
 	const addressCount = Number(process.argv[2] ?? 100_000);
 	const orderCount = Number(process.argv[3] ?? 1_000);
@@ -123,9 +133,11 @@ function main(): void {
 	const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 	collect();
 	const heapBefore = process.memoryUsage().heapUsed;
+	const cpu0 = process.cpuUsage();
 	const t0 = performance.now();
 	const index = new AddressIndex(book);
 	const indexMs = performance.now() - t0;
+	const indexCpuMs = cpuMs(cpu0);
 	collect();
 	const indexHeap = process.memoryUsage().heapUsed - heapBefore;
 
@@ -142,26 +154,32 @@ function main(): void {
 		} else orders.push({ address: generateAddress(orderRandom), how: 'new' });
 	}
 
+	const resultsFile = process.argv[4];
+	const lines: string[] = [];
 	const outcome = { exact: 0, similar: 0, none: 0 };
 	const found = { copied: 0, respelled: 0 };
 	let pooled = 0;
+	const cpu1 = process.cpuUsage();
 	const t1 = performance.now();
 	for (const order of orders) {
 		const result = index.match(order.address);
 		outcome[result.kind]++;
+		if (resultsFile) lines.push(`${result.kind} ${result.candidates.map((c) => `${c.entry.id}:${c.kind}:${c.score}`).join(' ')}`);
 		if (order.from && order.how !== 'new' && result.kind !== 'none' && result.candidates.some((c) => c.entry.id === order.from)) {
 			found[order.how]++;
 		}
 	}
 	const matchMs = performance.now() - t1;
+	const matchCpuMs = cpuMs(cpu1);
 	for (const order of orders.slice(0, 200)) pooled += index.poolSize(order.address);
 
+	if (resultsFile) writeFileSync(resultsFile, lines.join('\n') + '\n');
 	const count = (how: string) => orders.filter((o) => o.how === how).length;
 	const mb = (kb: number) => (kb / 1024).toFixed(0);
 	console.log(`addresses indexed:     ${addressCount.toLocaleString('en')}`);
-	console.log(`index time:            ${indexMs.toFixed(0)} ms`);
+	console.log(`index time:            ${indexMs.toFixed(0)} ms (CPU ${indexCpuMs.toFixed(0)} ms)`);
 	console.log(`orders matched:        ${orderCount.toLocaleString('en')}`);
-	console.log(`match time:            ${matchMs.toFixed(0)} ms (${(matchMs / orderCount).toFixed(3)} ms per order)`);
+	console.log(`match time:            ${matchMs.toFixed(0)} ms (${(matchMs / orderCount).toFixed(3)} ms per order; CPU ${matchCpuMs.toFixed(0)} ms)`);
 	console.log(`matches per second:    ${Math.round(orderCount / (matchMs / 1000)).toLocaleString('en')}`);
 	console.log(`entries scored/lookup: ${(pooled / Math.min(200, orders.length)).toFixed(1)} on average (of ${addressCount.toLocaleString('en')})`);
 	console.log(`peak RSS:              ${mb(process.resourceUsage().maxRSS)} MB (address book and index together)`);

@@ -1,4 +1,4 @@
-import type { CommitOutcome, FailOutcome, FileListing, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
+import type { CommitOutcome, FailOutcome, FileListing, FileRead, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
 import { TransportError } from './transports/transportError';
 
 /**
@@ -111,20 +111,70 @@ async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, con
 		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
 	};
 	const files = listing.ready;
+	// the next file is read while the node judges the current one (see `ReadAhead`)
+	const ahead = new ReadAhead(source, files);
 	for (let index = 0; index < files.length && !report.stop; index++) {
 		if (source.lost) {
 			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - index };
 			break;
 		}
 		try {
-			await consumeOne(source, files[index], consumer, report);
+			await consumeOne(source, files[index], ahead.take(index), consumer, report);
 		} catch (error) {
 			report.stop = stopAt(source, files, index, error);
 		}
 	}
+	// a read ahead must not outlive the session (the run stopped, or the node threw)
+	await ahead.idle();
 	// the session may also break while the last file is committed: nothing is left, but the report says so
 	if (!report.stop && source.lost) report.stop = { reason: 'connectionLost', error: source.lost, left: 0 };
 	return report;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Reads file n + 1 while the node parses file n: the download's round trips and the server's work overlap the
+ * parsing instead of following it. Reading does not change anything at the source, so reading early is safe;
+ * the commit of file n still comes after the node's decision on it, and after the read ahead finished, as a
+ * session carries one command at a time. At most two files are in memory at once (the one judged, the next).
+ */
+class ReadAhead<F extends SourceFile> {
+	private pending: { index: number; outcome: Promise<Outcome<FileRead>> } | undefined;
+
+	constructor(
+		private readonly source: FileSource<F>,
+		private readonly files: F[],
+	) {}
+
+	/** The read of file `index`: the one started ahead, or a new one. */
+	take(index: number): { read: () => Promise<FileRead>; startNext: () => void; settledAhead: () => Promise<void> } {
+		const mine = this.pending?.index === index ? this.pending.outcome : this.start(index);
+		this.pending = undefined;
+		return {
+			read: async () => unwrap(await mine),
+			startNext: () => {
+				if (index + 1 < this.files.length && !this.source.lost) this.pending = { index: index + 1, outcome: this.start(index + 1) };
+			},
+			settledAhead: async () => this.idle(),
+		};
+	}
+
+	async idle(): Promise<void> {
+		await this.pending?.outcome;
+	}
+
+	private start(index: number): Promise<Outcome<FileRead>> {
+		return this.source.read(this.files[index]).then(
+			(value) => ({ ok: true as const, value }),
+			(error: unknown) => ({ ok: false as const, error }),
+		);
+	}
+}
+
+function unwrap<T>(outcome: Outcome<T>): T {
+	if (outcome.ok) return outcome.value;
+	throw outcome.error;
 }
 
 function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: number, error: unknown): FileRunStop<F> {
@@ -134,11 +184,19 @@ function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: 
 	return { reason: 'unexpected', error: error instanceof Error ? error : new Error(String(error)), file: files[index], left: files.length - index - 1 };
 }
 
-async function consumeOne<F extends SourceFile, R>(source: FileSource<F>, file: F, consumer: FileConsumer<F, R>, report: FileRunReport<F>): Promise<void> {
+async function consumeOne<F extends SourceFile, R>(
+	source: FileSource<F>,
+	file: F,
+	reading: ReturnType<ReadAhead<F>['take']>,
+	consumer: FileConsumer<F, R>,
+	report: FileRunReport<F>,
+): Promise<void> {
 	report.counts.files++;
-	const read = await source.read(file);
+	const read = await reading.read();
+	reading.startNext();
 	if (read.kind === 'remembered') {
 		report.counts.remembered++;
+		await reading.settledAhead();
 		await source.retryCommit(file, read.fingerprint);
 		return;
 	}
@@ -151,6 +209,8 @@ async function consumeOne<F extends SourceFile, R>(source: FileSource<F>, file: 
 		report.counts.left++;
 		return;
 	}
+	// one command at a time on the session: the read ahead first, then this file's commit or fail
+	await reading.settledAhead();
 	let settled: Settled<F, R>;
 	if (decision.action === 'commit') {
 		if (read.kind !== 'content') throw new Error(`${file.name} was not read, so it cannot be committed`);

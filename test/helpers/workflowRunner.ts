@@ -200,8 +200,12 @@ function additionalDataFor(credentials: Credentials, hooks: ExecutionLifecycleHo
 export class RunnerWorkflow {
 	readonly workflow: Workflow;
 
-	constructor(readonly json: WorkflowJson) {
-		const nodeTypes = new PackageNodeTypes();
+	/** `extraNodeTypes`: other nodes by type name (a benchmark runs n8n's own nodes next to the package's) */
+	constructor(
+		readonly json: WorkflowJson,
+		extraNodeTypes?: Map<string, INodeType | IVersionedNodeType>,
+	) {
+		const nodeTypes = new PackageNodeTypes(new Map([...packageNodeTypes(), ...(extraNodeTypes ?? [])]));
 		// n8n only hands a node the credentials its JSON names; name every type the node declares, as an
 		// imported template with filled-in credentials would
 		for (const node of json.nodes) {

@@ -194,24 +194,39 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 	report.more = waiting > uids.length;
 	const batchSize = Math.max(1, options.batchSize ?? 50);
 	let slowestBatchMs = 0;
-	for (let start = 0; start < uids.length; start += batchSize) {
-		// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
-		if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
-			report.more = true;
-			break;
+	// the next batch's FETCH is on its way while this batch is judged and moved (FETCH changes nothing)
+	const fetchBatch = (start: number) => {
+		const fetching = source.fetchEnvelopes(uids.slice(start, start + batchSize));
+		fetching.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+		return fetching;
+	};
+	let next = uids.length ? fetchBatch(0) : undefined;
+	try {
+		for (let start = 0; start < uids.length; start += batchSize) {
+			// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
+			if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
+				report.more = true;
+				break;
+			}
+			// another process took the lease over (this poll outlived it): it polls now, this one stops
+			if (start > 0 && options.stillHeld && !(await options.stillHeld())) {
+				report.more = true;
+				report.leaseLost = true;
+				break;
+			}
+			const batch = await next!;
+			// a batch's cost: judging and moving it while the next FETCH runs (its own FETCH ran meanwhile)
+			const began = Date.now();
+			next = start + batchSize < uids.length ? fetchBatch(start + batchSize) : undefined;
+			const decisions = await options.decide(batch, source);
+			source.release(batch.map((m) => m.uid));
+			report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
+			await moveBatch(source, decisions, report, moves);
+			slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
 		}
-		// another process took the lease over (this poll outlived it): it polls now, this one stops
-		if (start > 0 && options.stillHeld && !(await options.stillHeld())) {
-			report.more = true;
-			report.leaseLost = true;
-			break;
-		}
-		const began = Date.now();
-		const batch = await source.fetchEnvelopes(uids.slice(start, start + batchSize));
-		const decisions = await options.decide(batch, source);
-		report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
-		await moveBatch(source, decisions, report, moves);
-		slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
+	} finally {
+		// a FETCH still on its way when the poll stops must finish before the next command or the logout
+		await next?.catch(() => undefined);
 	}
 }
 

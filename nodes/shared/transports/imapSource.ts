@@ -91,6 +91,8 @@ export function parseUidSet(set: string): number[] {
 
 /** How much attachment data one FETCH may bring at most, so that a batch of big attachments stays bounded. */
 const DOWNLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
+/** How much of a guessed part the structure's FETCH brings at most (see `fetchEnvelopes`). */
+const EARLY_PART_BYTES = 256 * 1024;
 
 export class ImapSource {
 	/** the folders as the server names them (after resolving the configured paths) */
@@ -100,6 +102,10 @@ export class ImapSource {
 	/** whether the server keeps keywords of our own (PERMANENTFLAGS \\* or the keyword itself) */
 	canMark = false;
 	private hasBinary = false;
+	/** the part numbers the last `downloadParts` asked for, lower case: the guess for the next batch */
+	private likelyParts: string[] = ['2'];
+	/** parts that came whole with the structure, by UID and part number, until downloaded or released */
+	private readonly early = new Map<number, Map<string, { raw: Buffer; binary: boolean }>>();
 
 	constructor(readonly client: ImapFlow) {}
 
@@ -211,15 +217,46 @@ export class ImapSource {
 		};
 	}
 
-	/** Envelope, structure, size and dates of a group of mails: one FETCH for all of them. */
+	/**
+	 * Envelope, structure, size and dates of a group of mails: one FETCH for all of them. The same FETCH
+	 * brings, on a guess, the parts the last download asked for (the mails of one supplier look alike), each
+	 * cut off at a size that keeps the batch within `DOWNLOAD_CHUNK_BYTES`: `downloadParts` then takes the ones
+	 * that arrived whole from here instead of asking again. `release` drops what was not asked for.
+	 */
 	async fetchEnvelopes(uids: number[]): Promise<MailSummary[]> {
 		if (!uids.length) return [];
-		const messages = await this.client.fetchAll(
-			uidSet(uids),
-			{ uid: true, envelope: true, bodyStructure: true, size: true, internalDate: true },
-			{ uid: true },
-		);
+		const guess = this.likelyParts;
+		const cap = guess.length ? Math.min(EARLY_PART_BYTES, Math.floor(DOWNLOAD_CHUNK_BYTES / uids.length / guess.length)) : 0;
+		const query = { uid: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
+		let messages;
+		try {
+			messages = await this.client.fetchAll(
+				uidSet(uids),
+				guess.length ? { ...query, bodyParts: guess.map((key) => ({ key, start: 0, maxLength: cap })) } : query,
+				{ uid: true, binary: this.hasBinary },
+			);
+		} catch (error) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; nodes/shared/nodeErrors.ts maps it
+			if (!guess.length || !this.client.usable) throw error;
+			// a server may refuse the guessed part of some mail (BINARY of an unknown encoding): no more guesses
+			this.likelyParts = [];
+			return await this.fetchEnvelopes(uids);
+		}
+		for (const message of messages) {
+			const early = new Map<string, { raw: Buffer; binary: boolean }>();
+			for (const [key, raw] of message.bodyParts ?? []) {
+				// a partial answer is named "2]<0>" by imapflow; shorter than asked for means the whole part
+				const part = key.replace(/\]<0>$/, '');
+				if (raw.length < cap) early.set(part, { raw, binary: message.binaryParts?.has(key) ?? false });
+			}
+			if (early.size) this.early.set(message.uid, early);
+		}
 		return messages.map(summarise).sort((a, b) => a.uid - b.uid);
+	}
+
+	/** Drops the parts that came early for these mails and were not downloaded (a mail left or failed). */
+	release(uids: number[]): void {
+		for (const uid of uids) this.early.delete(uid);
 	}
 
 	/**
@@ -234,9 +271,16 @@ export class ImapSource {
 		const groups = new Map<string, Array<{ uid: number; parts: MailPart[] }>>();
 		for (const request of requests) {
 			if (!request.parts.length) continue;
+			const early = this.takeEarly(request);
+			if (early) {
+				result.set(request.uid, early);
+				continue;
+			}
 			const key = request.parts.map((p) => p.part).join(' ');
 			groups.set(key, [...(groups.get(key) ?? []), request]);
 		}
+		const wanted = requests.find((r) => r.parts.length)?.parts.map((p) => p.part.toLowerCase());
+		if (wanted) this.likelyParts = wanted.slice(0, 3);
 		for (const [key, members] of groups) {
 			const partIds = key.split(' ');
 			let chunk: typeof members = [];
@@ -256,6 +300,20 @@ export class ImapSource {
 			await flush();
 		}
 		return result;
+	}
+
+	/** The request's parts decoded, when all of them came whole with the structure; taken out of the store. */
+	private takeEarly(request: { uid: number; parts: MailPart[] }): Map<string, Buffer> | undefined {
+		const early = this.early.get(request.uid);
+		if (!early) return undefined;
+		this.early.delete(request.uid);
+		const decoded = new Map<string, Buffer>();
+		for (const part of request.parts) {
+			const got = early.get(part.part.toLowerCase());
+			if (!got) return undefined;
+			decoded.set(part.part, got.binary ? got.raw : decodeTransferEncoding(got.raw, part.encoding));
+		}
+		return decoded;
 	}
 
 	private async fetchParts(

@@ -1,4 +1,5 @@
 import { colognePhonetics } from './colognePhonetics';
+import { PairIndex } from './pairIndex';
 import {
 	houseNumberSimilarity,
 	jaroWinkler,
@@ -14,9 +15,14 @@ import {
  * ("Auf dem Zielsystem wird eine phonetische Adresssuche durchgeführt. Wird eine ähnliche Adresse gefunden,
  * können Sie entscheiden, ob diese Adresse benutzt wird oder die importierte Adresse").
  *
- * The index is built once. A lookup never scans the book: it takes the entries that share the postcode,
- * share a name sound (Kölner Phonetik of a name word) together with the city's or the street's sound, or
- * share the customer number, and scores only those.
+ * The index is built once. A lookup never scans the book: it scores only the entries that share
+ * - a name sound (Kölner Phonetik of a name word) and the postcode,
+ * - a name sound and the street's sound, in a city that sounds the same or the same postcode area,
+ * - all name sounds and the postcode area, in a city that sounds the same,
+ * - the postcode and the street's sound (the neighbours in the same street), or
+ * - the customer number.
+ * These keys are selective enough that the number of entries scored per lookup stays about the same as the
+ * book grows, and still wide enough for every `exact` and `similar` entry (see `pool`).
  *
  * Score (0…1) = 0.40 name + 0.30 street + 0.15 postcode + 0.15 city, where
  * - name   = ½ Jaro-Winkler of the normalised names (legal forms removed, umlauts spelled out, words sorted)
@@ -138,23 +144,33 @@ interface Comparison {
 export class AddressIndex<E extends AddressBookEntry = AddressBookEntry> {
 	private readonly entries: E[];
 	private readonly prepared: Prepared[];
-	private readonly byZip = new Map<string, number[]>();
-	/** name code → city code → entries; nested rather than "code|code" keys, which cost a string per entry */
-	private readonly byNameAndCity = new Map<string, Map<string, number[]>>();
-	/** name code → street code → entries */
-	private readonly byNameAndStreet = new Map<string, Map<string, number[]>>();
+	/** name code + postcode */
+	private readonly byNameAndZip: PairIndex;
+	/** all name codes + postcode area (filtered by the city's sound on lookup) */
+	private readonly byNamesAndArea: PairIndex;
+	/** name code + street code (filtered by the city's sound or the postcode area on lookup) */
+	private readonly byNameAndStreet: PairIndex;
+	/** postcode + street code */
+	private readonly byZipAndStreet: PairIndex;
 	private readonly byCustomerNumber = new Map<string, number[]>();
 
 	constructor(addressBook: readonly E[]) {
 		this.entries = [...addressBook];
 		const cache: PhoneticCache = new Map();
 		this.prepared = this.entries.map((e) => prepare(e, cache));
+		// one table of string numbers for all four indexes: the same codes and postcodes recur in each
+		const ids = new Map<string, number>();
+		this.byNameAndZip = new PairIndex(ids);
+		this.byNamesAndArea = new PairIndex(ids);
+		this.byNameAndStreet = new PairIndex(ids);
+		this.byZipAndStreet = new PairIndex(ids);
 		this.prepared.forEach((p, i) => {
-			if (p.zip) add(this.byZip, p.zip, i);
 			if (p.customerNumber) add(this.byCustomerNumber, p.customerNumber, i);
+			if (p.streetCode) this.byZipAndStreet.add(p.zip, p.streetCode, i);
+			if (p.nameCodes.length > 0) this.byNamesAndArea.add(p.nameCodes.join(' '), area(p.zip), i);
 			for (const code of p.nameCodes) {
-				if (p.cityCode) add(nested(this.byNameAndCity, code), p.cityCode, i);
-				if (p.streetCode) add(nested(this.byNameAndStreet, code), p.streetCode, i);
+				this.byNameAndZip.add(code, p.zip, i);
+				if (p.streetCode) this.byNameAndStreet.add(code, p.streetCode, i);
 			}
 		});
 	}
@@ -187,19 +203,38 @@ export class AddressIndex<E extends AddressBookEntry = AddressBookEntry> {
 		return this.pool(prepare(address)).size;
 	}
 
+	/**
+	 * The entries worth scoring. Every entry that can come out `exact` or `similar` is among them: a name
+	 * agreement of 0.7 needs a shared name code (the Jaro-Winkler half gives at most 0.5). A score of 0.8 then
+	 * needs the same postcode; or, with the postcode area only (0.075), the street's sound (without it the street
+	 * gives at most 0.65, and the rest adds up to 0.8 only with the same name sounds in a city that sounds the
+	 * same); or, with no postcode points, the street's and the city's sound (0.4 + 0.3 + 0.15 is all there is).
+	 * An exact entry shares postcode and name. Entries that can only come out `none` (a neighbour in the same
+	 * street) are found through postcode and street.
+	 */
 	private pool(q: Prepared): Set<number> {
 		const pool = new Set<number>();
-		const take = (list: number[] | undefined) => {
-			if (list) for (const i of list) pool.add(i);
+		const take = (i: number) => pool.add(i);
+		const sameCity = (e: Prepared) => q.cityCode !== '' && e.cityCode === q.cityCode;
+		const area3 = q.zip.slice(0, 3);
+		const sameCityOrArea = (e: Prepared) => sameCity(e) || (q.zip !== '' && e.zip.slice(0, 3) === area3);
+		const takeIf = (keep: (e: Prepared) => boolean) => (i: number) => {
+			if (keep(this.prepared[i])) pool.add(i);
 		};
-		if (q.zip) take(this.byZip.get(q.zip));
-		if (q.customerNumber) take(this.byCustomerNumber.get(q.customerNumber));
+		for (const i of (q.customerNumber && this.byCustomerNumber.get(q.customerNumber)) || []) pool.add(i);
+		if (q.streetCode) this.byZipAndStreet.forEach(q.zip, q.streetCode, take);
+		if (q.nameCodes.length > 0) this.byNamesAndArea.forEach(q.nameCodes.join(' '), area(q.zip), takeIf(sameCity));
 		for (const code of q.nameCodes) {
-			if (q.cityCode) take(this.byNameAndCity.get(code)?.get(q.cityCode));
-			if (q.streetCode) take(this.byNameAndStreet.get(code)?.get(q.streetCode));
+			this.byNameAndZip.forEach(code, q.zip, take);
+			if (q.streetCode) this.byNameAndStreet.forEach(code, q.streetCode, takeIf(sameCityOrArea));
 		}
 		return pool;
 	}
+}
+
+/** The postcode area: the first three digits, or the whole code when it is shorter. */
+function area(zip: string): string {
+	return `@${zip.slice(0, 3)}`;
 }
 
 function compare(q: Prepared, e: Prepared): Comparison {
@@ -267,16 +302,7 @@ function explain(q: Prepared, e: Prepared, c: Comparison): string[] {
 	return reasons;
 }
 
-function nested(map: Map<string, Map<string, number[]>>, key: string): Map<string, number[]> {
-	let inner = map.get(key);
-	if (!inner) {
-		inner = new Map();
-		map.set(key, inner);
-	}
-	return inner;
-}
-
-function add(map: Map<string, number[]>, key: string, i: number): void {
+function add<K>(map: Map<K, number[]>, key: K, i: number): void {
 	const list = map.get(key);
 	if (list) list.push(i);
 	else map.set(key, [i]);

@@ -861,7 +861,8 @@ export async function createInvoicePdfDocument(input: Invoice | CheckedInvoice, 
 		.join('');
 
 	const doc = await PDFDocument.create({ updateMetadata: false });
-	const fonts = await embedFonts(doc, tag);
+	// everything the document may print comes from the invoice, the labels and the currency
+	const fonts = await embedFonts(doc, tag, JSON.stringify([invoice, labels, currencySymbol(invoice.currency ?? '')]));
 	const ctx: Context = {
 		doc,
 		invoice,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as fontkit from '@pdf-lib/fontkit';
 import { rgb } from 'pdf-lib';
 import type { PDFDocument, PDFFont, PDFPage, RGB } from 'pdf-lib';
+import { covers as coveredBySharedSubset, embedSharedSubset } from './sharedFontSubset';
 
 /**
  * Text on an A4 page for the invoice PDF: DejaVu Sans embedded as subsets, measuring, wrapping and drawing
@@ -102,12 +103,20 @@ const sharedFontkit = {
 	},
 };
 
-export async function embedFonts(doc: PDFDocument, tag: string): Promise<Fonts> {
+/**
+ * Embeds the two faces in `doc`: the subsets shared by all documents when they cover every character of
+ * `text` (all the text the document may print), else subsets of this document's own.
+ */
+export async function embedFonts(doc: PDFDocument, tag: string, text: string): Promise<Fonts> {
 	doc.registerFontkit(sharedFontkit);
+	const shared = coveredBySharedSubset(text);
 	const face = async (file: string, postscriptName: string, subsetTag: string): Promise<FontFace> => {
 		const bytes = fontFile(file);
 		// a subset font's name carries a six-letter tag (ISO 32000-1, 9.6.4); ours comes from the input's hash
-		const pdf = await doc.embedFont(bytes, { subset: true, customName: `${subsetTag}+${postscriptName}`, features: NO_SHAPING });
+		const customName = `${subsetTag}+${postscriptName}`;
+		const pdf = shared
+			? await embedSharedSubset(doc, fontPrograms.get(file)!, customName)
+			: await doc.embedFont(bytes, { subset: true, customName, features: NO_SHAPING });
 		return { pdf, glyphs: fontPrograms.get(file)!, advances: fontAdvances.get(file)! };
 	};
 	return {
@@ -125,9 +134,17 @@ export function drawable(text: string, face: MeasuringFace): string {
 	for (const char of text.normalize('NFC').replace(/[\t\r\n\u2028\u2029]+/g, ' ')) {
 		const code = char.codePointAt(0)!;
 		if (code < 0x20 || (code >= 0x7f && code < 0xa0)) continue;
-		out += face.glyphs.hasGlyphForCodePoint(code) ? char : '?';
+		out += hasGlyph(face, char, code) ? char : '?';
 	}
 	return out;
+}
+
+/** Whether the face has a glyph for the character; from the advance cache (a glyph has an advance) when known. */
+function hasGlyph(face: MeasuringFace, char: string, code: number): boolean {
+	if (face.advances.has(char)) return true;
+	if (!face.glyphs.hasGlyphForCodePoint(code)) return false;
+	face.advances.set(char, face.glyphs.glyphForCodePoint(code).advanceWidth);
+	return true;
 }
 
 /**
