@@ -4,6 +4,7 @@ import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
 import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { compactIdentifier } from './identifiers';
+import { interner, type Interner } from './interner';
 import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
@@ -118,23 +119,7 @@ interface CsvReading {
 	decimal: NonNullable<PaymentCsvMapping['decimalSeparator']>;
 	credit: Set<string>;
 	debit: Set<string>;
-	intern: (value: string) => string;
-}
-
-/**
- * One string for equal short values: dates, currencies, payer names and IBANs repeat from row to row, and a
- * big export's payments would otherwise each hold copies of them (about a third of their memory). Bounded:
- * long texts are not looked up, and past 50,000 distinct values new ones are no longer remembered.
- */
-function interner(): (value: string) => string {
-	const seen = new Map<string, string>();
-	return (value) => {
-		if (value.length > 48) return value;
-		const known = seen.get(value);
-		if (known !== undefined) return known;
-		if (seen.size < 50_000) seen.set(value, value);
-		return value;
-	};
+	intern: Interner;
 }
 
 /** The mapping's columns as 0-based indexes: by number, or by a name of the header row. */

@@ -3,6 +3,7 @@ import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
 import { decodeBytes, decodeText, detectBom, normaliseCharset } from '../text';
 import { compactIdentifier, looksLikeBic } from './identifiers';
+import { interner, type Interner } from './interner';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
@@ -112,6 +113,7 @@ export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Optio
 	let anyField = false;
 	let builder: StatementBuilder | undefined;
 	let entryNumber = 0;
+	const intern = interner();
 	const finishCurrent = () => {
 		if (builder) statements.push(builder.finish());
 		builder = undefined;
@@ -125,7 +127,7 @@ export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Optio
 		anyField = true;
 		const { field } = chunk;
 		if (field.tag === '20' && builder?.hasFields) finishCurrent();
-		builder ??= new StatementBuilder(statements.length + 1, field.line, file, charset, opts);
+		builder ??= new StatementBuilder(statements.length + 1, field.line, file, charset, opts, intern);
 		if (field.tag === '61') entryNumber++;
 		builder.add(field, entryNumber);
 	}
@@ -279,6 +281,7 @@ class StatementBuilder {
 		private readonly file: string | undefined,
 		charset: string,
 		private readonly options: Mt940Options,
+		private readonly intern: Interner,
 	) {
 		this.statement = { format: 'mt940', charset, payments: [], skipped: 0, skippedEntries: [], sourceFile: file };
 	}
@@ -465,23 +468,25 @@ class StatementBuilder {
 
 	private toPayment(entry: PendingEntry, currency: string): Payment {
 		const d = entry.detailLines ? parseDetails(joinWrapped(entry.detailLines)) : undefined;
+		const { intern } = this;
 		const raw = { ...entry.raw, ...(d?.raw ?? {}) };
+		for (const key of Object.keys(raw)) raw[key] = intern(raw[key]);
 		const remittanceText = d?.remittanceText ?? '';
 		const payment: Payment = {
-			amount: formatAmount(entry.amount, currency),
+			amount: intern(formatAmount(entry.amount, currency)),
 			currency,
 			direction: entry.direction,
 			reversal: entry.reversal || undefined,
-			bookingDate: entry.bookingDate,
-			valueDate: entry.valueDate,
-			payerName: d?.name,
-			payerIban: d?.iban,
-			payerBic: d?.bic,
-			payerAccountNumber: d?.accountNumber,
-			payerBankCode: d?.bankCode,
+			bookingDate: intern(entry.bookingDate),
+			valueDate: intern(entry.valueDate),
+			payerName: intern(d?.name),
+			payerIban: intern(d?.iban),
+			payerBic: intern(d?.bic),
+			payerAccountNumber: intern(d?.accountNumber),
+			payerBankCode: intern(d?.bankCode),
 			remittanceText,
-			bookingText: d?.bookingText,
-			transactionCode: d?.gvc,
+			bookingText: intern(d?.bookingText),
+			transactionCode: intern(d?.gvc),
 			endToEndId: d?.endToEndId,
 			creditorReference: findCreditorReferences(d?.purpose ?? remittanceText)[0],
 			bankReference: entry.bankReference,
