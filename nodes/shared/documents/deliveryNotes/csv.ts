@@ -2,7 +2,7 @@ import { DocumentError } from '../DocumentError';
 import { csvRows, readCsv, type CsvOptions, type CsvRow } from '../csv';
 import { decodeText } from '../text';
 import type { DeliveryNote, DeliveryNoteLine } from './types';
-import { addOnce, normaliseDate, normaliseDecimal, withoutEmpty } from './values';
+import { addOnce, normaliseDate, normaliseDecimal } from './values';
 
 /**
  * Supplier CSV delivery notes. There is no standard, so the user maps columns to fields once per supplier.
@@ -107,16 +107,19 @@ function addRow(notes: Map<string, DeliveryNote>, row: CsvRecord, columns: Map<F
 	if (date && !note.documentDate) note.documentDate = date;
 	const orderNumber = cell('orderNumber');
 	addOnce(note.orderNumbers, orderNumber);
-	const line: DeliveryNoteLine = withoutEmpty({
-		lineNumber: cell('lineNumber') ?? String(note.lines.length + 1),
-		supplierArticleNumber: cell('articleNumber'),
-		gtin: cell('gtin'),
-		description: cell('description'),
-		quantity,
-		unit: cell('unit'),
-		orderNumber,
-	});
+	const line = { lineNumber: cell('lineNumber') ?? String(note.lines.length + 1) } as DeliveryNoteLine;
+	// keys are only ever added (never deleted, which would turn each of a million line objects into a hash table)
+	setIfGiven(line, 'supplierArticleNumber', cell('articleNumber'));
+	setIfGiven(line, 'gtin', cell('gtin'));
+	setIfGiven(line, 'description', cell('description'));
+	line.quantity = quantity;
+	setIfGiven(line, 'unit', cell('unit'));
+	setIfGiven(line, 'orderNumber', orderNumber);
 	note.lines.push(line);
+}
+
+function setIfGiven(line: DeliveryNoteLine, key: 'supplierArticleNumber' | 'gtin' | 'description' | 'unit' | 'orderNumber', value: string | undefined): void {
+	if (value !== undefined && value !== '') line[key] = value;
 }
 
 function delimiterOf(given: string, file?: string): string {

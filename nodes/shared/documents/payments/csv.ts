@@ -4,6 +4,7 @@ import { DocumentError } from '../DocumentError';
 import { decodeText, detectBom, normaliseCharset } from '../text';
 import { delimitedRecords, type DelimitedRecord } from './delimited';
 import { compactIdentifier } from './identifiers';
+import { interner, type Interner } from './interner';
 import { refuseTooLarge, type ParseLimits } from './limits';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
@@ -86,6 +87,7 @@ export function parsePaymentCsv(bytes: Uint8Array, mapping: PaymentCsvMapping, f
 		decimal: mapping.decimalSeparator ?? ',',
 		credit: new Set((mapping.creditValues ?? DEFAULT_CREDIT).map((v) => v.trim().toUpperCase())),
 		debit: new Set((mapping.debitValues ?? DEFAULT_DEBIT).map((v) => v.trim().toUpperCase())),
+		intern: interner(),
 	};
 	const statement: Statement = {
 		format: 'csv',
@@ -117,6 +119,7 @@ interface CsvReading {
 	decimal: NonNullable<PaymentCsvMapping['decimalSeparator']>;
 	credit: Set<string>;
 	debit: Set<string>;
+	intern: Interner;
 }
 
 /** The mapping's columns as 0-based indexes: by number, or by a name of the header row. */
@@ -173,23 +176,23 @@ function csvPayment(record: DelimitedRecord, entry: number, r: CsvReading): Paym
 	if (signed === undefined) return { position, reason: 'the row has no amount' };
 	if (signed.eq(0)) return { position, reason: 'the amount is zero' };
 	const direction = directionOf(signed, cell, r);
-	const currency = (cell.get(at.currency) || mapping.defaultCurrency || 'EUR').toUpperCase();
+	const currency = r.intern((cell.get(at.currency) || mapping.defaultCurrency || 'EUR').toUpperCase());
 	if (!/^[A-Z]{3}$/.test(currency)) throw cell.fail(at.currency, `"${currency}" is not a currency code`);
 	const remittanceText = at.remittanceText.map(cell.get).filter(Boolean).join(' ');
 	const creditorReference = cell.get(at.creditorReference) || findCreditorReferences(remittanceText)[0];
 	const raw: Record<string, string> = {};
 	record.fields.forEach((value, index) => {
-		if (value.trim() !== '') raw[header?.fields[index]?.trim() || `column ${index + 1}`] = value.trim();
+		if (value.trim() !== '') raw[header?.fields[index]?.trim() || `column ${index + 1}`] = r.intern(value.trim());
 	});
 	const endToEndId = cell.get(at.endToEndId);
 	return {
-		amount: formatAmount(signed.abs(), currency),
+		amount: r.intern(formatAmount(signed.abs(), currency)),
 		currency,
 		direction,
 		bookingDate: cell.date(at.bookingDate),
 		valueDate: cell.date(at.valueDate),
 		payerName: cell.get(at.payerName) || undefined,
-		payerIban: cell.get(at.payerIban) ? compactIdentifier(cell.get(at.payerIban)) : undefined,
+		payerIban: cell.get(at.payerIban) ? r.intern(compactIdentifier(cell.get(at.payerIban))) : undefined,
 		payerBic: cell.get(at.payerBic) || undefined,
 		remittanceText,
 		endToEndId: endToEndId && endToEndId.toUpperCase() !== 'NOTPROVIDED' ? endToEndId : undefined,
@@ -205,7 +208,7 @@ function csvPayment(record: DelimitedRecord, entry: number, r: CsvReading): Paym
 
 /** Reading the cells of one row, with errors that name the row and the column. */
 function rowCells(record: DelimitedRecord, entry: number, r: CsvReading) {
-	const get = (index: number | undefined) => (index === undefined ? '' : (record.fields[index] ?? '').trim());
+	const get = (index: number | undefined) => (index === undefined ? '' : r.intern((record.fields[index] ?? '').trim()));
 	const columnName = (index: number | undefined) => (index === undefined ? '' : r.header ? `"${r.header.fields[index]}"` : `column ${index + 1}`);
 	const fail = (index: number | undefined, reason: string) =>
 		new DocumentError('INVALID_VALUE', reason, r.file, { line: record.line, record: entry, element: columnName(index) || undefined });
@@ -219,7 +222,7 @@ function rowCells(record: DelimitedRecord, entry: number, r: CsvReading) {
 		if (!text) return undefined;
 		const iso = readDate(text, r.mapping.dateFormat ?? 'auto');
 		if (!iso) throw fail(index, `"${text}" is not a date (${r.mapping.dateFormat ?? 'DD.MM.YYYY or YYYY-MM-DD'})`);
-		return iso;
+		return r.intern(iso);
 	};
 	return { get, fail, amount, date };
 }

@@ -3,6 +3,7 @@ import Big from 'big.js';
 import { DocumentError } from '../DocumentError';
 import { decodeBytes, decodeText, detectBom, normaliseCharset } from '../text';
 import { compactIdentifier, looksLikeBic } from './identifiers';
+import { interner, type Interner } from './interner';
 import { formatAmount } from './money';
 import { findCreditorReferences, findInvoiceNumbers } from './remittance';
 import { shapePayment, shapeStatement } from './shape';
@@ -108,34 +109,37 @@ export function parseMt940(bytes: Uint8Array, file?: string, options: Mt940Optio
 	const { text: decoded, charset } = decodeMt940(bytes, file, opts.charset);
 	const text = withoutFraming(decoded);
 	refuseControlCharacters(text, file);
-	const chunks = splitFields(text);
-	if (!chunks.some((c) => c.kind === 'field')) {
+	const statements: Statement[] = [];
+	let anyField = false;
+	let builder: StatementBuilder | undefined;
+	let entryNumber = 0;
+	const intern = interner();
+	const finishCurrent = () => {
+		if (builder) statements.push(builder.finish());
+		builder = undefined;
+	};
+	// the fields are read one at a time, so that only the current statement's entries are held besides the output
+	for (const chunk of splitFields(text)) {
+		if (chunk.kind === 'end') {
+			finishCurrent();
+			continue;
+		}
+		anyField = true;
+		const { field } = chunk;
+		if (field.tag === '20' && builder?.hasFields) finishCurrent();
+		builder ??= new StatementBuilder(statements.length + 1, field.line, file, charset, opts, intern);
+		if (field.tag === '61') entryNumber++;
+		builder.add(field, entryNumber);
+	}
+	finishCurrent();
+	if (!anyField) {
+		// without a field no statement was started, so no other error can have come first
 		throw new DocumentError(
 			'PARSE_ERROR',
 			'the file holds no MT940 field (no line starts with a tag such as :20:, :25:, :60F: or :61:)',
 			file,
 		);
 	}
-
-	const statements: Statement[] = [];
-	let builder: StatementBuilder | undefined;
-	let entryNumber = 0;
-	const finishCurrent = () => {
-		if (builder) statements.push(builder.finish());
-		builder = undefined;
-	};
-	for (const chunk of chunks) {
-		if (chunk.kind === 'end') {
-			finishCurrent();
-			continue;
-		}
-		const { field } = chunk;
-		if (field.tag === '20' && builder?.hasFields) finishCurrent();
-		builder ??= new StatementBuilder(statements.length + 1, field.line, file, charset, opts);
-		if (field.tag === '61') entryNumber++;
-		builder.add(field, entryNumber);
-	}
-	finishCurrent();
 	return statements;
 }
 
@@ -183,14 +187,37 @@ function withoutEndOfFileMark(text: string): string {
 	return text.slice(0, end).length < text.length && text.slice(end).includes('\u001A') ? text.slice(0, end) : text;
 }
 
-/** Cuts the text into fields and statement ends, following the line rules above. */
-function splitFields(text: string): Chunk[] {
-	const lines = withoutEndOfFileMark(text).split(/\r\n|\r|\n/);
-	const chunks: Chunk[] = [];
+/**
+ * The lines of the text as split(/\r\n|\r|\n/) would give them, one at a time (no array of every line of a
+ * 50 MB file), each with its 1-based number.
+ */
+function* textLines(text: string): Generator<[string, number]> {
+	let start = 0;
+	let number = 1;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c !== 0x0a && c !== 0x0d) continue;
+		yield [text.slice(start, i), number++];
+		if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+		start = i + 1;
+	}
+	yield [text.slice(start), number];
+}
+
+/**
+ * Cuts the text into fields and statement ends, following the line rules above. A field is handed out once it
+ * is complete (when the next field or statement end begins, or the text ends), in the order of the file.
+ */
+function* splitFields(text: string): Generator<Chunk> {
 	let current: Field | undefined;
-	for (let i = 0; i < lines.length; i++) {
-		const lineNumber = i + 1;
-		let line = lines[i];
+	let pending: Field | undefined;
+	const end = function* (lineNumber: number): Generator<Chunk> {
+		if (pending) yield { kind: 'field', field: pending };
+		pending = current = undefined;
+		yield { kind: 'end', line: lineNumber };
+	};
+	for (const [whole, lineNumber] of textLines(withoutEndOfFileMark(text))) {
+		let line = whole;
 		if (line.startsWith('{')) {
 			// SWIFT FIN envelope: {1:…}{2:…}{3:…}{4: opens the text block, -} closes it, {5:…} is the trailer
 			const body = line.indexOf('{4:');
@@ -198,15 +225,13 @@ function splitFields(text: string): Chunk[] {
 				current = undefined;
 				continue;
 			}
-			chunks.push({ kind: 'end', line: lineNumber });
-			current = undefined;
+			yield* end(lineNumber);
 			line = line.slice(body + 3);
 			if (line.trim() === '') continue;
 		}
 		const trimmed = line.trim();
 		if (/^-(?:\}.*)?$/.test(trimmed)) {
-			chunks.push({ kind: 'end', line: lineNumber });
-			current = undefined;
+			yield* end(lineNumber);
 			// several FIN messages on one line: -}{5:…}{1:…}{2:…}{4: opens the next text block
 			const next = trimmed.indexOf('{4:');
 			if (next < 0 || trimmed.slice(next + 3).trim() === '') continue;
@@ -217,14 +242,14 @@ function splitFields(text: string): Chunk[] {
 		const tag = /^:(\d{2}[A-Z]?|NS):/.exec(line);
 		// in the text of :86: a line such as ":12:11 Uhr" is a time, not a field: only known tags end it
 		if (tag && !(current?.tag === '86' && !KNOWN_TAGS.has(tag[1]))) {
-			current = { tag: tag[1], lines: [line.slice(tag[0].length)], line: lineNumber };
-			chunks.push({ kind: 'field', field: current });
+			if (pending) yield { kind: 'field', field: pending };
+			pending = current = { tag: tag[1], lines: [line.slice(tag[0].length)], line: lineNumber };
 		} else if (current) {
 			current.lines.push(line);
 		}
 		// lines before the first field of a statement are bank headers ("940", a BIC): nothing to read
 	}
-	return chunks;
+	if (pending) yield { kind: 'field', field: pending };
 }
 
 interface PendingEntry {
@@ -256,6 +281,7 @@ class StatementBuilder {
 		private readonly file: string | undefined,
 		charset: string,
 		private readonly options: Mt940Options,
+		private readonly intern: Interner,
 	) {
 		this.statement = { format: 'mt940', charset, payments: [], skipped: 0, skippedEntries: [], sourceFile: file };
 	}
@@ -442,23 +468,25 @@ class StatementBuilder {
 
 	private toPayment(entry: PendingEntry, currency: string): Payment {
 		const d = entry.detailLines ? parseDetails(joinWrapped(entry.detailLines)) : undefined;
+		const { intern } = this;
 		const raw = { ...entry.raw, ...(d?.raw ?? {}) };
+		for (const key of Object.keys(raw)) raw[key] = intern(raw[key]);
 		const remittanceText = d?.remittanceText ?? '';
 		const payment: Payment = {
-			amount: formatAmount(entry.amount, currency),
+			amount: intern(formatAmount(entry.amount, currency)),
 			currency,
 			direction: entry.direction,
 			reversal: entry.reversal || undefined,
-			bookingDate: entry.bookingDate,
-			valueDate: entry.valueDate,
-			payerName: d?.name,
-			payerIban: d?.iban,
-			payerBic: d?.bic,
-			payerAccountNumber: d?.accountNumber,
-			payerBankCode: d?.bankCode,
+			bookingDate: intern(entry.bookingDate),
+			valueDate: intern(entry.valueDate),
+			payerName: intern(d?.name),
+			payerIban: intern(d?.iban),
+			payerBic: intern(d?.bic),
+			payerAccountNumber: intern(d?.accountNumber),
+			payerBankCode: intern(d?.bankCode),
 			remittanceText,
-			bookingText: d?.bookingText,
-			transactionCode: d?.gvc,
+			bookingText: intern(d?.bookingText),
+			transactionCode: intern(d?.gvc),
 			endToEndId: d?.endToEndId,
 			creditorReference: findCreditorReferences(d?.purpose ?? remittanceText)[0],
 			bankReference: entry.bankReference,
