@@ -1,7 +1,6 @@
 /**
  * The real n8n server killed with SIGKILL in the middle of a real run, then restarted, the run repeated, and
- * every document counted: lost (gone from the FTP server or the inbox, never handed over) or twice (handed
- * over twice).
+ * every document counted: lost (gone from the FTP server, never handed over) or twice (handed over twice).
  *
  * The workflow is the payment import template (Accounting FTP Import → the ERP, here an HTTP receiver), over
  * plain FTP through a control-connection proxy (test/helpers/ftpControlProxy.ts). The proxy forwards the
@@ -14,18 +13,14 @@
  * - killed while the reply to the first file's DELE is held (the server deleted it; the payments were only in
  *   the killed process): never twice; the figures (lost included) are printed — docs/production.md, "What
  *   honestly remains", says why an action node cannot do better before n8n saved the execution.
- * - the Delivery Note IMAP Trigger's poll (always in the main): the main killed while the answer to its MOVE
- *   into the archive folder is held (test/helpers/imapProxy.ts), restarted; its polls then run until a mail
- *   appended after the restart came through. Never twice; the figures are printed.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { FtpControlProxy } from '../helpers/ftpControlProxy';
-import { ImapProxy } from '../helpers/imapProxy';
 import { loadServers } from '../helpers/servers';
 import { HttpReceiver } from './httpReceiver';
-import { appendMails, createFolders, randomTag, readFolder } from './mailboxes';
+import { randomTag } from './mailboxes';
 import { N8nInstance, type N8nMode, START_TIMEOUT_S } from './n8nInstance';
 import {
 	describeExecution,
@@ -46,10 +41,6 @@ const TEMPLATE = 'payment-import-invoices-paid.json';
 const SCHEDULE = 'Every weekday at 06:00';
 const IMPORT = 'Import bank files and match payments';
 const BEARER = `Bearer kill-${randomTag()}`;
-const NOTES = 'delivery-notes-goods-receipt.json';
-const TRIGGER = 'Read delivery notes from mailbox';
-const SUPPLIER = 'lieferschein@itscope.example';
-const DELIVERY_NOTE = readFileSync(path.join(__dirname, '../fixtures/opentrans/dispatchnotification-itscope.xml'));
 
 interface Figures {
 	documents: number;
@@ -88,11 +79,8 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 	const open: Array<{ invoiceNumber: string; openAmount: string; currency: string; customerName: string }> = [];
 	let receiver: HttpReceiver;
 	let proxy: FtpControlProxy;
-	let imapProxy: ImapProxy;
 	let n8n: N8nInstance;
 	let workflowId = '';
-	let notesId = '';
-	let folders: { inbox: string; archive: string; error: string };
 	/** the command whose reply is held, and which occurrence of it (counted over every session) */
 	let armed: { command: string; nth: number; seen: number } | undefined;
 	/** what the proxy's hold runs: kills the process that runs the execution */
@@ -103,23 +91,7 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 		chmodSync(directory, 0o777);
 		receiver = new HttpReceiver()
 			.on('GET', '/api/invoices', () => ({ body: open }))
-			.on('POST', /^\/api\/invoices\/[^/]+\/payments$/, { status: 201, body: { ok: true } })
-			.on('POST', '/api/goods-receipts', { status: 201, body: { id: 'GR-1' } });
-		imapProxy = await new ImapProxy().start();
-		folders = await createFolders('alice', `INBOX/kill-${mode}-${tag}`, { inbox: 'Eingang', archive: 'Archiv', error: 'Fehler' });
-		const notes = replaceUrls(readTemplate(NOTES), 'https://erp.example.com', receiver.baseUrl);
-		const locator = (value: string) => ({ __rl: true, mode: 'path', value });
-		Object.assign(nodeNamed(notes, TRIGGER).parameters, {
-			pollTimes: { item: [{ mode: 'everyMinute' }] },
-			inboxFolder: locator(folders.inbox),
-			archiveFolder: locator(folders.archive),
-			errorFolder: locator(folders.error),
-			suppliers: { supplier: [{ name: 'ITscope', sender: SUPPLIER, format: 'opentrans' }] },
-		});
-		for (const name of ['Mail the administrators: ERP refused', 'Mail the administrators: mail not read']) {
-			Object.assign(nodeNamed(notes, name).parameters, { fromEmail: 'n8n <n8n@backoffice.test>', toEmail: servers.users.admin.address });
-		}
-		notesId = notes.id;
+			.on('POST', /^\/api\/invoices\/[^/]+\/payments$/, { status: 201, body: { ok: true } });
 		await receiver.start();
 		proxy = await new FtpControlProxy(
 			{ host: servers.host, port: servers.ftp.port },
@@ -141,11 +113,10 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 				const credentials = writeCredentials(path.join(instance.userDir, 'kill-credentials.json'), [
 					{ id: 'killFtpBank00001', name: 'Backoffice FTP (bank files)', type: 'backofficeFtpApi', data: { protocol: 'ftp', host: servers.host, port: proxy.port, user: u.ftp.user, password: u.ftp.password } },
 					{ id: 'killSmtpAccount1', name: 'Backoffice SMTP (accounting)', type: 'backofficeSmtpApi', data: { host: servers.host, port: servers.smtp.submissionPort, security: 'starttls', user: u.alice.user, password: u.alice.password, senderAddress: u.alice.address, senderName: 'alice', allowSelfSigned: true } },
-					{ id: 'killImapNotes001', name: 'Backoffice IMAP (delivery notes)', type: 'backofficeImapApi', data: { host: servers.host, port: imapProxy.port, security: 'none', user: u.alice.user, password: u.alice.password } },
 					{ id: 'killErpApi000001', name: 'ERP API', type: 'httpHeaderAuth', data: { name: 'Authorization', value: BEARER } },
 					{ id: 'killSmtpNotify01', name: 'SMTP (notifications)', type: 'smtp', data: { host: servers.host, port: servers.smtp.port, secure: false, disableStartTls: true, user: '', password: '' } },
 				]);
-				instance.importTemplates(writeTemplates(path.join(instance.userDir, 'kill-templates'), [template, notes]), credentials);
+				instance.importTemplates(writeTemplates(path.join(instance.userDir, 'kill-templates'), [template]), credentials);
 			},
 		});
 		await publish(n8n, workflowId);
@@ -154,7 +125,6 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 	afterAll(async () => {
 		n8n?.stop();
 		await proxy?.stop();
-		await imapProxy?.stop();
 		await receiver?.stop();
 		rmSync(directory, { recursive: true, force: true });
 	}, 120_000);
@@ -230,54 +200,4 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 		// the second file was neither deleted nor handed over by the killed run: the next run took it
 		expect(figures.lost).toBeLessThanOrEqual(1);
 	}, 600_000);
-
-	/** How often the ERP received the goods receipt of the mail whose subject contains `marker`. */
-	const receipts = (marker: string) =>
-		receiver.received('POST', '/api/goods-receipts').filter((r) => String((r.body as { mailSubject?: string }).mailSubject ?? '').includes(marker)).length;
-
-	async function waitForReceipt(marker: string, timeoutMs: number): Promise<void> {
-		const deadline = Date.now() + timeoutMs;
-		while (receipts(marker) === 0) {
-			if (Date.now() > deadline) throw new Error(`no goods receipt for "${marker}" within ${timeoutMs} ms`);
-			await sleep(500);
-		}
-	}
-
-	test('the main killed between the MOVE of the mails and the saved execution: no delivery note twice; the figures are printed', async () => {
-		const subjects = [1, 2, 3].map((i) => `Lieferavis kill ${mode} ${tag} ${i}`);
-		const mail = (subject: string) => ({ from: `ITscope Lieferavis <${SUPPLIER}>`, to: servers.users.alice.address, subject, attachments: [{ filename: 'Lieferavis.xml', content: DELIVERY_NOTE }] });
-		// switched on while the inbox is empty (n8n saves the activation only after its first poll returned)
-		await publish(n8n, notesId);
-		const killed = new Promise<void>((resolve) => {
-			imapProxy.on({ match: /MOVE/i, cutAfterAnswer: true, whileAnswerHeld: async () => {
-				await n8n.kill('n8n');
-				resolve();
-			} });
-		});
-		// the next scheduled poll (every minute) takes the three mails and moves them: the main dies meanwhile
-		await appendMails('alice', folders.inbox, subjects.map(mail));
-		await killed;
-		await n8n.restartMain();
-		// a mail after the restart: once its goods receipt arrived, polls ran after the restart; one more minute
-		// (the schedule) gives a roll-back of the earlier poll the chance to hand the three over
-		const sentinel = `Lieferavis kill ${mode} ${tag} after restart`;
-		await appendMails('alice', folders.inbox, [mail(sentinel)]);
-		await waitForReceipt(sentinel, 300_000);
-		const deadline = Date.now() + 90_000;
-		while (subjects.some((s) => receipts(s) === 0) && Date.now() < deadline) await sleep(1000);
-
-		const inbox = (await readFolder('alice', folders.inbox)).map((m) => m.subject);
-		const figures: Figures = { documents: subjects.length, lost: 0, twice: 0 };
-		for (const subject of subjects) {
-			if (receipts(subject) === 0 && !inbox.includes(subject)) figures.lost++;
-			if (receipts(subject) > 1) figures.twice++;
-		}
-		const archived = (await readFolder('alice', folders.archive)).map((m) => m.subject).filter((s) => subjects.includes(s)).length;
-		console.log(
-			`n8n kill (${mode} mode, main killed while the answer to the MOVE was held): ${figures.documents} delivery notes, ` +
-				`${figures.lost} lost (${archived} in the archive folder), ${figures.twice} twice`,
-		);
-		expect(receipts(sentinel)).toBe(1);
-		expect(figures.twice).toBe(0);
-	}, 900_000);
 });

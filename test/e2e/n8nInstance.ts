@@ -300,9 +300,11 @@ export class N8nInstance {
 		try {
 			res = await request();
 		} catch (error) {
-			// a kept-alive connection n8n closed while the request was written (EPIPE): the request never reached
-			// n8n whole, so sending it once more on a new connection cannot do anything twice
-			if ((error as { cause?: { code?: string } }).cause?.code !== 'EPIPE') throw error;
+			// a kept-alive connection that n8n closed as the request went out on it (EPIPE, or undici's "other side
+			// closed" before any answer): n8n closes only idle connections, so it never read the request, and
+			// sending it once more on a new connection cannot do anything twice. Seen on a heavily loaded machine.
+			const code = (error as { cause?: { code?: string } }).cause?.code;
+			if (code !== 'EPIPE' && code !== 'UND_ERR_SOCKET') throw error;
 			res = await request();
 		}
 		const text = await res.text();

@@ -17,8 +17,6 @@ export interface CommandHook {
 	before?: () => Promise<void>;
 	/** forward the command, wait for the server's tagged answer, then cut the connection instead of passing it on */
 	cutAfterAnswer?: boolean;
-	/** with `cutAfterAnswer`: runs while the server's answer is held (the server carried the command out), before the cut */
-	whileAnswerHeld?: () => Promise<void>;
 	/** cut the connection instead of passing the command on at all */
 	cutBefore?: boolean;
 }
@@ -64,14 +62,9 @@ export class ImapProxy {
 		upstream.on('error', cut).on('close', cut);
 
 		let awaitingTag: string | undefined;
-		let whileHeld: (() => Promise<void>) | undefined;
-		let holding = false;
 		upstream.on('data', (chunk: Buffer) => {
-			if (holding) return;
 			if (awaitingTag && new RegExp(`(^|\\r\\n)${awaitingTag} (OK|NO|BAD)`).test(chunk.toString('latin1'))) {
-				if (!whileHeld) return cut();
-				holding = true;
-				void whileHeld().finally(cut);
+				cut();
 				return;
 			}
 			client.write(chunk);
@@ -91,10 +84,7 @@ export class ImapProxy {
 						cut();
 						return;
 					}
-					if (hook.cutAfterAnswer) {
-						awaitingTag = /^(\S+) /.exec(text)?.[1];
-						whileHeld = hook.whileAnswerHeld;
-					}
+					if (hook.cutAfterAnswer) awaitingTag = /^(\S+) /.exec(text)?.[1];
 				}
 				if (!upstream.destroyed) upstream.write(chunk);
 			});
