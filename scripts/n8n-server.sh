@@ -8,11 +8,15 @@
 #   scripts/n8n-server.sh cli DIR ARGS...       run an n8n CLI command (import:workflow, export:nodes, ...) for DIR
 #   scripts/n8n-server.sh start [DIR]           run n8n in the foreground (default DIR: .n8n-user)
 #   scripts/n8n-server.sh start-bg [DIR]        run n8n in the background, wait until it is ready
-#   scripts/n8n-server.sh stop [DIR]            stop the background n8n of DIR
+#   scripts/n8n-server.sh stop [DIR]            stop the background n8n of DIR (and its workers)
+#   scripts/n8n-server.sh worker-bg DIR N       queue mode: worker N in the background, wait until it is ready
+#   scripts/n8n-server.sh start-queue [DIR]     queue mode in the foreground: N8N_WORKERS (2) workers, then the main
 #   scripts/n8n-server.sh version               print the installed n8n version
 #
 # Environment: N8N_PORT (5678), N8N_LISTEN_ADDRESS (127.0.0.1), N8N_START_TIMEOUT (seconds, 240),
 # BACKOFFICE_INSTALL_METHOD (n8n | tarball | link, see user-folder), N8N_TEMPLATES_DIR (workflows-templates).
+# Queue mode (BACKOFFICE_N8N_MODE=queue; PostgreSQL and Redis from scripts/queue-servers.sh): BO_PG_PORT,
+# BO_REDIS_PORT, BO_N8N_DATABASE (n8n), QUEUE_BULL_PREFIX (bull), N8N_ENCRYPTION_KEY (else DIR's own key file).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -186,6 +190,7 @@ n8n_env() {
 	# the task broker (internal JS task runner) listens on a second port, 5679 by default
 	export N8N_RUNNERS_BROKER_PORT="${N8N_RUNNERS_BROKER_PORT:-$((N8N_PORT + 1))}"
 	export DB_TYPE="${DB_TYPE:-sqlite}"
+	[ "${BACKOFFICE_N8N_MODE:-}" != queue ] || queue_env "$dir"
 	export N8N_DIAGNOSTICS_ENABLED=false
 	export N8N_PERSONALIZATION_ENABLED=false
 	export N8N_VERSION_NOTIFICATIONS_ENABLED=false
@@ -227,14 +232,25 @@ cmd_start_bg() {
 	local dir
 	dir="$(user_dir_arg "${1:-}")"
 	n8n_env "$dir"
-	local pidfile="$dir/n8n.pid" logfile="$dir/n8n.log" timeout="${N8N_START_TIMEOUT:-240}"
+	launch_bg n8n "$dir/n8n.pid" "$dir/n8n.log" "http://127.0.0.1:$N8N_PORT" start
+}
+
+# Starts `node n8n ARGS...` in the background (own session, so that `stop` ends it and its task runner as one
+# process group), writes PIDFILE and waits until URL/healthz and URL/healthz/readiness answer. A worker's log
+# is appended to (a restarted worker keeps the lines of the executions it ran before).
+launch_bg() {
+	local what="$1" pidfile="$2" logfile="$3" url="$4" timeout="${N8N_START_TIMEOUT:-240}"
+	shift 4
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-		die "n8n already runs for $dir (pid $(cat "$pidfile"))"
+		die "$what already runs (pid $(cat "$pidfile"))"
 	fi
-	local t0 url="http://127.0.0.1:$N8N_PORT"
+	local t0
 	t0=$(date +%s%N)
-	# own session (setsid), so that `stop` can end n8n and its task runner as one process group
-	setsid node "$N8N_BIN" start >"$logfile" 2>&1 </dev/null &
+	if [ "$1" = worker ]; then
+		setsid node "$N8N_BIN" "$@" >>"$logfile" 2>&1 </dev/null &
+	else
+		setsid node "$N8N_BIN" "$@" >"$logfile" 2>&1 </dev/null &
+	fi
 	local pid=$!
 	echo "$pid" >"$pidfile"
 	local ready=""
@@ -242,11 +258,11 @@ cmd_start_bg() {
 		if ! kill -0 "$pid" 2>/dev/null; then
 			tail -n 40 "$logfile" >&2
 			rm -f "$pidfile"
-			die "n8n exited during start-up (log: $logfile)"
+			die "$what exited during start-up (log: $logfile)"
 		fi
 		if [ -z "$ready" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null; then
 			ready=healthz
-			log "/healthz answered after $((($(date +%s%N) - t0) / 1000000)) ms"
+			log "$what: /healthz answered after $((($(date +%s%N) - t0) / 1000000)) ms"
 		fi
 		if [ -n "$ready" ] && curl -fsS -o /dev/null "$url/healthz/readiness" 2>/dev/null; then
 			break
@@ -255,18 +271,76 @@ cmd_start_bg() {
 			tail -n 40 "$logfile" >&2
 			kill -TERM -- "-$pid" 2>/dev/null || true
 			rm -f "$pidfile"
-			die "n8n did not get ready within $timeout s (log: $logfile)"
+			die "$what did not get ready within $timeout s (log: $logfile)"
 		fi
 		sleep 0.5
 	done
-	log "n8n ready at $url after $((($(date +%s%N) - t0) / 1000000)) ms (pid $pid, log $logfile)"
+	log "$what ready at $url after $((($(date +%s%N) - t0) / 1000000)) ms (pid $pid, log $logfile)"
 }
 
-cmd_stop() {
-	local dir
+# Queue mode (BACKOFFICE_N8N_MODE=queue): PostgreSQL and Redis of scripts/queue-servers.sh, executions in
+# workers. Every process of one installation shares DIR's encryption key (DIR/queue-encryption-key).
+queue_env() {
+	local dir="$1" keyfile="$1/queue-encryption-key"
+	export EXECUTIONS_MODE=queue
+	export DB_TYPE=postgresdb
+	export DB_POSTGRESDB_HOST=127.0.0.1
+	export DB_POSTGRESDB_PORT="${BO_PG_PORT:-10543}"
+	export DB_POSTGRESDB_DATABASE="${BO_N8N_DATABASE:-n8n}"
+	export DB_POSTGRESDB_USER=n8n
+	export DB_POSTGRESDB_PASSWORD="${BO_PG_PASSWORD:-n8n-queue-secret}"
+	export QUEUE_BULL_REDIS_HOST=127.0.0.1
+	export QUEUE_BULL_REDIS_PORT="${BO_REDIS_PORT:-10379}"
+	export QUEUE_BULL_PREFIX="${QUEUE_BULL_PREFIX:-bull}"
+	# manual runs ("Execute workflow") go to the workers too, as they always will from n8n 3
+	export OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS=true
+	if [ -z "${N8N_ENCRYPTION_KEY:-}" ]; then
+		[ -s "$keyfile" ] || (umask 077 && openssl rand -hex 24 >"$keyfile")
+		N8N_ENCRYPTION_KEY="$(cat "$keyfile")"
+		export N8N_ENCRYPTION_KEY
+	fi
+}
+
+# Worker N of the queue-mode installation DIR: user folder DIR/worker-N (DIR's installed package, linked),
+# health check on QUEUE_HEALTH_CHECK_PORT (default N8N_PORT + 2N), task broker on N8N_RUNNERS_BROKER_PORT
+# (default N8N_PORT + 2N + 1); DIR/worker-N.pid, DIR/worker-N.log.
+cmd_worker_bg() {
+	require_installed
+	local dir n="${2:-1}"
 	dir="$(user_dir_arg "${1:-}")"
-	local pidfile="$dir/n8n.pid"
-	[ -f "$pidfile" ] || { log "no pid file in $dir: not running"; return 0; }
+	[ "${BACKOFFICE_N8N_MODE:-}" = queue ] || die "workers need queue mode: BACKOFFICE_N8N_MODE=queue"
+	local port="${N8N_PORT:-5678}" wdir="$dir/worker-$n"
+	mkdir -p "$wdir/.n8n"
+	[ -e "$wdir/.n8n/nodes" ] || ln -s "$dir/.n8n/nodes" "$wdir/.n8n/nodes"
+	export QUEUE_HEALTH_CHECK_ACTIVE=true
+	export QUEUE_HEALTH_CHECK_PORT="${QUEUE_HEALTH_CHECK_PORT:-$((port + 2 * n))}"
+	export N8N_RUNNERS_BROKER_PORT="${N8N_RUNNERS_BROKER_PORT:-$((port + 2 * n + 1))}"
+	queue_env "$dir"
+	n8n_env "$wdir"
+	launch_bg "worker $n" "$dir/worker-$n.pid" "$dir/worker-$n.log" "http://127.0.0.1:$QUEUE_HEALTH_CHECK_PORT" \
+		worker --concurrency="${N8N_WORKER_CONCURRENCY:-10}"
+}
+
+# Queue mode in the foreground (`npm run start:queue`): workers 1..N8N_WORKERS (2) in the background, the main
+# in the foreground; the workers stop with it.
+cmd_start_queue() {
+	require_installed
+	local dir n workers="${N8N_WORKERS:-2}"
+	dir="$(user_dir_arg "${1:-}")"
+	export BACKOFFICE_N8N_MODE=queue
+	for n in $(seq 1 "$workers"); do (cmd_worker_bg "$dir" "$n"); done
+	trap 'stop_workers "$dir"' EXIT
+	trap 'exit 130' INT TERM
+	n8n_env "$dir"
+	log "n8n $(node "$N8N_BIN" --version | tail -n1) in queue mode: main + $workers worker(s), user folder $dir"
+	log "editor: http://localhost:$N8N_PORT"
+	node "$N8N_BIN" start
+}
+
+# Ends the process group of PIDFILE: TERM, then KILL after 30 s.
+stop_pidfile() {
+	local pidfile="$1" what="$2"
+	[ -f "$pidfile" ] || return 0
 	local pid
 	pid="$(cat "$pidfile")"
 	if kill -0 "$pid" 2>/dev/null; then
@@ -276,11 +350,27 @@ cmd_stop() {
 			sleep 0.5
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			log "n8n (pid $pid) did not stop in 30 s: killing it"
+			log "$what (pid $pid) did not stop in 30 s: killing it"
 			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
 	rm -f "$pidfile"
+}
+
+stop_workers() {
+	local f
+	for f in "$1"/worker-*.pid; do
+		[ -e "$f" ] || continue
+		stop_pidfile "$f" "$(basename "$f" .pid)"
+	done
+}
+
+cmd_stop() {
+	local dir
+	dir="$(user_dir_arg "${1:-}")"
+	stop_workers "$dir"
+	[ -f "$dir/n8n.pid" ] || { log "no pid file in $dir: not running"; return 0; }
+	stop_pidfile "$dir/n8n.pid" n8n
 	log "stopped n8n of $dir"
 }
 
@@ -322,12 +412,14 @@ install) cmd_install "$@" ;;
 user-folder) cmd_user_folder "$@" ;;
 start) cmd_start "$@" ;;
 start-bg) cmd_start_bg "$@" ;;
+worker-bg) cmd_worker_bg "$@" ;;
+start-queue) cmd_start_queue "$@" ;;
 stop) cmd_stop "$@" ;;
 import) cmd_import "$@" ;;
 cli) cmd_cli "$@" ;;
 version) require_installed && node "$N8N_BIN" --version | tail -n1 ;;
 *)
-	sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	[ -z "$cmd" ] || exit 2
 	;;
 esac

@@ -20,7 +20,7 @@ import { writeOpenTrans } from '../../nodes/shared/documents/orders';
 import { loadServers } from '../helpers/servers';
 import { HttpReceiver } from './httpReceiver';
 import { appendMails, createFolders, fileMails, randomTag, readFolder, waitForMails } from './mailboxes';
-import { N8nInstance, runScript, START_TIMEOUT_S } from './n8nInstance';
+import { N8nInstance, n8nMode, runScript, START_TIMEOUT_S } from './n8nInstance';
 import { templateProblems } from './templateChecks';
 import {
 	credentialNames,
@@ -39,6 +39,7 @@ import {
 	writeTemplates,
 	type CredentialExport,
 	type Execution,
+	type ExecutionSummary,
 	type Template,
 } from './templateRuns';
 
@@ -106,34 +107,43 @@ function credentialsFor(names: string[]): CredentialExport[] {
 	});
 }
 
+/**
+ * Queue mode (templates-queue.test.ts): one main with two workers for every template (three n8n processes
+ * per template would take minutes to start); each describe block imports its templates into it (CLI, while
+ * it runs: the main reads workflows and credentials from PostgreSQL).
+ */
+let queueInstance: N8nInstance | undefined;
 /** The package installed once into a user folder; each n8n instance copies it (user-folder then checks it). */
 let packageFolder = '';
 const instances: N8nInstance[] = [];
 const receivers: HttpReceiver[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
 	packageFolder = mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-package-'));
 	runScript(['user-folder', packageFolder]);
-}, 300_000);
+	if (n8nMode() === 'queue') queueInstance = await N8nInstance.start({ label: 'n8n-e2e-queue', nodesFrom: packageFolder });
+}, 300_000 + 3 * START_TIMEOUT_S * 1000);
 
 afterAll(async () => {
 	for (const n8n of instances) n8n.stop();
+	queueInstance?.stop();
 	for (const r of receivers) await r.stop();
 	if (packageFolder) rmSync(packageFolder, { recursive: true, force: true });
 }, 120_000);
 
 /** A fresh n8n with the credentials the templates name and the adapted templates imported (CLI), started. */
 async function startWith(label: string, templates: Template[]): Promise<N8nInstance> {
-	const n8n = await N8nInstance.start({
-		label: `n8n-e2e-${label}`,
-		nodesFrom: packageFolder,
-		prepare: (instance) => {
-			const names = [...new Set(templates.flatMap(credentialNames))];
-			const credentials = writeCredentials(path.join(instance.userDir, 'e2e-credentials.json'), credentialsFor(names));
-			const dir = writeTemplates(path.join(instance.userDir, 'e2e-templates'), templates);
-			instance.importTemplates(dir, credentials);
-		},
-	});
+	const prepare = (instance: N8nInstance) => {
+		const names = [...new Set(templates.flatMap(credentialNames))];
+		const credentials = writeCredentials(path.join(instance.userDir, `e2e-credentials-${label}.json`), credentialsFor(names));
+		const dir = writeTemplates(path.join(instance.userDir, `e2e-templates-${label}`), templates);
+		instance.importTemplates(dir, credentials);
+	};
+	if (queueInstance) {
+		prepare(queueInstance);
+		return queueInstance;
+	}
+	const n8n = await N8nInstance.start({ label: `n8n-e2e-${label}`, nodesFrom: packageFolder, prepare });
 	instances.push(n8n);
 	return n8n;
 }
@@ -142,6 +152,7 @@ async function startWith(label: string, templates: Template[]): Promise<N8nInsta
 async function release(...things: Array<N8nInstance | HttpReceiver | undefined>): Promise<void> {
 	for (const thing of things) {
 		if (thing instanceof N8nInstance) {
+			if (thing === queueInstance) continue; // stopped by the last afterAll
 			thing.stop();
 			if (instances.includes(thing)) instances.splice(instances.indexOf(thing), 1);
 		} else if (thing) {
@@ -925,3 +936,20 @@ describe('template: supplier e-invoices → three-way match', () => {
 		expect((await readFolder('alice', folders.error)).map((m) => m.subject)).toEqual([`Rechnung als PDF ${tag}`]);
 	});
 });
+
+// ------------------------------------------------------------------------------------------------------------
+if (n8nMode() === 'queue') {
+	describe('queue mode: where the templates ran', () => {
+		test('every execution ran on one of the two workers, none in the main', async () => {
+			if (!queueInstance) throw new Error('no template started the queue-mode n8n');
+			const n8n = queueInstance;
+			const res = await n8n.api<{ data: { results: ExecutionSummary[] } }>('GET', '/rest/executions?limit=100');
+			const ids = res.data.results.map((e) => e.id).sort((a, b) => Number(a) - Number(b));
+			const byWorker = [1, 2].map((n) => new Set(n8n.workerExecutions(n)));
+			console.log(`queue mode: ${ids.length} execution(s); worker 1 ran ${byWorker[0].size}, worker 2 ran ${byWorker[1].size}`);
+			expect(ids.length).toBeGreaterThanOrEqual(5);
+			expect(ids.filter((id) => !byWorker[0].has(id) && !byWorker[1].has(id))).toEqual([]);
+			expect(res.data.results.filter((e) => e.status !== 'success').map((e) => [e.id, e.status])).toEqual([]);
+		});
+	});
+}
