@@ -63,7 +63,8 @@ const FIXTURES = path.join(__dirname, '../fixtures');
 const fixture = (...parts: string[]) => readFileSync(path.join(FIXTURES, ...parts));
 const ERP_PLACEHOLDER = 'https://erp.example.com';
 const BEARER = `Bearer e2e-${randomTag()}`;
-const SETUP_TIMEOUT = (START_TIMEOUT_S + 120) * 1000;
+// generous: on a loaded 2-core box an n8n start, the CLI imports and a first run took over 6 minutes
+const SETUP_TIMEOUT = (START_TIMEOUT_S + 480) * 1000;
 
 /** The test credentials, under the names the templates refer to (README: "create credentials named …"). */
 function credentialsFor(names: string[]): CredentialExport[] {
