@@ -25,6 +25,8 @@ const RANGES: Array<[number, number]> = [
 	[0x2030, 0x2030],
 	[0x2039, 0x203a],
 	[0x20ac, 0x20ac],
+	// the minus sign the renderer itself prints before an allowance (not in the invoice's own texts)
+	[0x2212, 0x2212],
 ];
 
 interface SharedSubset {
