@@ -950,7 +950,8 @@ if (n8nMode() === 'queue') {
 			console.log(`queue mode: ${ids.length} execution(s); worker 1 ran ${byWorker[0].size}, worker 2 ran ${byWorker[1].size}`);
 			expect(ids.length).toBeGreaterThanOrEqual(5);
 			expect(ids.filter((id) => !byWorker[0].has(id) && !byWorker[1].has(id))).toEqual([]);
-			expect(res.data.results.filter((e) => e.status !== 'success').map((e) => [e.id, e.status])).toEqual([]);
+			// "waiting": an order's execution waits for a person's answer in the head-office template's form
+			expect(res.data.results.filter((e) => e.status !== 'success' && e.status !== 'waiting').map((e) => [e.id, e.status])).toEqual([]);
 		});
 	});
 }
