@@ -1,7 +1,8 @@
 /**
  * The Accounting FTP Import over FTP next to the least any FTP client can do: a plain basic-ftp loop that lists
  * the directory and downloads every file over one session (and one that deletes each file after its download,
- * what the node's default mode costs on the wire). The frame (files, child processes, figures) is
+ * what the node's default mode costs on the wire), and — over plain FTP — next to n8n's own FTP node (List → Download
+ * → Delete). The frame (files, child processes, figures) is
  * bench/file-import.ts.
  *
  * Not a test. Needs the test servers (`bash scripts/test-servers.sh start`). Run from the project root (the
@@ -11,7 +12,7 @@
  *   source scripts/node24.sh
  *   npx tsc --outDir .cache/bench-ftp-import --rootDir . --module commonjs --target es2023 --strict \
  *     --esModuleInterop --skipLibCheck --resolveJsonModule --types node nodes/shared/transports/libqp.d.ts bench/ftp-import.ts
- *   node .cache/bench-ftp-import/bench/ftp-import.js [files=200] [protocol=ftpsExplicit|ftp|ftpsImplicit] [uploadWaitSeconds=0]
+ *   node .cache/bench-ftp-import/bench/ftp-import.js [files=200] [protocol=ftpsExplicit|ftp|ftpsImplicit] [uploadWaitSeconds=0] [--rounds=5]
  */
 import { Writable } from 'node:stream';
 
@@ -19,9 +20,9 @@ import { Client } from 'basic-ftp';
 
 import type { FtpCredentials, FtpProtocol } from '../nodes/shared/transports/ftp';
 import { ftpCredentialsFor } from '../test/helpers/servers';
-import { runFileImportBench, type PlainPhase } from './file-import';
+import { n8nFtpNodePhase, runFileImportBench, type ComparedPhase } from './file-import';
 
-function basicFtpLoop(credentials: FtpCredentials, deletes: boolean): PlainPhase {
+function basicFtpLoop(credentials: FtpCredentials, deletes: boolean): ComparedPhase {
 	return {
 		id: deletes ? 'plainDelete' : 'plain',
 		label: `plain basic-ftp loop (LIST + RETR${deletes ? ' + DELE' : ''})`,
@@ -66,7 +67,14 @@ runFileImportBench<FtpCredentials>({
 	credentials: (protocol) => ftpCredentialsFor({ protocol: protocol as FtpProtocol }),
 	home: (servers) => servers.ftp.home,
 	remotePath: (_servers, name) => `/${name}`,
-	plainPhases: (credentials) => [basicFtpLoop(credentials, false), basicFtpLoop(credentials, true)],
+	comparisons: (credentials) => [
+		basicFtpLoop(credentials, false),
+		basicFtpLoop(credentials, true),
+		// n8n's FTP node speaks plain FTP or SFTP, no FTPS
+		...(credentials.protocol === 'ftp'
+			? [n8nFtpNodePhase('ftp', { host: credentials.host, port: credentials.port ?? 21, username: credentials.user, password: credentials.password })]
+			: []),
+	],
 	nodeSteps: 'LIST + RETR + hash + parse + DELE',
 	describe: (servers, protocol) => `over ${protocol}, vsftpd on ${servers.host}`,
 });
