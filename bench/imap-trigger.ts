@@ -1,13 +1,15 @@
 /**
  * Benchmark (not a test): one poll of the Delivery Note IMAP Trigger over N mails, next to a plain imapflow
  * script that does the least the same job needs (search, fetch structure, download the attachment, move),
- * so the ratio shows what the trigger costs on top of the protocol work.
+ * so the ratio shows what the trigger costs on top of the protocol work; and next to n8n's own Email Trigger
+ * (IMAP). Each variant runs in a child process of its own, the order rotated each round (`--rounds=R`); the
+ * trigger's mails/s divided by each other variant's is printed per round and as medians.
  *
  * Run from the repository root (test servers up: `scripts/test-servers.sh start`; N defaults to 1000):
  *   source scripts/node24.sh
  *   npx tsc --outDir .cache/bench --rootDir . --strict --module commonjs --target es2023 --esModuleInterop \
  *     --resolveJsonModule --skipLibCheck --types node bench/imap-trigger.ts nodes/shared/transports/libqp.d.ts
- *   node --expose-gc .cache/bench/bench/imap-trigger.js 1000
+ *   node .cache/bench/bench/imap-trigger.js 1000 [--rounds=5]
  * (.cache/ is git-ignored and inside the project, so that the compiled files find node_modules.)
  *
  * Printed per variant: mails/s and peak memory above the level before the run: RSS sampled every 10 ms during
@@ -16,8 +18,11 @@
  */
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
+import type { IVersionedNodeType } from 'n8n-workflow';
 
 import { withImapClient } from '../nodes/shared/transports/imap';
 import { uidSet } from '../nodes/shared/transports/imapSource';
@@ -177,17 +182,120 @@ async function plainImapflow(): Promise<Measurement> {
 	});
 }
 
-async function main(): Promise<void> {
-	console.log(`N = ${N} mails, one openTRANS attachment each (~3 KB), Dovecot on 127.0.0.1, Node ${process.version}`);
-	const trigger = await triggerPoll();
-	const plain = await plainImapflow();
-	console.log(`ratio: the trigger takes ${(trigger.seconds / plain.seconds).toFixed(2)}x the time of the plain script`);
+/**
+ * n8n's own Email Trigger (IMAP) v2.2 (n8n-nodes-base from scripts/n8n-server, through n8n-core's TriggerContext):
+ * a long-running trigger that opens the folder, fetches the unseen mails with their attachments, marks them read
+ * and emits them in batches, each emit running the workflow (with a last UID in its static data, so that it catches
+ * up on the mails already in the folder). It does less than the Delivery Note trigger (no
+ * parsing, no move to an archive folder). Timed from the start of the trigger until all N mails were emitted
+ * and their workflow runs ended.
+ */
+async function n8nEmailTrigger(): Promise<Measurement> {
+	const file = path.resolve('scripts/n8n-server/node_modules/n8n-nodes-base/dist/nodes/EmailReadImap/EmailReadImap.node.js');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { EmailReadImap } = require(file) as { EmailReadImap: new () => IVersionedNodeType };
+	return await measure("n8n's Email Trigger (IMAP) v2.2", async () => {
+		const f = await folders('n8n');
+		// UID 1: a mail the trigger counts as seen before it started (its last UID), so that it catches up on the rest
+		const seen = await new MailComposer({ from: SENDER, to: loadServers().users.alice.address, subject: 'seen', text: 'seen' }).compile().build();
+		await multiAppend(credentials, f.inbox, [seen]);
+		await fill(f.inbox);
+		const workflow = new RunnerWorkflow(
+			{
+				nodes: [
+					{
+						id: 'trigger',
+						name: 'Trigger',
+						type: 'n8n-nodes-base.emailReadImap',
+						typeVersion: 2.2,
+						position: [0, 0],
+						parameters: { mailbox: f.inbox, postProcessAction: 'read', format: 'simple', downloadAttachments: true, options: {} },
+						credentials: { imap: { id: '1', name: 'bench' } },
+					},
+				],
+				connections: {},
+				// n8n's trigger only catches up on mails that were there before it started when it has a last UID
+				// (here the first mail's); without one it waits for new arrivals
+				staticData: { 'node:Trigger': { lastMessageUid: 1 } },
+			},
+			new Map([['n8n-nodes-base.emailReadImap', new EmailReadImap()]]),
+		);
+		const imap = { host: credentials.host, port: credentials.port, user: credentials.user, password: credentials.password, secure: false, allowUnauthorizedCerts: true };
+		return async () => {
+			let emitted = 0;
+			let close: () => Promise<void> = async () => {};
+			await new Promise<void>((resolve, reject) => {
+				workflow
+					.startTrigger('Trigger', {
+						credentials: { imap },
+						onRun: (items, result) => {
+							if (result.error) reject(result.error);
+							if (items.some((item) => !Object.keys(item.binary ?? {}).length)) reject(new Error('a mail came without its attachment'));
+							emitted += items.length;
+							if (emitted >= N) resolve();
+						},
+						onError: reject,
+					})
+					.then((closeFunction) => (close = closeFunction), reject);
+			});
+			await close();
+			return emitted;
+		};
+	});
 }
 
-main().then(
-	() => process.exit(0),
-	(error) => {
-		console.error(error);
-		process.exit(1);
-	},
-);
+const VARIANTS: Record<string, () => Promise<Measurement>> = { trigger: triggerPoll, plain: plainImapflow, n8nEmailTrigger };
+
+const median = (values: number[]): number => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Each variant in a child process of its own, the order rotated each round; ratios per round and medians. */
+function main(): void {
+	const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 1);
+	console.log(`N = ${N} mails, one openTRANS attachment each (~3 KB), Dovecot on 127.0.0.1, Node ${process.version}, ${rounds} round(s)`);
+	const names = Object.keys(VARIANTS);
+	const ratios: Record<string, number[]> = { plain: [], n8nEmailTrigger: [] };
+	for (let round = 0; round < rounds; round++) {
+		const order = names.map((_, i) => names[(i + round) % names.length]);
+		console.log(`round ${round + 1} (order: ${order.join(', ')})`);
+		const rate: Record<string, number> = {};
+		for (const name of order) {
+			const out = execFileSync(process.execPath, ['--expose-gc', process.argv[1], String(N), 'child', name], {
+				encoding: 'utf8',
+				env: { ...process.env, N8N_LOG_LEVEL: 'silent' },
+				stdio: ['ignore', 'pipe', 'inherit'],
+			});
+			const lines = out.trim().split('\n');
+			console.log(lines.slice(0, -1).join('\n'));
+			const m = JSON.parse(lines[lines.length - 1]) as Measurement;
+			rate[name] = m.mails / m.seconds;
+		}
+		for (const other of Object.keys(ratios)) {
+			ratios[other].push(rate.trigger / rate[other]);
+			console.log(`  trigger mails/s ÷ ${other} mails/s: ${(rate.trigger / rate[other]).toFixed(2)}`);
+		}
+	}
+	console.log('medians of the per-round ratios (Delivery Note IMAP Trigger mails/s ÷ other mails/s):');
+	for (const [other, values] of Object.entries(ratios)) console.log(`  ÷ ${other}: ${median(values).toFixed(2)} (${values.map((v) => v.toFixed(2)).join(', ')})`);
+}
+
+async function child(name: string): Promise<void> {
+	const variant = VARIANTS[name];
+	if (!variant) throw new Error(`no variant ${name}`);
+	process.stdout.write(`${JSON.stringify(await variant())}\n`);
+}
+
+if (process.argv[3] === 'child') {
+	child(process.argv[4]).then(
+		() => process.exit(0),
+		(error) => {
+			console.error(error);
+			process.exit(1);
+		},
+	);
+} else {
+	main();
+}

@@ -15,7 +15,7 @@ import path from 'node:path';
 
 process.env.N8N_USER_FOLDER ??= mkdtempSync(path.join(tmpdir(), 'bo-n8n-'));
 
-import { ExecutionLifecycleHooks, LoadOptionsContext, PollContext, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, PollContext, TriggerContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	NodeHelpers,
@@ -309,6 +309,31 @@ export class RunnerWorkflow {
 		if (polled === null) return { polled };
 		const result = await this.run(triggerNode, { credentials: options.credentials, input: polled, mode: 'trigger' });
 		return { polled, result };
+	}
+
+	/**
+	 * What an active workflow does with a long-running trigger (n8n's Email Trigger (IMAP) and the like): call
+	 * `trigger()` through a TriggerContext; each `emit` runs the workflow from the trigger with the emitted items
+	 * and hands the run to `onRun`. Returns the trigger's close function.
+	 */
+	async startTrigger(
+		triggerNode: string,
+		options: { credentials?: Credentials; onRun: (items: INodeExecutionData[], result: RunResult) => void; onError: (error: Error) => void },
+	): Promise<() => Promise<void>> {
+		const node = this.node(triggerNode);
+		const nodeType = this.workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+		if (!nodeType.trigger) throw new Error(`${triggerNode} is not a trigger with a trigger() function`);
+		const hooks = new ExecutionLifecycleHooks('trigger', 'test-trigger', this.json as unknown as IWorkflowBase);
+		const additionalData = additionalDataFor(options.credentials ?? {}, hooks);
+		const emit = (data: INodeExecutionData[][]) => {
+			void this.run(triggerNode, { credentials: options.credentials, input: data, mode: 'trigger' }).then(
+				(result) => options.onRun(data[0] ?? [], result),
+				options.onError,
+			);
+		};
+		const context = new TriggerContext(this.workflow, node, additionalData, 'trigger', 'activate', emit, options.onError);
+		const response = await nodeType.trigger.call(context);
+		return async () => await response?.closeFunction?.();
 	}
 }
 
