@@ -144,6 +144,12 @@ async function dryRunMail(run: Run, group: MailGroup, included: PlannedInvoice[]
 async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], fresh: SendingInvoice[], message: SendMailOptions, base: IDataObject, control: JobControl) {
 	const { settings } = run;
 	const order = group.invoices[0].itemIndex;
+	if (!(await run.ledger.handing(included.map(sending)))) {
+		const message = 'Not sent: this run lost its connection to n8n\'s database, which holds its claim on these invoices, and another run may be mailing them. Run the workflow again: what was not mailed will be.';
+		run.outputs.failed.push(failedGroupItem(order, included, { ...base, code: 'CLAIM_LOST', message }));
+		await run.ledger.release(included.map(sending));
+		return;
+	}
 	const outcome = await sendWithRetries(
 		run.transport as Transporter,
 		message,
@@ -155,6 +161,7 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], f
 	// noted at once: if the run stops later, a re-run skips what went out here (an uncertain mail keeps its claims)
 	if (outcome.delivered) await run.ledger.delivered(included.map(sending));
 	else if (!outcome.uncertain) await run.ledger.giveBack(fresh.filter((f) => included.some((p) => p.invoice.number === f.number)));
+	else await run.ledger.release(included.map(sending));
 	if (!outcome.delivered) {
 		run.outputs.failed.push(failedMailItem(order, included, base, outcome, run.endpoint));
 		return;
@@ -226,6 +233,7 @@ export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSett
 		await runPipeline(plan.groups, { active, alive: active + 50 }, async (group, control) => await sendGroup(run, group, control));
 	} finally {
 		run.transport?.close();
+		await ledger.releaseAll();
 	}
 	return run.delivered;
 }

@@ -1,5 +1,6 @@
 import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import { confirmLease, releaseLease, section, tryLease } from '../shared/transports/n8nDatabaseLock';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
 
 /**
@@ -8,48 +9,33 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  * keeps its record there too). Written at the moment of each send, also in manual runs and whatever happens to
  * the execution afterwards, so a re-run, a killed worker's next run or another execution skips what went out.
  *
- * Per invoice number N, three values (the store keeps only their MD5):
- * - `claim N`, recorded right before the mail is handed to the SMTP server: whoever records it first mails N;
- * - `content N H`, recorded with the claim (one call): H is the content hash, so a skip can say whether the content changed;
+ * Per invoice number N (the store keeps only the values' MD5):
+ * - `claim N`, recorded when a run takes N on: whoever records it first mails N;
+ * - `pending N`, recorded with the claim and removed right before the mail is handed to the SMTP server: a
+ *   claim still pending whose holder is gone was never sent, and a later run takes it over and mails it;
+ * - `content N H`, recorded with the claim: H is the content hash, so a skip can say whether the content changed;
  * - `delivered N`, recorded when the server accepted the mail.
- * A claim without `delivered` is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped while the mail
- * was on the wire): it counts as sent, only Send Again mails it again. A mail the server refused for good gives
- * back the claims it made.
+ * A claim neither pending nor delivered is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped
+ * while the mail was on the wire): it counts as sent, only Send Again mails it again. A mail the server refused
+ * for good gives back the claims it made. Claims of earlier versions carry no `pending`: they count as handed over.
  *
- * The store has no "look up without recording": a look-up records and then removes what was new. It is done
- * for `delivered` and `content` values only, never for claims, whose removal could undo another run's claim.
+ * Atomic across processes: n8n's store reads the node's whole record, adds to it and writes it back, without a
+ * transaction or lock (n8n 2.41). Every call of this node is therefore made inside a `section` of the workflow
+ * and node: a PostgreSQL advisory lock in n8n's own database when n8n runs on PostgreSQL (queue mode: every
+ * main and worker), this process's own turn on SQLite (one process). Who is sending a pending claim right now
+ * is told by a `lease` per invoice, which PostgreSQL frees when its holder's connection ends (n8nDatabaseLock.ts).
  *
- * Concurrency: n8n's store reads the node's whole record, adds to it and writes it back, without a transaction
- * or lock (n8n 2.41, `DeduplicationHelper.checkProcessedAndRecord`): two calls at the same time both see a value
- * as new, and one's additions can overwrite the other's. Every call of this node in this process is therefore
- * made one after another (`serialized`), which makes a claim atomic among all executions in one n8n process (the
- * default set-up, and all executions of one queue-mode worker). Between two processes n8n offers nodes no
- * atomic operation: see docs/durable-records.md.
- *
- * Bounded by n8n's `maxEntries`: beyond 150,000 values (50,000 invoices) the oldest are dropped.
+ * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 40,000 invoices) the oldest are dropped.
  */
 
 const STORE: ICheckProcessedOptions = { mode: 'entries', maxEntries: 150_000 };
 
 const claimOf = (n: string) => `claim\u0000${n}`;
+const pendingOf = (n: string) => `pending\u0000${n}`;
 const deliveredOf = (n: string) => `delivered\u0000${n}`;
 const contentOf = (n: string, hash: string) => `content\u0000${n}\u0000${hash}`;
 
 type Helpers = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed'>;
-
-/** The node's calls to the store in this process, one after another (per workflow and node). */
-const queues = new Map<string, Promise<unknown>>();
-
-async function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-	const mine = (queues.get(key) ?? Promise.resolve()).then(work, work);
-	const settled = mine.catch(() => undefined);
-	queues.set(key, settled);
-	try {
-		return await mine;
-	} finally {
-		if (queues.get(key) === settled) queues.delete(key);
-	}
-}
 
 export interface SendingInvoice {
 	number: string;
@@ -80,7 +66,7 @@ export class SentRecords implements SentLookup {
 	static async open(ctx: IExecuteFunctions, invoiceNumbers: string[]): Promise<SentRecords> {
 		const key = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id}`;
 		const records = new SentRecords(ctx.helpers, key, new Set());
-		await serialized(key, async () => {
+		await section(key, async () => {
 			await records.carryOver(ctx.getWorkflowStaticData('node'));
 			await records.lookUp([...new Set(invoiceNumbers.filter(Boolean))]);
 		});
@@ -120,41 +106,104 @@ export class SentRecords implements SentLookup {
 	/** Delivered before (claimed but unconfirmed invoices are found by `claim`): whether the content changed since. */
 	async previousSend(invoiceNumber: string, hash: string): Promise<PreviousSend | undefined> {
 		if (!this.deliveredBefore.has(invoiceNumber)) return undefined;
-		const same = await serialized(this.key, async () => (await this.probe([contentOf(invoiceNumber, hash)])).size > 0);
+		const same = await section(this.key, async () => (await this.probe([contentOf(invoiceNumber, hash)])).size > 0);
 		return { contentChanged: !same };
 	}
 
+	/** leases this run holds: invoice number → lease key */
+	private readonly held = new Map<string, string>();
+
+	private leaseOf(invoiceNumber: string): string {
+		return `${this.key}\u0000${invoiceNumber}`;
+	}
+
+	/** The store's call; a first record made by two processes at once: n8n's insert fails for one, the second try updates. */
+	private async record(values: string[]): Promise<Set<string>> {
+		const result = await this.helpers
+			.checkProcessedAndRecord(values, 'node', STORE)
+			.catch(async () => await this.helpers.checkProcessedAndRecord(values, 'node', STORE));
+		return new Set(result.new.map(String));
+	}
+
+	/** Takes the invoice's lease for this run: false while another run (here or in another process) holds it. */
+	private async lease(invoiceNumber: string): Promise<boolean> {
+		if (this.held.has(invoiceNumber)) return true;
+		if (!(await tryLease(this.leaseOf(invoiceNumber)))) return false;
+		this.held.set(invoiceNumber, this.leaseOf(invoiceNumber));
+		return true;
+	}
+
 	/**
-	 * Claims the invoices of one mail right before it is sent; with Send Again, all are granted. One call: the
-	 * content values go with the claims (for an invoice another run claimed first, ours only makes a later
-	 * "content changed" say less).
+	 * Claims the invoices of one mail before it is made. An invoice is this run's when its claim is new, or when
+	 * it is still pending and nobody holds its lease (its holder stopped before handing it over: taken over).
+	 * With Send Again, all are granted. One call records claims, pending marks and content values.
 	 */
 	async claim(invoices: SendingInvoice[], sendAgain: boolean): Promise<Claim> {
-		return await serialized(this.key, async () => {
-			const values = invoices.flatMap((i) => [claimOf(i.number), contentOf(i.number, i.hash)]);
-			// a first record made by two processes at once: n8n's insert fails for one of them; the second try updates
-			const result = await this.helpers
-				.checkProcessedAndRecord(values, 'node', STORE)
-				.catch(async () => await this.helpers.checkProcessedAndRecord(values, 'node', STORE));
-			const mine = new Set(result.new.map(String));
-			const fresh = invoices.filter((i) => mine.has(claimOf(i.number)));
-			const granted = sendAgain ? invoices : fresh;
-			return { granted, fresh, taken: invoices.filter((i) => !granted.includes(i)) };
+		return await section(this.key, async () => {
+			const isNew = await this.record(invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
+			const claim: Claim = { granted: [], fresh: [], taken: [] };
+			const undo: string[] = [];
+			for (const invoice of invoices) {
+				const newClaim = isNew.has(claimOf(invoice.number));
+				const wasPending = !isNew.has(pendingOf(invoice.number));
+				// a claim handed over before (delivered or uncertain) gets no pending mark from us, unless sent again
+				if (!newClaim && !wasPending && !sendAgain) undo.push(pendingOf(invoice.number));
+				const mine = (newClaim || wasPending) && (await this.lease(invoice.number));
+				if (newClaim && !mine) undo.push(claimOf(invoice.number), pendingOf(invoice.number));
+				if (mine) claim.fresh.push(invoice);
+				if (mine || sendAgain) claim.granted.push(invoice);
+				else claim.taken.push(invoice);
+			}
+			if (undo.length) await this.helpers.removeProcessed(undo, 'node', STORE);
+			return claim;
+		});
+	}
+
+	/**
+	 * Right before the mail goes to the SMTP server: its invoices are no longer pending. Returns false (nothing
+	 * changed, the mail must not be sent) when this run lost the lease of one of them — its connection to n8n's
+	 * database ended, and another run may have taken the invoice over.
+	 */
+	async handing(invoices: SendingInvoice[]): Promise<boolean> {
+		return await section(this.key, async () => {
+			for (const invoice of invoices) {
+				const lease = this.held.get(invoice.number);
+				if (lease && !(await confirmLease(lease))) return false;
+			}
+			await this.helpers.removeProcessed(invoices.map((i) => pendingOf(i.number)), 'node', STORE);
+			return true;
 		});
 	}
 
 	/** The server accepted the mail of these invoices. */
 	async delivered(invoices: SendingInvoice[]): Promise<void> {
-		await serialized(this.key, async () => {
-			await this.helpers.checkProcessedAndRecord(invoices.map((i) => deliveredOf(i.number)), 'node', STORE);
+		await section(this.key, async () => {
+			await this.record(invoices.map((i) => deliveredOf(i.number)));
 		});
+		await this.release(invoices);
 	}
 
 	/** The mail was not sent (refused for good, or never handed over): the claims this run made are given back. */
 	async giveBack(invoices: SendingInvoice[]): Promise<void> {
 		if (!invoices.length) return;
-		await serialized(this.key, async () => {
-			await this.helpers.removeProcessed(invoices.flatMap((i) => [claimOf(i.number), contentOf(i.number, i.hash)]), 'node', STORE);
+		await section(this.key, async () => {
+			const values = invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]);
+			await this.helpers.removeProcessed(values, 'node', STORE);
 		});
+		await this.release(invoices);
+	}
+
+	/** This run is done with these invoices (an uncertain delivery keeps its claim, no longer pending). */
+	async release(invoices: SendingInvoice[]): Promise<void> {
+		for (const { number } of invoices) {
+			const lease = this.held.get(number);
+			this.held.delete(number);
+			if (lease) await releaseLease(lease);
+		}
+	}
+
+	/** At the end of the run, whatever happened: every lease it still holds (a pending claim is then taken over by a later run). */
+	async releaseAll(): Promise<void> {
+		await this.release([...this.held.keys()].map((number) => ({ number, hash: '' })));
 	}
 }

@@ -1,0 +1,199 @@
+/**
+ * Locks every process of one n8n installation sees: PostgreSQL advisory locks in n8n's own database, reached
+ * with the connection settings n8n itself reads (its `DB_*` variables, also as `*_FILE`). Queue mode needs
+ * PostgreSQL, so every main and worker has them; nothing is written to n8n's tables. With SQLite (n8n's default,
+ * one process) the locks are this process's own, which is all there is.
+ *
+ * - `section(key, work)`: `work` runs while no other process (and no other call in this process) runs a
+ *   section of the same key — a session advisory lock on a connection of its own, given back when `work` ends.
+ * - `lease(key)`: held until released, by this process's lease connection; `tryLease` fails while any other
+ *   process holds it. A holder that dies (SIGKILL, lost machine) loses its leases with its connection: PostgreSQL
+ *   ends the session and frees them. `valid()` says whether the lease connection that took it still lives.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { Client, Pool, type ClientConfig } from 'pg';
+
+/** how long a section waits for another process's section of the same key before it fails */
+const LOCK_WAIT_MS = 120_000;
+
+function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+	const file = env[`${name}_FILE`];
+	if (file) return readFileSync(file, 'utf8').trim();
+	return env[name];
+}
+
+/** n8n's PostgreSQL as its `DB_POSTGRESDB_*` variables name it (n8n's defaults); undefined when n8n runs on SQLite. */
+export function n8nPostgresConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig | undefined {
+	if (setting(env, 'DB_TYPE') !== 'postgresdb') return undefined;
+	const ssl = setting(env, 'DB_POSTGRESDB_SSL_ENABLED') === 'true' || !!setting(env, 'DB_POSTGRESDB_SSL_CA');
+	return {
+		host: setting(env, 'DB_POSTGRESDB_HOST') || 'localhost',
+		port: Number(setting(env, 'DB_POSTGRESDB_PORT') || 5432),
+		database: setting(env, 'DB_POSTGRESDB_DATABASE') || 'n8n',
+		user: setting(env, 'DB_POSTGRESDB_USER') || 'postgres',
+		password: setting(env, 'DB_POSTGRESDB_PASSWORD') ?? '',
+		keepAlive: true,
+		connectionTimeoutMillis: 20_000,
+		application_name: 'n8n-nodes-backoffice lock',
+		...(ssl
+			? {
+					ssl: {
+						ca: setting(env, 'DB_POSTGRESDB_SSL_CA') || undefined,
+						cert: setting(env, 'DB_POSTGRESDB_SSL_CERT') || undefined,
+						key: setting(env, 'DB_POSTGRESDB_SSL_KEY') || undefined,
+						rejectUnauthorized: setting(env, 'DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED') !== 'false',
+					},
+				}
+			: {}),
+	};
+}
+
+/** The two 32-bit keys of a PostgreSQL advisory lock: the first 8 bytes of the SHA-256 of `key`. */
+function lockKeys(key: string): [number, number] {
+	const hash = createHash('sha256').update(`n8n-nodes-backoffice\u0000${key}`).digest();
+	return [hash.readInt32BE(0), hash.readInt32BE(4)];
+}
+
+function lockError(what: string, error: unknown): Error {
+	const reason = error instanceof Error ? error.message : String(error);
+	return new Error(`${what} in n8n's PostgreSQL database failed: ${reason}`);
+}
+
+/** This process's calls per key, one after another. */
+const local = new Map<string, Promise<unknown>>();
+
+async function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+	const mine = (local.get(key) ?? Promise.resolve()).then(work, work);
+	const settled = mine.catch(() => undefined);
+	local.set(key, settled);
+	try {
+		return await mine;
+	} finally {
+		if (local.get(key) === settled) local.delete(key);
+	}
+}
+
+let pool: Pool | undefined;
+/** the lease connection and its generation (a new one after a lost connection) */
+let leaseClient: Promise<Client> | undefined;
+let generation = 0;
+/** leases this process holds: key → generation of the connection that took it */
+const leases = new Map<string, number>();
+
+/** Runs `work` while no other process or call holds the section `key`. */
+export async function section<T>(key: string, work: () => Promise<T>): Promise<T> {
+	return await inTurn(key, async () => {
+		const config = n8nPostgresConfig();
+		if (!config) return await work();
+		if (!pool) {
+			pool = new Pool({ ...config, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true, options: `-c lock_timeout=${LOCK_WAIT_MS}` });
+			// an idle pooled connection that breaks (the server restarted) is dropped by the pool, not thrown here
+			pool.on('error', () => undefined);
+			pool.on('connect', (client) => client.on('error', () => undefined));
+		}
+		const [a, b] = lockKeys(`section\u0000${key}`);
+		const client = await pool.connect().catch((error: unknown) => {
+			throw lockError('Connecting for a lock', error);
+		});
+		// a connection that may still hold the lock is closed, which frees it
+		let holding = false;
+		try {
+			await client.query('SELECT pg_advisory_lock($1, $2)', [a, b]).catch((error: unknown) => {
+				throw lockError(`Waiting up to ${LOCK_WAIT_MS / 1000} s for a lock`, error);
+			});
+			holding = true;
+			const result = await work();
+			await client.query('SELECT pg_advisory_unlock($1, $2)', [a, b]);
+			holding = false;
+			return result;
+		} finally {
+			client.release(holding);
+		}
+	});
+}
+
+async function leaseConnection(config: ClientConfig): Promise<Client> {
+	leaseClient ??= (async () => {
+		const client = new Client(config);
+		const mine = ++generation;
+		client.on('error', () => {
+			if (generation === mine) leaseClient = undefined;
+		});
+		client.on('end', () => {
+			if (generation === mine) leaseClient = undefined;
+		});
+		try {
+			await client.connect();
+			// the lease connection alone does not keep a process running
+			(client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+		} catch (error) {
+			leaseClient = undefined;
+			throw lockError('Connecting for a lease', error);
+		}
+		return client;
+	})();
+	return await leaseClient;
+}
+
+/** A query on the lease connection, after the ones before it (the connection runs one at a time). */
+let leaseQueue: Promise<unknown> = Promise.resolve();
+async function onLeaseConnection<R extends object>(client: Client, text: string, values: unknown[]): Promise<R[]> {
+	const mine = leaseQueue.then(async () => (await client.query<R>(text, values)).rows);
+	leaseQueue = mine.catch(() => undefined);
+	return await mine;
+}
+
+/** Takes the lease `key` unless another process (or another call here) holds it. */
+export async function tryLease(key: string): Promise<boolean> {
+	if (leases.has(key)) return false;
+	const config = n8nPostgresConfig();
+	if (!config) {
+		leases.set(key, 0);
+		return true;
+	}
+	const client = await leaseConnection(config);
+	const [a, b] = lockKeys(`lease\u0000${key}`);
+	const rows = await onLeaseConnection<{ taken: boolean }>(client, 'SELECT pg_try_advisory_lock($1, $2) AS taken', [a, b]);
+	if (!rows[0].taken) return false;
+	leases.set(key, generation);
+	return true;
+}
+
+/** Whether this process still holds the lease `key` (its lease connection was not lost since it was taken). */
+export function holdsLease(key: string): boolean {
+	const taken = leases.get(key);
+	if (taken === undefined) return false;
+	return taken === 0 || (taken === generation && leaseClient !== undefined);
+}
+
+/**
+ * Whether this process holds the lease `key` right now, asked of PostgreSQL (a lease connection lost without
+ * this process noticing yet has lost its leases): the last check before an act only the holder may do.
+ */
+export async function confirmLease(key: string): Promise<boolean> {
+	if (!holdsLease(key)) return false;
+	if (leases.get(key) === 0) return true;
+	const [a, b] = lockKeys(`lease\u0000${key}`);
+	try {
+		const rows = await onLeaseConnection<{ held: boolean }>(
+			await leaseClient!,
+			"SELECT count(*) > 0 AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 2",
+			[a >>> 0, b >>> 0],
+		);
+		return rows[0].held;
+	} catch {
+		return false;
+	}
+}
+
+/** Gives the lease back (nothing when this process does not hold it). */
+export async function releaseLease(key: string): Promise<void> {
+	const taken = leases.get(key);
+	if (taken === undefined) return;
+	leases.delete(key);
+	if (!taken || taken !== generation || !leaseClient) return;
+	const [a, b] = lockKeys(`lease\u0000${key}`);
+	await onLeaseConnection(await leaseClient, 'SELECT pg_advisory_unlock($1, $2)', [a, b]).catch(() => undefined);
+}

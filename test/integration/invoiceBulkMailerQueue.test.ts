@@ -1,0 +1,119 @@
+/**
+ * The Invoice Bulk Mailer's claims across processes, as n8n's queue mode runs it: n8n's own processed-data store
+ * on PostgreSQL (scripts/queue-servers.sh, a fresh database migrated by n8n), each execution in a process of its
+ * own (two workers), real Postfix and Dovecot. Each mailer process reaches n8n's database as a worker does, with
+ * n8n's DB_* variables: its claims are made under a PostgreSQL advisory lock, its invoices leased.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { DataDeduplicationService } from 'n8n-core';
+import type { IDataObject, INode } from 'n8n-workflow';
+
+import { addressOf, invoiceJson, mailer, MailerProcess, mailsAfterQuiet, mailsWith, recipients } from '../helpers/mailerRecords';
+
+const RUN = `IBQ${Date.now().toString(36)}`;
+let sequence = 0;
+const newToken = () => `${RUN}x${++sequence}`;
+
+const QUEUE_SCRIPT = path.join(__dirname, '../../scripts/queue-servers.sh');
+const queueServers = (args: string[]) => execFileSync('bash', [QUEUE_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const DATABASE = `mailer_${RUN.toLowerCase()}`;
+const saved: NodeJS.ProcessEnv = {};
+
+beforeAll(async () => {
+	try {
+		queueServers(['status']);
+	} catch {
+		// stopped by globalTeardown, like the e2e suite's
+		queueServers(['start']);
+	}
+	queueServers(['createdb', DATABASE]);
+	const dir = process.env.BO_QUEUE_DIR ?? `${(process.env.BACKOFFICE_SERVERS_DIR ?? '/tmp/bo-srv').replace(/\/$/, '')}-queue`;
+	const { host, postgres } = JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8')) as { host: string; postgres: { port: number; user: string; password: string } };
+	const env: Record<string, string> = {
+		DB_TYPE: 'postgresdb',
+		DB_POSTGRESDB_HOST: host,
+		DB_POSTGRESDB_PORT: String(postgres.port),
+		DB_POSTGRESDB_USER: postgres.user,
+		DB_POSTGRESDB_PASSWORD: postgres.password,
+		DB_POSTGRESDB_DATABASE: DATABASE,
+	};
+	for (const [name, value] of Object.entries(env)) {
+		saved[name] = process.env[name];
+		process.env[name] = value;
+	}
+	// n8n migrates the fresh database once, here, before two processes open it
+	const context = { workflow: { id: `wf-${newToken()}`, active: false }, node: { id: 'n1' } as INode };
+	await DataDeduplicationService.getInstance().getProcessedDataCount('node', context, { mode: 'entries' });
+}, 300_000);
+
+afterAll(() => {
+	for (const [name, value] of Object.entries(saved)) {
+		if (value === undefined) delete process.env[name];
+		else process.env[name] = value;
+	}
+});
+
+const numbersOf = (items: IDataObject[]) => items.flatMap((item) => (item.invoiceNumbers as string[] | undefined) ?? [item.invoiceNumber as string]);
+
+describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue mode)', () => {
+	it('mails each of 500 invoices exactly once when two executions in two processes send them at the same time', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 500 }, (_, i) => invoiceJson(token, i + 1));
+		const workers = [new MailerProcess(), new MailerProcess()];
+		try {
+			await Promise.all(workers.map(async (w) => await w.ready));
+			const started = Date.now();
+			const [a, b] = await Promise.all(workers.map(async (w) => await w.run(mailer(token), items)));
+			const all = recipients(await mailsAfterQuiet(token));
+			console.log(`two processes, 500 invoices: ${numbersOf(a[0]).length} + ${numbersOf(b[0]).length} mailed in ${Date.now() - started} ms, ${all.length} mails arrived`);
+			const numbers = items.map((i) => i.invoiceNumber as string).sort();
+			expect([...numbersOf(a[0]), ...numbersOf(b[0])].sort()).toEqual(numbers);
+			expect([...numbersOf(a[1]), ...numbersOf(b[1])].sort()).toEqual(numbers);
+			expect([...a[2], ...b[2]]).toEqual([]);
+			// counted at the mailbox: every customer once, nobody twice, none lost
+			expect(all).toEqual(items.map((_, i) => `kunde${i + 1}-${token}@example.com`).sort());
+		} finally {
+			await Promise.all(workers.map(async (w) => await w.kill()));
+		}
+	}, 600_000);
+
+	it('a process killed (SIGKILL) mid-run: its claims not yet handed over are freed, the next run in another process mails exactly the rest', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 150 }, (_, i) => invoiceJson(token, i + 1));
+		const first = new MailerProcess();
+		try {
+			void first.run(mailer(token), items).catch(() => undefined);
+			await mailsWith(token, 8, 120_000);
+		} finally {
+			await first.kill();
+		}
+		const beforeKill = recipients(await mailsAfterQuiet(token));
+		expect(beforeKill.length).toBeLessThan(items.length);
+
+		const second = new MailerProcess();
+		let outputs: IDataObject[][];
+		try {
+			outputs = await second.run(mailer(token), items);
+		} finally {
+			await second.kill();
+		}
+		const [sent, skipped, failed] = outputs;
+		const all = recipients(await mailsAfterQuiet(token));
+		expect(new Set(all).size).toBe(all.length);
+		expect(failed).toEqual([]);
+		const uncertain = skipped.filter((i) => i.deliveryUncertain === true).map((i) => i.invoiceNumber as string);
+		// only the mails on the wire at the kill (at most Max Connections + 2, handed to nodemailer) are uncertain, never the claimed rest
+		expect(uncertain.length).toBeLessThanOrEqual(3 + 2);
+		const numbers = items.map((i) => i.invoiceNumber as string);
+		const rest = numbers.filter((n) => !beforeKill.includes(addressOf(token, n)) && !uncertain.includes(n));
+		expect(numbersOf(sent).sort()).toEqual(rest.sort());
+		for (const number of numbers) {
+			const mailed = all.filter((a) => a === addressOf(token, number)).length;
+			expect([number, mailed === 1 || (mailed === 0 && uncertain.includes(number))]).toEqual([number, true]);
+		}
+		console.log(`killed after ${beforeKill.length} mails; the next run mailed ${numbersOf(sent).length}, ${uncertain.length} uncertain`);
+	}, 600_000);
+});
