@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { mailFolderLocator } from '../shared/mailFolders';
+import { mailTriggerOptionsCollection } from '../shared/mailTrigger';
 
 const csvColumn = (name: string, displayName: string, description: string, required = false): INodeProperties => ({
 	displayName,
@@ -13,18 +14,8 @@ const csvColumn = (name: string, displayName: string, description: string, requi
 	displayOptions: { show: { format: ['csv'] } },
 });
 
-/**
- * n8n puts its own Poll Times parameter above a polling node's parameters, with "Every Minute" as its default, and a
- * node cannot change that default (n8n-core's directory loader prepends it to every `polling: true` node; a second
- * `pollTimes` of the node's own would show twice). So the node says it plainly where the user sets it.
- */
-export const pollTimesNotice: INodeProperties = {
-	displayName:
-		'Poll Times starts at "Every Minute" (n8n\'s default for every polling trigger; a node cannot change it). Delivery notes usually need one check a day: set Poll Times to "Every Day" and the hour you want, e.g. 6:00.',
-	name: 'pollTimesNotice',
-	type: 'notice',
-	default: '',
-};
+/** What the Poll Times notice (shared/mailTrigger.ts) advises for delivery notes. */
+export const POLL_TIMES_ADVICE = 'Delivery notes usually need one check a day: set Poll Times to "Every Day" and the hour you want, e.g. 6:00.';
 
 export const properties: INodeProperties[] = [
 	mailFolderLocator(
@@ -178,36 +169,5 @@ export const properties: INodeProperties[] = [
 		],
 		default: 'error',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Create Missing Folders',
-				name: 'createMissingFolders',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to create the inbox, archive and error folders (and their parents) when they do not exist, instead of stopping with an error',
-			},
-			{
-				displayName: 'Max Attachment Size (MB)',
-				name: 'maxAttachmentSizeMb',
-				type: 'number',
-				typeOptions: { minValue: 0.1, numberPrecision: 1 },
-				default: 20,
-				description: 'Bigger attachments are not downloaded; their mail goes to the error folder with reason ATTACHMENT_TOO_LARGE',
-			},
-			{
-				displayName: 'Max Mails per Poll',
-				name: 'maxMailsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 500,
-				description: 'Max number of mails one poll processes, oldest first; the rest waits for the next poll',
-			},
-		],
-	},
+	mailTriggerOptionsCollection(),
 ];

@@ -1,6 +1,7 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { mailJson } from '../shared/mail/mailJson';
+import { attachmentBinary, mailErrorItem } from '../shared/mailTrigger';
 import type { MailDecision } from '../shared/transports/imapConsumer';
 import type { ImapSource, MailPart, MailSummary } from '../shared/transports/imapSource';
 import type { TriggerSettings } from './settings';
@@ -15,6 +16,8 @@ import {
 	type MailOutcome,
 	type Supplier,
 } from './supplierMail';
+
+const LABEL = 'Delivery Note IMAP Trigger';
 
 /**
  * One batch of mails → a decision and the finished items per mail. The items (with their binary data) are
@@ -60,7 +63,7 @@ async function noteItems(ctx: IPollFunctions, outcome: NotesOutcome, source: Ima
 	const binaries = new Map<Attachment, IBinaryData | undefined>();
 	const items: INodeExecutionData[] = [];
 	for (const { note, attachment } of outcome.notes) {
-		if (!binaries.has(attachment)) binaries.set(attachment, await binaryOf(ctx, attachment));
+		if (!binaries.has(attachment)) binaries.set(attachment, await attachmentBinary(ctx, LABEL, attachment));
 		const item: INodeExecutionData = {
 			json: {
 				supplier: outcome.supplier.name,
@@ -77,34 +80,8 @@ async function noteItems(ctx: IPollFunctions, outcome: NotesOutcome, source: Ima
 
 async function errorItem(ctx: IPollFunctions, outcome: ErrorOutcome, source: ImapSource): Promise<INodeExecutionData> {
 	const [first] = outcome.problems;
-	const json: IDataObject = {
-		reason: first.reason,
-		message:
-			outcome.problems.length === 1 ? first.message : `${outcome.problems.length} problems: ${outcome.problems.map((p) => p.message).join('; ')}`,
-	};
-	if (first.file) json.file = first.file;
-	if (first.position) json.position = { ...first.position };
-	if (outcome.supplier) json.supplier = outcome.supplier.name;
-	json.problems = outcome.problems.map((p) => ({ ...p }) as IDataObject);
-	json.attachments = outcome.mail.parts.map(attachmentName);
-	json.mail = mailJson(outcome.mail, source.folders.inbox, source.folders.error);
-	const item: INodeExecutionData = { json };
-	for (const [i, attachment] of outcome.attachments.entries()) {
-		const binary = await binaryOf(ctx, attachment);
-		if (binary) item.binary = { ...item.binary, [i === 0 ? 'attachment' : `attachment_${i}`]: binary };
-	}
-	return item;
-}
-
-/**
- * The attachment as n8n binary data. A failure to store the file (binary data storage full, …) must not cost
- * the mail its item: it is logged and the item goes out without it, as it always did.
- */
-async function binaryOf(ctx: IPollFunctions, attachment: Attachment): Promise<IBinaryData | undefined> {
-	try {
-		return await ctx.helpers.prepareBinaryData(attachment.bytes, attachment.fileName, attachment.mimeType);
-	} catch (error) {
-		ctx.logger.error(`Delivery Note IMAP Trigger: could not store attachment ${attachment.fileName}: ${(error as Error).message}`);
-		return undefined;
-	}
+	const details: IDataObject = {};
+	if (first.position) details.position = { ...first.position };
+	if (outcome.supplier) details.supplier = outcome.supplier.name;
+	return await mailErrorItem(ctx, LABEL, outcome, source, { attachmentName, details });
 }

@@ -6,6 +6,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CsvColumn, CsvMapping, DeliveryNoteFormat } from '../shared/documents/deliveryNotes';
 import type { ImapCredentials } from '../shared/transports/imap';
 import type { ImapSourceFolders } from '../shared/transports/imapSource';
+import { readMailTriggerOptions } from '../shared/mailTrigger';
 import { firstPlaceholder } from '../shared/placeholders';
 import { parseSenders, type Supplier } from './supplierMail';
 
@@ -20,17 +21,13 @@ export interface TriggerSettings {
 }
 
 export function readTriggerSettings(ctx: IPollFunctions): TriggerSettings {
-	const options = ctx.getNodeParameter('options', {}) as {
-		createMissingFolders?: boolean;
-		maxAttachmentSizeMb?: number;
-		maxMailsPerPoll?: number;
-	};
+	const options = readMailTriggerOptions(ctx);
 	return {
 		suppliers: readSuppliers(ctx),
 		leaveUnknown: (ctx.getNodeParameter('unknownSender', 'error') as string) === 'leave',
-		maxAttachmentBytes: Math.round((options.maxAttachmentSizeMb ?? 20) * 1024 * 1024),
-		maxMailsPerPoll: options.maxMailsPerPoll ?? 500,
-		createMissingFolders: options.createMissingFolders === true,
+		maxAttachmentBytes: options.maxAttachmentBytes,
+		maxMailsPerPoll: options.maxMailsPerPoll,
+		createMissingFolders: options.createMissingFolders,
 	};
 }
 

@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
 
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { credentialTest } from '../shared/credentials';
-import { imapAccount, mailAuthenticationProperty } from '../shared/mailAuth';
-import { consumeMailbox } from '../shared/mailboxConsumer';
-import { readMailFolders, searchFolders } from '../shared/mailFolders';
-import { userFacing } from '../shared/nodeErrors';
-import { pollTimesNotice, properties } from './description';
+import { MAIL_TRIGGER_SUBTITLE, mailTriggerDescription, mailTriggerMethods, pollMailTrigger, readMailTriggerOptions } from '../shared/mailTrigger';
+import { POLL_TIMES_ADVICE, properties } from './description';
 import type { InvoiceMailSettings } from './invoiceMail';
 import { decideInvoiceMails } from './mailItems';
+
+const LABEL = 'E-Invoice IMAP Trigger';
 
 /**
  * E-Invoice IMAP Trigger (Rechnungseingang per E-Mail): supplier mails in an inbox folder become one item per
@@ -21,64 +18,35 @@ import { decideInvoiceMails } from './mailItems';
  */
 export class EInvoiceImapTrigger implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'E-Invoice IMAP Trigger',
-		name: 'eInvoiceImapTrigger',
+		...mailTriggerDescription({
+			displayName: LABEL,
+			name: 'eInvoiceImapTrigger',
+			description: 'Take supplier e-invoices (ZUGFeRD / Factur-X, XRechnung) from a mailbox folder, each mail exactly once',
+			output: 'Invoices',
+			pollTimesAdvice: POLL_TIMES_ADVICE,
+			properties,
+		}),
+		subtitle: MAIL_TRIGGER_SUBTITLE,
 		icon: { light: 'file:eInvoiceImapTrigger.svg', dark: 'file:eInvoiceImapTrigger.dark.svg' },
-		group: ['trigger'],
-		version: 1,
-		subtitle: '={{"from " + ($parameter["inboxFolder"].value ?? $parameter["inboxFolder"])}}',
-		description: 'Take supplier e-invoices (ZUGFeRD / Factur-X, XRechnung) from a mailbox folder, each mail exactly once',
-		defaults: { name: 'E-Invoice IMAP Trigger' },
-		polling: true,
-		inputs: [],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Invoices', 'Errors'],
-		credentials: [
-			{
-				name: 'backofficeImapApi',
-				required: true,
-				testedBy: 'backofficeImapApiTest',
-				displayOptions: { show: { authentication: ['password'] } },
-			},
-			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
-		],
-		properties: [pollTimesNotice, mailAuthenticationProperty(), ...properties],
 	};
 
-	methods = {
-		credentialTest: { backofficeImapApiTest: credentialTest.backofficeImapApiTest },
-		listSearch: { searchFolders },
-	};
+	methods = mailTriggerMethods;
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const credentials = await imapAccount(this).catch((error: unknown) => {
-			throw userFacing(this, error);
+		return await pollMailTrigger(this, LABEL, (credentials, folders) => {
+			const options = readMailTriggerOptions(this);
+			const { maxXmlSizeMb } = this.getNodeParameter('options', {}) as { maxXmlSizeMb?: number };
+			const settings: InvoiceMailSettings = {
+				maxAttachmentBytes: options.maxAttachmentBytes,
+				maxXmlBytes: Math.round((maxXmlSizeMb ?? 20) * 1024 * 1024),
+				rulesBrokenIsError: (this.getNodeParameter('rulesBroken', 'error') as string) === 'error',
+			};
+			return {
+				createMissingFolders: options.createMissingFolders,
+				maxMessages: options.maxMailsPerPoll,
+				configuration: createHash('sha256').update(JSON.stringify([credentials.host, credentials.user, folders.inbox])).digest('hex'),
+				decide: async (batch, source) => await decideInvoiceMails(this, settings, batch, source),
+			};
 		});
-		const folders = readMailFolders(this);
-		const options = this.getNodeParameter('options', {}) as { createMissingFolders?: boolean; maxAttachmentSizeMb?: number; maxMailsPerPoll?: number; maxXmlSizeMb?: number };
-		const settings: InvoiceMailSettings = {
-			maxAttachmentBytes: Math.round((options.maxAttachmentSizeMb ?? 20) * 1024 * 1024),
-			maxXmlBytes: Math.round((options.maxXmlSizeMb ?? 20) * 1024 * 1024),
-			rulesBrokenIsError: (this.getNodeParameter('rulesBroken', 'error') as string) === 'error',
-		};
-		const run = await consumeMailbox<INodeExecutionData[]>(this, credentials, {
-			label: 'E-Invoice IMAP Trigger',
-			busy: {
-				message: 'Another poll of this inbox folder is running right now',
-				description: 'Wait until it has finished (mails it processes show up in the workflow’s executions), then try again.',
-			},
-			folders,
-			createMissingFolders: options.createMissingFolders === true,
-			maxMessages: options.maxMailsPerPoll ?? 500,
-			configuration: createHash('sha256').update(JSON.stringify([credentials.host, credentials.user, folders.inbox])).digest('hex'),
-			decide: async (batch, source) => await decideInvoiceMails(this, settings, batch, source),
-		});
-		if (!run) return null;
-		// the Errors output is for mails; a refused move or a cut connection is the server's, and is logged
-		for (const problem of run.problems) this.logger.warn(`E-Invoice IMAP Trigger (${folders.inbox}): ${problem.message}`);
-		const invoices = run.report.committed.flat();
-		const errors = run.report.failed.flat();
-		if (!invoices.length && !errors.length) return null;
-		return [invoices, errors];
 	}
 }

@@ -1,15 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { mailFolderLocator } from '../shared/mailFolders';
+import { mailTriggerOptionsCollection } from '../shared/mailTrigger';
 
-/** As on the Delivery Note IMAP Trigger: n8n's Poll Times starts at every minute, and a node cannot change that. */
-export const pollTimesNotice: INodeProperties = {
-	displayName:
-		'Poll Times starts at "Every Minute" (n8n\'s default for every polling trigger; a node cannot change it). Supplier invoices usually need a check every hour or once a day: set Poll Times accordingly.',
-	name: 'pollTimesNotice',
-	type: 'notice',
-	default: '',
-};
+/** What the Poll Times notice (shared/mailTrigger.ts) advises for supplier invoices. */
+export const POLL_TIMES_ADVICE = 'Supplier invoices usually need a check every hour or once a day: set Poll Times accordingly.';
 
 export const properties: INodeProperties[] = [
 	mailFolderLocator(
@@ -43,44 +38,12 @@ export const properties: INodeProperties[] = [
 		],
 		default: 'error',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Create Missing Folders',
-				name: 'createMissingFolders',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to create the inbox, archive and error folders (and their parents) when they do not exist, instead of stopping with an error',
-			},
-			{
-				displayName: 'Max Attachment Size (MB)',
-				name: 'maxAttachmentSizeMb',
-				type: 'number',
-				typeOptions: { minValue: 0.1, numberPrecision: 1 },
-				default: 20,
-				description: 'Bigger attachments are not downloaded; their mail goes to the error folder with reason ATTACHMENT_TOO_LARGE',
-			},
-			{
-				displayName: 'Max Mails per Poll',
-				name: 'maxMailsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 500,
-				description: 'Max number of mails one poll processes, oldest first; the rest waits for the next poll',
-			},
-			{
-				displayName: 'Max XML Size (MB)',
-				name: 'maxXmlSizeMb',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 200 },
-				default: 20,
-				description: 'The largest invoice XML read, also when unpacked from a PDF: a compressed bomb is stopped at this size',
-			},
-		],
-	},
+	mailTriggerOptionsCollection({
+		displayName: 'Max XML Size (MB)',
+		name: 'maxXmlSizeMb',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 200 },
+		default: 20,
+		description: 'The largest invoice XML read, also when unpacked from a PDF: a compressed bomb is stopped at this size',
+	}),
 ];

@@ -1,7 +1,8 @@
-import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { eInvoiceItemJson } from '../shared/eInvoiceItems';
 import { mailJson } from '../shared/mail/mailJson';
+import { attachmentBinary, mailErrorItem } from '../shared/mailTrigger';
 import type { MailDecision } from '../shared/transports/imapConsumer';
 import type { ImapSource, MailSummary } from '../shared/transports/imapSource';
 import {
@@ -9,10 +10,11 @@ import {
 	oversizedInvoiceParts,
 	partName,
 	readInvoiceMail,
-	type InvoiceAttachment,
 	type InvoiceMailOutcome,
 	type InvoiceMailSettings,
 } from './invoiceMail';
+
+const LABEL = 'E-Invoice IMAP Trigger';
 
 /**
  * One batch of mails → a decision and the finished items per mail, built before the mail is moved: once the
@@ -49,7 +51,7 @@ async function invoiceItems(ctx: IPollFunctions, outcome: Extract<InvoiceMailOut
 	for (const { read, attachment } of outcome.invoices) {
 		const { json } = eInvoiceItemJson(read, { fileName: attachment.fileName, mimeType: attachment.mimeType, binaryProperty: 'attachment' });
 		const item: INodeExecutionData = { json: { ...json, mail: mailJson(outcome.mail, source.folders.inbox, source.folders.archive) } };
-		const binary = await binaryOf(ctx, attachment);
+		const binary = await attachmentBinary(ctx, LABEL, attachment);
 		if (binary) item.binary = { attachment: binary };
 		items.push(item);
 	}
@@ -57,29 +59,5 @@ async function invoiceItems(ctx: IPollFunctions, outcome: Extract<InvoiceMailOut
 }
 
 async function errorItem(ctx: IPollFunctions, outcome: Extract<InvoiceMailOutcome, { kind: 'error' }>, source: ImapSource): Promise<INodeExecutionData> {
-	const [first] = outcome.problems;
-	const json: IDataObject = {
-		reason: first.reason,
-		message: outcome.problems.length === 1 ? first.message : `${outcome.problems.length} problems: ${outcome.problems.map((p) => p.message).join('; ')}`,
-	};
-	if (first.file) json.file = first.file;
-	json.problems = outcome.problems.map((p) => ({ ...p }) as IDataObject);
-	json.attachments = outcome.mail.parts.map(partName);
-	json.mail = mailJson(outcome.mail, source.folders.inbox, source.folders.error);
-	const item: INodeExecutionData = { json };
-	for (const [i, attachment] of outcome.attachments.entries()) {
-		const binary = await binaryOf(ctx, attachment);
-		if (binary) item.binary = { ...item.binary, [i === 0 ? 'attachment' : `attachment_${i}`]: binary };
-	}
-	return item;
-}
-
-/** The attachment as n8n binary data; a failure to store it is logged and costs the item only its binary. */
-async function binaryOf(ctx: IPollFunctions, attachment: InvoiceAttachment): Promise<IBinaryData | undefined> {
-	try {
-		return await ctx.helpers.prepareBinaryData(attachment.bytes, attachment.fileName, attachment.mimeType);
-	} catch (error) {
-		ctx.logger.error(`E-Invoice IMAP Trigger: could not store attachment ${attachment.fileName}: ${(error as Error).message}`);
-		return undefined;
-	}
+	return await mailErrorItem(ctx, LABEL, outcome, source, { attachmentName: partName });
 }

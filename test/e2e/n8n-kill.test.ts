@@ -155,18 +155,19 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 			invoices.push(invoice);
 		}
 		let killed = '';
-		let executionId = '';
+		let known: (id: string) => void = () => {};
+		const started = new Promise<string>((resolve) => (known = resolve));
 		const held = new Promise<void>((resolve) => {
 			onHold = async () => {
-				// the execution is known by now: the proxy only sees commands of a running execution
-				for (let i = 0; !executionId && i < 200; i++) await sleep(50);
-				killed = runnerOf(executionId);
+				// the proxy only sees commands of a running execution; its id comes with the answer to the run request
+				killed = runnerOf(await started);
 				await n8n.kill(killed);
 				resolve();
 			};
 		});
 		armed = { command, nth, seen: 0 };
-		executionId = await executeManually(n8n, workflowId, SCHEDULE);
+		const executionId = await executeManually(n8n, workflowId, SCHEDULE);
+		known(executionId);
 		await held;
 		armed = undefined;
 		onHold = async () => {};

@@ -7,6 +7,9 @@
  * - `dataCommand`: the DATA command went to Postfix, its "354" is held: no byte of the message was sent, so
  *   the mail cannot have been delivered.
  * Only the first `cutsLeft` sessions that reach the point are cut; later ones pass through untouched.
+ * Options: `after` lets that many messages pass untouched first (the cut lands on message `after + 1`, counted
+ * over all sessions); `whileHeld` runs while the reply is held (e.g. kill the client's process), and the
+ * connections are closed only when it has finished — the fault's position is the protocol's, not a timer's.
  */
 import net from 'node:net';
 
@@ -21,11 +24,16 @@ export class SmtpProxy {
 	cuts = 0;
 	/** how many messages (DATA … final dot) passed to the server, cut or not */
 	messages = 0;
+	/** the RCPT TO addresses of the message whose reply was held (of the last cut) */
+	heldRecipients: string[] = [];
+	/** settles when the last cut's `whileHeld` has run and both connections are closed */
+	held: Promise<void> = Promise.resolve();
 
 	constructor(
 		private readonly target: { host: string; port: number },
 		private readonly cutAt: SmtpCutPoint,
 		private cutsLeft = 1,
+		private readonly options: { after?: number; whileHeld?: () => Promise<void> } = {},
 	) {}
 
 	/** the port it listens on (kept after stop, for reports that name it) */
@@ -54,28 +62,46 @@ export class SmtpProxy {
 		/** armed: the next complete server reply is held, and the session cut instead */
 		let holdNextReply = false;
 		let held = '';
+		/** the RCPT TO addresses of this session's current message */
+		let recipients: string[] = [];
 		const closeBoth = () => {
 			client.destroy();
 			upstream.destroy();
 		};
 		const arm = () => {
-			if (this.cutsLeft <= 0) return;
+			// `messages` counts final dots; at the DATA command, the message in hand is number messages + 1
+			const number = this.cutAt === 'finalDot' ? this.messages : this.messages + 1;
+			if (this.cutsLeft <= 0 || number <= (this.options.after ?? 0)) return;
 			this.cutsLeft--;
 			holdNextReply = true;
 		};
+		/** held at the cut: nothing more passes in either direction */
+		let frozen = false;
+		const cut = () => {
+			frozen = true;
+			this.cuts++;
+			this.heldRecipients = recipients;
+			const action = this.options.whileHeld;
+			this.held = (async () => {
+				try {
+					await action?.();
+				} finally {
+					closeBoth();
+				}
+			})();
+		};
 		upstream.on('data', (chunk) => {
+			if (frozen) return;
 			if (!holdNextReply) {
 				client.write(chunk);
 				return;
 			}
 			held += chunk.toString('latin1');
 			// the reply is complete with its last line: "250 2.0.0 Ok: queued as …\r\n" (not "250-…")
-			if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(held)) {
-				this.cuts++;
-				closeBoth();
-			}
+			if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(held)) cut();
 		});
 		client.on('data', (chunk) => {
+			if (frozen) return;
 			pending += chunk.toString('latin1');
 			let forward = '';
 			for (;;) {
@@ -100,6 +126,9 @@ export class SmtpProxy {
 				const line = pending.slice(0, newline);
 				forward += `${line}\r\n`;
 				pending = pending.slice(newline + 2);
+				const recipient = /^RCPT TO:\s*<([^>]*)>/i.exec(line)?.[1];
+				if (/^MAIL FROM:/i.test(line)) recipients = [];
+				if (recipient !== undefined) recipients.push(recipient);
 				if (/^DATA$/i.test(line)) {
 					// the client sends the message only after the 354, so what follows is the message
 					inData = true;

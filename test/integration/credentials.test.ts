@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { credentialTest } from '../../nodes/shared/credentials';
+import { withImapClient } from '../../nodes/shared/transports/imap';
+import { smtpEndpoint, withSmtpTransport } from '../../nodes/shared/transports/smtp';
+import { toTransportError, TransportError } from '../../nodes/shared/transports/transportError';
 import { withConnectTimeout } from '../helpers/connectTimeout';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 
@@ -136,5 +139,102 @@ describe('certificate verification stays on', () => {
 			{ env: { ...process.env, NODE_EXTRA_CA_CERTS: s.ca }, encoding: 'utf8' },
 		);
 		expect(out).toMatch(/^OK Connected to 127\.0\.0\.1/);
+	});
+});
+
+/**
+ * Issue 15: a security setting that does not match the port is named within seconds, not after the connect
+ * time-out (15 s here, as in production). The bound asserted is generous for a loaded machine; the hint comes
+ * after about 1.5 s (no greeting yet: the port is probed with a TLS hello) or at once (a plain greeting where
+ * TLS was expected).
+ */
+describe('a security setting that does not match the port', () => {
+	const FAST_MS = 8_000;
+	const timed = async (test: TestName, data: Record<string, unknown>) => {
+		const started = Date.now();
+		const result = await check(test, data);
+		return { ...result, ms: Date.now() - started };
+	};
+	const s = () => loadServers();
+
+	it.each([
+		['IMAP', 'STARTTLS', 'backofficeImapApiTest' as TestName, () => ({ ...n8nCredentialData(imapCredentialsFor('alice', { security: 'starttls' })), port: s().imap.tlsPort })],
+		['IMAP', 'None', 'backofficeImapApiTest' as TestName, () => ({ ...n8nCredentialData(imapCredentialsFor('alice', { security: 'none' })), port: s().imap.tlsPort })],
+		['SMTP', 'STARTTLS', 'backofficeSmtpApiTest' as TestName, () => ({ ...n8nCredentialData(smtpCredentialsFor('alice', { security: 'starttls' })), port: s().smtp.tlsPort })],
+		['SMTP', 'None', 'backofficeSmtpApiTest' as TestName, () => ({ ...n8nCredentialData(smtpCredentialsFor('alice', { security: 'none' })), port: s().smtp.tlsPort })],
+	])('%s: %s against the SSL/TLS port says "set Security to SSL/TLS" within seconds', async (protocol, _security, test, data) => {
+		const result = await timed(test, data());
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(`The ${protocol} server on port ${data().port} of 127.0.0.1 expects TLS from the first byte: set Security to SSL/TLS.`);
+		expect(result.ms).toBeLessThan(FAST_MS);
+	});
+
+	it.each([
+		['FTPS (Explicit)', 'ftpsExplicit' as const],
+		['FTP', 'ftp' as const],
+	])('FTP: %s against the implicit FTPS port says "set Protocol to FTPS (Implicit)" within seconds', async (_label, protocol) => {
+		const result = await timed('backofficeFtpApiTest', { ...n8nCredentialData(ftpCredentialsFor({ protocol })), port: s().ftp.tlsPort });
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(
+			`The FTP server on port ${s().ftp.tlsPort} of 127.0.0.1 expects TLS from the first byte (implicit FTPS): set Protocol to FTPS (Implicit).`,
+		);
+		expect(result.ms).toBeLessThan(FAST_MS);
+	});
+
+	it.each([
+		['IMAP', 'backofficeImapApiTest' as TestName, () => ({ ...n8nCredentialData(imapCredentialsFor('alice', { security: 'tls' })), port: s().imap.port }), 993],
+		['SMTP', 'backofficeSmtpApiTest' as TestName, () => ({ ...n8nCredentialData(smtpCredentialsFor('alice', { security: 'tls' })), port: s().smtp.submissionPort }), 465],
+	])('%s: SSL/TLS against the plain-text (STARTTLS) port says "set Security to STARTTLS" within seconds', async (protocol, test, data, tlsPort) => {
+		const result = await timed(test, data());
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(
+			`TLS handshake with 127.0.0.1:${data().port} failed: the ${protocol} server on this port starts in plain text: ` +
+				`set Security to STARTTLS, or use the port for SSL/TLS (usually ${tlsPort}).`,
+		);
+		expect(result.ms).toBeLessThan(FAST_MS);
+	});
+
+	it('FTP: implicit FTPS against the plain-text port says "set Protocol to FTPS (Explicit)" within seconds', async () => {
+		const result = await timed('backofficeFtpApiTest', { ...n8nCredentialData(ftpCredentialsFor({ protocol: 'ftpsImplicit' })), port: s().ftp.port });
+		expect(result.status).toBe('Error');
+		expect(result.message).toBe(
+			`TLS handshake with 127.0.0.1:${s().ftp.port} failed: the FTP server on this port starts in plain text: ` +
+				'set Protocol to FTPS (Explicit) (explicit FTPS, AUTH TLS), or use the port for implicit FTPS (usually 990).',
+		);
+		expect(result.ms).toBeLessThan(FAST_MS);
+	});
+
+	it('never repeats the password in the hint', async () => {
+		for (const [test, data] of [
+			['backofficeImapApiTest', { ...n8nCredentialData(imapCredentialsFor('alice', { security: 'starttls' })), port: s().imap.tlsPort }],
+			['backofficeFtpApiTest', { ...n8nCredentialData(ftpCredentialsFor({ protocol: 'ftpsImplicit' })), port: s().ftp.port }],
+		] as Array<[TestName, Record<string, unknown>]>) {
+			const result = await check(test, { ...data, password: WRONG_PASSWORD });
+			expect(result.message).not.toContain(WRONG_PASSWORD);
+			expect(result.message).toMatch(/expects TLS from the first byte|starts in plain text/);
+		}
+	});
+});
+
+/** The nodes connect through the same transports: their connection errors carry the same hint, as fast. */
+describe("the nodes' connections to a port whose security does not match", () => {
+	it('sending mail (a pooled transport, as the Invoice Bulk Mailer) with STARTTLS to the SSL/TLS port fails within seconds with the hint', async () => {
+		const s = loadServers();
+		const account = { ...smtpCredentialsFor('alice', { security: 'starttls' }), port: s.smtp.tlsPort };
+		const started = Date.now();
+		const error = await withSmtpTransport(account, async (transport) => await transport.verify(), { pool: true }).catch((e: unknown) => e);
+		const described = toTransportError(error, smtpEndpoint(account), [account.password]);
+		expect(described.message).toBe(`The SMTP server on port ${s.smtp.tlsPort} of 127.0.0.1 expects TLS from the first byte: set Security to SSL/TLS.`);
+		expect(Date.now() - started).toBeLessThan(8_000);
+	});
+
+	it('a mailbox poll (IMAP) with STARTTLS to the SSL/TLS port fails within seconds with the hint, as a TransportError the nodes map', async () => {
+		const s = loadServers();
+		const started = Date.now();
+		const error = await withImapClient({ ...imapCredentialsFor('alice', { security: 'starttls' }), port: s.imap.tlsPort }, async () => 'connected').catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(TransportError);
+		expect((error as TransportError).kind).toBe('tlsHandshake');
+		expect((error as TransportError).message).toMatch(/expects TLS from the first byte: set Security to SSL\/TLS\.$/);
+		expect(Date.now() - started).toBeLessThan(8_000);
 	});
 });

@@ -45,10 +45,18 @@ describe('FTP transport: a dead session', () => {
 			const holders = sessionProcesses((client.ftp.socket as { localPort?: number }).localPort ?? 0);
 			// the newest holder runs the commands as the FTP user; its parents stay until they notice
 			killed = Math.max(...holders);
-			// a slow destination keeps the transfer running until the process is gone
-			const slow = new Writable({ write: (_chunk, _encoding, done) => void setTimeout(done, 1) });
+			// a slow destination keeps the transfer running until the process is gone; the kill comes once the
+			// first bytes of the file have arrived (a defined position: the transfer runs), not after a guessed time
+			let flowing: () => void = () => {};
+			const transferRuns = new Promise<void>((resolve) => (flowing = resolve));
+			const slow = new Writable({
+				write: (_chunk, _encoding, done) => {
+					flowing();
+					setTimeout(done, 1);
+				},
+			});
 			const download = ftpStep(client, async () => await client.downloadTo(slow, `/${path.basename(dir)}/big.bin`));
-			await new Promise((resolve) => setTimeout(resolve, 300));
+			await Promise.race([transferRuns, download]);
 			killedAt = Date.now();
 			process.kill(killed, 'SIGKILL');
 			return await download.then(

@@ -11,6 +11,8 @@ import { DataDeduplicationService } from 'n8n-core';
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { addressOf, credentials, invoiceJson, mailer, mailsAfterQuiet, mailsWith, recipients } from '../helpers/mailerRecords';
+import { loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+import { SmtpProxy } from '../helpers/smtpProxy';
 import type { RunnerWorkflow } from '../helpers/workflowRunner';
 
 const RUN = `IBR${Date.now().toString(36)}`;
@@ -96,25 +98,49 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		expect(recipients(await mailsWith(token, 2))).toHaveLength(2);
 	});
 
-	it('loses no record when the process running the mailer is killed halfway: the next run mails only the rest', async () => {
+	it('loses no record when the process running the mailer is killed while the reply to its 20th of 40 mails is held: the next run mails only the rest', async () => {
 		const token = newToken();
-		// enough invoices that the kill (once 8 mails arrived) lands halfway also on an idle machine: with 40, the
-		// whole batch was out before the eighth mail reached the mailbox (a clean CI run, nothing left to resend)
-		const items = Array.from({ length: 300 }, (_, i) => invoiceJson(token, i + 1));
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
+		const s = loadServers();
 		// the same N8N_USER_FOLDER, so the same n8n database: jest's process.env is not what fork passes by default
 		const worker = fork(path.join(__dirname, '../helpers/mailerProcess.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
-		const exited = new Promise((resolve) => worker.once('exit', resolve));
+		const exited = new Promise<NodeJS.Signals | null>((resolve) => worker.once('exit', (_code, signal) => resolve(signal)));
+		// the kill lands at a protocol position: Postfix has queued the 20th mail, its "250" is held by the proxy,
+		// and the process dies (SIGKILL, as a queue-mode worker dies) before the reply reaches it
+		const proxy = await new SmtpProxy({ host: s.host, port: s.smtp.port }, 'finalDot', 1, {
+			after: 19,
+			whileHeld: async () => {
+				worker.kill('SIGKILL');
+				await exited;
+			},
+		}).start();
+		let finished: unknown;
 		try {
 			await new Promise((resolve) => worker.once('message', resolve));
-			worker.send({ workflow: mailer(token).json, items, credentials: credentials() });
-			// a queue-mode worker dies (SIGKILL) once a few mails went out: no code of it runs any more
-			await mailsWith(token, 8, 120_000);
+			const account = { ...smtpCredentialsFor('alice', { security: 'none' }), port: proxy.port };
+			worker.send({ workflow: mailer(token).json, items, credentials: { backofficeSmtpApi: n8nCredentialData(account) } });
+			// either the kill (while the reply is held) ends the process, or it finishes: then the fault never landed
+			finished = await Promise.race([exited.then(() => undefined), new Promise((resolve) => worker.once('message', resolve))]);
+			await proxy.held;
 		} finally {
 			worker.kill('SIGKILL');
 			await exited;
+			await proxy.stop();
 		}
+		if (proxy.cuts !== 1 || finished !== undefined) {
+			throw new Error(
+				`the kill was not placed at the reply to the 20th mail: the proxy held ${proxy.cuts} replies, ${proxy.messages} mails passed, ` +
+					(finished ? `and the run finished first (${JSON.stringify(finished)})` : 'and the mailer process exited by itself'),
+			);
+		}
+		expect(await exited).toBe('SIGKILL');
+		const [heldAddress] = proxy.heldRecipients;
+		const heldNumber = items.map((i) => i.invoiceNumber as string).find((n) => addressOf(token, n) === heldAddress);
+		expect(heldNumber).toBeDefined();
 		const beforeKill = recipients(await mailsAfterQuiet(token));
 		expect(beforeKill.length).toBeLessThan(items.length);
+		// Postfix had queued the held mail before the kill
+		expect(beforeKill).toContain(heldAddress);
 
 		const next = await run(mailer(token), items);
 		const all = recipients(await mailsAfterQuiet(token));
@@ -122,6 +148,8 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		expect(new Set(all).size).toBe(all.length);
 		// the next run mailed exactly those that had not gone out: the rest of the batch
 		const uncertain = next.skippedItems.filter((i) => i.json.deliveryUncertain === true).map((i) => i.json.invoiceNumber as string);
+		// the held mail was on the wire at the kill: as documented, it counts as sent and is reported uncertain
+		expect(uncertain).toContain(heldNumber);
 		const numbers = items.map((i) => i.invoiceNumber as string);
 		const rest = numbers.filter((n) => !beforeKill.includes(addressOf(token, n)) && !uncertain.includes(n));
 		expect(rest.length).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 
 import { Client, FTPError } from 'basic-ftp';
 
+import { connectUnlessTlsFirst } from './securityMismatch';
 import { toTransportError, TransportError, type Endpoint } from './transportError';
 import type { WithFileSink } from './fileSink';
 import { remoteDirectory } from './ftpPaths';
@@ -26,7 +27,7 @@ export function ftpPort(c: FtpCredentials): number {
 }
 
 export function ftpEndpoint(c: FtpCredentials): Endpoint {
-	return { protocol: 'FTP', host: c.host, port: ftpPort(c), user: c.user };
+	return { protocol: 'FTP', host: c.host, port: ftpPort(c), user: c.user, tlsFromStart: c.protocol === 'ftpsImplicit' };
 }
 
 /** Opens one FTP session, runs `work`, and always closes the session, also on error. */
@@ -52,7 +53,7 @@ async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
 	// basic-ftp's own time-out covers each command; the connect phase gets the shorter connect limit
 	const timer = setTimeout(() => client.close(), timeouts().connect);
 	try {
-		await client.access({
+		const access = client.access({
 			host: c.host,
 			port: ftpPort(c),
 			user: c.user,
@@ -60,6 +61,8 @@ async function connectFtp(client: Client, c: FtpCredentials): Promise<void> {
 			secure: c.protocol === 'ftpsImplicit' ? 'implicit' : c.protocol === 'ftpsExplicit',
 			secureOptions: tlsOptions(c.host, c.allowSelfSigned === true),
 		});
+		// plain FTP or explicit FTPS to a port that speaks TLS first (990) fails within seconds, with the hint
+		await (c.protocol === 'ftpsImplicit' ? access : connectUnlessTlsFirst(ftpEndpoint(c), access, () => client.close(), () => client.ftp.socket));
 	} catch (error) {
 		const timedOut = client.closed && !(error as { code?: unknown }).code;
 		throw toTransportError(timedOut ? new TransportError('timeout', 'connect timed out', { code: 'ETIMEDOUT' }) : error, ftpEndpoint(c), [

@@ -1,5 +1,8 @@
+import type { Socket } from 'node:net';
+
 import { ImapFlow } from 'imapflow';
 
+import { connectUnlessTlsFirst } from './securityMismatch';
 import { TransportError, toTransportError, type Endpoint } from './transportError';
 import type { MailOAuth2 } from './oauth2Token';
 import { timeouts, tlsOptions } from './tls';
@@ -22,7 +25,7 @@ export interface ImapClientOptions {
 }
 
 export function imapEndpoint(c: ImapCredentials): Endpoint {
-	return { protocol: 'IMAP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined };
+	return { protocol: 'IMAP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined, tlsFromStart: c.security === 'tls' };
 }
 
 /** The login of a credential: the password, or the OAuth2 access token (imapflow picks XOAUTH2 or OAUTHBEARER). */
@@ -85,7 +88,10 @@ export async function openImapClient(c: ImapCredentials, options: ImapClientOpti
 async function connectImapClient(c: ImapCredentials, options: ImapClientOptions, retried = false): Promise<ImapFlow> {
 	const client = createImapClient(c, options);
 	try {
-		await client.connect();
+		// a plain or STARTTLS connect to a port that speaks TLS first (993) fails within seconds, with the hint
+		await (c.security === 'tls'
+			? client.connect()
+			: connectUnlessTlsFirst(imapEndpoint(c), client.connect(), () => client.close(), () => socketOf(client)));
 		return client;
 	} catch (error) {
 		client.close();
@@ -97,6 +103,11 @@ async function connectImapClient(c: ImapCredentials, options: ImapClientOptions,
 		const accessToken = await c.oauth2.refresh();
 		return await connectImapClient({ ...c, oauth2: { ...c.oauth2, accessToken } }, options, true);
 	}
+}
+
+/** imapflow's socket (a property its types do not declare), once it connects. */
+function socketOf(client: ImapFlow): Socket | undefined {
+	return (client as unknown as { socket?: Socket | false }).socket || undefined;
 }
 
 export async function closeImapClient(client: ImapFlow): Promise<void> {

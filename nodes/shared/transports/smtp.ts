@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 
 import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
@@ -7,6 +8,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 import type { MailOAuth2 } from './oauth2Token';
+import { watchForTlsFirstPort } from './securityMismatch';
 import { toTransportError, type Endpoint } from './transportError';
 import { timeouts, tlsOptions } from './tls';
 
@@ -36,7 +38,33 @@ export interface SmtpTransportOptions {
 }
 
 export function smtpEndpoint(c: SmtpCredentials): Endpoint {
-	return { protocol: 'SMTP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined };
+	return { protocol: 'SMTP', host: c.host, port: c.port, user: c.user, oauth2: c.oauth2 !== undefined, tlsFromStart: c.security === 'tls' };
+}
+
+/**
+ * nodemailer's socket provider for plain and STARTTLS connections: the socket is opened here so that a port
+ * that speaks TLS from the first byte (465) is recognised within seconds (securityMismatch.ts) instead of
+ * after the greeting time-out.
+ */
+function plainSocketFor(c: SmtpCredentials): SMTPTransport.Options['getSocket'] {
+	return (_options, callback) => {
+		const socket = net.connect({ host: c.host, port: c.port });
+		const timer = setTimeout(
+			() => socket.destroy(Object.assign(new Error(`connect ETIMEDOUT ${c.host}:${c.port}`), { code: 'ETIMEDOUT' })),
+			timeouts().connect,
+		);
+		const failed = (error: Error) => {
+			clearTimeout(timer);
+			callback(error);
+		};
+		socket.once('error', failed);
+		socket.once('connect', () => {
+			clearTimeout(timer);
+			socket.off('error', failed);
+			watchForTlsFirstPort(socket, smtpEndpoint(c));
+			callback(null, { connection: socket });
+		});
+	};
 }
 
 /** The From header of the account, `"Name" <address>`. */
@@ -93,6 +121,7 @@ function transportOptions(c: SmtpCredentials, options: SmtpTransportOptions): SM
 		ignoreTLS: c.security === 'none',
 		auth: smtpAuth(c),
 		tls: tlsOptions(c.host, c.allowSelfSigned === true),
+		...(c.security === 'tls' ? {} : { getSocket: plainSocketFor(c) }),
 		connectionTimeout: timeouts().connect,
 		greetingTimeout: timeouts().greeting,
 		socketTimeout: timeouts().socket,

@@ -7,6 +7,7 @@
  * every classified message passes through `redact` with the credential's secrets.
  */
 import { TokenRejectedError } from './oauth2Token';
+import { plainTextPortError } from './securityMismatch';
 
 export type TransportFaultKind =
 	/** the server refused the login */
@@ -38,6 +39,8 @@ export interface Endpoint {
 	user?: string;
 	/** the login uses an OAuth2 access token instead of a password */
 	oauth2?: boolean;
+	/** the client speaks TLS from the first byte (SSL/TLS, implicit FTPS) rather than plain text or STARTTLS */
+	tlsFromStart?: boolean;
 }
 
 export interface TransportErrorDetails {
@@ -175,6 +178,10 @@ export function toTransportError(error: unknown, endpoint: Endpoint, secrets: Ar
 			`TLS certificate not trusted: the ${where(endpoint)} presented a certificate that cannot be verified (${code ?? raw}). ` +
 				'If you run this server yourself and trust it, tick "Allow Self-Signed Certificates".',
 		);
+	}
+	if (endpoint.tlsFromStart && /wrong version number|unknown protocol|packet length too long|ssl3_get_record/i.test(text)) {
+		// the server's plain-text greeting arrived where the TLS handshake expected a TLS record
+		return plainTextPortError(endpoint, code);
 	}
 	if (/wrong version number|unknown protocol|packet length too long|EPROTO|ssl3_get_record|tlsv1 alert/i.test(text)) {
 		return make(
