@@ -104,14 +104,17 @@ export class MailerProcess {
 	readonly exited = new Promise((resolve) => this.child.once('exit', resolve));
 	readonly ready = new Promise((resolve) => this.child.once('message', resolve));
 
-	/** Runs the workflow over `items`; resolves with the JSON of the items on each output (Sent, Skipped, Failed). */
-	async run(workflow: RunnerWorkflow, items: IDataObject[]): Promise<IDataObject[][]> {
+	/**
+	 * Runs the workflow over `items` (with `account`, by default alice's SMTP credential); resolves with the JSON of
+	 * the items on each output (Sent, Skipped, Failed).
+	 */
+	async run(workflow: RunnerWorkflow, items: IDataObject[], account = credentials()): Promise<IDataObject[][]> {
 		await this.ready;
 		const answer = new Promise<{ error?: string; outputs: IDataObject[][] }>((resolve, reject) => {
 			this.child.once('message', resolve);
 			void this.exited.then(() => reject(new Error('the mailer process ended before its run')));
 		});
-		this.child.send({ workflow: workflow.json, items, credentials: credentials() });
+		this.child.send({ workflow: workflow.json, items, credentials: account });
 		const { error, outputs } = await answer;
 		if (error) throw new Error(error);
 		return outputs;

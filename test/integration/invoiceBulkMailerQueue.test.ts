@@ -11,7 +11,9 @@ import path from 'node:path';
 import { DataDeduplicationService } from 'n8n-core';
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { addressOf, invoiceJson, mailer, MailerProcess, mailsAfterQuiet, mailsWith, recipients } from '../helpers/mailerRecords';
+import { addressOf, invoiceJson, mailer, MailerProcess, mailsAfterQuiet, recipients } from '../helpers/mailerRecords';
+import { loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
+import { SmtpProxy } from '../helpers/smtpProxy';
 
 const RUN = `IBQ${Date.now().toString(36)}`;
 let sequence = 0;
@@ -80,18 +82,35 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		}
 	}, 600_000);
 
-	it('a process killed (SIGKILL) mid-run: its claims not yet handed over are freed, the next run in another process mails exactly the rest', async () => {
+	it('a process killed (SIGKILL) while the reply to its 20th of 40 mails is held: its claims not yet handed over are freed, the next run in another process mails exactly the rest', async () => {
 		const token = newToken();
-		const items = Array.from({ length: 150 }, (_, i) => invoiceJson(token, i + 1));
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
 		const first = new MailerProcess();
+		const s = loadServers();
+		// the kill lands at a protocol position: Postfix has queued the 20th mail, its "250" is held by the proxy,
+		// and the process dies (SIGKILL, as a queue-mode worker dies) before the reply reaches it
+		const proxy = await new SmtpProxy({ host: s.host, port: s.smtp.port }, 'finalDot', 1, { after: 19, whileHeld: async () => await first.kill() }).start();
+		const account = { backofficeSmtpApi: n8nCredentialData({ ...smtpCredentialsFor('alice', { security: 'none' }), port: proxy.port }) };
+		let finished = false;
 		try {
-			void first.run(mailer(token), items).catch(() => undefined);
-			await mailsWith(token, 8, 120_000);
+			const running = first.run(mailer(token), items, account).then(
+				() => (finished = true),
+				() => undefined,
+			);
+			await Promise.race([first.exited, running]);
+			await proxy.held;
 		} finally {
 			await first.kill();
+			await proxy.stop();
 		}
+		if (proxy.cuts !== 1 || finished) {
+			throw new Error(`the kill was not placed at the reply to the 20th mail: the proxy held ${proxy.cuts} replies, ${proxy.messages} mails passed${finished ? ', and the run finished first' : ''}`);
+		}
+		const [heldAddress] = proxy.heldRecipients;
 		const beforeKill = recipients(await mailsAfterQuiet(token));
 		expect(beforeKill.length).toBeLessThan(items.length);
+		// Postfix had queued the held mail before the kill
+		expect(beforeKill).toContain(heldAddress);
 
 		const second = new MailerProcess();
 		let outputs: IDataObject[][];
@@ -105,6 +124,8 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		expect(new Set(all).size).toBe(all.length);
 		expect(failed).toEqual([]);
 		const uncertain = skipped.filter((i) => i.deliveryUncertain === true).map((i) => i.invoiceNumber as string);
+		// the held mail was on the wire at the kill: it counts as sent and is reported uncertain
+		expect(uncertain.map((n) => addressOf(token, n))).toContain(heldAddress);
 		// only the mails on the wire at the kill (at most Max Connections + 2, handed to nodemailer) are uncertain, never the claimed rest
 		expect(uncertain.length).toBeLessThanOrEqual(3 + 2);
 		const numbers = items.map((i) => i.invoiceNumber as string);
@@ -114,6 +135,6 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 			const mailed = all.filter((a) => a === addressOf(token, number)).length;
 			expect([number, mailed === 1 || (mailed === 0 && uncertain.includes(number))]).toEqual([number, true]);
 		}
-		console.log(`killed after ${beforeKill.length} mails; the next run mailed ${numbersOf(sent).length}, ${uncertain.length} uncertain`);
+		console.log(`killed at the held reply to mail 20, ${beforeKill.length} mails out; the next run mailed ${numbersOf(sent).length}, ${uncertain.length} uncertain`);
 	}, 600_000);
 });
