@@ -43,6 +43,7 @@ export async function consumeMailbox<T>(
 		report = await consumeImapFolder<T>(credentials, {
 			...consume,
 			deadline: deadlineOf(ctx),
+			abandonAt: abandonAtOf(ctx),
 			// leftInInbox and handedOver; n8n saves the static data together with the poll's result
 			memory: ctx.getWorkflowStaticData('node') as MailboxMemory,
 		});
@@ -57,6 +58,10 @@ export async function consumeMailbox<T>(
 			? `in another process (${report.busyHolder.holder}; its lease ends at the latest at ${report.busyHolder.expires.toISOString()})`
 			: 'in this process';
 		ctx.logger.info(`${prefix}: skipped, another poll of this inbox folder is still running ${where}`);
+		return null;
+	}
+	if (report.abandoned) {
+		ctx.logger.warn(`${prefix}: this poll outlived its time budget and n8n no longer takes its result; the mails it moved are handed over by the next poll`);
 		return null;
 	}
 	if (report.interruption && !report.committed.length && !report.failed.length) throw userFacing(ctx, report.interruption);
@@ -85,6 +90,12 @@ function deadlineOf(ctx: IPollFunctions | IExecuteFunctions): number {
 	if ('getInputData' in ctx) return Date.now() + 30 * 60_000;
 	const budgetMs = typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() : 5 * 60_000;
 	return Date.now() + budgetMs - Math.min(10_000, budgetMs * 0.1);
+}
+
+/** A poll's result is dropped once it outlives its budget (durable scheduler); an action node's never is. */
+function abandonAtOf(ctx: IPollFunctions | IExecuteFunctions): number | undefined {
+	if ('getInputData' in ctx || typeof ctx.getPollBudgetMs !== 'function') return undefined;
+	return Date.now() + ctx.getPollBudgetMs();
 }
 
 function problemsOf<T>(report: ConsumeReport<T>): MailboxProblem[] {

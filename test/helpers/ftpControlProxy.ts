@@ -12,6 +12,11 @@ import net from 'node:net';
 export interface FtpProxyOptions {
 	/** runs while the reply to the cut command is held; the client side closes once the server's side has closed */
 	whileHeld?: () => Promise<void>;
+	/**
+	 * after `whileHeld`: `cut` (default) closes the session once the server's side has closed; `release` passes
+	 * the held reply on and lets the session go on (a reply that was only late, e.g. while a database restarted)
+	 */
+	afterHold?: 'cut' | 'release';
 }
 
 /** A complete final FTP reply: a line that starts with three digits and a space. */
@@ -70,7 +75,12 @@ export class FtpControlProxy {
 			held += chunk.toString('latin1');
 			if (FINAL_REPLY.test(held) && !this.heldReplies.includes(held)) {
 				this.heldReplies.push(held);
-				void this.actWhileHeld(upstream, closeBoth);
+				const release = () => {
+					client.write(Buffer.from(held, 'latin1'));
+					held = '';
+					holding = false;
+				};
+				void this.actWhileHeld(upstream, closeBoth, release);
 			}
 		});
 		client.on('data', (chunk) => {
@@ -95,12 +105,16 @@ export class FtpControlProxy {
 		upstream.on('close', () => client.destroy());
 	}
 
-	private async actWhileHeld(upstream: net.Socket, closeBoth: () => void): Promise<void> {
+	private async actWhileHeld(upstream: net.Socket, closeBoth: () => void, release: () => void): Promise<void> {
 		if (!this.options.whileHeld) {
 			closeBoth();
 			return;
 		}
 		await this.options.whileHeld();
+		if (this.options.afterHold === 'release') {
+			release();
+			return;
+		}
 		// the server's side closes by itself (e.g. its process was killed); the 'close' handler then closes the client
 		if (upstream.destroyed || upstream.readyState === 'closed') closeBoth();
 	}

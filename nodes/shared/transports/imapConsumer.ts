@@ -37,6 +37,12 @@ export interface ConsumeOptions<T> {
 	batchSize?: number;
 	/** Date.now() after which no new batch is started (the poll budget) */
 	deadline: number;
+	/**
+	 * Date.now() after which the caller can no longer hand this poll's result over (n8n's durable scheduler
+	 * abandons a poll that outlives its time-out and drops its result): a poll still running then clears no
+	 * marks and reports nothing, so the next poll rolls its mails back and hands them over
+	 */
+	abandonAt?: number;
 	/** kept by the caller between polls; without it, mails of a poll cut off from its server come again */
 	memory?: MailboxMemory;
 	/** what decided 'leave' before holds only for the same configuration (senders, folders …) */
@@ -75,6 +81,8 @@ export interface ConsumeReport<T> {
 	leaseUnavailable?: string;
 	/** the lease was taken over while this poll ran (it outlived the lease): it stopped before the next batch */
 	leaseLost?: boolean;
+	/** the poll outlived `abandonAt`: the mails it moved keep their marks for the next poll, none is reported */
+	abandoned?: boolean;
 	/**
 	 * The poll stopped early: the connection broke (a TransportError), or a later batch failed after earlier
 	 * ones were moved. Everything in committed/failed is moved and must be handed on; the rest waits.
@@ -169,7 +177,9 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 					if (!client.usable) throw error;
 					report.interruption = asError(error);
 				});
-				await handOver(source, moves, report);
+				// a result nobody receives would lose the mails: marked, they return to the inbox with the next poll
+				if (moves.marked && options.abandonAt !== undefined && Date.now() > options.abandonAt) report.abandoned = true;
+				else await handOver(source, moves, report);
 			} finally {
 				connectionBroke = !client.usable;
 			}
@@ -179,6 +189,7 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 		report.interruption = connectionBroke || isConnectionLoss(error) ? connectionError(error, credentials) : asError(error);
 	}
 	if (report.busy) return report;
+	if (report.abandoned) return { ...emptyReport<T>(report.folders), abandoned: true, more: true };
 	if (moves.confirmed.length || moves.inDoubt.length) await settleAfterBreak(credentials, options, moves, report);
 	if (report.interruption) report.more = true;
 	const lost = report.interruption instanceof TransportError;
