@@ -15,7 +15,9 @@ import type { SourceFile, WithFileSource } from './transports/fileSource';
  * it saved the execution (that hook was registered first); in the default mode, on a queue-mode worker, and for
  * manual runs alike. n8n-core gives every node context the execution's hooks (`additionalData.hooks`, public in
  * n8n-core 2.x but not part of IExecuteFunctions); a node adds its handler there. Where an n8n offers no such
- * hook, nothing is deferred: the file is committed while the node runs, as before.
+ * hook, nothing is deferred: the file is committed while the node runs, as before. So does version 1 of the
+ * nodes (Accounting FTP Import, Order Exchange): its workflows keep the behaviour they were built with, a refused
+ * delete reported on the node's Errors output; version 2, the version of every node added now, waits for the end.
  *
  * At the end, before it deletes or moves anything, the handler records each file (path, size, SHA-256) in n8n's
  * processed-data store (n8n's database, shared by every main and worker): "handed over by an execution that
@@ -50,7 +52,7 @@ function fileKey(file: SourceFile, sha256: string): string {
  * has ended (then files are committed at once). `withSource` opens a new session for the commits at the end.
  */
 export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctions, withSource: WithFileSource<F>): CommitAtEnd<F> | undefined {
-	const hooks = hooksOf(ctx);
+	const hooks = ctx.getNode().typeVersion >= 2 ? hooksOf(ctx) : undefined;
 	if (!hooks) return undefined;
 	const scope = `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id ?? ctx.getNode().name}`;
 	const deferred: Array<{ file: F; sha256: string; key: string }> = [];
@@ -110,6 +112,8 @@ async function commitAll<F extends SourceFile>(
 				if (source.lost) break;
 				const outcome = await source.commit(file, sha256);
 				if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') done.push(key);
+				// recorded: the next run deletes or moves it, and never imports it again
+				else if (outcome.kind !== 'kept') ctx.logger.warn(`${ctx.getNode().name}: ${file.path} was imported but stays: ${outcome.reason}`);
 			}
 		});
 	} catch (error) {
