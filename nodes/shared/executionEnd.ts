@@ -30,8 +30,13 @@ import type { SourceFile, WithFileSource } from './transports/fileSource';
 /** the processed-data values of this node: one per file whose commit waits or failed; the oldest go first */
 const RECORD: ICheckProcessedOptions = { mode: 'entries', maxEntries: 10_000 };
 
-/** Files of executions of this process that have not ended yet: `<workflow>|<node>|<file key>`. */
-const RUNNING: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.filesAwaitingEnd')] ??= new Set<string>()) as Set<string>;
+/**
+ * Files of executions of this process that have not ended yet (`<workflow>|<node>|<file key>` → since when).
+ * An entry older than `RUNNING_AT_MOST_MS` no longer counts (an execution whose end n8n never announced must
+ * not keep its files from every later run of this process).
+ */
+const RUNNING: Map<string, number> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.filesAwaitingEnd')] ??= new Map<string, number>()) as Map<string, number>;
+const RUNNING_AT_MOST_MS = 12 * 3_600_000;
 
 interface LifecycleHooks {
 	addHandler(name: 'workflowExecuteAfter', handler: () => Promise<void>): void;
@@ -60,7 +65,7 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 	return {
 		earlier: async (file, sha256) => {
 			const key = fileKey(file, sha256);
-			if (RUNNING.has(`${scope}|${key}`)) return 'running';
+			if (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS) return 'running';
 			// usually empty (the end of every execution takes its values back): one look per run
 			recordChecked ??= ctx.helpers.getProcessedDataCount('node', RECORD).then((n) => n > 0);
 			if (!(await recordChecked)) return undefined;
@@ -72,7 +77,7 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 		},
 		defer: (file, sha256) => {
 			const key = fileKey(file, sha256);
-			RUNNING.add(`${scope}|${key}`);
+			RUNNING.set(`${scope}|${key}`, Date.now());
 			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, withSource, deferred));
 			deferred.push({ file, sha256, key });
 		},
