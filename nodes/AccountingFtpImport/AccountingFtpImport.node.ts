@@ -20,7 +20,8 @@ export class AccountingFtpImport implements INodeType {
 		name: 'accountingFtpImport',
 		icon: { light: 'file:accountingFtpImport.svg', dark: 'file:accountingFtpImport.dark.svg' },
 		group: ['input'],
-		version: 1,
+		// 2: a file is deleted or archived once the execution has ended (docs/exactly-once.md); 1: while the node runs
+		version: [1, 2],
 		// the operation's label, not its value (ternaries: the editor's expression parser knows them for sure)
 		subtitle:
 			'={{$parameter["operation"] === "checkAccess" ? "Check access" : $parameter["operation"] === "sendTestReport" ? "Send test report" : "Import payments"}}',

@@ -3,6 +3,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { DocumentError } from '../shared/documents/DocumentError';
 import { parsePaymentFile, type Payment, type PaymentFile, type PaymentFormat } from '../shared/documents/payments';
+import { commitsAtExecutionEnd } from '../shared/executionEnd';
 import { consumeFiles, type FileDecision, type FileRunReport, type FileRunStop, type ReadFile, type Settled } from '../shared/fileConsumer';
 import type { FileListing, FileSource } from '../shared/transports/fileSource';
 import type { FingerprintStore } from '../shared/transports/fingerprints';
@@ -88,6 +89,8 @@ export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store:
 	);
 	const report = await consumeFiles<RemoteFile, FileOutcome>(withSource, {
 		exclusive: `${plan.ftp.host.toLowerCase()}|${plan.ftp.user}`,
+		// deleted or archived once the execution has ended: a process killed before loses no payment
+		atEnd: commitsAtExecutionEnd(ctx, withSource),
 		check: (source) => checkDirectories(ctx, plan, source, run),
 		listed: (listing) => noteListing(listing, run),
 		decide: (file, read) => decidePaymentFile(plan, file, read),

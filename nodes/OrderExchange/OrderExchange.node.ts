@@ -34,7 +34,8 @@ export class OrderExchange implements INodeType {
 		name: 'orderExchange',
 		icon: { light: 'file:orderExchange.svg', dark: 'file:orderExchange.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: a received file is deleted or moved once the execution has ended (docs/exactly-once.md); 1: while the node runs
+		version: [1, 2],
 		// the operation and transport in words, not their values: "Send by e-mail", "Receive from FTP", "Match"
 		subtitle:
 			'={{$parameter["operation"] === "match" ? ($parameter["matchMode"] === "decision" ? "Match by decision" : "Match") : ($parameter["operation"] === "receive" ? "Receive" : "Send") + ($parameter["transport"] === "email" ? " by e-mail" : $parameter["transport"] === "ftp" ? " by FTP" : $parameter["transport"] === "folder" ? " by folder" : $parameter["transport"] === "binary" ? " from the input" : "")}}',

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
+import { commitsAtExecutionEnd } from '../shared/executionEnd';
 import { consumeFiles, type FileConsumer, type FileRunStop, type Settled } from '../shared/fileConsumer';
 import { userFacing } from '../shared/nodeErrors';
 import { processKeyOf } from '../shared/processLock';
@@ -112,6 +113,8 @@ export async function receiveFiles(
 		report = await consumeFiles<SourceFile, FileResult>(place.withSource, {
 			exclusive: place.exclusive,
 			check: place.check,
+			// deleted or moved once the execution has ended: a process killed before loses no order
+			atEnd: commitsAtExecutionEnd(ctx, place.withSource),
 			decide: async (file, read) => {
 				const outcome =
 					read.kind === 'tooLarge'

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import type { CommitOutcome, FailOutcome, FileListing, FileRead, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
 import { TransportError } from './transports/transportError';
 
@@ -13,6 +15,9 @@ import { TransportError } from './transports/transportError';
  * - one run per directory at a time in this process (`exclusive`): a second run that starts while the first
  *   still works does nothing (`busy`). It could not see what the first one remembers (n8n gives each execution
  *   its own copy of the static data), so a file whose delete the first run lost would be imported twice.
+ * - with `atEnd` (delete and archive mode, in an n8n that tells a node when its execution has ended), a file is
+ *   not deleted or moved while the execution runs: the delete or move waits for the end of the execution
+ *   that carries the file's documents, so a process killed before that end leaves the file for the next run.
  * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
  */
 
@@ -31,7 +36,25 @@ export type Settled<F, R> =
 	| { file: F; action: 'commit'; result: R; outcome: CommitOutcome }
 	| { file: F; action: 'fail'; result: R; outcome: FailOutcome };
 
+/**
+ * Commits that wait for the end of the execution (nodes/shared/executionEnd.ts). The items say what will be
+ * done (deleted, moved to the archive under the file's name); it is done once n8n ended the execution.
+ */
+export interface CommitAtEnd<F> {
+	/**
+	 * Whether this content was handed over before by an execution that has ended (`ended`: it is committed now,
+	 * quietly) or by one of this process that still runs (`running`: left to that execution); else undefined.
+	 */
+	earlier(file: F, sha256: string): Promise<'ended' | 'running' | undefined>;
+	/** takes over the commit of a file whose documents this execution holds now */
+	defer(file: F, sha256: string): void;
+	/** a file `earlier` found `ended` was committed now: its record is no longer needed */
+	forget(file: F, sha256: string): Promise<void>;
+}
+
 export interface FileConsumer<F extends SourceFile, R> {
+	/** see `CommitAtEnd`; without it a file is committed as soon as the node holds its documents */
+	atEnd?: CommitAtEnd<F>;
 	/** the server and login (e.g. "ftp.example.com|buchhaltung"; any port): with the directory, the lock of `busy` */
 	exclusive?: string;
 	/** after `open`: checks of the configuration against the resolved directories; throw to stop before anything is read */
@@ -204,6 +227,15 @@ async function consumeOne<F extends SourceFile, R>(
 		report.counts.changed++;
 		return;
 	}
+	if (read.kind === 'content' && consumer.atEnd) {
+		const earlier = await consumer.atEnd.earlier(file, read.sha256);
+		if (earlier) {
+			report.counts.remembered++;
+			await reading.settledAhead();
+			if (earlier === 'ended' && (await source.commit(file, read.sha256)).kind !== 'remembered') await consumer.atEnd.forget(file, read.sha256);
+			return;
+		}
+	}
 	const decision = await consumer.decide(file, read);
 	if (decision.action === 'leave') {
 		report.counts.left++;
@@ -214,11 +246,26 @@ async function consumeOne<F extends SourceFile, R>(
 	let settled: Settled<F, R>;
 	if (decision.action === 'commit') {
 		if (read.kind !== 'content') throw new Error(`${file.name} was not read, so it cannot be committed`);
-		settled = { file, ...decision, outcome: await source.commit(file, read.sha256, { mustStay: decision.mustStay }) };
+		settled = { file, ...decision, outcome: await commitOrDefer(source, file, read.sha256, decision.mustStay, consumer.atEnd) };
 	} else {
 		settled = { file, ...decision, outcome: await source.fail(file) };
 	}
 	if (settled.outcome.kind === 'gone') report.counts.gone++;
 	else report.counts.settled++;
 	await consumer.settle(settled);
+}
+
+/** Commits a file now, or (see `CommitAtEnd`) hands the commit over and returns what it will do. */
+async function commitOrDefer<F extends SourceFile>(
+	source: FileSource<F>,
+	file: F,
+	sha256: string,
+	mustStay: boolean | undefined,
+	atEnd: CommitAtEnd<F> | undefined,
+): Promise<CommitOutcome> {
+	if (!atEnd || mustStay || source.afterImport === 'keep') return await source.commit(file, sha256, { mustStay });
+	atEnd.defer(file, sha256);
+	if (source.afterImport === 'delete' || source.archiveDirectory === undefined) return { kind: 'deleted' };
+	// the name it gets unless the archive holds a file of that name by then (then name_2.ext …)
+	return { kind: 'moved', to: path.posix.join(source.archiveDirectory, file.name) };
 }

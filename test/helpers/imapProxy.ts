@@ -19,6 +19,11 @@ export interface CommandHook {
 	cutAfterAnswer?: boolean;
 	/** cut the connection instead of passing the command on at all */
 	cutBefore?: boolean;
+	/**
+	 * forward the command, hold the server's tagged answer, run this (e.g. kill the client's process), then pass
+	 * the answer on if the client is still there
+	 */
+	whileAnswerHeld?: () => Promise<void>;
 }
 
 export class ImapProxy {
@@ -62,9 +67,26 @@ export class ImapProxy {
 		upstream.on('error', cut).on('close', cut);
 
 		let awaitingTag: string | undefined;
+		let holding: { tag: string; run: () => Promise<void> } | undefined;
+		let held: Buffer[] | undefined;
 		upstream.on('data', (chunk: Buffer) => {
+			if (held) {
+				held.push(chunk);
+				return;
+			}
 			if (awaitingTag && new RegExp(`(^|\\r\\n)${awaitingTag} (OK|NO|BAD)`).test(chunk.toString('latin1'))) {
 				cut();
+				return;
+			}
+			if (holding && new RegExp(`(^|\\r\\n)${holding.tag} (OK|NO|BAD)`).test(chunk.toString('latin1'))) {
+				const run = holding.run;
+				holding = undefined;
+				held = [chunk];
+				void run().finally(() => {
+					const answer = Buffer.concat(held ?? []);
+					held = undefined;
+					if (!client.destroyed) client.write(answer);
+				});
 				return;
 			}
 			client.write(chunk);
@@ -85,6 +107,8 @@ export class ImapProxy {
 						return;
 					}
 					if (hook.cutAfterAnswer) awaitingTag = /^(\S+) /.exec(text)?.[1];
+					const tag = /^(\S+) /.exec(text)?.[1];
+					if (hook.whileAnswerHeld && tag) holding = { tag, run: hook.whileAnswerHeld };
 				}
 				if (!upstream.destroyed) upstream.write(chunk);
 			});

@@ -109,6 +109,8 @@ export interface FileSourceOptions {
 export interface FileSource<F extends SourceFile = SourceFile> {
 	/** the directory that is read, absolute; known after `open` */
 	readonly baseDirectory: string;
+	/** what `commit` does with a file (unless it must stay) */
+	readonly afterImport: AfterImport;
 	/** where `commit` moves files, absolute; undefined when it does not move */
 	readonly archiveDirectory: string | undefined;
 	/** where `fail` moves files, absolute; undefined when it does not move */

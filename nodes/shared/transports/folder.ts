@@ -108,6 +108,9 @@ export class FolderSource implements FileSource<LocalFile> {
 		return resolveDirectory(this.options.failedDirectory, this.directory);
 	}
 
+	/** an imported file always moves to the processed folder */
+	readonly afterImport = 'archive' as const;
+
 	get archiveDirectory(): string {
 		return this.processedDirectory;
 	}

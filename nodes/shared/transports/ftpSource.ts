@@ -8,6 +8,7 @@ import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
 import type {
+	AfterImport,
 	CommitOutcome,
 	DateSubdirectories,
 	FailOutcome,
@@ -147,6 +148,10 @@ export class FtpSource implements FileSource<RemoteFile> {
 	/** The base directory (absolute), known after `open`. */
 	get baseDirectory(): string {
 		return this.base;
+	}
+
+	get afterImport(): AfterImport {
+		return this.options.afterImport;
 	}
 
 	get archiveDirectory(): string | undefined {

@@ -4,6 +4,7 @@ import type { FileEntryWithStats } from 'ssh2';
 
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
 import type {
+	AfterImport,
 	CommitOutcome,
 	FailOutcome,
 	FileListing,
@@ -47,6 +48,10 @@ export class SftpSource implements FileSource<RemoteFile> {
 
 	get baseDirectory(): string {
 		return this.base;
+	}
+
+	get afterImport(): AfterImport {
+		return this.options.afterImport;
 	}
 
 	get archiveDirectory(): string | undefined {

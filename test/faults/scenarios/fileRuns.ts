@@ -29,7 +29,7 @@ export interface FileScenario {
 	/** where files are put, on this machine */
 	localDirectory: string;
 	/** the node's parameters (without credentials); the workflow has this one node, named 'Node' */
-	node: Pick<INode, 'type' | 'parameters'>;
+	node: Pick<INode, 'type' | 'parameters'> & Partial<Pick<INode, 'typeVersion'>>;
 	/** the server (host, port) the proxy stands in front of, and how it frames the protocol */
 	server: { host: string; port: number; framing: Framing };
 	/** the node's credentials, with the port moved to the proxy when given */

@@ -63,7 +63,11 @@ const idIn = (pattern: RegExp) => (name: string) => pattern.exec(name)?.[1];
 
 type Common = Pick<FileScenario, 'documents' | 'hits' | 'log'>;
 
-/** The Accounting FTP Import: one payment file per document; deleted after import (FTP) or archived (FTPS, SFTP). */
+/**
+ * The Accounting FTP Import: one payment file per document; deleted after import (FTP) or archived (FTPS, SFTP).
+ * Over FTP the node's version 2 (the delete waits for the end of the execution, on a session of its own), over
+ * FTPS and SFTP version 1 (the archive move while the node runs): the suite covers both.
+ */
 export function paymentImport(protocol: FileProtocol, common: Common): FileScenario {
 	const dir = directory(protocol, 'pay');
 	const archive = protocol !== 'FTP';
@@ -73,6 +77,7 @@ export function paymentImport(protocol: FileProtocol, common: Common): FileScena
 		localDirectory: dir.local,
 		node: {
 			type: 'n8n-nodes-backoffice.accountingFtpImport',
+			typeVersion: archive ? 1 : 2,
 			parameters: {
 				operation: 'importPayments',
 				directory: dir.remote,

@@ -1,0 +1,132 @@
+import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
+
+import type { CommitAtEnd } from './fileConsumer';
+import { oneAtATime } from './processLock';
+import type { SourceFile, WithFileSource } from './transports/fileSource';
+
+/**
+ * A file import deletes or moves a file only once the execution that carries its documents has ended — not
+ * while the node runs. Until then the file stays where it was: an n8n process killed in between (a crash, a
+ * deploy, a worker killed mid-run) leaves it for the next run, which hands its documents over (once: the
+ * killed execution never ended, so nothing after this node saw them).
+ *
+ * How the node learns of the end: n8n runs the `workflowExecuteAfter` lifecycle hooks of an execution in the
+ * process that ran it, once every node has run (success, error, cancellation, or a pause at a Wait node), after
+ * it saved the execution (that hook was registered first); in the default mode, on a queue-mode worker, and for
+ * manual runs alike. n8n-core gives every node context the execution's hooks (`additionalData.hooks`, public in
+ * n8n-core 2.x but not part of IExecuteFunctions); a node adds its handler there. Where an n8n offers no such
+ * hook, nothing is deferred: the file is committed while the node runs, as before. So does version 1 of the
+ * nodes (Accounting FTP Import, Order Exchange): its workflows keep the behaviour they were built with, a refused
+ * delete reported on the node's Errors output; version 2, the version of every node added now, waits for the end.
+ *
+ * At the end, before it deletes or moves anything, the handler records each file (path, size, SHA-256) in n8n's
+ * processed-data store (n8n's database, shared by every main and worker): "handed over by an execution that
+ * ended". It takes the record back for every file it could delete or move. A file still there with a record
+ * (the delete was refused, the connection broke, the process died during the delete) is committed quietly by
+ * the next run and never handed over again. While an execution of this process still runs, another run of the
+ * same node in this process leaves its files alone.
+ */
+
+/** the processed-data values of this node: one per file whose commit waits or failed; the oldest go first */
+const RECORD: ICheckProcessedOptions = { mode: 'entries', maxEntries: 10_000 };
+
+/**
+ * Files of executions of this process that have not ended yet (`<workflow>|<node>|<file key>` → since when).
+ * An entry older than `RUNNING_AT_MOST_MS` no longer counts (an execution whose end n8n never announced must
+ * not keep its files from every later run of this process).
+ */
+const RUNNING: Map<string, number> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.filesAwaitingEnd')] ??= new Map<string, number>()) as Map<string, number>;
+const RUNNING_AT_MOST_MS = 12 * 3_600_000;
+
+interface LifecycleHooks {
+	addHandler(name: 'workflowExecuteAfter', handler: () => Promise<void>): void;
+}
+
+/** The lifecycle hooks of the execution `ctx` belongs to, if this n8n gives them to nodes. */
+function hooksOf(ctx: IExecuteFunctions): LifecycleHooks | undefined {
+	const hooks = (ctx as unknown as { additionalData?: { hooks?: Partial<LifecycleHooks> } }).additionalData?.hooks;
+	return typeof hooks?.addHandler === 'function' ? (hooks as LifecycleHooks) : undefined;
+}
+
+function fileKey(file: SourceFile, sha256: string): string {
+	return `file ${file.path}\u0000${file.size}\u0000${sha256}`;
+}
+
+/**
+ * The `CommitAtEnd` of a file import node, or undefined when this n8n cannot tell the node that its execution
+ * has ended (then files are committed at once). `withSource` opens a new session for the commits at the end.
+ */
+export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctions, withSource: WithFileSource<F>): CommitAtEnd<F> | undefined {
+	const hooks = ctx.getNode().typeVersion >= 2 ? hooksOf(ctx) : undefined;
+	if (!hooks) return undefined;
+	const scope = `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id ?? ctx.getNode().name}`;
+	const deferred: Array<{ file: F; sha256: string; key: string }> = [];
+	let recordChecked: Promise<boolean> | undefined;
+	return {
+		earlier: async (file, sha256) => {
+			const key = fileKey(file, sha256);
+			if (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS) return 'running';
+			// usually empty (the end of every execution takes its values back): one look per run
+			recordChecked ??= ctx.helpers.getProcessedDataCount('node', RECORD).then((n) => n > 0);
+			if (!(await recordChecked)) return undefined;
+			return (await oneAtATime(`record|${scope}`, async () => await probe(ctx, key))) ? 'ended' : undefined;
+		},
+		forget: async (file, sha256) => {
+			const key = fileKey(file, sha256);
+			await oneAtATime(`record|${scope}`, async () => await ctx.helpers.removeProcessed([key], 'node', RECORD)).catch(() => undefined);
+		},
+		defer: (file, sha256) => {
+			const key = fileKey(file, sha256);
+			RUNNING.set(`${scope}|${key}`, Date.now());
+			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, withSource, deferred));
+			deferred.push({ file, sha256, key });
+		},
+	};
+}
+
+/** Whether `key` is recorded. n8n's store has no look-up alone: record it, and take it back if it was new. */
+async function probe(ctx: IExecuteFunctions, key: string): Promise<boolean> {
+	const { processed } = await ctx.helpers.checkProcessedAndRecord([key], 'node', RECORD);
+	if (processed.length > 0) return true;
+	await ctx.helpers.removeProcessed([key], 'node', RECORD);
+	return false;
+}
+
+/** The handler at the end of the execution: record, commit, take the record back for what was committed. */
+async function commitAll<F extends SourceFile>(
+	ctx: IExecuteFunctions,
+	scope: string,
+	withSource: WithFileSource<F>,
+	deferred: Array<{ file: F; sha256: string; key: string }>,
+): Promise<void> {
+	const keys = deferred.map((d) => d.key);
+	let recorded = true;
+	try {
+		await oneAtATime(`record|${scope}`, async () => await ctx.helpers.checkProcessedAndRecord(keys, 'node', RECORD));
+	} catch (error) {
+		// the files are still deleted or moved (their execution ended); only one whose commit fails now as well
+		// would be imported again by the next run
+		recorded = false;
+		ctx.logger.error(`${ctx.getNode().name}: the record of ${keys.length} imported file(s) could not be written: ${(error as Error).message}`);
+	}
+	const done: string[] = [];
+	try {
+		await withSource(async (source) => {
+			await source.open();
+			for (const { file, sha256, key } of deferred) {
+				if (source.lost) break;
+				const outcome = await source.commit(file, sha256);
+				if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') done.push(key);
+				// recorded: the next run deletes or moves it, and never imports it again
+				else if (outcome.kind !== 'kept') ctx.logger.warn(`${ctx.getNode().name}: ${file.path} was imported but stays: ${outcome.reason}`);
+			}
+		});
+	} catch (error) {
+		ctx.logger.warn(`${ctx.getNode().name}: ${keys.length - done.length} imported file(s) stay until the next run deletes or moves them: ${(error as Error).message}`);
+	} finally {
+		for (const key of keys) RUNNING.delete(`${scope}|${key}`);
+	}
+	if (recorded && done.length) {
+		await oneAtATime(`record|${scope}`, async () => await ctx.helpers.removeProcessed(done, 'node', RECORD)).catch(() => undefined);
+	}
+}
