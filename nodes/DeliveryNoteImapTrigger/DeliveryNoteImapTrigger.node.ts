@@ -31,14 +31,21 @@ export class DeliveryNoteImapTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Delivery Notes', 'Errors'],
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label (else just "Credential")
 		credentials: [
 			{
 				name: 'backofficeImapApi',
+				displayName: 'IMAP Mailbox',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
 				displayOptions: { show: { authentication: ['password'] } },
 			},
-			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+			{
+				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2',
+				required: true,
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
 		],
 		properties: [pollTimesNotice, mailAuthenticationProperty(), ...properties],
 	};
