@@ -41,9 +41,6 @@ export function progress(message: string): void {
 	process.stdout.write(`[editor ${((Date.now() - t0) / 1000).toFixed(0)} s] ${message}\n`);
 }
 
-/** A wait that may lose a race without an unhandled rejection. */
-const settled = async (p: Promise<void>): Promise<void> => await p.catch(() => undefined);
-
 const id = (testId: string) => `[data-test-id="${testId}"]`;
 
 export async function launchBrowser(): Promise<Browser> {
@@ -95,26 +92,32 @@ export class Editor {
 		progress('new workflow, node panel open');
 	}
 
-	/** The names the node panel lists for `query` (typed into its search field). */
-	async search(query: string): Promise<string[]> {
+	/** The names the node panel lists for `query` (typed into its search field), once `expected` is among them. */
+	async search(query: string, expected: string): Promise<string[]> {
 		const bar = this.page.locator(id('node-creator-search-bar'));
 		await bar.fill(query);
-		// the list follows the query: wait until every entry shown matches it again
+		// the list follows the query after a short debounce: wait for the entry the query is to find
 		const names = this.page.locator(`${id('node-creator')} ${id('node-creator-item-name')}`);
-		await names.first().waitFor();
+		await this.pictureOnFailure('search', names.filter({ hasText: expected }).first().waitFor());
 		return (await names.allInnerTexts()).map((n) => n.trim());
 	}
 
-	/** Adds `node` to the canvas through the node panel's search and its action list; the node's panel opens. */
+	/**
+	 * Adds `node` to the canvas through the node panel's search: n8n shows an installed community node's details,
+	 * with its action list (then `action` is clicked) or, for a node of one action, "Add to workflow". The node's
+	 * panel opens.
+	 */
 	async addNode(query: string, node: string, action?: string): Promise<void> {
-		await this.search(query);
+		await this.search(query, node);
 		await this.page.locator(id('item-iterator-item')).filter({ has: this.page.locator(id('node-creator-item-name'), { hasText: node }) }).first().click();
 		const ndv = this.page.locator(`${id('ndv')} ${id('node-parameters')}`);
-		// a trigger goes straight onto the canvas; another node shows its triggers, then its actions (the last entries)
-		const actions = this.page.locator(`${id('node-creator')} ${id('item-iterator-item')}`);
-		await Promise.race([settled(ndv.waitFor()), settled(this.page.locator(id('actions-panel-no-triggers-callout')).waitFor())]);
-		if (!(await ndv.isVisible())) await (action ? actions.filter({ hasText: action }).first() : actions.last()).click();
-		await ndv.waitFor();
+		const creator = this.page.locator(id('node-creator'));
+		const wanted = action
+			? creator.locator(id('item-iterator-item')).filter({ hasText: action }).first()
+			: creator.getByRole('button', { name: 'Add to workflow' });
+		await this.pictureOnFailure('add-node', ndv.or(wanted).first().waitFor());
+		if (!(await ndv.isVisible())) await wanted.click();
+		await this.pictureOnFailure('add-node', ndv.waitFor());
 		progress(`added ${node}${action ? ` (${action})` : ''}`);
 	}
 
@@ -122,11 +125,14 @@ export class Editor {
 		return this.page.locator(id('ndv'));
 	}
 
-	/** The labels of the open node panel: credential fields, then parameters, in the order shown. */
+	/**
+	 * The labels of the open node panel: credential fields, then parameters, in the order shown. Only the label's
+	 * title is read (not the "Fixed / Expression" switch or a hint beside it), without the "*" of a required field.
+	 */
 	async panelLabels(): Promise<string[]> {
-		const params = this.ndv.locator(id('node-parameters'));
-		const labels = await params.locator(`${id('credentials-label')} label, ${id('parameter-item')} label, ${id('input-label')}`).allInnerTexts();
-		return [...new Set(labels.map((l) => plain(l).replace(/\s*\*$/, '')).filter(Boolean))];
+		const titles = this.ndv.locator(`${id('node-credentials-slot')} label.n8n-input-label, ${id('node-parameters')} ${id('input-label')} label.n8n-input-label`);
+		const texts = await titles.evaluateAll((labels) => labels.map((l) => (l.firstElementChild?.firstElementChild as { innerText?: string } | null)?.innerText ?? ''));
+		return [...new Set(texts.map((l) => plain(l).replace(/\s*\*$/, '')).filter(Boolean))];
 	}
 
 	/** The value shown by the parameter `name` of the open node panel (a selector's label, a field's text). */
@@ -145,50 +151,42 @@ export class Editor {
 		return [...new Set(options)];
 	}
 
+	/** Chooses `option` (its label) in the selector parameter `name` of the open panel. */
+	async chooseOption(name: string, option: string): Promise<void> {
+		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().click();
+		const item = this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ has: this.page.locator('.option-headline', { hasText: option }) });
+		await item.first().click();
+		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().waitFor();
+	}
+
 	async fillParameter(name: string, value: string): Promise<void> {
 		await this.ndv.locator(`${id(`parameter-input-${name}`)} input, ${id(`parameter-input-${name}`)} textarea`).first().fill(value);
 	}
 
 	/**
-	 * The credential n8n preselects (the instance has one of the type), or else "Create new credential" from
-	 * the node panel's empty credential field, filled field by field, saved: n8n
-	 * tests the credential on save and closes the dialog when the test passed; the node then uses it.
+	 * Picks the credential `name` in the credential field labelled `label` of the open node panel, as a user does
+	 * (n8n preselects the most recently changed credential of any type the field takes, which need not be it).
 	 */
-	async useOrCreateCredential(fields: Record<string, string | boolean>): Promise<void> {
-		const empty = this.ndv.locator(`${id('node-credentials-empty-state')} button`);
-		const select = this.ndv.locator(`${id('node-credentials-select')} input`);
-		await Promise.race([settled(empty.first().waitFor()), settled(select.first().waitFor())]);
-		if (!(await empty.first().isVisible())) {
-			// n8n chose the instance's credential of this type itself (one exists already): the run uses that one
-			progress(`credential preselected: ${await select.first().inputValue()}`);
-			return;
+	async pickCredential(label: string | undefined, name: string): Promise<void> {
+		const slots = this.ndv.locator(id('node-credentials-slot'));
+		const slot = label === undefined ? slots.first() : slots.filter({ has: this.page.locator(id('credentials-label'), { hasText: label }) });
+		const input = slot.locator(`${id('node-credentials-select')} input`).first();
+		if ((await this.pictureOnFailure('pick-credential', input.inputValue())) !== name) {
+			await input.click();
+			const option = this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ hasText: name }).first();
+			await this.pictureOnFailure('pick-credential', option.click());
+			await this.page.waitForFunction(([el, want]) => (el as { value?: string }).value === want, [await input.elementHandle(), name] as const);
 		}
-		await empty.first().click();
-		const modal = this.page.locator(id('editCredential-modal'));
-		await modal.waitFor();
-		for (const [name, value] of Object.entries(fields)) {
-			const input = modal.locator(id(`parameter-input-${name}`));
-			if (typeof value === 'boolean') {
-				const toggle = input.locator('[role="switch"]');
-				if ((await toggle.getAttribute('aria-checked')) !== String(value)) await input.locator('.el-switch').click();
-			} else {
-				await input.locator('input').first().fill(value);
-			}
-		}
-		await modal.locator(id('credential-save-button')).click();
-		progress('credential saved, n8n tests it');
-		const problem = modal.locator(id('credentials-config-container-test-errors'));
-		await Promise.race([settled(modal.waitFor({ state: 'detached' })), settled(problem.waitFor())]);
-		if (await problem.isVisible()) throw new Error(`the credential test failed: ${plain(await problem.innerText())}`);
-		await modal.waitFor({ state: 'detached' });
+		progress(`credential "${label ?? 'first field'}": ${name}`);
 	}
 
 	/** "Execute step" (or "Fetch Test Event") in the open node panel; the output panel's text once it is shown. */
 	async executeStep(): Promise<string> {
 		await this.ndv.locator(id('node-execute-button')).click();
 		const output = this.ndv.locator(id('output-panel'));
-		const shown = output.locator(`${id('ndv-items-count')}, ${id('node-error-message')}, ${id('node-error-description')}`).first();
-		await shown.waitFor();
+		// one output: "N items"; several: a tab per output ("Sent Branch (1 item)"); or the node's error
+		const shown = output.locator(`${id('ndv-items-count')}, ${id('branches')}, ${id('node-error-message')}, ${id('node-error-description')}`).first();
+		await this.pictureOnFailure('execute-step', shown.waitFor());
 		if (await output.locator(id('radio-button-json')).isVisible()) {
 			await output.locator(id('radio-button-json')).click();
 			await output.locator('.json-data, [class*="jsonDisplay"], pre').first().waitFor().catch(() => undefined);
@@ -249,6 +247,19 @@ export class Editor {
 		}
 		await this.page.screenshot({ path: target });
 		await this.page.setViewportSize({ width: WIDTH, height: HEIGHT });
+	}
+
+	/** `step`'s result; when it fails, the page as it was is saved to .cache/editor-failures/ (named in the error). */
+	async pictureOnFailure<T>(what: string, step: Promise<T>): Promise<T> {
+		try {
+			return await step;
+		} catch (error) {
+			const file = path.join(ROOT, '.cache/editor-failures', `${what}-${Date.now()}.png`);
+			mkdirSync(path.dirname(file), { recursive: true });
+			await this.page.screenshot({ path: file }).catch(() => undefined);
+			(error as Error).message += `\n(the page at that moment: ${path.relative(ROOT, file)})`;
+			throw error;
+		}
 	}
 
 	/** Until no CSS transition or animation of the page runs (the canvas's zoom, a panel sliding in). */
