@@ -7,6 +7,7 @@
 set -euo pipefail
 want=(poppler-utils libxml2-utils qpdf libsaxonhe-java postgresql-15 redis-server)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
+[ -n "${CHROMIUM:-}" ] || want+=(chromium)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -29,14 +29,21 @@ export class InvoiceBulkMailer implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Skipped', 'Failed'],
 		usableAsTool: true,
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label (else just "Credential")
 		credentials: [
 			{
 				name: 'backofficeSmtpApi',
+				displayName: 'SMTP Server',
 				required: true,
 				testedBy: 'backofficeSmtpApiTest',
 				displayOptions: { show: { authentication: ['password'] } },
 			},
-			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+			{
+				name: 'backofficeMailOAuth2Api',
+				displayName: 'Mail OAuth2',
+				required: true,
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
 		],
 		properties: [mailAuthenticationProperty(), ...properties],
 	};

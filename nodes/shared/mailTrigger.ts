@@ -122,14 +122,16 @@ export function mailTriggerDescription(node: {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: [node.output, 'Errors'],
+		// a label per purpose: the editor shows a credential's `displayName` as its field's label (else just "Credential")
 		credentials: [
 			{
 				name: 'backofficeImapApi',
+				displayName: 'IMAP Mailbox',
 				required: true,
 				testedBy: 'backofficeImapApiTest',
 				displayOptions: { show: { authentication: ['password'] } },
 			},
-			{ name: 'backofficeMailOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+			{ name: 'backofficeMailOAuth2Api', displayName: 'Mail OAuth2', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
 		],
 		properties: [pollTimesNotice(node.pollTimesAdvice), mailAuthenticationProperty(), ...node.properties],
 	};
