@@ -2,8 +2,8 @@
  * The real n8n server killed with SIGKILL in the middle of a real run, then restarted, the run repeated, and
  * every document counted: lost (gone from the FTP server, never handed over) or twice (handed over twice).
  *
- * The workflow is the payment import template (Accounting FTP Import → the ERP, here an HTTP receiver), over
- * plain FTP through a control-connection proxy (test/helpers/ftpControlProxy.ts). The proxy forwards the
+ * The workflow is the payment import template, its FTP through a control-connection proxy
+ * (test/e2e/paymentImportFaults.ts). The proxy forwards the
  * chosen command to vsftpd, holds vsftpd's complete reply, and while it holds it the process that runs the
  * execution is killed: the main in the default mode (SQLite, one process), the worker that logged the
  * execution in queue mode (PostgreSQL, Redis, a main and two workers). No timers: the kill lands at the same
@@ -16,16 +16,14 @@
  * - the Delivery Note IMAP Trigger, killed while the answer to its UID MOVE is held (the mails are in the archive
  *   folder, marked $BackofficePending): the next poll after the restart moves them back and hands them over.
  */
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { FtpControlProxy } from '../helpers/ftpControlProxy';
 import { ImapProxy } from '../helpers/imapProxy';
 import { loadServers } from '../helpers/servers';
 import { fixture } from '../unit/deliveryNotes/helpers';
-import { HttpReceiver } from './httpReceiver';
-import { appendMails, createFolders, randomTag, readFolder } from './mailboxes';
+import { appendMails, createFolders, readFolder } from './mailboxes';
 import { N8nInstance, type N8nMode, START_TIMEOUT_S } from './n8nInstance';
+import { PAYMENT_SCHEDULE, PaymentImportUnderFault, type Figures } from './paymentImportFaults';
 import {
 	describeExecution,
 	executeManually,
@@ -42,34 +40,9 @@ import {
 } from './templateRuns';
 
 const servers = loadServers();
-const TEMPLATE = 'payment-import-invoices-paid.json';
-const SCHEDULE = 'Every weekday at 06:00';
-const IMPORT = 'Import bank files and match payments';
-const BEARER = `Bearer kill-${randomTag()}`;
 const MAIL_TEMPLATE = 'delivery-notes-goods-receipt.json';
 const MAIL_TRIGGER = 'Read delivery notes from mailbox';
 const SUPPLIER = 'lieferschein@itscope.example';
-
-interface Figures {
-	documents: number;
-	lost: number;
-	twice: number;
-}
-
-/** A camt.053 statement with one credit of `amount` EUR whose text names `invoice`. */
-function statement(invoice: string, amount: string): string {
-	return `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
-<GrpHdr><MsgId>KILL-${invoice}</MsgId><CreDtTm>2026-01-05T18:00:00+01:00</CreDtTm></GrpHdr>
-<Stmt><Id>KILL-${invoice}</Id><CreDtTm>2026-01-05T18:00:00+01:00</CreDtTm>
-<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
-<Ntry><Amt Ccy="EUR">${amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-<BookgDt><Dt>2026-01-05</Dt></BookgDt><ValDt><Dt>2026-01-05</Dt></ValDt><AcctSvcrRef>${invoice}</AcctSvcrRef>
-<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Bäckerei Weiß GmbH</Nm></Dbtr><DbtrAcct><Id><IBAN>DE02120300000000202051</IBAN></Id></DbtrAcct></RltdPties>
-<RmtInf><Ustrd>Rechnung ${invoice}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
-</Stmt></BkToCstmrStmt></Document>
-`;
-}
 
 async function waitUntilEnded(n8n: N8nInstance, id: string, timeoutMs: number): Promise<string> {
 	const deadline = Date.now() + timeoutMs;
@@ -81,33 +54,20 @@ async function waitUntilEnded(n8n: N8nInstance, id: string, timeoutMs: number): 
 }
 
 describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a payment import (%s mode)', (mode) => {
-	const tag = randomTag();
-	const directory = path.join(servers.ftp.home, `kill-${mode}-${tag}`);
-	/** the open invoices the ERP answers with: one per file of every scenario */
-	const open: Array<{ invoiceNumber: string; openAmount: string; currency: string; customerName: string }> = [];
-	let receiver: HttpReceiver;
-	let proxy: FtpControlProxy;
+	const faults = new PaymentImportUnderFault('kill', `kill-${mode}`);
+	const tag = faults.tag;
 	let imapProxy: ImapProxy;
 	let n8n: N8nInstance;
 	let workflowId = '';
 	let mailWorkflowId = '';
 	let folders: { inbox: string; archive: string; error: string };
-	/** the command whose reply is held, and which occurrence of it (counted over every session) */
-	let armed: { command: string; nth: number; seen: number } | undefined;
-	/** what the proxy's hold runs: kills the process that runs the execution */
-	let onHold: () => Promise<void> = async () => {};
 
 	beforeAll(async () => {
-		mkdirSync(directory, { recursive: true });
-		chmodSync(directory, 0o777);
-		receiver = new HttpReceiver()
-			.on('GET', '/api/invoices', () => ({ body: open }))
-			.on('POST', /^\/api\/invoices\/[^/]+\/payments$/, { status: 201, body: { ok: true } })
-			.on('POST', '/api/goods-receipts', { status: 201, body: { id: 'GR-1' } });
-		await receiver.start();
+		faults.receiver.on('POST', '/api/goods-receipts', { status: 201, body: { id: 'GR-1' } });
+		await faults.start();
 		imapProxy = await new ImapProxy().start();
 		folders = await createFolders('alice', `INBOX/kill-${mode}-${tag}`, { inbox: 'Eingang', archive: 'Archiv', error: 'Fehler' });
-		const mailTemplate = replaceUrls(readTemplate(MAIL_TEMPLATE), 'https://erp.example.com', receiver.baseUrl);
+		const mailTemplate = replaceUrls(readTemplate(MAIL_TEMPLATE), 'https://erp.example.com', faults.receiver.baseUrl);
 		const locator = (value: string) => ({ __rl: true, mode: 'path', value });
 		Object.assign(nodeNamed(mailTemplate, MAIL_TRIGGER).parameters, {
 			// every minute: the poll that is killed comes on the schedule, after the workflow was switched on
@@ -121,17 +81,7 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 			Object.assign(nodeNamed(mailTemplate, name).parameters, { fromEmail: 'n8n <n8n@backoffice.test>', toEmail: servers.users.admin.address });
 		}
 		mailWorkflowId = mailTemplate.id;
-		proxy = await new FtpControlProxy(
-			{ host: servers.host, port: servers.ftp.port },
-			(command) => {
-				if (!armed || !command.toUpperCase().startsWith(armed.command)) return false;
-				armed.seen++;
-				return armed.seen === armed.nth;
-			},
-			{ whileHeld: async () => await onHold() },
-		).start();
-		const template = replaceUrls(readTemplate(TEMPLATE), 'https://erp.example.com', receiver.baseUrl);
-		Object.assign(nodeNamed(template, IMPORT).parameters, { directory: `/${path.basename(directory)}/`, errorReportTo: servers.users.admin.address });
+		const template = faults.template();
 		workflowId = template.id;
 		const u = servers.users;
 		n8n = await N8nInstance.start({
@@ -139,11 +89,8 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 			mode,
 			prepare: (instance) => {
 				const credentials = writeCredentials(path.join(instance.userDir, 'kill-credentials.json'), [
-					{ id: 'killFtpBank00001', name: 'Backoffice FTP (bank files)', type: 'backofficeFtpApi', data: { protocol: 'ftp', host: servers.host, port: proxy.port, user: u.ftp.user, password: u.ftp.password } },
-					{ id: 'killSmtpAccount1', name: 'Backoffice SMTP (accounting)', type: 'backofficeSmtpApi', data: { host: servers.host, port: servers.smtp.submissionPort, security: 'starttls', user: u.alice.user, password: u.alice.password, senderAddress: u.alice.address, senderName: 'alice', allowSelfSigned: true } },
-					{ id: 'killErpApi000001', name: 'ERP API', type: 'httpHeaderAuth', data: { name: 'Authorization', value: BEARER } },
+					...faults.credentials(),
 					{ id: 'killImapNotes001', name: 'Backoffice IMAP (delivery notes)', type: 'backofficeImapApi', data: { host: servers.host, port: imapProxy.port, security: 'none', user: u.alice.user, password: u.alice.password } },
-					{ id: 'killSmtpNotify01', name: 'SMTP (notifications)', type: 'smtp', data: { host: servers.host, port: servers.smtp.port, secure: false, disableStartTls: true, user: '', password: '' } },
 				]);
 				instance.importTemplates(writeTemplates(path.join(instance.userDir, 'kill-templates'), [template, mailTemplate]), credentials);
 			},
@@ -153,10 +100,8 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 
 	afterAll(async () => {
 		n8n?.stop();
-		await proxy?.stop();
 		await imapProxy?.stop();
-		await receiver?.stop();
-		rmSync(directory, { recursive: true, force: true });
+		await faults.stop();
 	}, 120_000);
 
 	/** Which process runs execution `id`: the main, or the worker that logged it as started. */
@@ -171,53 +116,30 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 	 * Puts `files` payment files on the server, runs the workflow with the reply to the `nth` `command` held and
 	 * the executing process killed meanwhile, restarts it, runs the workflow again, and counts per file.
 	 */
-	async function killedRun(scenario: string, command: 'RETR' | 'DELE', nth: number, files: number): Promise<Figures> {
-		const names: string[] = [];
-		const invoices: string[] = [];
-		for (let i = 1; i <= files; i++) {
-			const invoice = `RE-${tag.toUpperCase()}-${scenario}-${i}`;
-			const amount = `${100 + i}.00`;
-			open.push({ invoiceNumber: invoice, openAmount: amount, currency: 'EUR', customerName: 'Bäckerei Weiß GmbH' });
-			const name = `camt053_${scenario}_${i}.xml`;
-			writeFileSync(path.join(directory, name), statement(invoice, amount));
-			chmodSync(path.join(directory, name), 0o666);
-			names.push(name);
-			invoices.push(invoice);
-		}
+	async function killedRun(scenario: string, command: 'RETR' | 'DELE', nth: number, count: number): Promise<Figures> {
+		const files = faults.putFiles(scenario, count, 100);
 		let killed = '';
 		let known: (id: string) => void = () => {};
 		const started = new Promise<string>((resolve) => (known = resolve));
-		const held = new Promise<void>((resolve) => {
-			onHold = async () => {
-				// the proxy only sees commands of a running execution; its id comes with the answer to the run request
-				killed = runnerOf(await started);
-				await n8n.kill(killed);
-				resolve();
-			};
+		const held = faults.hold(command, nth, async () => {
+			// the proxy only sees commands of a running execution; its id comes with the answer to the run request
+			killed = runnerOf(await started);
+			await n8n.kill(killed);
 		});
-		armed = { command, nth, seen: 0 };
-		const executionId = await executeManually(n8n, workflowId, SCHEDULE);
+		const executionId = await executeManually(n8n, workflowId, PAYMENT_SCHEDULE);
 		known(executionId);
 		await held;
-		armed = undefined;
-		onHold = async () => {};
 		if (killed === 'n8n') await n8n.restartMain();
 		else await n8n.startWorker(Number(killed.replace('worker-', '')));
 		const firstStatus = await waitUntilEnded(n8n, executionId, 120_000);
 
-		const again = await waitForExecution(n8n, await executeManually(n8n, workflowId, SCHEDULE), 180_000);
+		const again = await waitForExecution(n8n, await executeManually(n8n, workflowId, PAYMENT_SCHEDULE), 180_000);
 		if (again.status !== 'success') throw new Error(`the run after the restart failed: ${describeExecution(again)}`);
 		// the node (version 2) deletes the files at the end of the execution, after n8n saved it: wait for that
 		// end, so that the next scenario's held DELE is not one of this run's
-		const deadline = Date.now() + 120_000;
-		while (names.some((name) => existsSync(path.join(directory, name))) && Date.now() < deadline) await sleep(250);
+		await faults.untilGone(files, 120_000);
 
-		const figures: Figures = { documents: files, lost: 0, twice: 0 };
-		for (let i = 0; i < files; i++) {
-			const posted = receiver.received('POST', `/api/invoices/${encodeURIComponent(invoices[i])}/payments`).length;
-			if (posted === 0 && !existsSync(path.join(directory, names[i]))) figures.lost++;
-			if (posted > 1) figures.twice++;
-		}
+		const figures = faults.count(files);
 		console.log(
 			`n8n kill (${mode} mode, ${killed} killed while the reply to ${command} #${nth} was held; first execution ${firstStatus}): ` +
 				`${figures.documents} documents, ${figures.lost} lost, ${figures.twice} twice`,
@@ -266,7 +188,7 @@ describe.each<N8nMode>(['default', 'queue'])('n8n killed with SIGKILL during a p
 		const archivedAtKill = (await readFolder('alice', folders.archive)).length;
 		await n8n.restartMain();
 		const posted = (subject: string) =>
-			receiver.received('POST', '/api/goods-receipts').filter((r) => (r.body as { mailSubject?: string }).mailSubject === subject).length;
+			faults.receiver.received('POST', '/api/goods-receipts').filter((r) => (r.body as { mailSubject?: string }).mailSubject === subject).length;
 		const deadline = Date.now() + 240_000;
 		while (subjects.some((s) => posted(s) === 0) && Date.now() < deadline) await sleep(1000);
 		await unpublish(n8n, mailWorkflowId);
