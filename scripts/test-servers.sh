@@ -58,7 +58,8 @@ OAUTH_INTROSPECTION_SECRET=dovecot-introspection-secret
 OAUTH_SCOPE=mail
 SFTP_PORT="${BO_SFTP_PORT:-10022}"
 
-PACKAGES=(dovecot-imapd dovecot-lmtpd postfix vsftpd openssl openssh-server)
+# gcc + libc6-dev: the SFTP hold (scripts/sftp-hold.c) is built static at start
+PACKAGES=(dovecot-imapd dovecot-lmtpd postfix vsftpd openssl openssh-server gcc libc6-dev)
 MAIL_USER=bo-mail            # owns every maildir
 FTP_USER=bo-ftp
 FTP_PASSWORD=ftp-secret
@@ -777,6 +778,28 @@ make_sftp() {
   install -d -o root -g root -m 755 "$(dirname "$SFTP_ROOT")" "$SFTP_ROOT"
   install -d -o root -g "$SFTP_GROUP" -m 2775 "$SFTP_ROOT/files"
   ln -sfn "$SFTP_ROOT" "$DIR/sftp/root"
+  make_sftp_hold
+}
+
+# The users' SFTP server is sftp-server behind scripts/sftp-hold.c (a hold the fault tests arm, see there and
+# docs/sftp.md): sshd runs "<login shell> -c <ForceCommand>" inside the chroot, and the chroot's
+# /usr/sbin/nologin is the hold (static), which runs nothing but the chroot's copy of sftp-server (with its
+# libraries). /.bo-hold is where the tests' control socket goes (test/helpers/sftpHold.ts).
+make_sftp_hold() {
+  gcc -static -O2 -pthread -o "$DIR/sftp/sftp-hold" "$ROOT/scripts/sftp-hold.c" >>"$DIR/log/sshd.start.log" 2>&1 ||
+    { show_logs "$DIR/log/sshd.start.log"; die "gcc could not build scripts/sftp-hold.c"; }
+  install -D -o root -g root -m 755 "$DIR/sftp/sftp-hold" "$SFTP_ROOT/usr/sbin/nologin"
+  install -D -o root -g root -m 755 /usr/lib/openssh/sftp-server "$SFTP_ROOT/usr/lib/openssh/sftp-server"
+  local lib
+  for lib in $(ldd /usr/lib/openssh/sftp-server | grep -o '/[^ ]*'); do
+    install -D -o root -g root -m 755 "$lib" "$SFTP_ROOT$lib"
+  done
+  # sftp-server opens /dev/null and looks its user up (sshd's internal-sftp had both from sshd)
+  install -d -o root -g root -m 755 "$SFTP_ROOT/dev" "$SFTP_ROOT/etc" "$SFTP_ROOT/.bo-hold"
+  mknod -m 666 "$SFTP_ROOT/dev/null" c 1 3 || die "mknod $SFTP_ROOT/dev/null failed (the SFTP chroot needs it)"
+  getent passwd "$SFTP_PW_USER" "$SFTP_KEY_USER" >"$SFTP_ROOT/etc/passwd"
+  getent group "$SFTP_GROUP" >"$SFTP_ROOT/etc/group"
+  chmod 644 "$SFTP_ROOT/etc/passwd" "$SFTP_ROOT/etc/group"
 }
 
 write_sshd_conf() {
@@ -803,8 +826,8 @@ PrintMotd no
 Subsystem sftp internal-sftp
 Match User $SFTP_PW_USER,$SFTP_KEY_USER
   ChrootDirectory $SFTP_ROOT
-  # -l INFO: every remove and rename in the log, which the fault tests watch
-  ForceCommand internal-sftp -d /files -u 0002 -l INFO
+  # run by the chroot's /usr/sbin/nologin, the hold (make_sftp_hold); in the chroot there is no syslog
+  ForceCommand /usr/lib/openssh/sftp-server -d /files -u 0002
   AllowTcpForwarding no
   AllowAgentForwarding no
   X11Forwarding no
@@ -867,7 +890,8 @@ write_env() {
       "passphrase": $(json_str "$SFTP_KEY_PASSPHRASE"),
       "pemKey": $(json_str "$DIR/sftp/keys/client_rsa.pem")
     },
-    "log": $(json_str "$DIR/log/sshd.log")
+    "log": $(json_str "$DIR/log/sshd.log"),
+    "holdSocket": $(json_str "$SFTP_ROOT/.bo-hold/control.sock")
   },
   "users": {
 $users

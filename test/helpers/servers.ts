@@ -30,6 +30,8 @@ export interface TestServers {
 		passwordUser: { user: string; password: string };
 		keyUser: { user: string; openSshKey: string; passphrase: string; pemKey: string };
 		log: string;
+		/** the control socket of the SFTP hold (test/helpers/sftpHold.ts) */
+		holdSocket: string;
 	};
 	users: Record<'alice' | 'bob' | 'carol' | 'admin' | 'sink', MailUser> & { ftp: { user: string; password: string } };
 	dovecotConf: string;

@@ -15,6 +15,7 @@ import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8
 import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
 import { camtWithAmount, fixture, ls, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { loadServers, n8nCredentialData, sftpCredentialsFor } from '../helpers/servers';
+import { faultWhileHeld, SFTP_REQUEST, SftpHold } from '../helpers/sftpHold';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 import { sampleOrder, sampleQuote } from '../unit/orders/sampleDocuments';
 
@@ -140,23 +141,8 @@ describe('Order Exchange over SFTP', () => {
 });
 
 // ------------------------------------------------------------------------------------------------
-// Faults: the session killed mid-run, sshd restarted mid-run
-
-/**
- * Calls `action` once, as soon as `count` files of the directory are gone (sshd's internal-sftp logs to syslog
- * inside its chroot, where there is none, so the directory itself is watched); returns the stop function.
- */
-function onDeleted(local: string, count: number, action: () => void): () => void {
-	const before = ls(local).length;
-	let done = false;
-	const timer = setInterval(() => {
-		if (!done && before - ls(local).length >= count) {
-			done = true;
-			action();
-		}
-	}, 2);
-	return () => clearInterval(timer);
-}
+// Faults: the session killed mid-run, sshd restarted mid-run — each while sshd's SFTP server holds its reply to
+// the nth REMOVE of the test's directory (test/helpers/sftpHold.ts): the file is gone, the node has not heard so
 
 function parentOf(pid: number): number {
 	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -192,21 +178,31 @@ function killSshdSessions(): number {
 	return ours.size;
 }
 
-/** 40 files; `cut` breaks the session once `atLeast` of them are deleted; two runs must hand over each payment once. */
-async function everyPaymentOnce(cut: (local: string) => () => void, label: string, atLeast: number): Promise<void> {
+/**
+ * 40 files; the session breaks (`fault`) while the reply to the run's `nth` REMOVE is held; two runs must hand over
+ * each payment once.
+ */
+async function everyPaymentOnce(label: string, nth: number, fault: () => void): Promise<void> {
 	const dir = sftpDirectory(label);
 	const total = 40;
 	for (let i = 1; i <= total; i++) put(dir.local, `z${String(i).padStart(2, '0')}.xml`, camtWithAmount(`${i}.00`));
 	const workflow = importWorkflow({ directory: dir.remote });
-	const stop = cut(dir.local);
+	const hold = await SftpHold.start();
 	let first;
+	let goneWhenHeld = -1;
 	try {
-		first = await runImport(workflow);
+		hold.arm({ type: SFTP_REQUEST.REMOVE, nth, pathPrefix: dir.remote });
+		first = await faultWhileHeld(hold, `REMOVE #${nth} in ${dir.remote}`, runImport(workflow), () => {
+			goneWhenHeld = total - ls(dir.local).length;
+			fault();
+		});
 	} finally {
-		stop();
+		await hold.stop();
 	}
+	// the hold stops the session: the nth file is deleted, no later request has reached the server
+	expect(goneWhenHeld).toBe(nth);
 	expect(first.errors.map((e) => e.json.stage)).toContain('connection');
-	expect(first.payments.length).toBeGreaterThanOrEqual(atLeast);
+	expect(first.payments.length).toBeGreaterThanOrEqual(nth);
 	expect(first.payments.length).toBeLessThan(total);
 	const second = await runImport(workflow);
 	const all = [...amounts(first.payments), ...amounts(second.payments)].sort((a, b) => Number(a) - Number(b));
@@ -217,7 +213,7 @@ async function everyPaymentOnce(cut: (local: string) => () => void, label: strin
 describe('SFTP faults: nothing lost, nothing twice', () => {
 	it('survives killing the SFTP session after its third delete: every payment arrives exactly once over two runs', async () => {
 		let killed = 0;
-		await everyPaymentOnce((local) => onDeleted(local, 3, () => (killed = killSshdSessions())), 'killed', 3);
+		await everyPaymentOnce('killed', 3, () => (killed = killSshdSessions()));
 		expect(killed).toBeGreaterThan(0);
 	}, 240_000);
 
@@ -227,7 +223,7 @@ describe('SFTP faults: nothing lost, nothing twice', () => {
 			execFileSync('bash', [path.join(__dirname, '../../scripts/test-servers.sh'), 'restart-sshd'], { stdio: 'ignore' });
 			restarted = true;
 		};
-		await everyPaymentOnce((local) => onDeleted(local, 2, restart), 'restarted', 2);
+		await everyPaymentOnce('restarted', 2, restart);
 		expect(restarted).toBe(true);
 	}, 240_000);
 });
