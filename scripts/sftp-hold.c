@@ -10,8 +10,8 @@
  * At start it asks the test's control socket (/.bo-hold/control.sock inside the chroot, test/helpers/sftpHold.ts)
  * what to do. No socket, nobody listening, or "none": it becomes sftp-server itself (execv), so an unarmed
  * session costs one connect(). "arm <type> <nth> [<path prefix>]": it relays the packets both ways and holds
- * the server's reply to the nth request of <type> in this session (counting only requests whose first field,
- * a path, starts with the prefix), writes "held <type> <id>\n" to the socket and stops relaying in both
+ * the server's reply to the nth request of <type> (0: of any type) in this session (counting only requests
+ * whose first field, a path, starts with the prefix), writes "held <type> <id>\n" to the socket and stops relaying in both
  * directions until the test answers "release\n" (the reply goes out, then a plain relay) or "drop\n" (the
  * session's SFTP server ends here, the reply never leaves). The test kills or restarts sshd while it holds.
  */
@@ -42,6 +42,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t released = PTHREAD_COND_INITIALIZER;
 static int holding, target_set;
 static uint32_t target_id;
+static unsigned held_type;
 
 static int read_full(int fd, void *buf, size_t n) {
 	for (size_t got = 0; got < n;) {
@@ -80,8 +81,9 @@ static void control_line(char *line, size_t size) {
 
 /* the armed request: the right type, and (when a prefix is set) a first field, a path, that starts with it */
 static int matches(const unsigned char *p, uint32_t len) {
-	if (len < 5 || p[4] != arm_type) return 0;
+	if (len < 9 || p[4] == 1 /* INIT: no id */ || (arm_type != 0 && p[4] != arm_type)) return 0;
 	if (prefix_len == 0) return 1;
+	if (arm_type == 0) return 0; /* a path prefix needs a type whose first field is a path */
 	if (len < 13) return 0;
 	uint32_t plen = be32(p + 9);
 	return plen >= prefix_len && plen <= len - 9 && memcmp(p + 13, prefix, prefix_len) == 0;
@@ -98,7 +100,8 @@ static void *client_to_server(void *unused) {
 		pthread_mutex_lock(&lock);
 		while (holding) pthread_cond_wait(&released, &lock);
 		if (!target_set && matches(buf, len + 4) && ++seen == arm_nth) {
-			target_id = len >= 5 ? be32(buf + 5) : 0;
+			target_id = be32(buf + 5);
+			held_type = buf[4];
 			target_set = 1;
 		}
 		pthread_mutex_unlock(&lock);
@@ -115,7 +118,7 @@ static void hold(const unsigned char *head) {
 	pthread_mutex_lock(&lock);
 	holding = 1;
 	pthread_mutex_unlock(&lock);
-	dprintf(control, "held %u %u\n", arm_type, target_id);
+	dprintf(control, "held %u %u\n", held_type, target_id);
 	control_line(line, sizeof line);
 	if (strcmp(line, "drop") == 0) {
 		kill(child, SIGKILL);

@@ -14,7 +14,7 @@ import { loadServers } from './servers';
 export const SFTP_REQUEST = { OPEN: 3, CLOSE: 4, READ: 5, WRITE: 6, OPENDIR: 11, READDIR: 12, REMOVE: 13, MKDIR: 14, STAT: 17, RENAME: 18 } as const;
 
 export interface HoldSpec {
-	/** the request type whose reply is held (SFTP_REQUEST) */
+	/** the request type whose reply is held (SFTP_REQUEST; 0: a request of any type) */
 	type: number;
 	/** the nth request of that type in one SFTP session (1 = the first) */
 	nth: number;
@@ -59,7 +59,8 @@ export class SftpHold {
 
 	/** Sessions that start from now on hold the reply to `spec`'s request; the first hold wins. */
 	arm(spec: HoldSpec): void {
-		if (!Number.isInteger(spec.nth) || spec.nth < 1 || /\s/.test(spec.pathPrefix ?? '')) throw new Error(`bad hold ${JSON.stringify(spec)}`);
+		const prefix = spec.pathPrefix ?? '';
+		if (!Number.isInteger(spec.nth) || spec.nth < 1 || /\s/.test(prefix) || (spec.type === 0 && prefix)) throw new Error(`bad hold ${JSON.stringify(spec)}`);
 		this.spec = spec;
 		this.heldSocket = undefined;
 		this.heldPromise = this.newHeldPromise();

@@ -226,4 +226,49 @@ describe('SFTP faults: nothing lost, nothing twice', () => {
 		await everyPaymentOnce('restarted', 2, restart);
 		expect(restarted).toBe(true);
 	}, 240_000);
+
+	it('version 2: killing the session while the reply to the third REMOVE at the execution\'s end is held loses nothing, and the next run imports nothing again', async () => {
+		const dir = sftpDirectory('v2-killed');
+		const total = 12;
+		for (let i = 1; i <= total; i++) put(dir.local, `z${String(i).padStart(2, '0')}.xml`, camtWithAmount(`${i}.00`));
+		const saved = { id: `sftp-v2-${process.pid}-${token()}`, staticData: {} as IDataObject };
+		const execution = async () => {
+			const node: INode = {
+				id: 'node',
+				name: 'Node',
+				type: 'n8n-nodes-backoffice.accountingFtpImport',
+				typeVersion: 2,
+				position: [0, 0],
+				parameters: { operation: 'importPayments', directory: dir.remote, options: { uploadWaitSeconds: 0 } },
+			};
+			const workflow = new RunnerWorkflow({ id: saved.id, nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
+			const result = await workflow.run('Node', { credentials: { backofficeFtpApi: n8nCredentialData(sftpCredentialsFor('password')) }, mode: 'trigger' });
+			saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			if (result.error) throw result.error;
+			return { payments: result.output('Node', 0), errors: result.output('Node', 1) };
+		};
+		const hold = await SftpHold.start();
+		let goneWhenHeld = -1;
+		let killed = 0;
+		let first;
+		try {
+			hold.arm({ type: SFTP_REQUEST.REMOVE, nth: 3, pathPrefix: dir.remote });
+			first = await faultWhileHeld(hold, `REMOVE #3 in ${dir.remote}`, execution(), () => {
+				goneWhenHeld = total - ls(dir.local).length;
+				killed = killSshdSessions();
+			});
+		} finally {
+			await hold.stop();
+		}
+		expect(goneWhenHeld).toBe(3);
+		expect(killed).toBeGreaterThan(0);
+		// the deletes come once the node's output is complete: every payment is out, no connection was lost in the run
+		expect(amounts(first.payments).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}.00`));
+		expect(first.errors).toEqual([]);
+		expect(ls(dir.local).length).toBe(total - 3);
+		// the files left behind were recorded before the commit: deleted now, not imported again
+		const second = await execution();
+		expect(second.payments).toEqual([]);
+		expect(ls(dir.local)).toEqual([]);
+	}, 240_000);
 });
