@@ -66,6 +66,11 @@ export class SftpHold {
 		this.heldPromise = this.newHeldPromise();
 	}
 
+	/** Sessions that start from now on run unheld (a hold already reported stays until release() / drop()). */
+	disarm(): void {
+		this.spec = undefined;
+	}
+
 	/** Resolves when a session holds the armed reply. */
 	held(): Promise<HeldReply> {
 		return this.heldPromise;

@@ -12,8 +12,9 @@ import path from 'node:path';
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 import { RunnerWorkflow, type Credentials, savedWorkflowId } from '../../helpers/workflowRunner';
+import { SftpHold } from '../../helpers/sftpHold';
 import { byteCut, commandCut } from '../harness/faultChoice';
-import { FaultProxy, type Framing } from '../harness/faultProxy';
+import { FaultProxy, type FaultRecord, type Framing } from '../harness/faultProxy';
 import { Ledger } from '../harness/ledger';
 import type { Random } from '../harness/random';
 
@@ -43,6 +44,11 @@ export interface FileScenario {
 	/** subdirectories of the local directory that count as handed over (the archive; the error directory) */
 	finalDirectories: string[];
 	serverFaults: ServerFaultChoice[];
+	/**
+	 * SFTP: server faults, and some cuts, at SFTP request positions — sshd's SFTP server holds its reply to the
+	 * run's nth request while the server restarts (or drops that reply) — instead of at a byte of the SSH stream
+	 */
+	sftpRequestFaults?: boolean;
 	documents: number;
 	hits: number;
 	log(line: string): void;
@@ -85,9 +91,11 @@ export async function fileScenario(rng: Random, spec: FileScenario): Promise<Led
 	const ledger = new Ledger(spec.protocol, [...spec.finalDirectories, 'deleted']);
 	const saved = { staticData: {} as IDataObject };
 	const proxy = await new FaultProxy({ host: spec.server.host, port: spec.server.port }, spec.server.framing).start();
+	const hold = spec.sftpRequestFaults ? await SftpHold.start() : undefined;
 	const serverFaultsUsed = new Map<string, number>();
 	let delivered = 0;
 	let commands = 30;
+	let requests = 40;
 	const bytes = { toServer: 3000, toClient: 6000 };
 	try {
 		for (let round = 0; round < spec.hits * 2 && (ledger.hits < spec.hits || delivered < spec.documents); round++) {
@@ -102,27 +110,34 @@ export async function fileScenario(rng: Random, spec: FileScenario): Promise<Led
 			const serverFault = rng.chance(0.15) ? rng.pick(spec.serverFaults) : undefined;
 			const useServerFault = serverFault && (serverFaultsUsed.get(serverFault.label) ?? 0) < serverFault.max ? serverFault : undefined;
 			if (useServerFault) serverFaultsUsed.set(useServerFault.label, (serverFaultsUsed.get(useServerFault.label) ?? 0) + 1);
-			// encrypted sessions: a byte position, also for a server fault while the connection is held there
+			// SFTP: a server fault, or a reply dropped, at a request position (the hold in sshd)
+			const atRequest = hold && (useServerFault || rng.chance(0.25)) ? rng.int(1, requests) : undefined;
+			// encrypted sessions: else a byte position, also for a server fault while the connection is held there
 			const byteFault = spec.server.framing === 'bytes' ? byteCut(rng, bytes, `${spec.protocol} cut`) : undefined;
-			proxy.arm(
-				byteFault
-					? { ...byteFault, ...(useServerFault ? { label: useServerFault.label, whileHeld: useServerFault.action } : {}) }
-					: commandCut(rng, commands, useServerFault),
-			);
+			if (atRequest === undefined) {
+				proxy.arm(
+					byteFault
+						? { ...byteFault, ...(useServerFault ? { label: useServerFault.label, whileHeld: useServerFault.action } : {}) }
+						: commandCut(rng, commands, useServerFault),
+				);
+			}
 			const overlapping = rng.chance(0.2);
 			const began = Date.now();
-			const outcomes = await Promise.all(Array.from({ length: overlapping ? 2 : 1 }, () => execution(saved, spec, ledger, proxy.port)));
-			const record = await proxy.settle();
+			const runs = () => Promise.all(Array.from({ length: overlapping ? 2 : 1 }, () => execution(saved, spec, ledger, proxy.port)));
+			const { outcomes, record } =
+				hold && atRequest !== undefined ? await faultAtRequest(hold, atRequest, useServerFault, runs) : { outcomes: await runs(), record: await proxy.settle() };
 			ledger.fault(record);
 			if (process.env.BO_FAULT_VERBOSE) spec.log(`  ${record?.label} ${record?.command ?? ''} at ${record?.at} hit=${record?.hit}: ${outcomes.join(' + ')} ${Date.now() - began} ms`);
 			// positions up to the length of a whole run (one the fault missed): every part of a run can be hit
-			if (!record?.hit) {
+			if (!record?.hit && atRequest !== undefined) requests = Math.max(4, atRequest - 1);
+			else if (!record?.hit) {
 				commands = Math.max(8, proxy.commandsSinceArm);
 				for (const d of ['toServer', 'toClient'] as const) bytes[d] = Math.max(500, proxy.longest[d]);
 			}
 		}
 	} finally {
 		await proxy.stop();
+		await hold?.stop();
 	}
 	spec.log(`${spec.protocol}: faults ${ledger.faultSummary()}`);
 	// recovery: runs without faults until a run has nothing left to do
@@ -132,6 +147,40 @@ export async function fileScenario(rng: Random, spec: FileScenario): Promise<Led
 	}
 	account(spec, ledger);
 	return ledger;
+}
+
+const SFTP_TYPE_NAMES: Record<number, string> = { 3: 'OPEN', 4: 'CLOSE', 5: 'READ', 6: 'WRITE', 7: 'LSTAT', 11: 'OPENDIR', 12: 'READDIR', 13: 'REMOVE', 14: 'MKDIR', 16: 'REALPATH', 17: 'STAT', 18: 'RENAME' };
+
+/**
+ * The runs, with sshd's SFTP server holding its reply to request `nth` (of any type) of a session: while held,
+ * the server fault happens (then the reply is released to a session that is gone), or without one the reply is
+ * dropped (the request was carried out, its SFTP server ends). A run that ends before request `nth` is a miss.
+ */
+async function faultAtRequest(
+	hold: SftpHold,
+	nth: number,
+	serverFault: ServerFaultChoice | undefined,
+	runs: () => Promise<string[]>,
+): Promise<{ outcomes: string[]; record: FaultRecord }> {
+	const record: FaultRecord = { label: serverFault ? `${serverFault.label} at a request` : 'SFTP reply dropped', point: 'afterCommand', at: nth, hit: false };
+	hold.arm({ type: 0, nth });
+	const running = runs();
+	const held = await Promise.race([hold.held(), running.then(() => undefined, () => undefined)]);
+	if (!held) {
+		hold.disarm();
+		return { outcomes: await running, record };
+	}
+	record.hit = true;
+	record.command = SFTP_TYPE_NAMES[held.type] ?? `type ${held.type}`;
+	if (!serverFault) hold.drop();
+	else {
+		try {
+			await serverFault.action();
+		} finally {
+			hold.release();
+		}
+	}
+	return { outcomes: await running, record };
 }
 
 /** Where each file ended: still in the directory, in the archive / error directory, or gone (deleted). */

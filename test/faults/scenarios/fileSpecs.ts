@@ -101,6 +101,7 @@ export function paymentImport(protocol: FileProtocol, common: Common): FileScena
 		idOfFile,
 		finalDirectories: archive ? ['archiv', 'fehler'] : ['fehler'],
 		serverFaults: serverFaults(protocol),
+		sftpRequestFaults: protocol === 'SFTP',
 		...common,
 	};
 }
