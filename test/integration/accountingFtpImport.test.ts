@@ -88,7 +88,7 @@ function vsftpdLog(): { since(): string } {
 
 /**
  * Watches whether the run that follows downloads a file. vsftpd logs each command: the run asks for the file's
- * time (MDTM) and does not RETR it. sshd's internal-sftp logs to a syslog inside its chroot, where there is none,
+ * time (MDTM) and does not RETR it. sshd's sftp-server logs to a syslog inside its chroot, where there is none,
  * so over SFTP the file's access time tells: set before its modification time, a read would move it (relatime).
  */
 function watchDownloads(over: FileServer, local: string, remote: string): { expectNone(): void } {
@@ -470,7 +470,8 @@ describe.each(FILE_SERVERS)('Accounting FTP Import over %s: never twice, never l
 /**
  * FTP only: these place faults in the FTP control connection (a DELE reply that never arrives, a vsftpd session
  * killed while a reply is held back). SFTP runs inside an encrypted SSH channel where no proxy can hold back one
- * reply; its faults (the session killed after some deletes, sshd restarted mid-run) are in sftpNodes.test.ts.
+ * reply; its faults (the session killed, sshd restarted, while sshd's SFTP server holds its reply to a REMOVE —
+ * test/helpers/sftpHold.ts) are in sftpNodes.test.ts.
  */
 describe('Accounting FTP Import over FTP: faults in the control connection', () => {
 
