@@ -187,7 +187,7 @@ async function nodeImport(
 	if (errors.length) throw new Error(`the import reported errors: ${JSON.stringify(errors.map((e) => e.json))}`);
 	const { seconds, baseRssMb, peakHeapMb, retainedHeapMb } = run;
 	return {
-		phase: `node v${typeVersion} import (${typeVersion >= 2 ? steps.replace(' + DELE', ', DELEs at the end') : steps}${uploadWaitSeconds ? `, ${uploadWaitSeconds}s upload wait` : ''})`,
+		phase: `node v${typeVersion} import (${steps}${typeVersion >= 2 ? ', deletes at the end' : ''}${uploadWaitSeconds ? `, ${uploadWaitSeconds}s upload wait` : ''})`,
 		files: new Set(payments.map((p) => p.json.sourceFile)).size,
 		payments: payments.length,
 		seconds,
