@@ -14,6 +14,7 @@
  *   node .cache/bench/bench/invoice-mailer.js 10000 generate  # only one variant (generate, binary, perMail)
  *   node .cache/bench/bench/invoice-mailer.js 2000 generate --heap
  *   node .cache/bench/bench/invoice-mailer.js 500 generate,binary,n8nSendEmail --rounds=3   # ratios per round, medians
+ *   BENCH_MAX_CONNECTIONS=8 node .cache/bench/bench/invoice-mailer.js 100 generate    # the node's Max Connections (default 3)
  * --heap also samples the live heap (after a forced GC, every second; this slows the run down): the most it
  * held shows whether memory grows with N. --keep leaves the mails in the sink mailbox; without it they are
  * deleted there once all have arrived (other tests search that mailbox).
@@ -214,7 +215,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 						mailSubject: 'Ihre Rechnung {{#each invoices}}{{number}}{{/each}}',
 						mailText: DEFAULT_TEXT,
 						seller: { details: SELLER },
-						options: { maxConnections: 3 },
+						options: { maxConnections: Number(process.env.BENCH_MAX_CONNECTIONS ?? 3) },
 					},
 					credentials: {},
 				},
