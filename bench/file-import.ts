@@ -11,6 +11,7 @@
  *     2.5 s wait is a fixed cost per run, not per file);
  *   - n8n's own FTP node (n8n-nodes-base from scripts/n8n-server, run by n8n-core): List → Download → Delete,
  *     the workflow a user of n8n builds for the same job (over plain FTP and SFTP: the node has no FTPS).
+ * `--nodeVersion=1|2` (default 2) picks the node's version (2 deletes or archives at the execution's end).
  * With `--rounds=R` (default 1) every phase runs R times, the order rotated each round; printed: files/s and
  * memory of each run, the ratios of the node's files/s to each deleting phase's per round, and their medians.
  * The protocol (server, credentials, plain loops) is the parameter.
@@ -148,9 +149,21 @@ async function plainLoop(phase: ComparedPhase, directory: string): Promise<Phase
 	return { phase: phase.label, files: run.value.files, seconds, maxRssMb: maxRssMb(), baseRssMb, peakHeapMb, retainedHeapMb };
 }
 
-async function nodeImport(credentials: FtpCredentials | SftpCredentials, directory: string, uploadWaitSeconds: number, steps: string): Promise<PhaseResult> {
+async function nodeImport(
+	credentials: FtpCredentials | SftpCredentials,
+	directory: string,
+	uploadWaitSeconds: number,
+	steps: string,
+	typeVersion: number,
+): Promise<PhaseResult> {
 	// loaded here: n8n-core is heavy and the plain loop's memory must not include it
 	const { RunnerWorkflow } = await import('../test/helpers/workflowRunner');
+	if (typeVersion >= 2) {
+		// version 2 records its files in n8n's processed-data store at the execution's end: the store (n8n's database,
+		// in a child process of the runner) is started before the clock, as it runs before any execution in n8n
+		const { DataDeduplicationService } = await import('n8n-core');
+		await DataDeduplicationService.getInstance().getProcessedDataCount('node', { workflow: { id: 'bench-warm-up', active: false } as never, node: { id: 'warm-up' } as never }, { mode: 'entries' });
+	}
 	const workflow = new RunnerWorkflow({
 		name: 'bench',
 		nodes: [
@@ -158,7 +171,7 @@ async function nodeImport(credentials: FtpCredentials | SftpCredentials, directo
 				id: 'import',
 				name: 'Import',
 				type: 'n8n-nodes-backoffice.accountingFtpImport',
-				typeVersion: 1,
+				typeVersion,
 				position: [0, 0],
 				parameters: { operation: 'importPayments', directory, options: { uploadWaitSeconds, maxFiles: 0 } },
 				credentials: { backofficeFtpApi: { id: 'files', name: 'Files' } },
@@ -174,7 +187,7 @@ async function nodeImport(credentials: FtpCredentials | SftpCredentials, directo
 	if (errors.length) throw new Error(`the import reported errors: ${JSON.stringify(errors.map((e) => e.json))}`);
 	const { seconds, baseRssMb, peakHeapMb, retainedHeapMb } = run;
 	return {
-		phase: `node import (${steps}${uploadWaitSeconds ? `, ${uploadWaitSeconds}s upload wait` : ''})`,
+		phase: `node v${typeVersion} import (${steps}${typeVersion >= 2 ? ', deletes at the end' : ''}${uploadWaitSeconds ? `, ${uploadWaitSeconds}s upload wait` : ''})`,
 		files: new Set(payments.map((p) => p.json.sourceFile)).size,
 		payments: payments.length,
 		seconds,
@@ -187,10 +200,13 @@ async function nodeImport(credentials: FtpCredentials | SftpCredentials, directo
 
 /** In the child process: one phase, its result as a line of JSON. */
 async function child<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol<C>): Promise<void> {
-	const [, , , phase, option, directory, wait] = process.argv;
+	const [, , , phase, option, directory, wait, typeVersion] = process.argv;
 	const credentials = protocol.credentials(option);
+	// n8n's processed-data store answers over an unref'd IPC channel (test/helpers/processedData.ts): without a
+	// handle of its own the process would end while it waits for an answer
+	setInterval(() => undefined, 60_000);
 	const plain = protocol.comparisons(credentials).find((p) => p.id === phase);
-	const result = plain ? await plainLoop(plain, directory) : await nodeImport(credentials, directory, Number(wait), protocol.nodeSteps);
+	const result = plain ? await plainLoop(plain, directory) : await nodeImport(credentials, directory, Number(wait), protocol.nodeSteps, Number(typeVersion));
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 	// n8n-core keeps timers alive
 	process.exit(0);
@@ -212,6 +228,8 @@ function printResult(r: PhaseResult): void {
 function main<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol<C>): void {
 	const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 	const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 1);
+	// the node's version: 2 (default, every node added now) deletes or archives at the execution's end, 1 while it runs
+	const typeVersion = Number(process.argv.find((a) => a.startsWith('--nodeVersion='))?.split('=')[1] ?? 2);
 	const files = Number(args[0] ?? 200);
 	const option = args[1] ?? protocol.defaultOption;
 	const uploadWait = Number(args[2] ?? 0);
@@ -236,7 +254,7 @@ function main<C extends FtpCredentials | SftpCredentials>(protocol: FileProtocol
 	const run = (phase: { id: string; deletes: boolean }): PhaseResult => {
 		const directory = directoryWithFiles(phase.id);
 		try {
-			const out = execFileSync(process.execPath, ['--expose-gc', process.argv[1], 'child', phase.id, option, protocol.remotePath(servers, directory), String(uploadWait)], {
+			const out = execFileSync(process.execPath, ['--expose-gc', process.argv[1], 'child', phase.id, option, protocol.remotePath(servers, directory), String(uploadWait), String(typeVersion)], {
 				encoding: 'utf8',
 				cwd: process.cwd(),
 				env: { ...process.env, N8N_LOG_LEVEL: 'silent' },

@@ -2,7 +2,7 @@ import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
 
 import type { CommitAtEnd } from './fileConsumer';
 import { oneAtATime } from './processLock';
-import type { SourceFile, WithFileSource } from './transports/fileSource';
+import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
 
 /**
  * A file import deletes or moves a file only once the execution that carries its documents has ended — not
@@ -92,7 +92,11 @@ async function probe(ctx: IExecuteFunctions, key: string): Promise<boolean> {
 	return false;
 }
 
-/** The handler at the end of the execution: record, commit, take the record back for what was committed. */
+/**
+ * The handler at the end of the execution: record, commit, take the record back for what was committed. The
+ * session for the commits is opened while the record is written (opening changes nothing); the first delete or
+ * move waits for the record.
+ */
 async function commitAll<F extends SourceFile>(
 	ctx: IExecuteFunctions,
 	scope: string,
@@ -100,33 +104,45 @@ async function commitAll<F extends SourceFile>(
 	deferred: Array<{ file: F; sha256: string; key: string }>,
 ): Promise<void> {
 	const keys = deferred.map((d) => d.key);
-	let recorded = true;
-	try {
-		await oneAtATime(`record|${scope}`, async () => await ctx.helpers.checkProcessedAndRecord(keys, 'node', RECORD));
-	} catch (error) {
-		// the files are still deleted or moved (their execution ended); only one whose commit fails now as well
-		// would be imported again by the next run
-		recorded = false;
-		ctx.logger.error(`${ctx.getNode().name}: the record of ${keys.length} imported file(s) could not be written: ${(error as Error).message}`);
-	}
+	const recording = oneAtATime(`record|${scope}`, async () => await ctx.helpers.checkProcessedAndRecord(keys, 'node', RECORD)).then(
+		() => true,
+		(error: unknown) => {
+			// the files are still deleted or moved (their execution ended); only one whose commit fails now as well
+			// would be imported again by the next run
+			ctx.logger.error(`${ctx.getNode().name}: the record of ${keys.length} imported file(s) could not be written: ${(error as Error).message}`);
+			return false;
+		},
+	);
 	const done: string[] = [];
 	try {
 		await withSource(async (source) => {
 			await source.open();
-			for (const { file, sha256, key } of deferred) {
-				if (source.lost) break;
-				const outcome = await source.commit(file, sha256);
+			await recording;
+			const outcomes = source.commitEach ? await source.commitEach(deferred) : await commitOneByOne(source, deferred);
+			deferred.forEach(({ file, key }, index) => {
+				const outcome = outcomes[index];
+				if (outcome === undefined) return;
 				if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') done.push(key);
 				// recorded: the next run deletes or moves it, and never imports it again
 				else if (outcome.kind !== 'kept') ctx.logger.warn(`${ctx.getNode().name}: ${file.path} was imported but stays: ${outcome.reason}`);
-			}
+			});
 		});
 	} catch (error) {
 		ctx.logger.warn(`${ctx.getNode().name}: ${keys.length - done.length} imported file(s) stay until the next run deletes or moves them: ${(error as Error).message}`);
 	} finally {
 		for (const key of keys) RUNNING.delete(`${scope}|${key}`);
 	}
-	if (recorded && done.length) {
+	if ((await recording) && done.length) {
 		await oneAtATime(`record|${scope}`, async () => await ctx.helpers.removeProcessed(done, 'node', RECORD)).catch(() => undefined);
 	}
+}
+
+/** `commit` file by file, until the session breaks (the files after that get no outcome). */
+async function commitOneByOne<F extends SourceFile>(source: FileSource<F>, files: ReadonlyArray<{ file: F; sha256: string }>): Promise<Array<CommitOutcome | undefined>> {
+	const outcomes: Array<CommitOutcome | undefined> = [];
+	for (const { file, sha256 } of files) {
+		if (source.lost) break;
+		outcomes.push(await source.commit(file, sha256));
+	}
+	return outcomes;
 }

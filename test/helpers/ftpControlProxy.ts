@@ -19,9 +19,6 @@ export interface FtpProxyOptions {
 	afterHold?: 'cut' | 'release';
 }
 
-/** A complete final FTP reply: a line that starts with three digits and a space. */
-const FINAL_REPLY = /(^|\r\n)\d{3} [^\r\n]*\r\n/;
-
 export class FtpControlProxy {
 	private server?: net.Server;
 	private readonly sockets = new Set<net.Socket>();
@@ -63,41 +60,66 @@ export class FtpControlProxy {
 		let holding = false;
 		let held = '';
 		let buffered = '';
+		let fromServer = '';
+		// final replies from the server so far (the greeting is the first; the reply to command k is number k + 1)
+		let finals = 0;
+		let forwarded = 0;
+		// the reply held: the one to the command the session is cut after, and everything after it
+		let heldReply = 0;
+		let triggered = false;
 		const closeBoth = () => {
 			client.destroy();
 			upstream.destroy();
 		};
 		upstream.on('data', (chunk) => {
-			if (!holding) {
-				client.write(chunk);
-				return;
-			}
-			held += chunk.toString('latin1');
-			if (FINAL_REPLY.test(held) && !this.heldReplies.includes(held)) {
-				this.heldReplies.push(held);
-				const release = () => {
-					client.write(Buffer.from(held, 'latin1'));
-					held = '';
-					holding = false;
-				};
-				void this.actWhileHeld(upstream, closeBoth, release);
+			fromServer += chunk.toString('latin1');
+			let newline: number;
+			while ((newline = fromServer.indexOf('\r\n')) >= 0) {
+				const line = fromServer.slice(0, newline + 2);
+				fromServer = fromServer.slice(newline + 2);
+				// replies to commands before the cut one pass (a client may send several commands at once)
+				if (holding && finals + 1 >= heldReply) {
+					held += line;
+					if (!triggered && /^\d{3} /.test(line)) {
+						triggered = true;
+						this.heldReplies.push(held);
+						const release = () => {
+							client.write(Buffer.from(held, 'latin1'));
+							held = '';
+							holding = false;
+							// commands the client sent behind the held one go on now
+							forward();
+						};
+						void this.actWhileHeld(upstream, closeBoth, release);
+					}
+				} else {
+					client.write(Buffer.from(line, 'latin1'));
+				}
+				// FTP's 1xx replies are preliminary: the final one follows
+				if (/^[2-5]\d{2} /.test(line)) finals++;
 			}
 		});
-		client.on('data', (chunk) => {
-			if (holding) return;
-			buffered += chunk.toString('latin1');
+		const forward = () => {
 			let newline: number;
 			while ((newline = buffered.indexOf('\r\n')) >= 0) {
 				const line = buffered.slice(0, newline);
 				buffered = buffered.slice(newline + 2);
 				this.commands.push(line);
 				upstream.write(`${line}\r\n`);
+				forwarded++;
 				if (this.cutAfter(line, this.commands)) {
 					holding = true;
+					triggered = false;
+					heldReply = forwarded + 1;
 					this.cuts++;
 					return;
 				}
 			}
+		};
+		client.on('data', (chunk) => {
+			// kept while a reply is held: a released session carries on with them
+			buffered += chunk.toString('latin1');
+			if (!holding) forward();
 		});
 		client.on('error', closeBoth);
 		upstream.on('error', closeBoth);

@@ -129,6 +129,12 @@ export interface FileSource<F extends SourceFile = SourceFile> {
 	 * failure was reported when it was imported). Undefined when there was nothing to do or it failed again.
 	 */
 	retryCommit(file: F, fingerprint: Fingerprint): Promise<CommitOutcome | undefined>;
+	/**
+	 * Optional: commits several files, each as `commit` would (never `mustStay`), in their order, and may overlap
+	 * their round trips (FTP: the DELEs of a chunk sent at once). The outcomes in the order of `files`; undefined
+	 * for a file it did not get to because the session broke first.
+	 */
+	commitEach?(files: ReadonlyArray<{ file: F; sha256: string }>): Promise<Array<CommitOutcome | undefined>>;
 }
 
 /** Opens a session, runs `work` with a source on it, and always closes the session, also on error. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import type { Client, FileInfo } from 'basic-ftp';
+import { FTPError, type Client, type FileInfo } from 'basic-ftp';
 
 import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
@@ -40,6 +40,9 @@ export { absoluteDirectory } from './fileSource';
  * Memory: one file's bytes at a time, bounded by `maxFileBytes`; the directory listing is the only thing
  * that grows with the directory.
  */
+
+/** DELEs sent in one write by `commitEach`: one round trip per chunk; a chunk's replies (~40 bytes each) fit any buffer. */
+const PIPELINED_DELES = 64;
 
 /** A file as the FTP listing showed it. */
 export type RemoteFile = SourceFile;
@@ -301,6 +304,63 @@ export class FtpSource implements FileSource<RemoteFile> {
 			if (!still) return { kind: 'gone' };
 			return this.rememberStuck(file, sha256, `the server refused to ${mode === 'delete' ? 'delete' : 'move'} it (${error.message}); check the write right`);
 		}
+	}
+
+	/**
+	 * Commits files as `commit` does, in their order. In delete mode the DELEs go out in chunks of
+	 * `PIPELINED_DELES`, each chunk in one write, the replies read in order (RFC 959 servers read the control
+	 * connection one command after the other): one round trip per chunk instead of one per file. A refusal is
+	 * looked at after its chunk (gone, or remembered as stuck); when the session breaks, every file of the chunk
+	 * without a reply may or may not be deleted and is remembered as stuck, as `commit` remembers the one in
+	 * flight; the files of later chunks get no outcome. Other modes: one file after the other.
+	 */
+	async commitEach(files: ReadonlyArray<{ file: RemoteFile; sha256: string }>): Promise<Array<CommitOutcome | undefined>> {
+		const outcomes: Array<CommitOutcome | undefined> = [];
+		const pipelined = this.options.afterImport === 'delete' && files.every(({ file }) => !/[\r\n\0]/.test(file.path));
+		for (let start = 0; start < files.length && !this.lost; start += pipelined ? PIPELINED_DELES : 1) {
+			const chunk = files.slice(start, start + (pipelined ? PIPELINED_DELES : 1));
+			if (!pipelined) {
+				outcomes.push(await this.commit(chunk[0].file, chunk[0].sha256));
+				continue;
+			}
+			const replies = await this.deleteChunk(chunk.map(({ file }) => file.path));
+			for (const [index, { file, sha256 }] of chunk.entries()) outcomes.push(await this.deleteOutcome(file, sha256, replies[index]));
+		}
+		return outcomes;
+	}
+
+	/** The DELEs of `paths` in one write; per path its reply: true (done), the refusal, or undefined (the session broke first). */
+	private async deleteChunk(paths: string[]): Promise<Array<true | FTPError | undefined>> {
+		const replies: Array<true | FTPError | undefined> = [];
+		try {
+			await this.ftp(async (c) => {
+				const answered = c.ftp.handle(undefined, (reply, task) => {
+					// only a reply counts as one (a socket's error may come from another realm: see `ftpStep`)
+					const isReply = typeof (reply as { code?: unknown }).code === 'number' && typeof (reply as { message?: unknown }).message === 'string';
+					if (!isReply) {
+						task.reject(reply as Error);
+						return;
+					}
+					replies.push(reply instanceof FTPError || (reply as { code: number }).code >= 400 ? new FTPError(reply as { code: number; message: string }) : true);
+					if (replies.length === paths.length) task.resolve(undefined);
+				});
+				c.ftp.socket.cork();
+				for (const remotePath of paths) c.ftp.send(`DELE ${remotePath}`);
+				c.ftp.socket.uncork();
+				await answered;
+			});
+		} catch (error) {
+			this.broke(`deleting ${paths[replies.length]}`, error);
+		}
+		return replies;
+	}
+
+	private async deleteOutcome(file: RemoteFile, sha256: string, reply: true | FTPError | undefined): Promise<CommitOutcome> {
+		if (reply === true) return { kind: 'deleted' };
+		if (reply === undefined || this.lost) return this.rememberStuck(file, sha256, 'the connection was lost while the file was being deleted, so it may still be there');
+		const still = await this.exists(file.path, 'file').catch(() => true);
+		if (!still) return { kind: 'gone' };
+		return this.rememberStuck(file, sha256, `the server refused to delete it (${reply.message}); check the write right`);
 	}
 
 	/**
