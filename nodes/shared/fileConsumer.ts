@@ -18,6 +18,8 @@ import { TransportError } from './transports/transportError';
  * - with `atEnd` (delete and archive mode, in an n8n that tells a node when its execution has ended), a file is
  *   not deleted or moved while the execution runs: the delete or move waits for the end of the execution
  *   that carries the file's documents, so a process killed before that end leaves the file for the next run.
+ * - with `claims` (nodes/shared/fileRecords.ts), a file read is claimed before the node sees it, in a record every
+ *   n8n process shares: a file another run (in any process) imported or works on is skipped.
  * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
  */
 

@@ -12,15 +12,18 @@ import path from 'node:path';
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { useN8nPostgres } from '../helpers/n8nPostgres';
+import { FtpControlProxy } from '../helpers/ftpControlProxy';
 import { NodeProcess } from '../helpers/nodeProcess';
 import { camtWithAmount, fileServerCredentials, ls, put, remoteDirectory, removeRemoteDirectories, type RemoteDirectory } from '../helpers/remoteFiles';
-import { n8nCredentialData } from '../helpers/servers';
+import { loadServers, n8nCredentialData } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
 
 const RUN = `AFR${Date.now().toString(36)}`;
 afterAll(removeRemoteDirectories);
 
-const credentials = () => ({ backofficeFtpApi: n8nCredentialData(fileServerCredentials('ftp')) });
+const credentials = (port?: number) => ({
+	backofficeFtpApi: n8nCredentialData(fileServerCredentials('ftp', port ? { protocol: 'ftp', port } : {})),
+});
 
 /** The saved workflow `id` with one import node (version 2) keeping and remembering the files of `dir`. */
 function keepingImport(id: string, dir: RemoteDirectory, staticData: IDataObject = {}): RunnerWorkflow {
@@ -36,8 +39,8 @@ function keepingImport(id: string, dir: RemoteDirectory, staticData: IDataObject
 }
 
 /** One execution (as a trigger's) in `worker`: the amounts of its payments, its errors, its static data. */
-async function execution(worker: NodeProcess, workflow: RunnerWorkflow): Promise<{ amounts: string[]; errors: IDataObject[]; staticData: IDataObject }> {
-	const run = await worker.run(workflow, 'Import', 2, credentials(), { mode: 'trigger' });
+async function execution(worker: NodeProcess, workflow: RunnerWorkflow, port?: number): Promise<{ amounts: string[]; errors: IDataObject[]; staticData: IDataObject }> {
+	const run = await worker.run(workflow, 'Import', 2, credentials(port), { mode: 'trigger' });
 	return { amounts: run.outputs[0].map((p) => String(p.amount)), errors: run.outputs[1], staticData: (run.staticData['node:Import'] ?? {}) as IDataObject };
 }
 
@@ -63,7 +66,9 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 		const id = `wf-${RUN}-two`;
 		const workers = [new NodeProcess(), new NodeProcess()];
 		try {
-			await Promise.all(workers.map(async (w) => await w.ready));
+			// warmed up (modules, TLS, n8n's database) on a directory of their own, so that both start the same moment
+			const warm = paymentFiles('keep-warm', 1);
+			await Promise.all(workers.map(async (w, i) => await execution(w, keepingImport(`wf-${RUN}-warm${i}`, warm.dir))));
 			const started = Date.now();
 			// both start from the same saved workflow (empty static data), as two executions of one schedule would
 			const [a, b] = await Promise.all(workers.map(async (w) => await execution(w, keepingImport(id, dir))));
@@ -105,6 +110,42 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 			expect(sorted(other.amounts)).toEqual(amounts);
 		} finally {
 			await Promise.all([first.stop(), second.stop()]);
+		}
+	}, 600_000);
+
+	it('a process killed (SIGKILL) while the reply to its 11th download is held: the files it claimed never reached its workflow, so the next run in another process imports all 20, and a run after that none', async () => {
+		const { dir, amounts } = paymentFiles('keep-kill', 20);
+		const id = `wf-${RUN}-kill`;
+		const first = new NodeProcess();
+		const s = loadServers();
+		const retrs = (seen: readonly string[]) => seen.filter((c) => c.startsWith('RETR')).length;
+		// the kill lands at a protocol position: ten files downloaded (and claimed, their payments held), the reply to the 11th RETR held
+		const proxy = await new FtpControlProxy({ host: s.host, port: s.ftp.port }, (command, seen) => command.startsWith('RETR') && retrs(seen) === 11, {
+			whileHeld: async () => await first.stop(),
+		}).start();
+		let finished = false;
+		try {
+			await first.ready;
+			const running = execution(first, keepingImport(id, dir), proxy.port).then(
+				() => (finished = true),
+				() => undefined,
+			);
+			await Promise.race([first.exited, running]);
+		} finally {
+			await first.stop();
+			await proxy.stop();
+		}
+		if (proxy.cuts !== 1 || finished) throw new Error(`the kill was not placed at the 11th download: ${proxy.cuts} cut(s), ${retrs(proxy.commands)} RETR${finished ? ', and the run finished first' : ''}`);
+		const second = new NodeProcess();
+		try {
+			const started = Date.now();
+			const next = await execution(second, keepingImport(id, dir));
+			console.log(`killed at the 11th download; the next run in another process imported ${next.amounts.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+			expect(sorted(next.amounts)).toEqual(amounts);
+			expect(next.errors).toEqual([]);
+			expect((await execution(second, keepingImport(id, dir))).amounts).toEqual([]);
+		} finally {
+			await second.stop();
 		}
 	}, 600_000);
 });
