@@ -24,7 +24,7 @@ export async function importPayments(this: IExecuteFunctions): Promise<INodeExec
 	const claims = await FileRecords.open<RemoteFile>(this, store, staticData);
 	const run = newRun(plan);
 	try {
-		await runImport(this, plan, store, run, undefined);
+		await runImport(this, plan, store, run, claims);
 	} catch (error) {
 		// nothing was committed when we get here (the run ends without throwing once a file was): it failed as a whole
 		store.save();

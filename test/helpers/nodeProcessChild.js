@@ -26,15 +26,25 @@ require.extensions['.node'] = native;
 
 const { RunnerWorkflow } = require('./workflowRunner.ts');
 
+/** An error as text: its message (and description), or its JSON when it is not an Error. */
+function describe(error) {
+	if (error instanceof Error) return [error.message, error.description].filter(Boolean).join(': ');
+	try {
+		return JSON.stringify(error);
+	} catch {
+		return String(error);
+	}
+}
+
 process.on('message', async ({ workflow, node, outputs, credentials, items, mode }) => {
 	try {
 		const runner = new RunnerWorkflow(workflow);
 		const input = items ? [items.map((j) => ({ json: j }))] : undefined;
 		const result = await runner.run(node, { credentials, input, mode });
 		const json = result.error ? [] : Array.from({ length: outputs }, (_, output) => result.output(node, output).map((item) => item.json));
-		process.send({ error: result.error ? String(result.error) : undefined, outputs: json, staticData: runner.staticData });
+		process.send({ error: result.error ? describe(result.error) : undefined, outputs: json, staticData: runner.staticData });
 	} catch (error) {
-		process.send({ error: String(error), outputs: [], staticData: {} });
+		process.send({ error: describe(error), outputs: [], staticData: {} });
 	}
 });
 process.send({ ready: true });

@@ -56,35 +56,36 @@ const sorted = (amounts: string[]) => [...amounts].sort((a, b) => Number(a) - Nu
 
 describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL, as in queue mode)', () => {
 	let restore = () => undefined as void;
+	/** two worker-like processes for the whole file (a process's first run loads and compiles the package) */
+	let workers: NodeProcess[] = [];
 	beforeAll(async () => {
 		restore = await useN8nPostgres(`import_${RUN.toLowerCase()}`);
+		workers = [new NodeProcess(), new NodeProcess()];
+		// warmed up (modules, TLS, n8n's database) on a directory of their own, so that both start the same moment
+		const warm = paymentFiles('keep-warm', 1);
+		await Promise.all(workers.map(async (w, i) => await execution(w, keepingImport(`wf-${RUN}-warm${i}`, warm.dir))));
 	}, 300_000);
-	afterAll(() => restore());
+	afterAll(async () => {
+		await Promise.all(workers.map(async (w) => await w.stop()));
+		restore();
+	});
 
 	it('imports each of 60 payment files exactly once when two executions in two processes keep and remember them at the same time', async () => {
 		const { dir, amounts } = paymentFiles('keep-two', 60);
 		const id = `wf-${RUN}-two`;
-		const workers = [new NodeProcess(), new NodeProcess()];
-		try {
-			// warmed up (modules, TLS, n8n's database) on a directory of their own, so that both start the same moment
-			const warm = paymentFiles('keep-warm', 1);
-			await Promise.all(workers.map(async (w, i) => await execution(w, keepingImport(`wf-${RUN}-warm${i}`, warm.dir))));
-			const started = Date.now();
-			// both start from the same saved workflow (empty static data), as two executions of one schedule would
-			const [a, b] = await Promise.all(workers.map(async (w) => await execution(w, keepingImport(id, dir))));
-			const seconds = (Date.now() - started) / 1000;
-			console.log(`two processes, 60 kept files: ${a.amounts.length} + ${b.amounts.length} imported in ${seconds.toFixed(1)} s`);
-			// counted by the documents: every payment once, none twice, none lost
-			expect(sorted([...a.amounts, ...b.amounts])).toEqual(amounts);
-			expect([...a.errors, ...b.errors]).toEqual([]);
-			// kept: every file still there
-			expect(ls(dir.local)).toHaveLength(60);
-			// a third execution in either process, from either one's static data, imports nothing
-			const again = await Promise.all([execution(workers[0], keepingImport(id, dir, b.staticData)), execution(workers[1], keepingImport(id, dir))]);
-			expect(again.map((r) => r.amounts)).toEqual([[], []]);
-		} finally {
-			await Promise.all(workers.map(async (w) => await w.stop()));
-		}
+		const started = Date.now();
+		// both start from the same saved workflow (empty static data), as two executions of one schedule would
+		const [a, b] = await Promise.all(workers.map(async (w) => await execution(w, keepingImport(id, dir))));
+		const seconds = (Date.now() - started) / 1000;
+		console.log(`two processes, 60 kept files: ${a.amounts.length} + ${b.amounts.length} imported in ${seconds.toFixed(1)} s`);
+		// counted by the documents: every payment once, none twice, none lost
+		expect(sorted([...a.amounts, ...b.amounts])).toEqual(amounts);
+		expect([...a.errors, ...b.errors]).toEqual([]);
+		// kept: every file still there
+		expect(ls(dir.local)).toHaveLength(60);
+		// a third execution in either process, from either one's static data, imports nothing
+		const again = await Promise.all([execution(workers[0], keepingImport(id, dir, b.staticData)), execution(workers[1], keepingImport(id, dir))]);
+		expect(again.map((r) => r.amounts)).toEqual([[], []]);
 	}, 600_000);
 
 	it('an upgrade imports nothing twice: the files the static data of earlier versions remembered are recorded once, and an execution that starts without them imports none', async () => {
@@ -96,21 +97,17 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 			return { p: `${dir.remote}p${i + 1}.xml`, s: bytes.length, m: new Date().toISOString(), h: createHash('sha256').update(bytes).digest('hex'), r: 'kept', i: now, t: now };
 		});
 		const id = `wf-${RUN}-upgrade`;
-		const [first, second] = [new NodeProcess(), new NodeProcess()];
-		try {
-			const upgraded = await execution(first, keepingImport(id, dir, { importedFiles }));
-			expect(upgraded.amounts).toEqual([]);
-			expect(upgraded.staticData.importedFilesRecorded).toBe(true);
-			// an execution that started from static data without them (a manual run, a concurrent execution whose save won)
-			const withoutStaticData = await execution(second, keepingImport(id, dir));
-			expect(withoutStaticData.amounts).toEqual([]);
-			expect(withoutStaticData.errors).toEqual([]);
-			// the same files in a workflow that never imported them: all five (what stopped the others is the record)
-			const other = await execution(second, keepingImport(`wf-${RUN}-other`, dir));
-			expect(sorted(other.amounts)).toEqual(amounts);
-		} finally {
-			await Promise.all([first.stop(), second.stop()]);
-		}
+		const [first, second] = workers;
+		const upgraded = await execution(first, keepingImport(id, dir, { importedFiles }));
+		expect(upgraded.amounts).toEqual([]);
+		expect(upgraded.staticData.importedFilesRecorded).toBe(true);
+		// an execution that started from static data without them (a manual run, a concurrent execution whose save won)
+		const withoutStaticData = await execution(second, keepingImport(id, dir));
+		expect(withoutStaticData.amounts).toEqual([]);
+		expect(withoutStaticData.errors).toEqual([]);
+		// the same files in a workflow that never imported them: all five (what stopped the others is the record)
+		const other = await execution(second, keepingImport(`wf-${RUN}-other`, dir));
+		expect(sorted(other.amounts)).toEqual(amounts);
 	}, 600_000);
 
 	it('a process killed (SIGKILL) while the reply to its 11th download is held: the files it claimed never reached its workflow, so the next run in another process imports all 20, and a run after that none', async () => {
@@ -136,16 +133,12 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 			await proxy.stop();
 		}
 		if (proxy.cuts !== 1 || finished) throw new Error(`the kill was not placed at the 11th download: ${proxy.cuts} cut(s), ${retrs(proxy.commands)} RETR${finished ? ', and the run finished first' : ''}`);
-		const second = new NodeProcess();
-		try {
-			const started = Date.now();
-			const next = await execution(second, keepingImport(id, dir));
-			console.log(`killed at the 11th download; the next run in another process imported ${next.amounts.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-			expect(sorted(next.amounts)).toEqual(amounts);
-			expect(next.errors).toEqual([]);
-			expect((await execution(second, keepingImport(id, dir))).amounts).toEqual([]);
-		} finally {
-			await second.stop();
-		}
+		const second = workers[0];
+		const started = Date.now();
+		const next = await execution(second, keepingImport(id, dir));
+		console.log(`killed at the 11th download; the next run in another process imported ${next.amounts.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		expect(sorted(next.amounts)).toEqual(amounts);
+		expect(next.errors).toEqual([]);
+		expect((await execution(second, keepingImport(id, dir))).amounts).toEqual([]);
 	}, 600_000);
 });
