@@ -4,7 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { DocumentError } from '../shared/documents/DocumentError';
 import { parsePaymentFile, type Payment, type PaymentFile, type PaymentFormat } from '../shared/documents/payments';
 import { commitsAtExecutionEnd } from '../shared/executionEnd';
-import { consumeFiles, type FileDecision, type FileRunReport, type FileRunStop, type ReadFile, type Settled } from '../shared/fileConsumer';
+import { consumeFiles, type FileClaims, type FileDecision, type FileRunReport, type FileRunStop, type ReadFile, type Settled } from '../shared/fileConsumer';
 import type { FileListing, FileSource } from '../shared/transports/fileSource';
 import type { FingerprintStore } from '../shared/transports/fingerprints';
 import { directoriesToList, type RemoteFile } from '../shared/transports/ftpSource';
@@ -66,7 +66,7 @@ export function newRun(plan: ImportPlan): ImportRun {
  * Runs the import into `run`; throws only when the run failed before any file was committed (login,
  * directory, configuration). `run.baseDirectory` is the directory as the server resolved it once it is open.
  */
-export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store: FingerprintStore, run: ImportRun): Promise<void> {
+export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store: FingerprintStore, run: ImportRun, claims?: FileClaims<RemoteFile>): Promise<void> {
 	const { settings } = plan;
 	const withSource = remoteFileSource(
 		plan.ftp,
@@ -91,6 +91,8 @@ export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store:
 		exclusive: `${plan.ftp.host.toLowerCase()}|${plan.ftp.user}`,
 		// deleted or archived once the execution has ended: a process killed before loses no payment
 		atEnd: commitsAtExecutionEnd(ctx, withSource),
+		// "already imported", recorded at each import where every process sees it
+		claims,
 		check: (source) => checkDirectories(ctx, plan, source, run),
 		listed: (listing) => noteListing(listing, run),
 		decide: (file, read) => decidePaymentFile(plan, file, read),
@@ -131,6 +133,7 @@ function countReport(report: FileRunReport<RemoteFile>, run: ImportRun): void {
 	run.counts.uploading = report.listing.inProgress.length + report.counts.changed;
 	run.counts.foreign = report.counts.left;
 	run.counts.deferred = report.listing.deferred;
+	run.counts.takenByOther += report.counts.elsewhere;
 }
 
 /** Parses a file and decides: commit (its payments are held), fail (why), or leave (another client's file). */

@@ -4,6 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL, fileServerCredentials } from '../shared/credentials';
 import { commitsAtExecutionEnd } from '../shared/executionEnd';
 import { consumeFiles, type FileConsumer, type FileRunStop, type Settled } from '../shared/fileConsumer';
+import { FileRecords } from '../shared/fileRecords';
 import { userFacing } from '../shared/nodeErrors';
 import { processKeyOf } from '../shared/processLock';
 import type { SourceFile, WithFileSource } from '../shared/transports/fileSource';
@@ -108,10 +109,13 @@ export async function receiveFiles(
 ): Promise<void> {
 	const store = transport === 'ftp' ? new FingerprintStore(staticData, undefined, processKeyOf(ctx)) : undefined;
 	const place = store ? await ftpPlace(ctx, settings, store) : folderPlace(ctx, settings);
+	// files that stay at the server after their import (delete or move failed), recorded where every process sees them
+	const claims = store ? await FileRecords.open<SourceFile>(ctx, store, staticData) : undefined;
 	let report;
 	try {
 		report = await consumeFiles<SourceFile, FileResult>(place.withSource, {
 			exclusive: place.exclusive,
+			claims,
 			check: place.check,
 			// deleted or moved once the execution has ended: a process killed before loses no order
 			atEnd: commitsAtExecutionEnd(ctx, place.withSource),
@@ -128,9 +132,11 @@ export async function receiveFiles(
 		});
 	} catch (error) {
 		store?.save();
+		await claims?.finish();
 		throw userFacing(ctx, error);
 	}
 	store?.save();
+	await claims?.finish();
 	if (report.busy) {
 		out.error({
 			reason: 'busy',

@@ -1,7 +1,7 @@
-import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { CommitAtEnd } from './fileConsumer';
-import { oneAtATime } from './processLock';
+import { FILE_RECORD, NodeRecords } from './nodeRecords';
 import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
 
 /**
@@ -25,10 +25,10 @@ import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './tr
  * (the delete was refused, the connection broke, the process died during the delete) is committed quietly by
  * the next run and never handed over again. While an execution of this process still runs, another run of the
  * same node in this process leaves its files alone.
+ *
+ * The node's row of the store is shared with its "already imported" record (fileRecords.ts): the same options,
+ * and every call under the same lock (NodeRecords), so that no process's read-modify-write undoes another's.
  */
-
-/** the processed-data values of this node: one per file whose commit waits or failed; the oldest go first */
-const RECORD: ICheckProcessedOptions = { mode: 'entries', maxEntries: 10_000 };
 
 /**
  * Files of executions of this process that have not ended yet (`<workflow>|<node>|<file key>` → since when).
@@ -43,7 +43,7 @@ interface LifecycleHooks {
 }
 
 /** The lifecycle hooks of the execution `ctx` belongs to, if this n8n gives them to nodes. */
-function hooksOf(ctx: IExecuteFunctions): LifecycleHooks | undefined {
+export function hooksOf(ctx: IExecuteFunctions): LifecycleHooks | undefined {
 	const hooks = (ctx as unknown as { additionalData?: { hooks?: Partial<LifecycleHooks> } }).additionalData?.hooks;
 	return typeof hooks?.addHandler === 'function' ? (hooks as LifecycleHooks) : undefined;
 }
@@ -60,6 +60,7 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 	const hooks = ctx.getNode().typeVersion >= 2 ? hooksOf(ctx) : undefined;
 	if (!hooks) return undefined;
 	const scope = `${ctx.getWorkflow().id ?? ''}|${ctx.getNode().id ?? ctx.getNode().name}`;
+	const records = NodeRecords.of(ctx, FILE_RECORD);
 	const deferred: Array<{ file: F; sha256: string; key: string }> = [];
 	let recordChecked: Promise<boolean> | undefined;
 	return {
@@ -67,29 +68,21 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 			const key = fileKey(file, sha256);
 			if (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS) return 'running';
 			// usually empty (the end of every execution takes its values back): one look per run
-			recordChecked ??= ctx.helpers.getProcessedDataCount('node', RECORD).then((n) => n > 0);
+			recordChecked ??= records.count().then((n) => n > 0);
 			if (!(await recordChecked)) return undefined;
-			return (await oneAtATime(`record|${scope}`, async () => await probe(ctx, key))) ? 'ended' : undefined;
+			return (await records.locked(async (batch) => (await batch.recorded([key])).size > 0)) ? 'ended' : undefined;
 		},
 		forget: async (file, sha256) => {
 			const key = fileKey(file, sha256);
-			await oneAtATime(`record|${scope}`, async () => await ctx.helpers.removeProcessed([key], 'node', RECORD)).catch(() => undefined);
+			await records.locked(async (batch) => await batch.remove([key])).catch(() => undefined);
 		},
 		defer: (file, sha256) => {
 			const key = fileKey(file, sha256);
 			RUNNING.set(`${scope}|${key}`, Date.now());
-			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, withSource, deferred));
+			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, records, withSource, deferred));
 			deferred.push({ file, sha256, key });
 		},
 	};
-}
-
-/** Whether `key` is recorded. n8n's store has no look-up alone: record it, and take it back if it was new. */
-async function probe(ctx: IExecuteFunctions, key: string): Promise<boolean> {
-	const { processed } = await ctx.helpers.checkProcessedAndRecord([key], 'node', RECORD);
-	if (processed.length > 0) return true;
-	await ctx.helpers.removeProcessed([key], 'node', RECORD);
-	return false;
 }
 
 /**
@@ -100,11 +93,12 @@ async function probe(ctx: IExecuteFunctions, key: string): Promise<boolean> {
 async function commitAll<F extends SourceFile>(
 	ctx: IExecuteFunctions,
 	scope: string,
+	records: NodeRecords,
 	withSource: WithFileSource<F>,
 	deferred: Array<{ file: F; sha256: string; key: string }>,
 ): Promise<void> {
 	const keys = deferred.map((d) => d.key);
-	const recording = oneAtATime(`record|${scope}`, async () => await ctx.helpers.checkProcessedAndRecord(keys, 'node', RECORD)).then(
+	const recording = records.locked(async (batch) => await batch.record(keys)).then(
 		() => true,
 		(error: unknown) => {
 			// the files are still deleted or moved (their execution ended); only one whose commit fails now as well
@@ -133,7 +127,7 @@ async function commitAll<F extends SourceFile>(
 		for (const key of keys) RUNNING.delete(`${scope}|${key}`);
 	}
 	if ((await recording) && done.length) {
-		await oneAtATime(`record|${scope}`, async () => await ctx.helpers.removeProcessed(done, 'node', RECORD)).catch(() => undefined);
+		await records.locked(async (batch) => await batch.remove(done)).catch(() => undefined);
 	}
 }
 

@@ -18,6 +18,8 @@ import { TransportError } from './transports/transportError';
  * - with `atEnd` (delete and archive mode, in an n8n that tells a node when its execution has ended), a file is
  *   not deleted or moved while the execution runs: the delete or move waits for the end of the execution
  *   that carries the file's documents, so a process killed before that end leaves the file for the next run.
+ * - with `claims` (nodes/shared/fileRecords.ts), a file read is claimed before the node sees it, in a record every
+ *   n8n process shares: a file another run (in any process) imported or works on is skipped.
  * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
  */
 
@@ -52,9 +54,27 @@ export interface CommitAtEnd<F> {
 	forget(file: F, sha256: string): Promise<void>;
 }
 
+/**
+ * What a claim found (nodes/shared/fileRecords.ts): `mine` — this run imports the file; `imported` — an ended
+ * execution imported it (it stays on purpose); `stuck` — imported, but its delete or move failed (done now,
+ * quietly); `elsewhere` — another live run, in this process or another, works on it.
+ */
+export type FileClaim = 'mine' | 'imported' | 'stuck' | 'elsewhere';
+
+/** The durable "already imported" record, looked up and written in one step before the node sees a file. */
+export interface FileClaims<F> {
+	claim(file: F, sha256: string): Promise<FileClaim>;
+	/** what became of a file this run claimed: committed (the outcome says how), failed or left (`outcome` undefined) */
+	settled(file: F, sha256: string, outcome: CommitOutcome | FailOutcome | undefined, committed: boolean): Promise<void>;
+	/** a remembered file was deleted or moved now: its record is no longer needed */
+	forget(path: string, size: number, sha256: string): Promise<void>;
+}
+
 export interface FileConsumer<F extends SourceFile, R> {
 	/** see `CommitAtEnd`; without it a file is committed as soon as the node holds its documents */
 	atEnd?: CommitAtEnd<F>;
+	/** see `FileClaims`; without it only the source's own memory (the workflow's static data) tells what was imported */
+	claims?: FileClaims<F>;
 	/** the server and login (e.g. "ftp.example.com|buchhaltung"; any port): with the directory, the lock of `busy` */
 	exclusive?: string;
 	/** after `open`: checks of the configuration against the resolved directories; throw to stop before anything is read */
@@ -92,6 +112,8 @@ export interface FileRunReport<F extends SourceFile> {
 		settled: number;
 		/** committed or failed by another run meanwhile: not emitted by this one */
 		gone: number;
+		/** claimed by another live run (this process or another): left to it */
+		elsewhere: number;
 	};
 	stop?: FileRunStop<F>;
 	/** another run of this process works the same directory: this one listed and read nothing */
@@ -120,7 +142,7 @@ function busyReport<F extends SourceFile>(baseDirectory: string): FileRunReport<
 	return {
 		baseDirectory,
 		listing: { ready: [], inProgress: [], unsafe: [], deferred: 0, directories: [] },
-		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
+		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0, elsewhere: 0 },
 		busy: true,
 	};
 }
@@ -131,7 +153,7 @@ async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, con
 	const report: FileRunReport<F> = {
 		baseDirectory: source.baseDirectory,
 		listing,
-		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0 },
+		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0, elsewhere: 0 },
 	};
 	const files = listing.ready;
 	// the next file is read while the node judges the current one (see `ReadAhead`)
@@ -220,7 +242,9 @@ async function consumeOne<F extends SourceFile, R>(
 	if (read.kind === 'remembered') {
 		report.counts.remembered++;
 		await reading.settledAhead();
-		await source.retryCommit(file, read.fingerprint);
+		const retried = await source.retryCommit(file, read.fingerprint);
+		const { p, s, h } = read.fingerprint;
+		if (retried && (retried.kind === 'deleted' || retried.kind === 'moved')) await consumer.claims?.forget(p, s, h);
 		return;
 	}
 	if (read.kind === 'changed') {
@@ -236,6 +260,47 @@ async function consumeOne<F extends SourceFile, R>(
 			return;
 		}
 	}
+	if (read.kind === 'content' && consumer.claims && !(await claimed(source, file, read.sha256, consumer.claims, reading, report))) return;
+	try {
+		await decideAndSettle(source, file, read, consumer, reading, report);
+	} finally {
+		// a claim the node's decision did not settle (it threw) is given back; a settled one stays as settled
+		if (read.kind === 'content') await consumer.claims?.settled(file, read.sha256, undefined, false);
+	}
+}
+
+/** Claims a file for this run; false (counted) when it was imported before or another run works on it. */
+async function claimed<F extends SourceFile>(
+	source: FileSource<F>,
+	file: F,
+	sha256: string,
+	claims: FileClaims<F>,
+	reading: ReturnType<ReadAhead<F>['take']>,
+	report: FileRunReport<F>,
+): Promise<boolean> {
+	const claim = await claims.claim(file, sha256);
+	if (claim === 'mine') return true;
+	if (claim === 'elsewhere') {
+		report.counts.elsewhere++;
+		return false;
+	}
+	report.counts.remembered++;
+	if (claim === 'stuck' && source.afterImport !== 'keep') {
+		await reading.settledAhead();
+		const outcome = await source.commit(file, sha256);
+		if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') await claims.forget(file.path, file.size, sha256);
+	}
+	return false;
+}
+
+async function decideAndSettle<F extends SourceFile, R>(
+	source: FileSource<F>,
+	file: F,
+	read: ReadFile,
+	consumer: FileConsumer<F, R>,
+	reading: ReturnType<ReadAhead<F>['take']>,
+	report: FileRunReport<F>,
+): Promise<void> {
 	const decision = await consumer.decide(file, read);
 	if (decision.action === 'leave') {
 		report.counts.left++;
@@ -252,6 +317,7 @@ async function consumeOne<F extends SourceFile, R>(
 	}
 	if (settled.outcome.kind === 'gone') report.counts.gone++;
 	else report.counts.settled++;
+	if (read.kind === 'content') await consumer.claims?.settled(file, read.sha256, settled.outcome, settled.action === 'commit');
 	await consumer.settle(settled);
 }
 

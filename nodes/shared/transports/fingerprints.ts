@@ -2,7 +2,9 @@
  * The idempotent-consumer memory of the file sources (FTP, SFTP): files that were imported but are still at
  * the source — kept on purpose, shared with other clients, or whose delete or move failed — remembered by a
  * fingerprint (path, size, modification time, SHA-256 of the content), so that they are never imported twice.
- * Pure, over a plain object: the node passes n8n's workflow static data.
+ * Pure, over a plain object: the node passes n8n's workflow static data. It is the run's cache of the files'
+ * details (it lets a run skip the download of a file it kept); what every n8n process relies on is the durable
+ * record the nodes keep beside it (nodes/shared/fileRecords.ts).
  */
 import { BoundedStore } from '../boundedStore';
 
