@@ -156,6 +156,9 @@ export class Editor {
 		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().click();
 		const item = this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ has: this.page.locator('.option-headline', { hasText: option }) });
 		await item.first().click();
+		// the list closes with an animation; a click meanwhile (on another field) would only close it
+		await this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').first().waitFor({ state: 'hidden' });
+		await this.waitForAnimations();
 		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().waitFor();
 	}
 
