@@ -39,9 +39,11 @@ export class AccountingFtpImport implements INodeType {
 				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				// `hide`, not `show` on the operation: n8n 2.41's editor takes a parameter that credentials show on with
-				// every option for the sign-in switch and hides it (test/unit/editor/authFields.test.ts)
-				displayOptions: { hide: { operation: ['sendTestReport'] } },
+				// `show` on the two operations that use it, never on all three: n8n 2.41's editor takes a parameter that
+				// credentials show on with every option for the sign-in switch and hides it; and without any `show`, or
+				// with one on the sign-in, it lists the sign-in's credential types (SMTP, Mail OAuth2) in this field
+				// instead of FTP credentials (test/unit/editor/authFields.test.ts)
+				displayOptions: { show: { operation: ['importPayments', 'checkAccess'] } },
 			},
 			{
 				name: 'backofficeSmtpApi',

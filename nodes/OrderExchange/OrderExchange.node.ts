@@ -74,7 +74,9 @@ export class OrderExchange implements INodeType {
 				displayName: 'FTP Server',
 				required: true,
 				testedBy: 'backofficeFtpApiTest',
-				displayOptions: { hide: { operation: ['match'], transport: ['binary', 'email', 'folder'] } },
+				// a `show` that does not name the sign-in: without one, n8n 2.41's editor lists the sign-in's credential
+				// types (SMTP, IMAP, Mail OAuth2) in this field instead of FTP credentials (test/unit/editor/authFields.test.ts)
+				displayOptions: { show: { operation: ['receive', 'send'] }, hide: { transport: ['binary', 'email', 'folder'] } },
 			},
 		],
 		properties: [

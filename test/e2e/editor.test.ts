@@ -19,11 +19,13 @@ import path from 'node:path';
 
 import type { Browser } from 'playwright-core';
 
+import { ls, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { loadServers } from '../helpers/servers';
 import { Editor, launchBrowser, plain } from './editor';
+import { HttpReceiver } from './httpReceiver';
 import { appendMails, createFolders, randomTag, readFolder, waitForMails } from './mailboxes';
 import { N8nInstance, START_TIMEOUT_S } from './n8nInstance';
-import { credentialNames, nodeNamed, readTemplate, TEMPLATES_DIR, writeCredentials, writeTemplates, type CredentialExport, type Template } from './templateRuns';
+import { credentialNames, nodeNamed, readTemplate, replaceUrls, TEMPLATES_DIR, writeCredentials, writeTemplates, type CredentialExport, type Template } from './templateRuns';
 
 const servers = loadServers();
 const fixture = (...parts: string[]) => readFileSync(path.join(__dirname, '../fixtures', ...parts));
@@ -40,6 +42,12 @@ const OAUTH_WORKFLOW_ID = 'e2eEditorOAuth2Flow';
 /** The delivery-note template on test folders (the template itself is imported unchanged, for its pictures). */
 const PASSWORD_WORKFLOW_ID = 'e2eEditorPasswordFlow';
 const SUPPLIER = 'lieferschein@itscope.example';
+/** The payment template with its ERP at the test's HTTP receiver: Execute step runs "Fetch open invoices" first. */
+const PAYMENT_WORKFLOW_ID = 'e2eEditorPaymentFlow';
+const PAYMENT_TEMPLATE = readTemplate('payment-import-invoices-paid.json');
+const ERP_PLACEHOLDER = 'https://erp.example.com';
+const PAYMENT_NODE = 'Import bank files and match payments';
+const PAYMENT_FTP_CREDENTIAL = 'Backoffice FTP (bank files)';
 
 /** Test credentials under the names the templates refer to; a type without one here is left to the user. */
 function templateCredentials(names: string[]): CredentialExport[] {
@@ -89,6 +97,7 @@ const templateFiles = readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.json
 const templates = templateFiles.map((file) => ({ file, template: readTemplate(file) }));
 
 let n8n: N8nInstance;
+const erp = new HttpReceiver().on('GET', '/api/invoices', { body: [{ invoiceNumber: 'RE-2024-0815', openAmount: 119, currency: 'EUR', customerName: 'Muster GmbH' }] });
 let browser: Browser;
 let editor: Editor;
 /** Mail folders of the two Fetch Test Event runs (password and OAuth2), each with one delivery-note mail. */
@@ -124,12 +133,14 @@ beforeAll(async () => {
 			},
 		]);
 	}
+	await erp.start();
+	const paymentTemplate = { ...replaceUrls(PAYMENT_TEMPLATE, ERP_PLACEHOLDER, erp.baseUrl), id: PAYMENT_WORKFLOW_ID, name: `${PAYMENT_TEMPLATE.name} (test ERP)` };
 	n8n = await N8nInstance.start({
 		label: 'n8n-e2e-editor',
 		// the editor's OAuth callback and the editor itself on one origin
 		env: { N8N_HOST: '127.0.0.1' },
 		prepare: (instance) => {
-			const all = [...templates.map((t) => t.template), deliveryTemplate('password'), deliveryTemplate('oauth')];
+			const all = [...templates.map((t) => t.template), deliveryTemplate('password'), deliveryTemplate('oauth'), paymentTemplate];
 			const names = [...new Set(all.flatMap(credentialNames))];
 			const credentials = [...templateCredentials(names), oauthCredential()];
 			const file = writeCredentials(path.join(instance.userDir, 'e2e-credentials.json'), credentials);
@@ -144,6 +155,8 @@ afterAll(async () => {
 	await editor?.close().catch(() => undefined);
 	await browser?.close().catch(() => undefined);
 	n8n?.stop();
+	removeRemoteDirectories();
+	await erp.stop();
 }, 120_000);
 
 // ------------------------------------------------------------------------------------------------------------
@@ -252,7 +265,10 @@ describe.each(templates)('template $file in the editor', ({ file, template }) =>
 				expect([node.name, labels.length > 0]).toEqual([node.name, true]);
 				if (node.parameters.operation !== undefined) expect([node.name, labels]).toEqual([node.name, expect.arrayContaining(['Operation'])]);
 				expect([node.name, await editor.ndv.locator('[data-test-id="parameter-issues"]').count()]).toEqual([node.name, 0]);
-				await editor.screenshot(`workflows-templates/images/${panelPicture(node.type, node.parameters.operation)}`, { fitPanel: true });
+				const picture = panelPicture(node.type, node.parameters.operation);
+				// a template's first node of a kind (the head office's mailbox Receive and its Match, not the upload's or the decision's)
+				if (!panelPictures.has(picture)) await editor.screenshot(`workflows-templates/images/${picture}`, { fitPanel: true });
+				panelPictures.add(picture);
 				await editor.closePanel();
 			}
 		},
@@ -260,11 +276,46 @@ describe.each(templates)('template $file in the editor', ({ file, template }) =>
 	);
 });
 
+/** The node panel pictures written so far in this run: each once, from the first node of its kind. */
+const panelPictures = new Set<string>();
+
 /** node-<type in kebab case>[-<operation>].png: Order Exchange gets one picture per operation. */
 function panelPicture(type: string, operation: unknown): string {
 	const name = type.slice(PACKAGE_PREFIX.length).replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 	return `node-${name}${name === 'order-exchange' && typeof operation === 'string' ? `-${operation}` : ''}.png`;
 }
+
+// ------------------------------------------------------------------------------------------------------------
+describe('Check Access of the Accounting FTP Import', () => {
+	test(
+		'in the payment template (its ERP at a test server), Operation switched to Check Access: the directory is listed, written and cleaned up',
+		async () => {
+			const dir = remoteDirectory('ftp', 'e2e-editor-check');
+			put(dir.local, 'camt053-example.xml', 'a payment file\n');
+			await editor.openWorkflow(PAYMENT_WORKFLOW_ID, PAYMENT_TEMPLATE.nodes.length);
+			await editor.openNode(PAYMENT_NODE);
+			await editor.chooseOption('operation', 'Check Access');
+			expect(await editor.panelLabels()).toEqual(expect.arrayContaining(['FTP Server', 'Operation', 'Directory']));
+			await editor.pickCredential('FTP Server', PAYMENT_FTP_CREDENTIAL);
+			await editor.fillParameter('directory', dir.remote);
+			// the FTP Server field offers the FTP credentials (it listed the mail credentials before the fix)
+			const offered = await editor.credentialOptions('FTP Server');
+			expect(offered).toContain(`${PAYMENT_FTP_CREDENTIAL} Backoffice FTP API`);
+			expect(offered.filter((o) => !o.endsWith(' Backoffice FTP API'))).toEqual([]);
+			const output = await editor.executeStep();
+			// "Execute step" ran "Fetch open invoices from ERP" first: one open invoice, so one check
+			expect(erp.received('GET', '/api/invoices')).toHaveLength(1);
+			expect(output).toContain('"ok": true');
+			expect(output).toContain(`"directory": "/${dir.relative}", "canList": true, "canWrite": true, "canDelete": true, "missingRights": [ ]`);
+			expect(output).toContain(`"message": "Read and write access to /${dir.relative} confirmed (1 file(s)).", "files": 1`);
+			// the probe file is gone again, the payment file untouched
+			expect(ls(dir.local)).toEqual(['camt053-example.xml']);
+			await editor.screenshot('docs/images/editor-check-access.png', { fitPanel: false });
+			await editor.closePanel();
+		},
+		TEST_TIMEOUT,
+	);
+});
 
 // ------------------------------------------------------------------------------------------------------------
 describe('Fetch Test Event of the Delivery Note IMAP Trigger', () => {

@@ -156,6 +156,9 @@ export class Editor {
 		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().click();
 		const item = this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ has: this.page.locator('.option-headline', { hasText: option }) });
 		await item.first().click();
+		// the list closes with an animation; a click meanwhile (on another field) would only close it
+		await this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item').first().waitFor({ state: 'hidden' });
+		await this.waitForAnimations();
 		await this.ndv.locator(`${id(`parameter-input-${name}`)} input`).first().waitFor();
 	}
 
@@ -178,6 +181,21 @@ export class Editor {
 			await this.page.waitForFunction(([el, want]) => (el as { value?: string }).value === want, [await input.elementHandle(), name] as const);
 		}
 		progress(`credential "${label ?? 'first field'}": ${name}`);
+	}
+
+	/**
+	 * The credentials the credential field labelled `label` of the open panel offers, as shown: "<name> <type>"
+	 * (its list opened, then closed again; "Create new credential" left out).
+	 */
+	async credentialOptions(label: string): Promise<string[]> {
+		const slot = this.ndv.locator(id('node-credentials-slot')).filter({ has: this.page.locator(id('credentials-label'), { hasText: label }) });
+		await slot.locator(`${id('node-credentials-select')} input`).first().click();
+		const list = this.page.locator('.el-select-dropdown:visible .el-select-dropdown__item');
+		await this.pictureOnFailure('credential-options', list.first().waitFor());
+		const options = (await list.allInnerTexts()).map(plain).filter((o) => o && !/^Create new credential$/i.test(o));
+		await this.page.keyboard.press('Escape');
+		await list.first().waitFor({ state: 'hidden' });
+		return options;
 	}
 
 	/** "Execute step" (or "Fetch Test Event") in the open node panel; the output panel's text once it is shown. */

@@ -43,6 +43,19 @@ function hiddenByEditor(type: INodeTypeDescription): string[] {
 		.map((p) => p.name);
 }
 
+/**
+ * The credential types the editor offers in the field of `credential` (NodeCredentials, useNodeCredentialOptions):
+ * a field is "mixed" when the node has a sign-in switch and the credential has no `show` or one on that switch;
+ * a mixed field lists the credentials of every type the switch shows, not the field's own type.
+ */
+function typesOfferedIn(type: INodeTypeDescription, credential: NonNullable<INodeTypeDescription['credentials']>[number]): string[] {
+	const main = mainAuthField(type);
+	const show = credential.displayOptions?.show;
+	const mixed = main !== undefined && (show === undefined || main.name in show);
+	if (!mixed) return [credential.name];
+	return (type.credentials ?? []).filter((c) => c.displayOptions?.show && main.name in c.displayOptions.show).map((c) => c.name);
+}
+
 const nodes: Array<[string, INodeTypeDescription]> = [
 	['Accounting FTP Import', new AccountingFtpImport().description],
 	['Delivery Note IMAP Trigger', new DeliveryNoteImapTrigger().description],
@@ -57,6 +70,19 @@ describe('parameters the n8n editor hides as authentication switches', () => {
 		const hidden = hiddenByEditor(type);
 		expect(hidden).not.toContain('operation');
 		expect(hidden.filter((name) => !/^(mail)?[aA]uthentication$/.test(name))).toEqual([]);
+	});
+
+	test.each(nodes.filter(([, type]) => type.credentials?.length))('%s: every credential field offers credentials of its own type', (_name, type) => {
+		for (const credential of type.credentials ?? []) {
+			expect([credential.name, typesOfferedIn(type, credential)]).toEqual([credential.name, expect.arrayContaining([credential.name])]);
+		}
+	});
+
+	test('Accounting FTP Import and Order Exchange: the FTP Server field offers FTP credentials only', () => {
+		for (const type of [new AccountingFtpImport().description, new OrderExchange().description]) {
+			const ftp = type.credentials?.find((c) => c.name === 'backofficeFtpApi');
+			expect(ftp && typesOfferedIn(type, ftp)).toEqual(['backofficeFtpApi']);
+		}
 	});
 
 	test('Accounting FTP Import: its sign-in choice is the mail authentication', () => {
