@@ -1,4 +1,5 @@
 import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
 import { confirmLeases, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
@@ -58,6 +59,20 @@ export interface Claim {
 	fresh: SendingInvoice[];
 	/** the invoices another execution claimed first */
 	taken: SendingInvoice[];
+}
+
+/** how long a batch is written again while n8n's database cannot be reached */
+const RECONNECT_MS = 60_000;
+
+/** A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering. */
+function databaseUnreachable(error: unknown): boolean {
+	const cause = (error as { driverError?: unknown })?.driverError ?? error;
+	const code = String((cause as { code?: unknown })?.code ?? '');
+	const message = error instanceof Error ? error.message : String(error);
+	return (
+		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
+		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|recovery mode|shutting down/i.test(message)
+	);
 }
 
 /** The writes of one section: the calls made while the previous section was under way. */
@@ -171,8 +186,26 @@ export class SentRecords implements SentLookup {
 		await this.open.done;
 	}
 
-	/** One section for the batch's writes, then the leases given back (after what they guarded is written). */
+	/**
+	 * Writes the batch; written again while n8n's database cannot be reached (a restart or crash of PostgreSQL:
+	 * connections cut, refused, or the server still recovering), for up to RECONNECT_MS. Writing again is safe:
+	 * a claim recorded by the cut attempt is found pending, with no other holder, and is this run's again.
+	 */
 	private async flush(batch: Batch): Promise<void> {
+		const deadline = Date.now() + RECONNECT_MS;
+		for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+			try {
+				return await this.flushOnce(batch);
+			} catch (error) {
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the same error as without the retry; run.ts reports it
+				if (!databaseUnreachable(error) || Date.now() + wait > deadline) throw error;
+				await sleep(wait);
+			}
+		}
+	}
+
+	/** One section for the batch's writes, then the leases given back (after what they guarded is written). */
+	private async flushOnce(batch: Batch): Promise<void> {
 		if (batch.writes) {
 			await section(this.key, async () => {
 				const removes = [...batch.removes];
@@ -197,6 +230,8 @@ export class SentRecords implements SentLookup {
 		if (!batch.handings.length) return;
 		const leases = batch.handings.flatMap((h) => h.invoices.map((i) => this.held.get(i.number)).filter((l): l is string => !!l));
 		const confirmed = await confirmLeases(leases);
+		const lost = leases.filter((lease) => !confirmed.has(lease));
+		if (lost.length) for (const lease of await this.retake(lost)) confirmed.add(lease);
 		for (const handing of batch.handings) {
 			handing.result = handing.invoices.every((i) => {
 				const lease = this.held.get(i.number);
@@ -204,6 +239,22 @@ export class SentRecords implements SentLookup {
 			});
 			if (handing.result) removes.push(...handing.invoices.map((i) => pendingOf(i.number)));
 		}
+	}
+
+	/**
+	 * Leases this run lost with its connection (PostgreSQL restarted or crashed) taken again, inside the section:
+	 * kept where nobody else holds the lease and the claim is still pending — no other run took the invoice over
+	 * and handed it to the SMTP server meanwhile (a run that did removed the pending mark under its lease).
+	 */
+	private async retake(lost: string[]): Promise<string[]> {
+		const numberOf = new Map([...this.held].map(([number, lease]) => [lease, number]));
+		const again = [...(await tryLeases(lost))];
+		if (!again.length) return [];
+		const pending = await this.probe(again.map((lease) => pendingOf(numberOf.get(lease)!)));
+		const kept = again.filter((lease) => pending.has(pendingOf(numberOf.get(lease)!)));
+		const gone = again.filter((lease) => !kept.includes(lease));
+		if (gone.length) await releaseLeases(gone);
+		return kept;
 	}
 
 	/**

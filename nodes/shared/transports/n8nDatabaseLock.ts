@@ -156,7 +156,8 @@ export async function tryLease(key: string): Promise<boolean> {
  * PostgreSQL; returns the keys taken.
  */
 export async function tryLeases(keys: string[]): Promise<Set<string>> {
-	const wanted = [...new Set(keys)].filter((key) => !leases.has(key));
+	// a lease this process lost with its lease connection is nobody's here: it may be taken again
+	const wanted = [...new Set(keys)].filter((key) => !holdsLease(key));
 	const taken = new Set<string>();
 	if (!wanted.length) return taken;
 	const config = n8nPostgresConfig();
