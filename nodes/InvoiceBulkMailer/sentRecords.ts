@@ -64,14 +64,17 @@ export interface Claim {
 /** how long a batch is written again while n8n's database cannot be reached */
 const RECONNECT_MS = 60_000;
 
-/** A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering. */
+/**
+ * A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering; or n8n
+ * rebuilding its own connections after such a fault (its store answers "Driver not Connected" meanwhile, ~15 s).
+ */
 function databaseUnreachable(error: unknown): boolean {
 	const cause = (error as { driverError?: unknown })?.driverError ?? error;
 	const code = String((cause as { code?: unknown })?.code ?? '');
 	const message = error instanceof Error ? error.message : String(error);
 	return (
 		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
-		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|recovery mode|shutting down/i.test(message)
+		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|recovery mode|shutting down|Driver not Connected/i.test(message)
 	);
 }
 
