@@ -8,7 +8,7 @@
 #   scripts/queue-servers.sh status             # exit 0 when both answer
 #   scripts/queue-servers.sh restart-postgres   # fast shutdown + start (data kept); returns when it answers
 #   scripts/queue-servers.sh restart-redis      # shutdown + start (its append-only file keeps the queue)
-#   scripts/queue-servers.sh kill-postgres      # SIGKILL the postmaster (a crash), then start it again
+#   scripts/queue-servers.sh kill-postgres      # SIGKILL the postmaster and its processes (a crash), then start it (crash recovery)
 #   scripts/queue-servers.sh createdb NAME      # a fresh, empty database NAME owned by the n8n user
 #   scripts/queue-servers.sh dropdb NAME
 #
@@ -163,11 +163,21 @@ restart-postgres)
 	pg_start
 	;;
 kill-postgres)
+	# a crash: SIGKILL for the postmaster and every process it started, at once (every connection cut, no
+	# shutdown checkpoint); the start after it runs PostgreSQL's crash recovery from the write-ahead log
 	pid="$(head -n1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	# the killed postmaster's children end on their own; start waits for the port
-	for _ in $(seq 1 100); do pgrep -u postgres -f "$PG_DATA" >/dev/null || break; sleep 0.1; done
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+		# shellcheck disable=SC2086 # a list of process ids
+		kill -KILL $pids 2>/dev/null || true
+		for p in $pids; do
+			for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+			! kill -0 "$p" 2>/dev/null || die "PostgreSQL process $p did not end after SIGKILL"
+		done
+		log "PostgreSQL killed (SIGKILL: postmaster $pid and its $(($(wc -w <<<"$pids") - 1)) processes)"
+	else
+		die "PostgreSQL does not run (no live postmaster in $PG_DATA/postmaster.pid): nothing to kill"
+	fi
 	pg_start
 	;;
 restart-redis)

@@ -1,6 +1,7 @@
 import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 
-import { confirmLease, releaseLease, section, tryLease } from '../shared/transports/n8nDatabaseLock';
+import { confirmLeases, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
 
 /**
@@ -25,10 +26,19 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  * main and worker), this process's own turn on SQLite (one process). Who is sending a pending claim right now
  * is told by a `lease` per invoice, which PostgreSQL frees when its holder's connection ends (n8nDatabaseLock.ts).
  *
+ * Batched (a group commit): the calls a run makes while its previous write is under way (claims, hand-overs,
+ * deliveries, give-backs, releases of its mails in flight) are written together, in one section: one lock, one
+ * record call, one remove call, one lease query each. Each call returns once its own part is written, as if alone.
+ * A claim also takes the next mails of the run's plan with it (`planned`), up to CLAIM_BATCH invoices: their
+ * claims are pending and leased like any other, so a run that stops leaves them to the next run.
+ *
  * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 40,000 invoices) the oldest are dropped.
  */
 
 const STORE: ICheckProcessedOptions = { mode: 'entries', maxEntries: 150_000 };
+
+/** at most this many invoices claimed ahead in one claim (the mails after the one asked for, in plan order) */
+export const CLAIM_BATCH = 100;
 
 const claimOf = (n: string) => `claim\u0000${n}`;
 const pendingOf = (n: string) => `pending\u0000${n}`;
@@ -49,6 +59,40 @@ export interface Claim {
 	fresh: SendingInvoice[];
 	/** the invoices another execution claimed first */
 	taken: SendingInvoice[];
+}
+
+/** how long a batch is written again while n8n's database cannot be reached */
+const RECONNECT_MS = 60_000;
+
+/**
+ * A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering; or n8n
+ * rebuilding its own connections after such a fault (its store answers "Driver not Connected" meanwhile, ~15 s).
+ */
+function databaseUnreachable(error: unknown): boolean {
+	const cause = (error as { driverError?: unknown })?.driverError ?? error;
+	const code = String((cause as { code?: unknown })?.code ?? '');
+	const message = error instanceof Error ? error.message : String(error);
+	return (
+		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
+		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|recovery mode|shutting down|Driver not Connected/i.test(message)
+	);
+}
+
+/** The writes of one section: the calls made while the previous section was under way. */
+class Batch {
+	readonly claims: Array<{ invoices: SendingInvoice[]; sendAgain: boolean; result?: Claim }> = [];
+	readonly handings: Array<{ invoices: SendingInvoice[]; result?: boolean }> = [];
+	/** values recorded (delivered marks) */
+	readonly adds: string[] = [];
+	/** values removed (claims given back) */
+	readonly removes: string[] = [];
+	/** invoice numbers whose leases are given back once the section has been written */
+	readonly releases: string[] = [];
+	done!: Promise<void>;
+
+	get writes(): boolean {
+		return this.claims.length + this.handings.length + this.adds.length + this.removes.length > 0;
+	}
 }
 
 export class SentRecords implements SentLookup {
@@ -125,38 +169,173 @@ export class SentRecords implements SentLookup {
 		return new Set(result.new.map(String));
 	}
 
-	/** Takes the invoice's lease for this run: false while another run (here or in another process) holds it. */
-	private async lease(invoiceNumber: string): Promise<boolean> {
-		if (this.held.has(invoiceNumber)) return true;
-		if (!(await tryLease(this.leaseOf(invoiceNumber)))) return false;
-		this.held.set(invoiceNumber, this.leaseOf(invoiceNumber));
-		return true;
+	/** the batch that takes new calls; written after the one under way */
+	private open?: Batch;
+	private writing: Promise<void> = Promise.resolve();
+
+	/** Adds a call to the next batch; returns when that batch has been written (rejected with its error). */
+	private async write(add: (batch: Batch) => void): Promise<void> {
+		if (!this.open) {
+			const batch = new Batch();
+			this.open = batch;
+			batch.done = this.writing.then(async () => {
+				// calls from here on go into the next batch
+				if (this.open === batch) this.open = undefined;
+				await this.flush(batch);
+			});
+			this.writing = batch.done.catch(() => undefined);
+		}
+		add(this.open);
+		await this.open.done;
 	}
 
 	/**
-	 * Claims the invoices of one mail before it is made. An invoice is this run's when its claim is new, or when
-	 * it is still pending and nobody holds its lease (its holder stopped before handing it over: taken over).
-	 * With Send Again, all are granted. One call records claims, pending marks and content values.
+	 * Writes the batch; written again while n8n's database cannot be reached (a restart or crash of PostgreSQL:
+	 * connections cut, refused, or the server still recovering), for up to RECONNECT_MS. Writing again is safe:
+	 * a claim recorded by the cut attempt is found pending, with no other holder, and is this run's again.
 	 */
-	async claim(invoices: SendingInvoice[], sendAgain: boolean): Promise<Claim> {
-		return await section(this.key, async () => {
-			const isNew = await this.record(invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
+	private async flush(batch: Batch): Promise<void> {
+		const deadline = Date.now() + RECONNECT_MS;
+		for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+			try {
+				return await this.flushOnce(batch);
+			} catch (error) {
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the same error as without the retry; run.ts reports it
+				if (!databaseUnreachable(error) || Date.now() + wait > deadline) throw error;
+				await sleep(wait);
+			}
+		}
+	}
+
+	/** One section for the batch's writes, then the leases given back (after what they guarded is written). */
+	private async flushOnce(batch: Batch): Promise<void> {
+		if (batch.writes) {
+			await section(this.key, async () => {
+				const removes = [...batch.removes];
+				await this.handOver(batch, removes);
+				const claimed = batch.claims.flatMap((c) => c.invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
+				const isNew = claimed.length || batch.adds.length ? await this.record([...claimed, ...batch.adds]) : new Set<string>();
+				await this.settleClaims(batch, isNew, removes);
+				if (removes.length) await this.helpers.removeProcessed(removes, 'node', STORE);
+			});
+		}
+		const leases: string[] = [];
+		for (const number of batch.releases) {
+			const lease = this.held.get(number);
+			this.held.delete(number);
+			if (lease) leases.push(lease);
+		}
+		if (leases.length) await releaseLeases(leases);
+	}
+
+	/** The hand-overs: a mail whose leases are all still this run's is no longer pending; the others change nothing. */
+	private async handOver(batch: Batch, removes: string[]): Promise<void> {
+		if (!batch.handings.length) return;
+		const leases = batch.handings.flatMap((h) => h.invoices.map((i) => this.held.get(i.number)).filter((l): l is string => !!l));
+		const confirmed = await confirmLeases(leases);
+		const lost = leases.filter((lease) => !confirmed.has(lease));
+		if (lost.length) for (const lease of await this.retake(lost)) confirmed.add(lease);
+		for (const handing of batch.handings) {
+			handing.result = handing.invoices.every((i) => {
+				const lease = this.held.get(i.number);
+				return !lease || confirmed.has(lease);
+			});
+			if (handing.result) removes.push(...handing.invoices.map((i) => pendingOf(i.number)));
+		}
+	}
+
+	/**
+	 * Leases this run lost with its connection (PostgreSQL restarted or crashed) taken again, inside the section:
+	 * kept where nobody else holds the lease and the claim is still pending — no other run took the invoice over
+	 * and handed it to the SMTP server meanwhile (a run that did removed the pending mark under its lease).
+	 */
+	private async retake(lost: string[]): Promise<string[]> {
+		const numberOf = new Map([...this.held].map(([number, lease]) => [lease, number]));
+		const again = [...(await tryLeases(lost))];
+		if (!again.length) return [];
+		const pending = await this.probe(again.map((lease) => pendingOf(numberOf.get(lease)!)));
+		const kept = again.filter((lease) => pending.has(pendingOf(numberOf.get(lease)!)));
+		const gone = again.filter((lease) => !kept.includes(lease));
+		if (gone.length) await releaseLeases(gone);
+		return kept;
+	}
+
+	/**
+	 * The claims, once recorded: an invoice is this run's when its claim is new, or when it is still pending and
+	 * nobody holds its lease (its holder stopped before handing it over: taken over). With Send Again, all are granted.
+	 */
+	private async settleClaims(batch: Batch, isNew: Set<string>, removes: string[]): Promise<void> {
+		// lease key → invoice number, of the invoices this run may take: one lease query for all
+		const candidates = new Map<string, string>();
+		for (const { invoices } of batch.claims) {
+			for (const { number } of invoices) {
+				const wasPending = !isNew.has(pendingOf(number));
+				if ((isNew.has(claimOf(number)) || wasPending) && !this.held.has(number)) candidates.set(this.leaseOf(number), number);
+			}
+		}
+		const leased = candidates.size ? await tryLeases([...candidates.keys()]) : new Set<string>();
+		for (const lease of leased) this.held.set(candidates.get(lease)!, lease);
+		for (const claimOp of batch.claims) {
 			const claim: Claim = { granted: [], fresh: [], taken: [] };
-			const undo: string[] = [];
-			for (const invoice of invoices) {
+			for (const invoice of claimOp.invoices) {
 				const newClaim = isNew.has(claimOf(invoice.number));
 				const wasPending = !isNew.has(pendingOf(invoice.number));
 				// a claim handed over before (delivered or uncertain) gets no pending mark from us, unless sent again
-				if (!newClaim && !wasPending && !sendAgain) undo.push(pendingOf(invoice.number));
-				const mine = (newClaim || wasPending) && (await this.lease(invoice.number));
-				if (newClaim && !mine) undo.push(claimOf(invoice.number), pendingOf(invoice.number));
+				if (!newClaim && !wasPending && !claimOp.sendAgain) removes.push(pendingOf(invoice.number));
+				const mine = (newClaim || wasPending) && this.held.has(invoice.number);
+				if (newClaim && !mine) removes.push(claimOf(invoice.number), pendingOf(invoice.number));
 				if (mine) claim.fresh.push(invoice);
-				if (mine || sendAgain) claim.granted.push(invoice);
+				if (mine || claimOp.sendAgain) claim.granted.push(invoice);
 				else claim.taken.push(invoice);
 			}
-			if (undo.length) await this.helpers.removeProcessed(undo, 'node', STORE);
-			return claim;
-		});
+			claimOp.result = claim;
+		}
+	}
+
+	/** the mails of this run in the order they are sent, where each is (by first invoice number), the claims made so far */
+	private plan: SendingInvoice[][] = [];
+	private readonly placeOf = new Map<string, number>();
+	private readonly claims = new Map<string, Promise<Claim>>();
+
+	/** The mails of this run in the order they will be claimed: a claim takes the next unclaimed ones with it. */
+	planned(mails: SendingInvoice[][]): void {
+		this.plan = mails.filter((mail) => mail.length);
+		this.plan.forEach((mail, at) => this.placeOf.set(mail[0].number, at));
+	}
+
+	/**
+	 * Claims the invoices of one mail before it is made (see `settleClaims`), together with the next mails of
+	 * the plan not yet claimed, up to CLAIM_BATCH invoices. One call records claims, pending marks and content values.
+	 */
+	async claim(invoices: SendingInvoice[], sendAgain: boolean): Promise<Claim> {
+		const first = invoices[0]?.number;
+		const made = first === undefined ? undefined : this.claims.get(first);
+		if (made) return await made;
+		const at = first === undefined ? undefined : this.placeOf.get(first);
+		const mails = at === undefined ? [invoices] : this.aheadOf(at);
+		const op: Batch['claims'][number] = { invoices: mails.flat(), sendAgain };
+		const all = this.write((batch) => batch.claims.push(op)).then(() => op.result!);
+		for (const mail of mails) {
+			const numbers = new Set(mail.map((i) => i.number));
+			const mine = (list: SendingInvoice[]) => list.filter((i) => numbers.has(i.number));
+			const claim = all.then((c) => ({ granted: mine(c.granted), fresh: mine(c.fresh), taken: mine(c.taken) }));
+			// a failed claim fails the calls for its mails; one whose mail is never reached reports nothing
+			claim.catch(() => undefined);
+			this.claims.set(mail[0].number, claim);
+		}
+		return await this.claims.get(invoices[0].number)!;
+	}
+
+	/** The mail at `at` of the plan and the unclaimed ones after it, up to CLAIM_BATCH invoices. */
+	private aheadOf(at: number): SendingInvoice[][] {
+		const mails = [this.plan[at]];
+		let count = mails[0].length;
+		for (let i = at + 1; i < this.plan.length && count + this.plan[i].length <= CLAIM_BATCH; i++) {
+			if (this.claims.has(this.plan[i][0].number)) break;
+			mails.push(this.plan[i]);
+			count += this.plan[i].length;
+		}
+		return mails;
 	}
 
 	/**
@@ -165,45 +344,37 @@ export class SentRecords implements SentLookup {
 	 * database ended, and another run may have taken the invoice over.
 	 */
 	async handing(invoices: SendingInvoice[]): Promise<boolean> {
-		return await section(this.key, async () => {
-			for (const invoice of invoices) {
-				const lease = this.held.get(invoice.number);
-				if (lease && !(await confirmLease(lease))) return false;
-			}
-			await this.helpers.removeProcessed(invoices.map((i) => pendingOf(i.number)), 'node', STORE);
-			return true;
-		});
+		const op: Batch['handings'][number] = { invoices };
+		await this.write((batch) => batch.handings.push(op));
+		return op.result!;
 	}
 
 	/** The server accepted the mail of these invoices. */
 	async delivered(invoices: SendingInvoice[]): Promise<void> {
-		await section(this.key, async () => {
-			await this.record(invoices.map((i) => deliveredOf(i.number)));
+		await this.write((batch) => {
+			batch.adds.push(...invoices.map((i) => deliveredOf(i.number)));
+			batch.releases.push(...invoices.map((i) => i.number));
 		});
-		await this.release(invoices);
 	}
 
 	/** The mail was not sent (refused for good, or never handed over): the claims this run made are given back. */
 	async giveBack(invoices: SendingInvoice[]): Promise<void> {
 		if (!invoices.length) return;
-		await section(this.key, async () => {
-			const values = invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]);
-			await this.helpers.removeProcessed(values, 'node', STORE);
+		await this.write((batch) => {
+			batch.removes.push(...invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
+			batch.releases.push(...invoices.map((i) => i.number));
 		});
-		await this.release(invoices);
 	}
 
 	/** This run is done with these invoices (an uncertain delivery keeps its claim, no longer pending). */
 	async release(invoices: SendingInvoice[]): Promise<void> {
-		for (const { number } of invoices) {
-			const lease = this.held.get(number);
-			this.held.delete(number);
-			if (lease) await releaseLease(lease);
-		}
+		if (!invoices.length) return;
+		await this.write((batch) => batch.releases.push(...invoices.map((i) => i.number)));
 	}
 
 	/** At the end of the run, whatever happened: every lease it still holds (a pending claim is then taken over by a later run). */
 	async releaseAll(): Promise<void> {
+		await this.writing;
 		await this.release([...this.held.keys()].map((number) => ({ number, hash: '' })));
 	}
 }

@@ -28,6 +28,6 @@ process.on('message', async ({ workflow, items, credentials }) => {
 	const result = await new RunnerWorkflow(workflow).run('Mailer', { credentials, input: [items.map((json) => ({ json }))] });
 	// per output (Sent, Skipped, Failed): the items' JSON
 	const outputs = result.error ? [] : [0, 1, 2].map((output) => result.output('Mailer', output).map((item) => item.json));
-	process.send({ done: true, error: result.error ? String(result.error) : undefined, outputs });
+	process.send({ done: true, error: result.error ? String(result.error.message ?? result.error) : undefined, outputs });
 });
 process.send({ ready: true });

@@ -8,7 +8,8 @@
  *   section of the same key — a session advisory lock on a connection of its own, given back when `work` ends.
  * - `lease(key)`: held until released, by this process's lease connection; `tryLease` fails while any other
  *   process holds it. A holder that dies (SIGKILL, lost machine) loses its leases with its connection: PostgreSQL
- *   ends the session and frees them. `valid()` says whether the lease connection that took it still lives.
+ *   ends the session and frees them. `holdsLease` says whether the lease connection that took it still lives,
+ *   `confirmLease` asks PostgreSQL. `tryLeases`, `confirmLeases`, `releaseLeases`: many keys in one round trip.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -147,18 +148,44 @@ async function onLeaseConnection<R extends object>(client: Client, text: string,
 
 /** Takes the lease `key` unless another process (or another call here) holds it. */
 export async function tryLease(key: string): Promise<boolean> {
-	if (leases.has(key)) return false;
+	return (await tryLeases([key])).has(key);
+}
+
+/**
+ * Takes each of the leases `keys` that no other process (or other call here) holds, all in one round trip to
+ * PostgreSQL; returns the keys taken.
+ */
+export async function tryLeases(keys: string[]): Promise<Set<string>> {
+	// a lease this process lost with its lease connection is nobody's here: it may be taken again
+	const wanted = [...new Set(keys)].filter((key) => !holdsLease(key));
+	const taken = new Set<string>();
+	if (!wanted.length) return taken;
 	const config = n8nPostgresConfig();
 	if (!config) {
-		leases.set(key, 0);
-		return true;
+		for (const key of wanted) leases.set(key, 0);
+		return new Set(wanted);
 	}
 	const client = await leaseConnection(config);
-	const [a, b] = lockKeys(`lease\u0000${key}`);
-	const rows = await onLeaseConnection<{ taken: boolean }>(client, 'SELECT pg_try_advisory_lock($1, $2) AS taken', [a, b]);
-	if (!rows[0].taken) return false;
-	leases.set(key, generation);
-	return true;
+	const [as, bs] = leaseKeyArrays(wanted, false);
+	const rows = await onLeaseConnection<{ i: string; taken: boolean }>(
+		client,
+		'SELECT k.i, pg_try_advisory_lock(k.a, k.b) AS taken FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS k(a, b, i)',
+		[as, bs],
+	);
+	for (const row of rows) {
+		if (!row.taken) continue;
+		const key = wanted[Number(row.i) - 1];
+		leases.set(key, generation);
+		taken.add(key);
+	}
+	return taken;
+}
+
+/** The two key arrays of the leases `keys` (as PostgreSQL's pg_locks shows them: unsigned, when `unsigned`). */
+function leaseKeyArrays(keys: string[], unsigned: boolean): [number[], number[]] {
+	const pairs = keys.map((key) => lockKeys(`lease\u0000${key}`));
+	const sign = (n: number) => (unsigned ? n >>> 0 : n);
+	return [pairs.map(([a]) => sign(a)), pairs.map(([, b]) => sign(b))];
 }
 
 /** Whether this process still holds the lease `key` (its lease connection was not lost since it was taken). */
@@ -173,27 +200,47 @@ export function holdsLease(key: string): boolean {
  * this process noticing yet has lost its leases): the last check before an act only the holder may do.
  */
 export async function confirmLease(key: string): Promise<boolean> {
-	if (!holdsLease(key)) return false;
-	if (leases.get(key) === 0) return true;
-	const [a, b] = lockKeys(`lease\u0000${key}`);
+	return (await confirmLeases([key])).has(key);
+}
+
+/** Of the leases `keys`, those this process holds right now, asked of PostgreSQL in one round trip. */
+export async function confirmLeases(keys: string[]): Promise<Set<string>> {
+	const mine = [...new Set(keys)].filter(holdsLease);
+	const local = mine.filter((key) => leases.get(key) === 0);
+	const remote = mine.filter((key) => leases.get(key) !== 0);
+	const held = new Set(local);
+	if (!remote.length) return held;
+	const [as, bs] = leaseKeyArrays(remote, true);
 	try {
-		const rows = await onLeaseConnection<{ held: boolean }>(
+		const rows = await onLeaseConnection<{ i: string }>(
 			await leaseClient!,
-			"SELECT count(*) > 0 AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 2",
-			[a >>> 0, b >>> 0],
+			"SELECT k.i FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k(a, b, i) WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted AND l.classid::bigint = k.a AND l.objid::bigint = k.b AND l.objsubid = 2)",
+			[as, bs],
 		);
-		return rows[0].held;
+		for (const row of rows) held.add(remote[Number(row.i) - 1]);
 	} catch {
-		return false;
+		// the lease connection is gone: none of them is held
 	}
+	return held;
 }
 
 /** Gives the lease back (nothing when this process does not hold it). */
 export async function releaseLease(key: string): Promise<void> {
-	const taken = leases.get(key);
-	if (taken === undefined) return;
-	leases.delete(key);
-	if (!taken || taken !== generation || !leaseClient) return;
-	const [a, b] = lockKeys(`lease\u0000${key}`);
-	await onLeaseConnection(await leaseClient, 'SELECT pg_advisory_unlock($1, $2)', [a, b]).catch(() => undefined);
+	await releaseLeases([key]);
+}
+
+/** Gives the leases `keys` back in one round trip (those this process does not hold are passed over). */
+export async function releaseLeases(keys: string[]): Promise<void> {
+	const remote: string[] = [];
+	for (const key of new Set(keys)) {
+		const taken = leases.get(key);
+		if (taken === undefined) continue;
+		leases.delete(key);
+		if (taken && taken === generation && leaseClient) remote.push(key);
+	}
+	if (!remote.length || !leaseClient) return;
+	const [as, bs] = leaseKeyArrays(remote, false);
+	await onLeaseConnection(await leaseClient, 'SELECT pg_advisory_unlock(k.a, k.b) FROM unnest($1::int[], $2::int[]) AS k(a, b)', [as, bs]).catch(
+		() => undefined,
+	);
 }
