@@ -2,7 +2,7 @@
  * The Invoice Bulk Mailer's record tests (invoiceBulkMailerRecords.test.ts on SQLite, invoiceBulkMailerQueue.test.ts
  * on PostgreSQL): invoices, the mailer's workflow, the mails that arrived in the catch-all mailbox.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -10,6 +10,7 @@ import type { IDataObject, INode } from 'n8n-workflow';
 
 import { DEFAULT_TEXT } from '../../nodes/InvoiceBulkMailer/description';
 import { withImapClient } from '../../nodes/shared/transports/imap';
+import { NodeProcess } from './nodeProcess';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from './servers';
 import { RunnerWorkflow } from './workflowRunner';
 
@@ -98,30 +99,19 @@ export function addressOf(token: string, invoiceNumber: string): string {
 	return `kunde${invoiceNumber.slice(invoiceNumber.lastIndexOf('-') + 1)}-${token}@example.com`;
 }
 
-/** The mailer run by n8n's engine in a process of its own (mailerProcess.js), which a test may kill. */
+/** The mailer run by n8n's engine in a process of its own (nodeProcessChild.js), which a test may kill. */
 export class MailerProcess {
-	readonly child = fork(path.join(__dirname, 'mailerProcess.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
-	readonly exited = new Promise((resolve) => this.child.once('exit', resolve));
-	readonly ready = new Promise((resolve) => this.child.once('message', resolve));
+	readonly process = new NodeProcess();
 
 	/**
 	 * Runs the workflow over `items` (with `account`, by default alice's SMTP credential); resolves with the JSON of
 	 * the items on each output (Sent, Skipped, Failed).
 	 */
 	async run(workflow: RunnerWorkflow, items: IDataObject[], account = credentials()): Promise<IDataObject[][]> {
-		await this.ready;
-		const answer = new Promise<{ error?: string; outputs: IDataObject[][] }>((resolve, reject) => {
-			this.child.once('message', resolve);
-			void this.exited.then(() => reject(new Error('the mailer process ended before its run')));
-		});
-		this.child.send({ workflow: workflow.json, items, credentials: account });
-		const { error, outputs } = await answer;
-		if (error) throw new Error(error);
-		return outputs;
+		return (await this.process.run(workflow, 'Mailer', 3, account, { items })).outputs;
 	}
 
 	async kill(): Promise<void> {
-		this.child.kill('SIGKILL');
-		await this.exited;
+		await this.process.stop();
 	}
 }

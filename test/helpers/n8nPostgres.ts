@@ -3,7 +3,6 @@
  * scripts/queue-servers.sh (started when it is not running; globalTeardown stops it), a fresh database per test
  * file, migrated by n8n itself, and n8n's DB_* variables set in this process — so that n8n's processed-data store
  * (test/helpers/processedData.ts) and the nodes' advisory locks use it, and every process forked afterwards does too.
- * The same steps as test/integration/invoiceBulkMailerQueue.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,9 +1,9 @@
 /**
  * Runs one workflow through n8n's engine (workflowRunner.ts) in a process of its own, as a queue-mode worker runs
  * an execution: with the DB_* variables of the parent (n8n's database), its own process state (locks, leases, the
- * in-process memories of the nodes). TypeScript is compiled on the fly (transpileModule, no type check), as in
- * mailerProcess.js. Each request over IPC: { workflow, node, outputs, credentials, items?, mode? }; the answer
- * { error, outputs, staticData } carries the JSON of the items on each of the node's `outputs` and the workflow's
+ * in-process memories of the nodes); a test may kill it with SIGKILL mid-run. TypeScript is compiled on the fly
+ * (transpileModule, no type check). Each request over IPC: { workflow, node, outputs, credentials, items?, mode? };
+ * the answer { error, outputs, staticData } carries the JSON of the items on each of the node's `outputs` and the workflow's
  * static data after the run (what n8n would save).
  */
 'use strict';

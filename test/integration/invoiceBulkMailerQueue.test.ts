@@ -5,13 +5,12 @@
  * n8n's DB_* variables: its claims are made under a PostgreSQL advisory lock, its invoices leased.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { DataDeduplicationService } from 'n8n-core';
-import type { IDataObject, INode } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { withImapClient } from '../../nodes/shared/transports/imap';
+import { useN8nPostgres } from '../helpers/n8nPostgres';
 import { addressOf, invoiceJson, mailer, MailerProcess, mailsAfterQuiet, recipients } from '../helpers/mailerRecords';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { SmtpProxy } from '../helpers/smtpProxy';
@@ -23,44 +22,17 @@ const newToken = () => `${RUN}x${++sequence}`;
 const QUEUE_SCRIPT = path.join(__dirname, '../../scripts/queue-servers.sh');
 const queueServers = (args: string[]) => execFileSync('bash', [QUEUE_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const DATABASE = `mailer_${RUN.toLowerCase()}`;
-const saved: NodeJS.ProcessEnv = {};
+
+let restoreEnv: () => void = () => undefined;
 
 beforeAll(async () => {
-	try {
-		queueServers(['status']);
-	} catch {
-		// stopped by globalTeardown, like the e2e suite's
-		queueServers(['start']);
-	}
-	queueServers(['createdb', DATABASE]);
-	const dir = process.env.BO_QUEUE_DIR ?? `${(process.env.BACKOFFICE_SERVERS_DIR ?? '/tmp/bo-srv').replace(/\/$/, '')}-queue`;
-	const { host, postgres } = JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8')) as { host: string; postgres: { port: number; user: string; password: string } };
-	const env: Record<string, string> = {
-		DB_TYPE: 'postgresdb',
-		DB_POSTGRESDB_HOST: host,
-		DB_POSTGRESDB_PORT: String(postgres.port),
-		DB_POSTGRESDB_USER: postgres.user,
-		DB_POSTGRESDB_PASSWORD: postgres.password,
-		DB_POSTGRESDB_DATABASE: DATABASE,
-	};
-	for (const [name, value] of Object.entries(env)) {
-		saved[name] = process.env[name];
-		process.env[name] = value;
-	}
-	// n8n migrates the fresh database once, here, before two processes open it
-	const context = { workflow: { id: `wf-${newToken()}`, active: false }, node: { id: 'n1' } as INode };
-	await DataDeduplicationService.getInstance().getProcessedDataCount('node', context, { mode: 'entries' });
+	restoreEnv = await useN8nPostgres(DATABASE);
 	// the catch-all mailbox opened once before the first burst of mails: Dovecot creates it on first use, and
 	// first deliveries racing to create it are deferred by Postfix ("Mailbox already exists")
 	await withImapClient(imapCredentialsFor('sink'), async (client) => await client.mailboxOpen('INBOX'));
 }, 300_000);
 
-afterAll(() => {
-	for (const [name, value] of Object.entries(saved)) {
-		if (value === undefined) delete process.env[name];
-		else process.env[name] = value;
-	}
-});
+afterAll(() => restoreEnv());
 
 const numbersOf = (items: IDataObject[]) => items.flatMap((item) => (item.invoiceNumbers as string[] | undefined) ?? [item.invoiceNumber as string]);
 
@@ -70,7 +42,7 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		const items = Array.from({ length: 500 }, (_, i) => invoiceJson(token, i + 1));
 		const workers = [new MailerProcess(), new MailerProcess()];
 		try {
-			await Promise.all(workers.map(async (w) => await w.ready));
+			await Promise.all(workers.map(async (w) => await w.process.ready));
 			const started = Date.now();
 			const [a, b] = await Promise.all(workers.map(async (w) => await w.run(mailer(token), items)));
 			const all = recipients(await mailsAfterQuiet(token));
@@ -101,7 +73,7 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 				() => (finished = true),
 				() => undefined,
 			);
-			await Promise.race([first.exited, running]);
+			await Promise.race([first.process.exited, running]);
 			await proxy.held;
 		} finally {
 			await first.kill();

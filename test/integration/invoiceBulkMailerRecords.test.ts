@@ -103,7 +103,7 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
 		const s = loadServers();
 		// the same N8N_USER_FOLDER, so the same n8n database: jest's process.env is not what fork passes by default
-		const worker = fork(path.join(__dirname, '../helpers/mailerProcess.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
+		const worker = fork(path.join(__dirname, '../helpers/nodeProcessChild.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
 		const exited = new Promise<NodeJS.Signals | null>((resolve) => worker.once('exit', (_code, signal) => resolve(signal)));
 		// the kill lands at a protocol position: Postfix has queued the 20th mail, its "250" is held by the proxy,
 		// and the process dies (SIGKILL, as a queue-mode worker dies) before the reply reaches it
@@ -118,7 +118,7 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		try {
 			await new Promise((resolve) => worker.once('message', resolve));
 			const account = { ...smtpCredentialsFor('alice', { security: 'none' }), port: proxy.port };
-			worker.send({ workflow: mailer(token).json, items, credentials: { backofficeSmtpApi: n8nCredentialData(account) } });
+			worker.send({ workflow: mailer(token).json, node: 'Mailer', outputs: 3, items, credentials: { backofficeSmtpApi: n8nCredentialData(account) } });
 			// either the kill (while the reply is held) ends the process, or it finishes: then the fault never landed
 			finished = await Promise.race([exited.then(() => undefined), new Promise((resolve) => worker.once('message', resolve))]);
 			await proxy.held;
