@@ -361,6 +361,18 @@ describe.each(FILE_SERVERS)('Accounting FTP Import over %s: directories', (over)
 		expect(ls(dir.local)).toEqual([]);
 	});
 
+	it('Check Access checks a directory once, however many items come in (the template feeds it open invoices)', async () => {
+		const dir = site.directory('checkonce');
+		const input = [[0, 1, 2].map((n) => ({ json: { invoiceNumber: `RE-${n}` } }))];
+		const result = await importWorkflow({ operation: 'checkAccess', directory: dir.remote }).run('Import', { credentials: credentials({}, false, over), input });
+		if (result.error) throw result.error;
+		const out = result.output('Import', 0);
+		expect(out).toHaveLength(1);
+		expect(out[0].json).toMatchObject({ ok: true, canList: true, canWrite: true, canDelete: true });
+		expect(out[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(ls(dir.local)).toEqual([]);
+	});
+
 	it('refuses an archive directory that is the import directory itself, before anything is deleted', async () => {
 		const dir = site.directory('selfarchive');
 		put(dir.local, 'z.xml', camtWithAmount('1.00'));
