@@ -74,7 +74,7 @@ function databaseUnreachable(error: unknown): boolean {
 	const message = error instanceof Error ? error.message : String(error);
 	return (
 		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
-		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|recovery mode|shutting down|Driver not Connected/i.test(message)
+		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|not yet accepting connections|recovery mode|shutting down|Driver not Connected/i.test(message)
 	);
 }
 

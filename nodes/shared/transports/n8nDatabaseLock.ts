@@ -57,9 +57,11 @@ function lockKeys(key: string): [number, number] {
 	return [hash.readInt32BE(0), hash.readInt32BE(4)];
 }
 
+/** The error of a lock call, naming what failed; keeps PostgreSQL's or the socket's error code (`code`). */
 function lockError(what: string, error: unknown): Error {
 	const reason = error instanceof Error ? error.message : String(error);
-	return new Error(`${what} in n8n's PostgreSQL database failed: ${reason}`);
+	const code = (error as { code?: unknown } | undefined)?.code;
+	return Object.assign(new Error(`${what} in n8n's PostgreSQL database failed: ${reason}`), typeof code === 'string' ? { code } : {});
 }
 
 /** This process's calls per key, one after another. */
