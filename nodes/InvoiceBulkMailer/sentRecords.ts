@@ -1,7 +1,7 @@
 import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
-import { confirmLeases, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
+import { confirmLeases, databaseUnreachable, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
 
 /**
@@ -64,19 +64,6 @@ export interface Claim {
 /** how long a batch is written again while n8n's database cannot be reached */
 const RECONNECT_MS = 60_000;
 
-/**
- * A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering; or n8n
- * rebuilding its own connections after such a fault (its store answers "Driver not Connected" meanwhile, ~15 s).
- */
-function databaseUnreachable(error: unknown): boolean {
-	const cause = (error as { driverError?: unknown })?.driverError ?? error;
-	const code = String((cause as { code?: unknown })?.code ?? '');
-	const message = error instanceof Error ? error.message : String(error);
-	return (
-		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
-		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|not yet accepting connections|recovery mode|shutting down|Driver not Connected/i.test(message)
-	);
-}
 
 /** The writes of one section: the calls made while the previous section was under way. */
 class Batch {

@@ -48,8 +48,12 @@ export function hooksOf(ctx: IExecuteFunctions): LifecycleHooks | undefined {
 	return typeof hooks?.addHandler === 'function' ? (hooks as LifecycleHooks) : undefined;
 }
 
-function fileKey(file: SourceFile, sha256: string): string {
-	return `file ${file.path}\u0000${file.size}\u0000${sha256}`;
+/** A file version's key in the node's record: path, size and SHA-256 (fileRecords.ts prefixes its values with it too). */
+export const fileKey = (path: string, size: number, sha256: string) => `${path}\u0000${size}\u0000${sha256}`;
+
+/** The value recording that `file` was handed over by an execution that ended. */
+function endedKey(file: SourceFile, sha256: string): string {
+	return `file ${fileKey(file.path, file.size, sha256)}`;
 }
 
 /**
@@ -65,7 +69,7 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 	let recordChecked: Promise<boolean> | undefined;
 	return {
 		earlier: async (file, sha256) => {
-			const key = fileKey(file, sha256);
+			const key = endedKey(file, sha256);
 			if (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS) return 'running';
 			// usually empty (the end of every execution takes its values back): one look per run
 			recordChecked ??= records.count().then((n) => n > 0);
@@ -73,11 +77,11 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 			return (await records.locked(async (batch) => (await batch.recorded([key])).size > 0)) ? 'ended' : undefined;
 		},
 		forget: async (file, sha256) => {
-			const key = fileKey(file, sha256);
+			const key = endedKey(file, sha256);
 			await records.locked(async (batch) => await batch.remove([key])).catch(() => undefined);
 		},
 		defer: (file, sha256) => {
-			const key = fileKey(file, sha256);
+			const key = endedKey(file, sha256);
 			RUNNING.set(`${scope}|${key}`, Date.now());
 			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, records, withSource, deferred));
 			deferred.push({ file, sha256, key });

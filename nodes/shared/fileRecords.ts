@@ -1,11 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { hooksOf } from './executionEnd';
+import { fileKey, hooksOf } from './executionEnd';
 import type { FileClaim, FileClaims } from './fileConsumer';
 import { FILE_RECORD, NodeRecords } from './nodeRecords';
 import type { CommitOutcome, FailOutcome, SourceFile } from './transports/fileSource';
 import type { FingerprintStore } from './transports/fingerprints';
-import { releaseLease, tryLease } from './transports/n8nDatabaseLock';
+import { releaseLeases, tryLease } from './transports/n8nDatabaseLock';
 
 /**
  * "Already imported", durable: the files a file import (Accounting FTP Import, Order Exchange over FTP/SFTP)
@@ -35,7 +35,6 @@ const CARRIED_OVER = 'importedFilesRecorded';
 const importOf = (k: string) => `import\u0000${k}`;
 const pendingOf = (k: string) => `pending\u0000${k}`;
 const stuckOf = (k: string) => `stuck\u0000${k}`;
-const fileKey = (path: string, size: number, sha256: string) => `${path}\u0000${size}\u0000${sha256}`;
 
 /** Claims of runs of this process whose execution has not ended (scope and file key). */
 const claimedHere = new Set<string>();
@@ -142,8 +141,8 @@ export class FileRecords<F extends SourceFile> implements FileClaims<F> {
 			for (const k of keys) {
 				this.mine.delete(k);
 				claimedHere.delete(this.scoped(k));
-				await releaseLease(this.leaseOf(k)).catch(() => undefined);
 			}
+			await releaseLeases(keys.map((k) => this.leaseOf(k))).catch(() => undefined);
 		}
 	}
 }

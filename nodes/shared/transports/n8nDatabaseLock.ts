@@ -64,6 +64,20 @@ function lockError(what: string, error: unknown): Error {
 	return Object.assign(new Error(`${what} in n8n's PostgreSQL database failed: ${reason}`), typeof code === 'string' ? { code } : {});
 }
 
+/**
+ * A connection to PostgreSQL that broke, was refused, or reached a server that is starting or recovering; or n8n
+ * rebuilding its own connections after such a fault (its store answers "Driver not Connected" meanwhile, ~15 s).
+ */
+export function databaseUnreachable(error: unknown): boolean {
+	const cause = (error as { driverError?: unknown })?.driverError ?? error;
+	const code = String((cause as { code?: unknown })?.code ?? '');
+	const message = error instanceof Error ? error.message : String(error);
+	return (
+		/^(57P0[1-3]|08\d\d\d|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code) ||
+		/Connection terminated|connection (was )?(closed|ended|lost|refused)|ECONNREFUSED|ECONNRESET|not queryable|starting up|not yet accepting connections|recovery mode|shutting down|Driver not Connected/i.test(message)
+	);
+}
+
 /** This process's calls per key, one after another. */
 const local = new Map<string, Promise<unknown>>();
 
