@@ -5,9 +5,12 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import type { IDataObject, INode } from 'n8n-workflow';
+
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
 import { ftpCredentialsFor, loadServers, sftpCredentialsFor } from './servers';
+import { RunnerWorkflow } from './workflowRunner';
 
 export type FileServer = 'ftp' | 'sftp';
 
@@ -79,4 +82,20 @@ export function camtFromTemplate(template: string, amount: string): string {
 	return template
 		.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`)
 		.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`);
+}
+
+/**
+ * The saved workflow `id` with one Accounting FTP Import (version 2: commits at the execution's end) named
+ * "Import", importing payments with `parameters`, and the node's static data `staticData` (what n8n saved).
+ */
+export function savedImport(id: string, parameters: IDataObject, staticData: IDataObject = {}): RunnerWorkflow {
+	const node: INode = {
+		id: 'import',
+		name: 'Import',
+		type: 'n8n-nodes-backoffice.accountingFtpImport',
+		typeVersion: 2,
+		position: [0, 0],
+		parameters: { operation: 'importPayments', options: { uploadWaitSeconds: 0 }, ...parameters },
+	};
+	return new RunnerWorkflow({ id, nodes: [node], connections: {}, staticData });
 }

@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { IDataObject, INode } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { useN8nPostgres } from '../helpers/n8nPostgres';
 import { FtpControlProxy } from '../helpers/ftpControlProxy';
 import { NodeProcess } from '../helpers/nodeProcess';
-import { camtWithAmount, fileServerCredentials, ls, put, remoteDirectory, removeRemoteDirectories, type RemoteDirectory } from '../helpers/remoteFiles';
+import { camtWithAmount, fileServerCredentials, ls, put, remoteDirectory, removeRemoteDirectories, savedImport, type RemoteDirectory } from '../helpers/remoteFiles';
 import { loadServers, n8nCredentialData } from '../helpers/servers';
-import { RunnerWorkflow } from '../helpers/workflowRunner';
+import type { RunnerWorkflow } from '../helpers/workflowRunner';
 
 const RUN = `AFR${Date.now().toString(36)}`;
 afterAll(removeRemoteDirectories);
@@ -27,15 +27,7 @@ const credentials = (port?: number) => ({
 
 /** The saved workflow `id` with one import node (version 2) keeping and remembering the files of `dir`. */
 function keepingImport(id: string, dir: RemoteDirectory, staticData: IDataObject = {}): RunnerWorkflow {
-	const node: INode = {
-		id: 'import',
-		name: 'Import',
-		type: 'n8n-nodes-backoffice.accountingFtpImport',
-		typeVersion: 2,
-		position: [0, 0],
-		parameters: { operation: 'importPayments', directory: dir.remote, afterImport: 'keep', options: { uploadWaitSeconds: 0 } },
-	};
-	return new RunnerWorkflow({ id, nodes: [node], connections: {}, staticData: { 'node:Import': staticData } });
+	return savedImport(id, { directory: dir.remote, afterImport: 'keep' }, { 'node:Import': staticData });
 }
 
 /** One execution (as a trigger's) in `worker`: the amounts of its payments, its errors, its static data. */

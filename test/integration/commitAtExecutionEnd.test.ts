@@ -7,11 +7,11 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { FaultProxy } from '../faults/harness/faultProxy';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../helpers/servers';
-import { RunnerWorkflow } from '../helpers/workflowRunner';
+import { savedImport } from '../helpers/remoteFiles';
 
 const servers = loadServers();
 const CAMT = readFileSync(path.join(__dirname, '../fixtures/camt053/camt053.v2.minimal.xml'), 'utf8');
@@ -46,15 +46,7 @@ async function execution(
 	parameters: IDataObject,
 	port?: number,
 ): Promise<{ payments: string[]; errors: INodeExecutionData[] }> {
-	const node: INode = {
-		id: 'import',
-		name: 'Import',
-		type: 'n8n-nodes-backoffice.accountingFtpImport',
-		typeVersion: 2,
-		position: [0, 0],
-		parameters: { operation: 'importPayments', options: { uploadWaitSeconds: 0 }, ...parameters },
-	};
-	const workflow = new RunnerWorkflow({ id: saved.id, nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
+	const workflow = savedImport(saved.id, parameters, JSON.parse(JSON.stringify(saved.staticData)) as IDataObject);
 	const ftp = { ...ftpCredentialsFor({ protocol: 'ftp' }), ...(port ? { port } : {}) };
 	const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftp) }, mode: 'trigger' });
 	saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
@@ -74,15 +66,7 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 
 		const archiving = directoryWith(1);
 		const saved = savedWorkflow();
-		const node: INode = {
-			id: 'import',
-			name: 'Import',
-			type: 'n8n-nodes-backoffice.accountingFtpImport',
-			typeVersion: 2,
-			position: [0, 0],
-			parameters: { operation: 'importPayments', directory: archiving.remote, afterImport: 'archive', archiveDirectory: 'archiv/', options: { uploadWaitSeconds: 0 } },
-		};
-		const workflow = new RunnerWorkflow({ id: saved.id, nodes: [node], connections: {} });
+		const workflow = savedImport(saved.id, { directory: archiving.remote, afterImport: 'archive', archiveDirectory: 'archiv/' });
 		const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftpCredentialsFor({ protocol: 'ftp' })) }, mode: 'trigger' });
 		expect(result.output('Import', 0).map((i) => i.json.sourceFile)).toEqual(['p1.xml']);
 		expect(ls(archiving.local)).toEqual(['archiv']);
