@@ -137,7 +137,7 @@ function overlap(a: SiteRule, b: SiteRule): boolean {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The memory of imported documents (in the workflow's static data)
+// The memory of imported documents (the workflow's static data, and n8n's processed-data store)
 
 /** What is remembered per document: short keys, as it is saved with the workflow. */
 export interface RememberedDocument {
@@ -155,7 +155,8 @@ export const DEFAULT_MEMORY_LIMIT = 5000;
 export type MemoryVerdict =
 	| { kind: 'new' }
 	| { kind: 'duplicate' }
-	| { kind: 'changed'; previousHash: string }
+	/** `previousHash`: the content hash imported before, when this node's static data still holds it */
+	| { kind: 'changed'; previousHash?: string }
 	| { kind: 'conflict'; otherSite: string };
 
 /** A registration staged by a judged document; written into the memory once its source is committed. */
@@ -164,23 +165,72 @@ export interface Registration {
 	/** type/number, the key of the conflict index */
 	numberKey: string;
 	entry: RememberedDocument;
+	/** the content hash this version replaces, where it is known (an update) */
+	replaces?: string;
+}
+
+/** A document read and checked against the sites, about to be judged by the memory. */
+export interface Candidate {
+	key: string;
+	numberKey: string;
+	site: string;
+	hash: string;
 }
 
 /**
- * The idempotent-consumer memory: documentKey (site/type/number) → content hash and site, bounded to the
- * `limit` most recently seen documents. Documents judged in this run are staged (so the same document twice
- * in one run is a duplicate the second time) and written only when their source was committed.
+ * The durable record of imported documents, shared by every n8n process (documentRecords.ts: n8n's
+ * processed-data store). It keeps values only (no content hashes or sites to read back), so the memory asks
+ * it yes/no questions: this version imported? this document imported? this number imported by that site?
+ */
+export interface DocumentLedger {
+	/** which of `values` are recorded (or recorded by a run of this process that has not ended yet) */
+	recorded(values: string[]): Promise<Set<string>>;
+	/** records `values`, and takes `superseded` back, once the execution that emitted their documents has ended; never throws */
+	record(values: string[], superseded: string[]): Promise<void>;
+	/** records `values` now (documents imported by an earlier version: already handed over) */
+	carryOver(values: string[]): Promise<void>;
+}
+
+/** The ledger's values of a document version, of a document, and of a number used by a site. */
+const versionValue = (key: string, hash: string) => `version\u0000${key}\u0000${hash}`;
+const documentValue = (key: string) => `document\u0000${key}`;
+const numberValue = (numberKey: string, site: string) => `number\u0000${numberKey}\u0000${site}`;
+
+function valuesOf(key: string, numberKey: string, entry: RememberedDocument): string[] {
+	return [versionValue(key, entry.h), documentValue(key), numberValue(numberKey, entry.s)];
+}
+
+/** static data: what the memory held before it had a ledger was recorded there */
+const CARRIED_OVER = 'importedDocumentsRecorded';
+
+/**
+ * The idempotent-consumer memory: documentKey (site/type/number) → content hash and site. Two parts:
+ * - the node's **static data** (or the workflow's, for a Shared Memory), bounded to the `limit` most recently
+ *   seen documents: this run's and earlier runs' documents with their hashes (for `previousContentHash`);
+ * - the **ledger**, where one is given (the nodes: n8n's processed-data store), which every main, worker and
+ *   manual run shares: asked before each unit is judged (`lookup`), written when the execution ends (`save`).
+ * Documents judged in this run are staged (so the same document twice in one run is a duplicate the second
+ * time) and written only when their source was committed.
  */
 export class ImportMemory {
 	private readonly entries: BoundedStore<RememberedDocument>;
 	/** type/number → the site that used it, for "same number from another site" */
 	private readonly sites = new Map<string, string>();
 	private readonly staged = new Map<string, Registration>();
+	/** the ledger's values known to be recorded */
+	private readonly known = new Set<string>();
+	/** type/number → another site that used it, as the ledger told */
+	private readonly numberSites = new Map<string, string>();
+	/** the ledger's values of documents confirmed in this run */
+	private readonly confirmed = new Set<string>();
+	/** the ledger's values of versions that documents confirmed in this run replaced */
+	private readonly superseded = new Set<string>();
 
 	constructor(
-		data: Record<string, unknown>,
+		private readonly data: Record<string, unknown>,
 		limit = DEFAULT_MEMORY_LIMIT,
 		private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+		private readonly ledger?: DocumentLedger,
 	) {
 		// the most recently confirmed `limit` documents, in the order of their last use
 		this.entries = new BoundedStore(data, { key: MEMORY_KEY, limit, shape: { kind: 'object' }, isValue: isRemembered });
@@ -191,12 +241,37 @@ export class ImportMemory {
 		return this.entries.size;
 	}
 
+	/** What the static data held before the ledger existed is recorded there, once. */
+	async carryOver(): Promise<void> {
+		if (!this.ledger || this.data[CARRIED_OVER] === true) return;
+		const values = [...this.entries.entries()].flatMap(([key, entry]) => valuesOf(key, numberKeyOf(key), entry));
+		if (values.length) await this.ledger.carryOver(values);
+		this.data[CARRIED_OVER] = true;
+	}
+
+	/** Asks the ledger what it knows of these documents (and of their numbers at the other `siteIds`). */
+	async lookup(candidates: Candidate[], siteIds: string[]): Promise<void> {
+		if (!this.ledger || !candidates.length) return;
+		const numbers = new Map<string, [numberKey: string, site: string]>();
+		for (const c of candidates) for (const id of siteIds) if (id !== c.site) numbers.set(numberValue(c.numberKey, id), [c.numberKey, id]);
+		const values = new Set([...candidates.flatMap((c) => [versionValue(c.key, c.hash), documentValue(c.key)]), ...numbers.keys()]);
+		for (const value of await this.ledger.recorded([...values])) {
+			this.known.add(value);
+			const number = numbers.get(value);
+			if (number) this.numberSites.set(...number);
+		}
+	}
+
 	/** `pending`: registrations of the same unit, judged before this document but not staged yet. */
 	judge(key: string, numberKey: string, site: string, hash: string, pending: Registration[] = []): MemoryVerdict {
-		const known = [...pending].reverse().find((r) => r.key === key)?.entry ?? this.staged.get(key)?.entry ?? this.entries.get(key);
-		if (known) return known.h === hash ? { kind: 'duplicate' } : { kind: 'changed', previousHash: known.h };
+		// this run's documents first, then the ledger (what every process received), then this node's static data
+		const inRun = [...pending].reverse().find((r) => r.key === key)?.entry ?? this.staged.get(key)?.entry;
+		const known = inRun ?? (this.known.has(versionValue(key, hash)) ? { h: hash } : this.entries.get(key));
+		if (known?.h === hash) return { kind: 'duplicate' };
+		if (known) return { kind: 'changed', previousHash: known.h };
+		if (this.known.has(documentValue(key))) return { kind: 'changed' };
 		const other = [...pending, ...this.staged.values()].find((r) => r.numberKey === numberKey && r.entry.s !== site);
-		const otherSite = other?.entry.s ?? this.sites.get(numberKey);
+		const otherSite = other?.entry.s ?? this.sites.get(numberKey) ?? this.numberSites.get(numberKey);
 		if (otherSite !== undefined && otherSite !== site) return { kind: 'conflict', otherSite };
 		return { kind: 'new' };
 	}
@@ -215,6 +290,15 @@ export class ImportMemory {
 			this.staged.delete(r.key);
 			this.entries.set(r.key, r.entry);
 			this.sites.set(r.numberKey, r.entry.s);
+			for (const value of valuesOf(r.key, r.numberKey, r.entry)) {
+				this.confirmed.add(value);
+				this.superseded.delete(value);
+			}
+			// an update: its earlier content is no longer the document's (the same content again is an update then)
+			if (r.replaces !== undefined && r.replaces !== r.entry.h) {
+				this.superseded.add(versionValue(r.key, r.replaces));
+				this.confirmed.delete(versionValue(r.key, r.replaces));
+			}
 		}
 	}
 
@@ -223,9 +307,12 @@ export class ImportMemory {
 		for (const r of registrations) if (this.staged.get(r.key) === r) this.staged.delete(r.key);
 	}
 
-	/** Writes the memory back, keeping the `limit` most recently used entries. */
-	save(): void {
+	/** Writes the memory back, keeping the `limit` most recently used entries, and hands the ledger this run's documents. */
+	async save(): Promise<void> {
 		this.entries.save();
+		if (this.ledger && this.confirmed.size) await this.ledger.record([...this.confirmed], [...this.superseded]);
+		this.confirmed.clear();
+		this.superseded.clear();
 	}
 }
 
@@ -323,36 +410,47 @@ export function errorOf(error: unknown, fileName: string): { reason: ErrorReason
 	return { reason: 'parseError', message: `${fileName}: ${(error as Error)?.message ?? String(error)}` };
 }
 
-/**
- * Reads and judges the files of one source unit. A unit is imported whole or not at all, as the Delivery Note
- * trigger does with a mail: when one of its documents is broken or refused, the unit goes to the error
- * folder and its good documents are held back (not emitted, not remembered), so that the unit, moved back
- * after the cause is fixed, is imported as one. Duplicates do not fail a unit.
- */
-export function judgeUnit(files: ArrivedFile[], options: JudgeOptions): UnitOutcome {
-	const verdicts: Verdict[] = [];
-	const registrations: Registration[] = [];
-	const inUnit: Registration[] = [];
-	for (const file of files) {
+/** A file of a unit, read and checked against the sites: a document to judge, or the error that stops it. */
+export type ReadFile =
+	| { file: ArrivedFile; doc: BusinessDocument; candidate: Candidate }
+	| { file: ArrivedFile; error: Verdict & { kind: 'error' } };
+
+/** Reads the files of one source unit and checks each document's site and number range (pure). */
+export function readUnit(files: ArrivedFile[], sites: SiteDirectory): ReadFile[] {
+	return files.map((file): ReadFile => {
 		let doc: BusinessDocument;
 		try {
 			doc = readOpenTrans(file.bytes, file.fileName);
 		} catch (error) {
-			verdicts.push({ kind: 'error', file, ...errorOf(error, file.fileName) });
+			return { file, error: { kind: 'error', file, ...errorOf(error, file.fileName) } };
+		}
+		const site = sites.check(doc);
+		if (!site.ok) return { file, error: { kind: 'error', reason: site.reason, message: `${file.fileName}: ${site.message}`, file, doc } };
+		const key = documentKey({ ...doc, site: site.site.id });
+		return { file, doc, candidate: { key, numberKey: numberKeyOf(key), site: site.site.id, hash: contentHash(doc) } };
+	});
+}
+
+/**
+ * Judges the read files of one source unit. A unit is imported whole or not at all, as the Delivery Note
+ * trigger does with a mail: when one of its documents is broken or refused, the unit goes to the error
+ * folder and its good documents are held back (not emitted, not remembered), so that the unit, moved back
+ * after the cause is fixed, is imported as one. Duplicates do not fail a unit.
+ */
+export function judgeUnit(read: ReadFile[], options: JudgeOptions): UnitOutcome {
+	const verdicts: Verdict[] = [];
+	const registrations: Registration[] = [];
+	const inUnit: Registration[] = [];
+	for (const entry of read) {
+		if ('error' in entry) {
+			verdicts.push(entry.error);
 			continue;
 		}
-		const site = options.sites.check(doc);
-		if (!site.ok) {
-			verdicts.push({ kind: 'error', reason: site.reason, message: `${file.fileName}: ${site.message}`, file, doc });
-			continue;
-		}
-		const canonical = { ...doc, site: site.site.id };
-		const key = documentKey(canonical);
-		const numberKey = numberKeyOf(key);
-		const hash = contentHash(doc);
+		const { file, doc } = entry;
+		const { key, numberKey, site, hash } = entry.candidate;
 		// earlier documents of this unit count too, as if they were already imported
-		const verdict = options.memory.judge(key, numberKey, site.site.id, hash, inUnit);
-		const registration = options.memory.registration(key, numberKey, site.site.id, hash);
+		const verdict = options.memory.judge(key, numberKey, site, hash, inUnit);
+		const registration = options.memory.registration(key, numberKey, site, hash);
 		switch (verdict.kind) {
 			case 'conflict':
 				verdicts.push({
@@ -383,8 +481,8 @@ export function judgeUnit(files: ArrivedFile[], options: JudgeOptions): UnitOutc
 					});
 					continue;
 				}
-				verdicts.push({ kind: 'order', action: 'update', file, doc, key, hash, previousHash: verdict.previousHash });
-				registrations.push(registration);
+				verdicts.push({ kind: 'order', action: 'update', file, doc, key, hash, ...(verdict.previousHash ? { previousHash: verdict.previousHash } : {}) });
+				registrations.push({ ...registration, replaces: verdict.previousHash });
 				inUnit.push(registration);
 				continue;
 			case 'new':

@@ -18,7 +18,8 @@ import {
 	type UnitOutcome,
 } from './importRules';
 import { receiveFiles } from './receiveFiles';
-import { judge, Outputs, unitError, unitItems, type ReceiveSettings, type UnitItems } from './receiveUnits';
+import { judge, judgeUnits, Outputs, unitError, unitItems, type ReceiveSettings, type UnitItems } from './receiveUnits';
+import { documentLedger } from './documentRecords';
 
 /**
  * Receive: reads what waits at the source, judges every document (site, number range, duplicate) and
@@ -31,7 +32,7 @@ import { judge, Outputs, unitError, unitItems, type ReceiveSettings, type UnitIt
 
 type Source = 'email' | 'ftp' | 'folder' | 'binary';
 
-function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown>): ReceiveSettings {
+function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown>, sharedMemoryName: string | undefined): ReceiveSettings {
 	const options = ctx.getNodeParameter('receiveOptions', 0, {}) as IDataObject;
 	const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 	const limit = Math.max(1, Math.floor(num(options.memoryLimit, DEFAULT_MEMORY_LIMIT)));
@@ -48,7 +49,7 @@ function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown
 	return {
 		judge: {
 			sites,
-			memory: new ImportMemory(staticData, limit),
+			memory: new ImportMemory(staticData, limit, undefined, documentLedger(ctx, sharedMemoryName)),
 			onChanged: ctx.getNodeParameter('onChanged', 0, 'update') === 'ignore' ? 'ignore' : 'update',
 		},
 		maxPerRun: Math.max(1, Math.floor(num(options.maxPerRun, 500))),
@@ -63,29 +64,32 @@ function readSettings(ctx: IExecuteFunctions, staticData: Record<string, unknown
  * The memory of imported documents of all Receive nodes of this workflow that name the same Shared Memory
  * (e.g. the mailbox and an upload form): one document is imported once, whichever way it came.
  */
-function sharedMemory(ctx: IExecuteFunctions): Record<string, unknown> | undefined {
+function sharedMemory(ctx: IExecuteFunctions): { name: string; data: Record<string, unknown> } | undefined {
 	const options = ctx.getNodeParameter('receiveOptions', 0, {}) as IDataObject;
 	const name = typeof options.sharedMemory === 'string' ? options.sharedMemory.trim() : '';
 	if (!name) return undefined;
 	const global = ctx.getWorkflowStaticData('global') as Record<string, unknown>;
 	const key = `orderExchangeMemory:${name}`;
 	if (!global[key] || typeof global[key] !== 'object') global[key] = {};
-	return global[key] as Record<string, unknown>;
+	return { name, data: global[key] as Record<string, unknown> };
 }
 
 export async function receive(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const source = this.getNodeParameter('transport', 0) as Source;
-	// the memory of imported documents (and the FTP source's fingerprints) live in the node's static data
+	// the memory of imported documents: n8n's processed-data store, with the node's static data (or the
+	// workflow's, for a Shared Memory) for the content hashes; the FTP source's fingerprints: static data
 	const staticData = this.getWorkflowStaticData('node') as Record<string, unknown>;
-	const settings = readSettings(this, sharedMemory(this) ?? staticData);
+	const shared = sharedMemory(this);
+	const settings = readSettings(this, shared?.data ?? staticData, shared?.name);
 	const memory = settings.judge.memory;
+	await memory.carryOver();
 	const out = new Outputs();
 
 	if (source === 'binary') await receiveBinary(this, settings, out);
 	else if (source === 'email') await receiveMail(this, settings, out);
 	else await receiveFiles(this, source, settings, out, staticData);
 
-	memory.save();
+	await memory.save();
 	this.logger.info(
 		`Order Exchange (receive from ${source}): ${out.orders.length} order(s)/quote(s), ${out.skipped.length} skipped, ${out.errors.length} error(s); ${memory.size} document(s) remembered`,
 	);
@@ -125,7 +129,7 @@ async function receiveBinary(ctx: IExecuteFunctions, settings: ReceiveSettings, 
 		const tooBig = files.find((f) => f.bytes.length > settings.maxFileBytes);
 		const judged = tooBig
 			? unitError('tooLarge', `${tooBig.fileName}: larger than the limit of ${settings.maxFileBytes / 1024 / 1024} MB (Max File Size)`, tooBig)
-			: judge(files, settings);
+			: await judge(files, settings);
 		out.add(await unitItems(ctx, judged, { transport: 'binary', item: i }, { item: i }));
 		settings.judge.memory.confirm(judged.registrations);
 	}
@@ -192,17 +196,22 @@ async function receiveMail(ctx: IExecuteFunctions, settings: ReceiveSettings, ou
 			} else toRead.push({ mail, parts });
 		}
 		const downloaded = await source.downloadParts(toRead.map((r) => ({ uid: r.mail.uid, parts: r.parts })));
+		const complete: Array<{ mail: MailSummary; files: ArrivedFile[] }> = [];
 		for (const { mail, parts } of toRead) {
-			const files: ArrivedFile[] = [];
-			let missing: MailPart | undefined;
-			for (const part of parts) {
-				const bytes = downloaded.get(mail.uid)?.get(part.part);
-				if (!bytes) missing = part;
-				else files.push({ fileName: attachmentName(part), mimeType: part.contentType || 'application/xml', bytes });
-			}
+			const missing = parts.find((part) => !downloaded.get(mail.uid)?.get(part.part));
 			// the server did not deliver a part (the mail changed under us): better the error folder than a silent gap
-			await decided(mail, missing ? unitError('parseError', `${attachmentName(missing)}: the mail server did not deliver this attachment`) : judge(files, settings));
+			if (missing) await decided(mail, unitError('parseError', `${attachmentName(missing)}: the mail server did not deliver this attachment`));
+			else {
+				const files = parts.map((part) => ({ fileName: attachmentName(part), mimeType: part.contentType || 'application/xml', bytes: downloaded.get(mail.uid)!.get(part.part)! }));
+				complete.push({ mail, files });
+			}
 		}
+		// the batch's documents are judged together: one question to the memory's ledger
+		const outcomes = await judgeUnits(
+			complete.map((c) => c.files),
+			settings,
+		);
+		for (let i = 0; i < complete.length; i++) await decided(complete[i].mail, outcomes[i]);
 		return decisions;
 	};
 

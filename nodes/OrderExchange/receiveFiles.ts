@@ -109,8 +109,9 @@ export async function receiveFiles(
 ): Promise<void> {
 	const store = transport === 'ftp' ? new FingerprintStore(staticData, undefined, processKeyOf(ctx)) : undefined;
 	const place = store ? await ftpPlace(ctx, settings, store) : folderPlace(ctx, settings);
-	// files that stay at the server after their import (delete or move failed), recorded where every process sees them
-	const claims = store ? await FileRecords.open<SourceFile>(ctx, store, staticData) : undefined;
+	// each file claimed where every process sees it (two workers on one shared folder or FTP directory receive it
+	// once), and files that stay at the server after their import (delete or move failed) recorded there too
+	const claims = await FileRecords.open<SourceFile>(ctx, store ?? new FingerprintStore({}), staticData);
 	let report;
 	try {
 		report = await consumeFiles<SourceFile, FileResult>(place.withSource, {
@@ -123,7 +124,7 @@ export async function receiveFiles(
 				const outcome =
 					read.kind === 'tooLarge'
 						? unitError('tooLarge', `${file.name}: larger than the limit of ${Math.round(read.limit / 1024 / 1024)} MB (Max File Size)`)
-						: judge([{ fileName: file.name, mimeType: mimeTypeOf(file.name), bytes: read.bytes }], settings);
+						: await judge([{ fileName: file.name, mimeType: mimeTypeOf(file.name), bytes: read.bytes }], settings);
 				const items = await unitItems(ctx, outcome, place.sourceJson(file), { item: 0 });
 				const result = { items, registrations: outcome.registrations };
 				return outcome.failed || read.kind !== 'content' ? { action: 'fail', result } : { action: 'commit', result };
@@ -132,11 +133,11 @@ export async function receiveFiles(
 		});
 	} catch (error) {
 		store?.save();
-		await claims?.finish();
+		await claims.finish();
 		throw userFacing(ctx, error);
 	}
 	store?.save();
-	await claims?.finish();
+	await claims.finish();
 	if (report.busy) {
 		out.error({
 			reason: 'busy',

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 
 import { documentJson } from './documentInput';
-import { judgeUnit, type ArrivedFile, type ErrorReason, type JudgeOptions, type UnitOutcome, type Verdict } from './importRules';
+import { judgeUnit, readUnit, type ArrivedFile, type ErrorReason, type JudgeOptions, type UnitOutcome, type Verdict } from './importRules';
 import { openTransKind } from './naming';
 
 /**
@@ -112,9 +112,26 @@ export function unitError(reason: ErrorReason, message: string, file?: ArrivedFi
 	return { failed: true, verdicts: [{ kind: 'error', reason, message, file }], registrations: [] };
 }
 
-export function judge(files: ArrivedFile[], settings: ReceiveSettings): UnitOutcome {
-	const outcome = judgeUnit(files, settings.judge);
-	// staged until the unit is committed, so that the same document later in this run counts as a duplicate
-	settings.judge.memory.stage(outcome.registrations);
-	return outcome;
+/**
+ * Judges source units in their order: reads them, asks the memory's ledger once for all of them, then judges
+ * each and stages its documents — until the unit is committed, so that the same document later in this run
+ * counts as a duplicate.
+ */
+export async function judgeUnits(units: ArrivedFile[][], settings: ReceiveSettings): Promise<UnitOutcome[]> {
+	const { memory, sites } = settings.judge;
+	const read = units.map((files) => readUnit(files, sites));
+	const candidates = read.flat().flatMap((r) => ('candidate' in r ? [r.candidate] : []));
+	await memory.lookup(
+		candidates,
+		sites.rules.map((rule) => rule.id),
+	);
+	return read.map((unit) => {
+		const outcome = judgeUnit(unit, settings.judge);
+		memory.stage(outcome.registrations);
+		return outcome;
+	});
+}
+
+export async function judge(files: ArrivedFile[], settings: ReceiveSettings): Promise<UnitOutcome> {
+	return (await judgeUnits([files], settings))[0];
 }

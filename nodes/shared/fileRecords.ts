@@ -8,7 +8,7 @@ import type { FingerprintStore } from './transports/fingerprints';
 import { releaseLeases, tryLease } from './transports/n8nDatabaseLock';
 
 /**
- * "Already imported", durable: the files a file import (Accounting FTP Import, Order Exchange over FTP/SFTP)
+ * "Already imported", durable: the files a file import (Accounting FTP Import, Order Exchange over FTP/SFTP or a folder)
  * handed over and that are still at the source — kept on purpose (Keep and Remember), holding other clients'
  * statements too, or whose delete or move failed — in n8n's processed-data store, written at the moment of
  * each import under the node's lock (NodeRecords: a PostgreSQL advisory lock in n8n's database in queue mode).

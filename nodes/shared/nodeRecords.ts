@@ -3,7 +3,7 @@ import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
 import { section } from './transports/n8nDatabaseLock';
 
 /**
- * A node's record in n8n's processed-data store (`this.helpers.checkProcessedAndRecord` and family: the
+ * A node's (or a workflow's) record in n8n's processed-data store (`this.helpers.checkProcessedAndRecord` and family: the
  * `processed_data` table of n8n's database, one row per workflow and node, shared by every main and worker),
  * made atomic. n8n's store reads the row, changes it in memory and writes it back, with no transaction or lock
  * (n8n 2.41); `locked` runs a batch of calls inside a `section` of the workflow and node — a PostgreSQL advisory
@@ -34,11 +34,18 @@ export class NodeRecords {
 		/** the lock of this node's row */
 		readonly key: string,
 		private readonly options: ICheckProcessedOptions,
+		/** n8n's row: the node's own, or the workflow's (one row for all nodes of the workflow) */
+		private readonly scope: 'node' | 'workflow' = 'node',
 	) {}
 
 	/** The record of the node `ctx` runs, with the store options every user of its row passes. */
 	static of(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
 		return new NodeRecords(ctx.helpers, `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id}`, options);
+	}
+
+	/** The workflow's row (n8n's `workflow` scope), shared by several nodes; its lock is the workflow's. */
+	static ofWorkflow(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
+		return new NodeRecords(ctx.helpers, `${ctx.getWorkflow().id ?? ''}\u0000workflow`, options, 'workflow');
 	}
 
 	/** Runs `work` while no other process or call works on this node's record. */
@@ -48,7 +55,7 @@ export class NodeRecords {
 
 	/** How many values the row holds (no lock: an estimate, e.g. "is there anything at all"). */
 	async count(): Promise<number> {
-		return await this.helpers.getProcessedDataCount('node', this.options);
+		return await this.helpers.getProcessedDataCount(this.scope, this.options);
 	}
 
 	private readonly batch: RecordBatch = {
@@ -56,8 +63,8 @@ export class NodeRecords {
 			if (!values.length) return new Set();
 			// the row's first insert by two processes at once (outside a PostgreSQL lock): n8n's insert fails for one, the second try updates
 			const result = await this.helpers
-				.checkProcessedAndRecord(values, 'node', this.options)
-				.catch(async () => await this.helpers.checkProcessedAndRecord(values, 'node', this.options));
+				.checkProcessedAndRecord(values, this.scope, this.options)
+				.catch(async () => await this.helpers.checkProcessedAndRecord(values, this.scope, this.options));
 			return new Set(result.new.map(String));
 		},
 		recorded: async (values) => {
@@ -66,7 +73,7 @@ export class NodeRecords {
 			return new Set(values.filter((v) => !fresh.has(v)));
 		},
 		remove: async (values) => {
-			if (values.length) await this.helpers.removeProcessed(values, 'node', this.options);
+			if (values.length) await this.helpers.removeProcessed(values, this.scope, this.options);
 		},
 	};
 }

@@ -232,7 +232,7 @@ export const receiveProperties: INodeProperties[] = [
 				typeOptions: { minValue: 100 },
 				default: 5000,
 				description:
-					'How many imported documents are remembered (site, type, number and content hash) to recognise duplicates; the least recently seen are forgotten first',
+					'How many imported documents this workflow keeps with their content hash (for the previous content hash of an update); the least recently seen are forgotten first. Duplicates are recognised from n8n\'s database as well (about 10,000 documents per workflow).',
 			},
 			{
 				displayName: 'Shared Memory',

@@ -4,6 +4,8 @@
  */
 import {
 	ImportMemory,
+	type Candidate,
+	type DocumentLedger,
 	inRange,
 	MEMORY_KEY,
 	siteRule,
@@ -50,7 +52,7 @@ describe('Order Exchange number ranges', () => {
 });
 
 describe('Order Exchange memory of imported documents', () => {
-	it('tells new, duplicate, changed and conflicting documents apart, only after a confirmed import', () => {
+	it('tells new, duplicate, changed and conflicting documents apart, only after a confirmed import', async () => {
 		const data: Record<string, unknown> = {};
 		const memory = new ImportMemory(data);
 		const reg = memory.registration('a/order/1', 'order/1', 'a', 'hash-1');
@@ -59,11 +61,11 @@ describe('Order Exchange memory of imported documents', () => {
 		// staged: the same document later in the run is a duplicate, but nothing is saved yet
 		expect(memory.judge('a/order/1', 'order/1', 'a', 'hash-1')).toEqual({ kind: 'duplicate' });
 		memory.discard([reg]);
-		memory.save();
+		await memory.save();
 		expect(new ImportMemory(data).judge('a/order/1', 'order/1', 'a', 'hash-1')).toEqual({ kind: 'new' });
 
 		memory.confirm([reg]);
-		memory.save();
+		await memory.save();
 		const next = new ImportMemory(data);
 		expect(next.judge('a/order/1', 'order/1', 'a', 'hash-1')).toEqual({ kind: 'duplicate' });
 		expect(next.judge('a/order/1', 'order/1', 'a', 'hash-2')).toEqual({ kind: 'changed', previousHash: 'hash-1' });
@@ -71,14 +73,107 @@ describe('Order Exchange memory of imported documents', () => {
 		expect(next.judge('c/quote/1', 'quote/1', 'c', 'hash-1')).toEqual({ kind: 'new' });
 	});
 
-	it('keeps the most recently seen documents up to its limit', () => {
+	it('keeps the most recently seen documents up to its limit', async () => {
 		const data: Record<string, unknown> = {};
 		let now = 1000;
 		const memory = new ImportMemory(data, 3, () => now++);
 		for (const n of ['1', '2', '3', '4']) memory.confirm([memory.registration(`a/order/${n}`, `order/${n}`, 'a', `h${n}`)]);
 		// seen again: moves to the end, so it outlives 2
 		memory.confirm([memory.registration('a/order/1', 'order/1', 'a', 'h1')]);
-		memory.save();
+		await memory.save();
 		expect(Object.keys(data[MEMORY_KEY] as object)).toEqual(['a/order/3', 'a/order/4', 'a/order/1']);
+	});
+
+	/** the rules of the ledger's answers; the ledger itself is n8n's store in test/integration/orderExchangeRecords.test.ts */
+	class SetLedger implements DocumentLedger {
+		readonly values = new Set<string>();
+		written: string[] = [];
+		async recorded(values: string[]) {
+			return new Set(values.filter((v) => this.values.has(v)));
+		}
+		async record(values: string[], superseded: string[] = []) {
+			this.written.push(...values);
+			for (const v of values) this.values.add(v);
+			for (const v of superseded) this.values.delete(v);
+		}
+		async carryOver(values: string[]) {
+			await this.record(values);
+		}
+	}
+	const doc = (site: string, number: string, hash: string): Candidate => ({ key: `${site}/order/${number}`, numberKey: `order/${number}`, site, hash });
+	const judged = async (memory: ImportMemory, c: Candidate) => {
+		await memory.lookup([c], ['a', 'b']);
+		return memory.judge(c.key, c.numberKey, c.site, c.hash);
+	};
+
+	it('asks the ledger what static data does not know: duplicate, changed (no earlier hash), the number at another site', async () => {
+		const ledger = new SetLedger();
+		const first = new ImportMemory({}, 10, undefined, ledger);
+		expect(await judged(first, doc('a', '1', 'h1'))).toEqual({ kind: 'new' });
+		first.confirm([first.registration('a/order/1', 'order/1', 'a', 'h1')]);
+		// recorded only when the run hands its documents over (save), not at confirm
+		expect(ledger.values.size).toBe(0);
+		await first.save();
+		expect(ledger.values.size).toBe(3);
+
+		// another process, or a manual run: empty static data, the same ledger
+		const other = () => new ImportMemory({}, 10, undefined, ledger);
+		expect(await judged(other(), doc('a', '1', 'h1'))).toEqual({ kind: 'duplicate' });
+		expect(await judged(other(), doc('a', '1', 'h2'))).toEqual({ kind: 'changed' });
+		expect(await judged(other(), doc('b', '1', 'h1'))).toEqual({ kind: 'conflict', otherSite: 'a' });
+		expect(await judged(other(), doc('a', '2', 'h1'))).toEqual({ kind: 'new' });
+		// without asking first, the ledger's knowledge is not there: a judge never guesses
+		expect(other().judge('a/order/1', 'order/1', 'a', 'h1')).toEqual({ kind: 'new' });
+	});
+
+	it('records what an earlier version kept in static data once, and nothing that was only staged or discarded', async () => {
+		const data: Record<string, unknown> = {};
+		const old = new ImportMemory(data);
+		old.confirm([old.registration('a/order/7', 'order/7', 'a', 'h7')]);
+		await old.save();
+
+		const ledger = new SetLedger();
+		const upgraded = new ImportMemory(data, 10, undefined, ledger);
+		await upgraded.carryOver();
+		await upgraded.carryOver();
+		expect(ledger.written).toHaveLength(3);
+		expect(await judged(new ImportMemory({}, 10, undefined, ledger), doc('a', '7', 'h7'))).toEqual({ kind: 'duplicate' });
+
+		const staged = upgraded.registration('a/order/8', 'order/8', 'a', 'h8');
+		upgraded.stage([staged]);
+		upgraded.discard([staged]);
+		await upgraded.save();
+		expect(ledger.written).toHaveLength(3);
+	});
+
+	it('trusts the ledger over stale static data, and an order changed back to its earlier content is an update again', async () => {
+		const ledger = new SetLedger();
+		const data: Record<string, unknown> = {};
+		const here = new ImportMemory(data, 10, undefined, ledger);
+		await judged(here, doc('a', '3', 'h1'));
+		here.confirm([here.registration('a/order/3', 'order/3', 'a', 'h1')]);
+		await here.save();
+
+		// another process received the changed order (h2); this node's static data still says h1
+		const there = new ImportMemory({}, 10, undefined, ledger);
+		expect(await judged(there, doc('a', '3', 'h2'))).toEqual({ kind: 'changed' });
+		there.confirm([there.registration('a/order/3', 'order/3', 'a', 'h2')]);
+		await there.save();
+		expect(await judged(new ImportMemory(data, 10, undefined, ledger), doc('a', '3', 'h2'))).toEqual({ kind: 'duplicate' });
+
+		// here, where the static data knows h2's predecessor: h3 replaces it (as judgeUnit registers an update), then
+		// the order goes back to h1 — an update, not a duplicate
+		const data2: Record<string, unknown> = {};
+		const once = new ImportMemory(data2, 10, undefined, ledger);
+		await judged(once, doc('a', '4', 'h1'));
+		once.confirm([once.registration('a/order/4', 'order/4', 'a', 'h1')]);
+		await once.save();
+		const twice = new ImportMemory(data2, 10, undefined, ledger);
+		const verdict = await judged(twice, doc('a', '4', 'h3'));
+		expect(verdict).toEqual({ kind: 'changed', previousHash: 'h1' });
+		twice.confirm([{ ...twice.registration('a/order/4', 'order/4', 'a', 'h3'), replaces: verdict.kind === 'changed' ? verdict.previousHash : undefined }]);
+		await twice.save();
+		expect(await judged(new ImportMemory({}, 10, undefined, ledger), doc('a', '4', 'h1'))).toEqual({ kind: 'changed' });
+		expect(await judged(new ImportMemory({}, 10, undefined, ledger), doc('a', '4', 'h3'))).toEqual({ kind: 'duplicate' });
 	});
 });
