@@ -10,6 +10,7 @@
  * does it), and is started on first use only (about 10-20 s): test files that never use it pay nothing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 import { DataDeduplicationService } from 'n8n-core';
@@ -25,9 +26,20 @@ interface Store {
 let store: Promise<Store> | undefined;
 let nextId = 0;
 
+/**
+ * The project's test/helpers (processedDataServer.js is plain JavaScript, next to this file in the project), also
+ * when this file runs compiled under .cache/<dir>/ as the benchmarks do: the nearest folder up with scripts/n8n-server.sh.
+ */
+function helpersDir(): string {
+	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		if (existsSync(path.join(dir, 'scripts', 'n8n-server.sh'))) return path.join(dir, 'test', 'helpers');
+	}
+	return __dirname;
+}
+
 function start(): Promise<Store> {
 	return new Promise((resolve, reject) => {
-		const child = fork(path.join(__dirname, 'processedDataServer.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
+		const child = fork(path.join(helpersDir(), 'processedDataServer.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
 		const pending: Store['pending'] = new Map();
 		child.on('message', (message: { ready?: boolean; error?: string; id?: number; result?: unknown }) => {
 			if (message.ready !== undefined) {
