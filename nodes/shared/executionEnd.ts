@@ -68,13 +68,16 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 	const deferred: Array<{ file: F; sha256: string; key: string }> = [];
 	let recordChecked: Promise<boolean> | undefined;
 	return {
-		earlier: async (file, sha256) => {
-			const key = endedKey(file, sha256);
-			if (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS) return 'running';
+		earlier: async (files) => {
+			const keys = files.map(({ file, sha256 }) => endedKey(file, sha256));
+			const found = keys.map((key) => (Date.now() - (RUNNING.get(`${scope}|${key}`) ?? 0) < RUNNING_AT_MOST_MS ? ('running' as const) : undefined));
+			const asked = keys.filter((_, i) => found[i] === undefined);
+			if (!asked.length) return found;
 			// usually empty (the end of every execution takes its values back): one look per run
 			recordChecked ??= records.count().then((n) => n > 0);
-			if (!(await recordChecked)) return undefined;
-			return (await records.locked(async (batch) => (await batch.recorded([key])).size > 0)) ? 'ended' : undefined;
+			if (!(await recordChecked)) return found;
+			const ended = await records.locked(async (batch) => await batch.recorded(asked));
+			return keys.map((key, i) => found[i] ?? (ended.has(key) ? 'ended' : undefined));
 		},
 		forget: async (file, sha256) => {
 			const key = endedKey(file, sha256);

@@ -19,7 +19,8 @@ import { TransportError } from './transports/transportError';
  *   not deleted or moved while the execution runs: the delete or move waits for the end of the execution
  *   that carries the file's documents, so a process killed before that end leaves the file for the next run.
  * - with `claims` (nodes/shared/fileRecords.ts), a file read is claimed before the node sees it, in a record every
- *   n8n process shares: a file another run (in any process) imported or works on is skipped.
+ *   n8n process shares: a file another run (in any process) imported or works on is skipped. Files are read and
+ *   claimed a window at a time (`windowsOf`), one call to the record per window.
  * Errors before the first file (connecting, a missing directory, the node's `check`) are thrown.
  */
 
@@ -44,10 +45,11 @@ export type Settled<F, R> =
  */
 export interface CommitAtEnd<F> {
 	/**
-	 * Whether this content was handed over before by an execution that has ended (`ended`: it is committed now,
-	 * quietly) or by one of this process that still runs (`running`: left to that execution); else undefined.
+	 * For each file (its content read): whether it was handed over before by an execution that has ended (`ended`:
+	 * it is committed now, quietly) or by one of this process that still runs (`running`: left to that execution);
+	 * else undefined. One look-up for all of them.
 	 */
-	earlier(file: F, sha256: string): Promise<'ended' | 'running' | undefined>;
+	earlier(files: ReadonlyArray<{ file: F; sha256: string }>): Promise<Array<'ended' | 'running' | undefined>>;
 	/** takes over the commit of a file whose documents this execution holds now */
 	defer(file: F, sha256: string): void;
 	/** a file `earlier` found `ended` was committed now: its record is no longer needed */
@@ -63,7 +65,8 @@ export type FileClaim = 'mine' | 'imported' | 'stuck' | 'elsewhere';
 
 /** The durable "already imported" record, looked up and written in one step before the node sees a file. */
 export interface FileClaims<F> {
-	claim(file: F, sha256: string): Promise<FileClaim>;
+	/** claims each of `files` (their content read), all in one step of the record; the claims in the same order */
+	claim(files: ReadonlyArray<{ file: F; sha256: string }>): Promise<FileClaim[]>;
 	/** what became of a file this run claimed: committed (the outcome says how), failed or left (`outcome` undefined) */
 	settled(file: F, sha256: string, outcome: CommitOutcome | FailOutcome | undefined, committed: boolean): Promise<void>;
 	/** a remembered file was deleted or moved now: its record is no longer needed */
@@ -156,18 +159,11 @@ async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, con
 		counts: { files: 0, remembered: 0, changed: 0, left: 0, settled: 0, gone: 0, elsewhere: 0 },
 	};
 	const files = listing.ready;
-	// the next file is read while the node judges the current one (see `ReadAhead`)
-	const ahead = new ReadAhead(source, files);
-	for (let index = 0; index < files.length && !report.stop; index++) {
-		if (source.lost) {
-			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - index };
-			break;
-		}
-		try {
-			await consumeOne(source, files[index], ahead.take(index), consumer, report);
-		} catch (error) {
-			report.stop = stopAt(source, files, index, error);
-		}
+	const windows = windowsOf(files);
+	// the next window is read while the node judges the current one (see `ReadAhead`)
+	const ahead = new ReadAhead(source, windows);
+	for (let w = 0, first = 0; w < windows.length && !report.stop; first += windows[w].length, w++) {
+		await consumeWindow(source, files, first, w, ahead, consumer, report);
 	}
 	// a read ahead must not outlive the session (the run stopped, or the node threw)
 	await ahead.idle();
@@ -176,48 +172,88 @@ async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, con
 	return report;
 }
 
+/**
+ * A window: the files read, looked up and claimed together — one look-up in the record of ended executions and
+ * one claim for all of them (each is a call to n8n's processed-data store, which reads and writes the node's
+ * whole row, so one call per file made the claims a third of an import's time). Up to `WINDOW_FILES` files and
+ * `WINDOW_BYTES` bytes as listed (one file at least, however large): with the window read ahead, at most two
+ * windows are in memory at once.
+ */
+const WINDOW_FILES = 16;
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** `files` in windows, in their order. */
+export function windowsOf<F extends SourceFile>(files: readonly F[], maxFiles = WINDOW_FILES, maxBytes = WINDOW_BYTES): F[][] {
+	const windows: F[][] = [];
+	let bytes = 0;
+	for (const file of files) {
+		const current = windows.at(-1);
+		if (current && current.length < maxFiles && bytes + file.size <= maxBytes) {
+			current.push(file);
+			bytes += file.size;
+		} else {
+			windows.push([file]);
+			bytes = file.size;
+		}
+	}
+	return windows;
+}
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** What the look-ups of a window found for one file read: handed over earlier, and this run's claim. */
+interface Verdict {
+	earlier?: 'ended' | 'running';
+	claim?: FileClaim;
+}
+
 /**
- * Reads file n + 1 while the node parses file n: the download's round trips and the server's work overlap the
- * parsing instead of following it. Reading does not change anything at the source, so reading early is safe;
- * the commit of file n still comes after the node's decision on it, and after the read ahead finished, as a
- * session carries one command at a time. At most two files are in memory at once (the one judged, the next).
+ * Reads window n + 1 while the node parses the files of window n (once their claims are recorded): the downloads'
+ * round trips and the server's work overlap the parsing instead of following it. Reading does not change anything at the source, so reading early
+ * is safe; a commit in window n still comes after the node's decision on its file, and after the read ahead
+ * finished (`idle`), as a session carries one command at a time. The reads of a window stop at the first error.
  */
 class ReadAhead<F extends SourceFile> {
-	private pending: { index: number; outcome: Promise<Outcome<FileRead>> } | undefined;
+	private pending: { index: number; reads: Promise<Array<Outcome<FileRead>>> } | undefined;
 
 	constructor(
 		private readonly source: FileSource<F>,
-		private readonly files: F[],
+		private readonly windows: F[][],
 	) {}
 
-	/** The read of file `index`: the one started ahead, or a new one. */
-	take(index: number): { read: () => Promise<FileRead>; startNext: () => void; settledAhead: () => Promise<void> } {
-		const mine = this.pending?.index === index ? this.pending.outcome : this.start(index);
+	/** The reads of window `index`: the ones started ahead, or new ones. */
+	async take(index: number): Promise<Array<Outcome<FileRead>>> {
+		const reads = await (this.pending?.index === index ? this.pending.reads : this.start(index));
 		this.pending = undefined;
-		return {
-			read: async () => unwrap(await mine),
-			startNext: () => {
-				if (index + 1 < this.files.length && !this.source.lost) this.pending = { index: index + 1, outcome: this.start(index + 1) };
-			},
-			settledAhead: async () => this.idle(),
-		};
+		return reads;
+	}
+
+	/** Starts reading the window after `index`, unless the reads of `index` broke off or the session is lost. */
+	next(index: number, reads: Array<Outcome<FileRead>>): void {
+		const broken = reads.length < this.windows[index].length || reads.at(-1)?.ok === false;
+		if (!broken && index + 1 < this.windows.length && !this.source.lost) this.pending = { index: index + 1, reads: this.start(index + 1) };
 	}
 
 	async idle(): Promise<void> {
-		await this.pending?.outcome;
+		await this.pending?.reads;
 	}
 
-	private start(index: number): Promise<Outcome<FileRead>> {
-		return this.source.read(this.files[index]).then(
-			(value) => ({ ok: true as const, value }),
-			(error: unknown) => ({ ok: false as const, error }),
-		);
+	private async start(index: number): Promise<Array<Outcome<FileRead>>> {
+		const reads: Array<Outcome<FileRead>> = [];
+		for (const file of this.windows[index]) {
+			try {
+				reads.push({ ok: true, value: await this.source.read(file) });
+			} catch (error) {
+				reads.push({ ok: false, error });
+				break;
+			}
+		}
+		return reads;
 	}
 }
 
-function unwrap<T>(outcome: Outcome<T>): T {
+function unwrap<T>(outcome: Outcome<T> | undefined): T {
+	if (outcome === undefined) throw new Error('the file was not read');
 	if (outcome.ok) return outcome.value;
 	throw outcome.error;
 }
@@ -229,19 +265,77 @@ function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: 
 	return { reason: 'unexpected', error: error instanceof Error ? error : new Error(String(error)), file: files[index], left: files.length - index - 1 };
 }
 
+/**
+ * Window `w` (the files from `files[first]`): read, looked up and claimed together, then one by one. The next
+ * window is read once this one's claims are recorded: a process killed while it reads holds no claim it has not
+ * recorded, and every file it claimed is pending in the record (the next run takes it over).
+ */
+async function consumeWindow<F extends SourceFile, R>(
+	source: FileSource<F>,
+	files: F[],
+	first: number,
+	w: number,
+	ahead: ReadAhead<F>,
+	consumer: FileConsumer<F, R>,
+	report: FileRunReport<F>,
+): Promise<void> {
+	const reads = await ahead.take(w);
+	const window = files.slice(first, first + reads.length);
+	let verdicts: Verdict[];
+	try {
+		verdicts = await lookUp(window, reads, consumer);
+	} catch (error) {
+		report.stop = stopAt(source, files, first, error);
+		return;
+	}
+	ahead.next(w, reads);
+	for (let i = 0; i < window.length; i++) {
+		if (source.lost) {
+			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - first - i };
+			return;
+		}
+		try {
+			await consumeOne(source, window[i], reads[i], verdicts[i], ahead, consumer, report);
+		} catch (error) {
+			report.stop = stopAt(source, files, first + i, error);
+			return;
+		}
+	}
+}
+
+/** For the files of a window whose content was read: handed over earlier (one look-up), else claimed (one claim). */
+async function lookUp<F extends SourceFile, R>(window: F[], reads: Array<Outcome<FileRead>>, consumer: FileConsumer<F, R>): Promise<Verdict[]> {
+	const verdicts: Verdict[] = window.map(() => ({}));
+	const contents: Array<{ index: number; file: F; sha256: string }> = [];
+	reads.forEach((read, index) => {
+		if (read.ok && read.value.kind === 'content') contents.push({ index, file: window[index], sha256: read.value.sha256 });
+	});
+	if (consumer.atEnd && contents.length) {
+		const earlier = await consumer.atEnd.earlier(contents);
+		contents.forEach(({ index }, n) => (verdicts[index].earlier = earlier[n]));
+	}
+	const unclaimed = contents.filter(({ index }) => verdicts[index].earlier === undefined);
+	if (consumer.claims && unclaimed.length) {
+		const claims = await consumer.claims.claim(unclaimed);
+		unclaimed.forEach(({ index }, n) => (verdicts[index].claim = claims[n]));
+	}
+	return verdicts;
+}
+
 async function consumeOne<F extends SourceFile, R>(
 	source: FileSource<F>,
 	file: F,
-	reading: ReturnType<ReadAhead<F>['take']>,
+	outcome: Outcome<FileRead> | undefined,
+	verdict: Verdict,
+	ahead: ReadAhead<F>,
 	consumer: FileConsumer<F, R>,
 	report: FileRunReport<F>,
 ): Promise<void> {
 	report.counts.files++;
-	const read = await reading.read();
-	reading.startNext();
+	const read = unwrap(outcome);
 	if (read.kind === 'remembered') {
 		report.counts.remembered++;
-		await reading.settledAhead();
+		await ahead.idle();
 		const retried = await source.retryCommit(file, read.fingerprint);
 		const { p, s, h } = read.fingerprint;
 		if (retried && (retried.kind === 'deleted' || retried.kind === 'moved')) await consumer.claims?.forget(p, s, h);
@@ -251,42 +345,39 @@ async function consumeOne<F extends SourceFile, R>(
 		report.counts.changed++;
 		return;
 	}
-	if (read.kind === 'content' && consumer.atEnd) {
-		const earlier = await consumer.atEnd.earlier(file, read.sha256);
-		if (earlier) {
-			report.counts.remembered++;
-			await reading.settledAhead();
-			if (earlier === 'ended' && (await source.commit(file, read.sha256)).kind !== 'remembered') await consumer.atEnd.forget(file, read.sha256);
-			return;
-		}
+	if (read.kind === 'content' && verdict.earlier && consumer.atEnd) {
+		report.counts.remembered++;
+		await ahead.idle();
+		if (verdict.earlier === 'ended' && (await source.commit(file, read.sha256)).kind !== 'remembered') await consumer.atEnd.forget(file, read.sha256);
+		return;
 	}
-	if (read.kind === 'content' && consumer.claims && !(await claimed(source, file, read.sha256, consumer.claims, reading, report))) return;
+	if (read.kind === 'content' && consumer.claims && !(await claimed(source, file, read.sha256, verdict.claim, consumer.claims, ahead, report))) return;
 	try {
-		await decideAndSettle(source, file, read, consumer, reading, report);
+		await decideAndSettle(source, file, read, consumer, ahead, report);
 	} finally {
 		// a claim the node's decision did not settle (it threw) is given back; a settled one stays as settled
 		if (read.kind === 'content') await consumer.claims?.settled(file, read.sha256, undefined, false);
 	}
 }
 
-/** Claims a file for this run; false (counted) when it was imported before or another run works on it. */
+/** Whether this run has the file (its claim is `mine`); otherwise counts it, and commits a stuck one now. */
 async function claimed<F extends SourceFile>(
 	source: FileSource<F>,
 	file: F,
 	sha256: string,
+	claim: FileClaim | undefined,
 	claims: FileClaims<F>,
-	reading: ReturnType<ReadAhead<F>['take']>,
+	ahead: ReadAhead<F>,
 	report: FileRunReport<F>,
 ): Promise<boolean> {
-	const claim = await claims.claim(file, sha256);
 	if (claim === 'mine') return true;
-	if (claim === 'elsewhere') {
+	if (claim === 'elsewhere' || claim === undefined) {
 		report.counts.elsewhere++;
 		return false;
 	}
 	report.counts.remembered++;
 	if (claim === 'stuck' && source.afterImport !== 'keep') {
-		await reading.settledAhead();
+		await ahead.idle();
 		const outcome = await source.commit(file, sha256);
 		if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') await claims.forget(file.path, file.size, sha256);
 	}
@@ -298,7 +389,7 @@ async function decideAndSettle<F extends SourceFile, R>(
 	file: F,
 	read: ReadFile,
 	consumer: FileConsumer<F, R>,
-	reading: ReturnType<ReadAhead<F>['take']>,
+	ahead: ReadAhead<F>,
 	report: FileRunReport<F>,
 ): Promise<void> {
 	const decision = await consumer.decide(file, read);
@@ -307,7 +398,7 @@ async function decideAndSettle<F extends SourceFile, R>(
 		return;
 	}
 	// one command at a time on the session: the read ahead first, then this file's commit or fail
-	await reading.settledAhead();
+	await ahead.idle();
 	let settled: Settled<F, R>;
 	if (decision.action === 'commit') {
 		if (read.kind !== 'content') throw new Error(`${file.name} was not read, so it cannot be committed`);

@@ -2,10 +2,10 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { fileKey, hooksOf } from './executionEnd';
 import type { FileClaim, FileClaims } from './fileConsumer';
-import { FILE_RECORD, NodeRecords } from './nodeRecords';
+import { FILE_RECORD, NodeRecords, type RecordBatch } from './nodeRecords';
 import type { CommitOutcome, FailOutcome, SourceFile } from './transports/fileSource';
 import type { FingerprintStore } from './transports/fingerprints';
-import { releaseLeases, tryLease } from './transports/n8nDatabaseLock';
+import { releaseLeases, tryLeases } from './transports/n8nDatabaseLock';
 
 /**
  * "Already imported", durable: the files a file import (Accounting FTP Import, Order Exchange over FTP/SFTP or a folder)
@@ -74,25 +74,40 @@ export class FileRecords<F extends SourceFile> implements FileClaims<F> {
 		return `${this.records.key}\u0000file\u0000${k}`;
 	}
 
-	async claim(file: F, sha256: string): Promise<FileClaim> {
-		const k = fileKey(file.path, file.size, sha256);
-		if (claimedHere.has(this.scoped(k))) return 'elsewhere';
-		return await this.records.locked(async (batch) => {
-			const fresh = await batch.record([importOf(k), pendingOf(k)]);
-			if (!fresh.has(importOf(k)) && fresh.has(pendingOf(k))) {
-				// imported by an execution that has ended
-				await batch.remove([pendingOf(k)]);
-				return (await batch.recorded([stuckOf(k)])).size ? 'stuck' : 'imported';
+	async claim(files: ReadonlyArray<{ file: F; sha256: string }>): Promise<FileClaim[]> {
+		const keys = files.map(({ file, sha256 }) => fileKey(file.path, file.size, sha256));
+		// a run of this process works on it
+		const open = keys.filter((k) => !claimedHere.has(this.scoped(k)));
+		const found = open.length ? await this.records.locked(async (batch) => await this.claimAll(batch, open)) : new Map<string, FileClaim>();
+		return keys.map((k) => found.get(k) ?? 'elsewhere');
+	}
+
+	/** The claims of `keys` in one step of the record: one store call for all of them, more only where some were imported. */
+	private async claimAll(batch: RecordBatch, keys: string[]): Promise<Map<string, FileClaim>> {
+		const claims = new Map<string, FileClaim>();
+		const fresh = await batch.record(keys.flatMap((k) => [importOf(k), pendingOf(k)]));
+		// imported by an execution that has ended
+		const ended = keys.filter((k) => !fresh.has(importOf(k)) && fresh.has(pendingOf(k)));
+		if (ended.length) {
+			await batch.remove(ended.map(pendingOf));
+			const stuck = await batch.recorded(ended.map(stuckOf));
+			for (const k of ended) claims.set(k, stuck.has(stuckOf(k)) ? 'stuck' : 'imported');
+		}
+		// a new claim, or a pending one whose run may be gone: ours if no live run holds its lease
+		const wanted = keys.filter((k) => !claims.has(k));
+		const taken = wanted.length ? await tryLeases(wanted.map((k) => this.leaseOf(k))) : new Set<string>();
+		const refused = wanted.filter((k) => !taken.has(this.leaseOf(k)));
+		await batch.remove(refused.filter((k) => fresh.has(importOf(k))).flatMap((k) => [importOf(k), pendingOf(k)]));
+		for (const k of wanted) {
+			if (!taken.has(this.leaseOf(k))) {
+				claims.set(k, 'elsewhere');
+				continue;
 			}
-			// a new claim, or a pending one whose run may be gone: ours if no live run holds its lease
-			if (!(await tryLease(this.leaseOf(k)))) {
-				if (fresh.has(importOf(k))) await batch.remove([importOf(k), pendingOf(k)]);
-				return 'elsewhere';
-			}
+			claims.set(k, 'mine');
 			this.mine.set(k, undefined);
 			claimedHere.add(this.scoped(k));
-			return 'mine';
-		});
+		}
+		return claims;
 	}
 
 	async settled(file: F, sha256: string, outcome: CommitOutcome | FailOutcome | undefined, committed: boolean): Promise<void> {

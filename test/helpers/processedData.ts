@@ -67,7 +67,11 @@ function plain(contextData: ICheckProcessedContextData): ICheckProcessedContextD
 	};
 }
 
+/** How many calls of each kind reached n8n's store from this test process (for tests that count round trips). */
+export const processedDataCalls: Partial<Record<Method, number>> = {};
+
 async function call<T>(method: Method, args: unknown[]): Promise<T> {
+	processedDataCalls[method] = (processedDataCalls[method] ?? 0) + 1;
 	store ??= start();
 	const { child, pending } = await store;
 	const id = ++nextId;

@@ -102,14 +102,15 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 		expect(sorted(other.amounts)).toEqual(amounts);
 	}, 600_000);
 
-	it('a process killed (SIGKILL) while the reply to its 11th download is held: the files it claimed never reached its workflow, so the next run in another process imports all 20, and a run after that none', async () => {
+	it('a process killed (SIGKILL) while the reply to its 18th download is held: the 16 files it claimed (one window) never reached its workflow, so the next run in another process imports all 20, and a run after that none', async () => {
 		const { dir, amounts } = paymentFiles('keep-kill', 20);
 		const id = `wf-${RUN}-kill`;
 		const first = new NodeProcess();
 		const s = loadServers();
 		const retrs = (seen: readonly string[]) => seen.filter((c) => c.startsWith('RETR')).length;
-		// the kill lands at a protocol position: ten files downloaded (and claimed, their payments held), the reply to the 11th RETR held
-		const proxy = await new FtpControlProxy({ host: s.host, port: s.ftp.port }, (command, seen) => command.startsWith('RETR') && retrs(seen) === 11, {
+		// the kill lands at a protocol position: the first window's 16 files downloaded and claimed (the next window is
+		// read only once they are), their payments held; the 17th downloaded, the reply to the 18th RETR held
+		const proxy = await new FtpControlProxy({ host: s.host, port: s.ftp.port }, (command, seen) => command.startsWith('RETR') && retrs(seen) === 18, {
 			whileHeld: async () => await first.stop(),
 		}).start();
 		let finished = false;
@@ -124,11 +125,11 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 			await first.stop();
 			await proxy.stop();
 		}
-		if (proxy.cuts !== 1 || finished) throw new Error(`the kill was not placed at the 11th download: ${proxy.cuts} cut(s), ${retrs(proxy.commands)} RETR${finished ? ', and the run finished first' : ''}`);
+		if (proxy.cuts !== 1 || finished) throw new Error(`the kill was not placed at the 18th download: ${proxy.cuts} cut(s), ${retrs(proxy.commands)} RETR${finished ? ', and the run finished first' : ''}`);
 		const second = workers[0];
 		const started = Date.now();
 		const next = await execution(second, keepingImport(id, dir));
-		console.log(`killed at the 11th download; the next run in another process imported ${next.amounts.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		console.log(`killed at the 18th download; the next run in another process imported ${next.amounts.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 		expect(sorted(next.amounts)).toEqual(amounts);
 		expect(next.errors).toEqual([]);
 		expect((await execution(second, keepingImport(id, dir))).amounts).toEqual([]);

@@ -11,6 +11,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { FaultProxy } from '../faults/harness/faultProxy';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../helpers/servers';
+import { processedDataCalls } from '../helpers/processedData';
 import { savedImport } from '../helpers/remoteFiles';
 
 const servers = loadServers();
@@ -71,6 +72,17 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 		expect(result.output('Import', 0).map((i) => i.json.sourceFile)).toEqual(['p1.xml']);
 		expect(ls(archiving.local)).toEqual(['archiv']);
 		expect(ls(path.join(archiving.local, 'archiv'))).toEqual(['p1.xml']);
+	});
+
+	it('claims and looks up the files of a window (16 files) in one call to n8n\'s store each, not one per file', async () => {
+		const dir = directoryWith(40);
+		const before = processedDataCalls.checkProcessedAndRecord ?? 0;
+		const run = await execution(savedWorkflow(), { directory: dir.remote });
+		const calls = (processedDataCalls.checkProcessedAndRecord ?? 0) - before;
+		expect(run.payments.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `p${i + 1}.xml`).sort());
+		expect(ls(dir.local)).toEqual([]);
+		// three windows claimed (40 = 16 + 16 + 8) and the record written at the end of the execution; one per file: 41
+		expect(calls).toBe(4);
 	});
 
 	it('does not import a file again whose delete at the end was refused, and deletes it once the right is granted', async () => {
