@@ -2,6 +2,7 @@ import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
 
 import { hooksOf } from '../shared/executionEnd';
 import { NodeRecords } from '../shared/nodeRecords';
+import { processWide } from '../shared/processLock';
 import type { DocumentLedger } from './importRules';
 
 /**
@@ -24,7 +25,7 @@ import type { DocumentLedger } from './importRules';
 export const DOCUMENT_RECORD: ICheckProcessedOptions = { mode: 'entries', maxEntries: 30_000 };
 
 /** Values recorded by runs of this process whose execution has not ended (scoped value → how many runs). */
-const RUNNING: Map<string, number> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.documentsAwaitingEnd')] ??= new Map<string, number>()) as Map<string, number>;
+const RUNNING = processWide('documentsAwaitingEnd', () => new Map<string, number>());
 
 function count(values: string[], by: 1 | -1): void {
 	for (const value of values) {

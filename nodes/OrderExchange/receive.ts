@@ -18,7 +18,7 @@ import {
 	type UnitOutcome,
 } from './importRules';
 import { receiveFiles } from './receiveFiles';
-import { judge, judgeUnits, Outputs, unitError, unitItems, type ReceiveSettings, type UnitItems } from './receiveUnits';
+import { judgeUnits, Outputs, unitError, unitItems, type ReceiveSettings, type UnitItems } from './receiveUnits';
 import { documentLedger } from './documentRecords';
 
 /**
@@ -108,29 +108,46 @@ function binaryNames(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex
 		.filter(Boolean);
 }
 
-async function receiveBinary(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs): Promise<void> {
+type BinaryUnit = { item: number; files: ArrivedFile[] } | { item: number; error: Error };
+
+/** The files of each input item (its binary fields), or why the item has none. */
+async function binaryUnits(ctx: IExecuteFunctions): Promise<BinaryUnit[]> {
 	const items = ctx.getInputData();
+	const units: BinaryUnit[] = [];
 	for (let i = 0; i < items.length; i++) {
-		let files: ArrivedFile[];
 		try {
 			const names = binaryNames(ctx, items[i], i);
 			if (names.length === 0) throw new NodeOperationError(ctx.getNode(), 'The item has no binary field', { itemIndex: i });
-			files = [];
+			const files: ArrivedFile[] = [];
 			for (const name of names) {
 				const binary = ctx.helpers.assertBinaryData(i, name);
 				const bytes = await ctx.helpers.getBinaryDataBuffer(i, name);
 				files.push({ fileName: binary.fileName ?? `${name}.xml`, mimeType: binary.mimeType, bytes });
 			}
+			units.push({ item: i, files });
 		} catch (error) {
 			if (!ctx.continueOnFail()) throw userFacing(ctx, error, i);
-			out.errors.push({ json: { reason: 'noDocument', message: (error as Error).message, error: (error as Error).message }, pairedItem: { item: i } });
+			units.push({ item: i, error: error as Error });
+		}
+	}
+	return units;
+}
+
+async function receiveBinary(ctx: IExecuteFunctions, settings: ReceiveSettings, out: Outputs): Promise<void> {
+	const units = await binaryUnits(ctx);
+	const tooBig = (files: ArrivedFile[]) => files.find((f) => f.bytes.length > settings.maxFileBytes);
+	const judgeable = units.flatMap((u) => ('files' in u && !tooBig(u.files) ? [u.files] : []));
+	// the items' documents are judged together: one question to the memory's ledger
+	const outcomes = await judgeUnits(judgeable, settings);
+	let next = 0;
+	for (const unit of units) {
+		if ('error' in unit) {
+			out.errors.push({ json: { reason: 'noDocument', message: unit.error.message, error: unit.error.message }, pairedItem: { item: unit.item } });
 			continue;
 		}
-		const tooBig = files.find((f) => f.bytes.length > settings.maxFileBytes);
-		const judged = tooBig
-			? unitError('tooLarge', `${tooBig.fileName}: larger than the limit of ${settings.maxFileBytes / 1024 / 1024} MB (Max File Size)`, tooBig)
-			: await judge(files, settings);
-		out.add(await unitItems(ctx, judged, { transport: 'binary', item: i }, { item: i }));
+		const big = tooBig(unit.files);
+		const judged = big ? unitError('tooLarge', `${big.fileName}: larger than the limit of ${settings.maxFileBytes / 1024 / 1024} MB (Max File Size)`, big) : outcomes[next++];
+		out.add(await unitItems(ctx, judged, { transport: 'binary', item: unit.item }, { item: unit.item }));
 		settings.judge.memory.confirm(judged.registrations);
 	}
 }

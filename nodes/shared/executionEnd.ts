@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { CommitAtEnd } from './fileConsumer';
 import { FILE_RECORD, NodeRecords } from './nodeRecords';
+import { processWide } from './processLock';
 import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './transports/fileSource';
 
 /**
@@ -35,7 +36,7 @@ import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './tr
  * An entry older than `RUNNING_AT_MOST_MS` no longer counts (an execution whose end n8n never announced must
  * not keep its files from every later run of this process).
  */
-const RUNNING: Map<string, number> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.filesAwaitingEnd')] ??= new Map<string, number>()) as Map<string, number>;
+const RUNNING = processWide('filesAwaitingEnd', () => new Map<string, number>());
 const RUNNING_AT_MOST_MS = 12 * 3_600_000;
 
 interface LifecycleHooks {

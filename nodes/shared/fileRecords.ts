@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { fileKey, hooksOf } from './executionEnd';
 import type { FileClaim, FileClaims } from './fileConsumer';
 import { FILE_RECORD, NodeRecords, type RecordBatch } from './nodeRecords';
+import { processWide } from './processLock';
 import type { CommitOutcome, FailOutcome, SourceFile } from './transports/fileSource';
 import type { FingerprintStore } from './transports/fingerprints';
 import { releaseLeases, tryLeases } from './transports/n8nDatabaseLock';
@@ -37,7 +38,7 @@ const pendingOf = (k: string) => `pending\u0000${k}`;
 const stuckOf = (k: string) => `stuck\u0000${k}`;
 
 /** Claims of runs of this process whose execution has not ended (scope and file key). */
-const claimedHere = new Set<string>();
+const claimedHere = processWide('filesClaimed', () => new Set<string>());
 
 type Settlement = 'handed' | 'forget';
 

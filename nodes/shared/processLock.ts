@@ -1,4 +1,15 @@
 /**
+ * A record of runs of this n8n process that have not ended (leases held, values not yet written at the end of
+ * an execution): one per process, on globalThis, so that every copy of this package's modules loaded in the
+ * process sees the same one. (The in-process guards — one poll per mailbox, one run per directory — stay per
+ * module copy: the tests load a second copy to play a second n8n process.)
+ */
+export function processWide<T>(name: string, create: () => T): T {
+	const slots = globalThis as Record<symbol, unknown>;
+	return (slots[Symbol.for(`n8n-nodes-backoffice.${name}`)] ??= create()) as T;
+}
+
+/**
  * Runs work one after the other per key within this n8n process: a second execution of the same node waits
  * until the first is done. A lock, not state: when the process dies, the executions it serialised die too.
  * Across processes (queue mode, multi-main) it does not help; that needs a lock outside the process.

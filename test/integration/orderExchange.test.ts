@@ -14,6 +14,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { BusinessDocument } from '../../nodes/shared/documents/orders';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { multiAppend } from '../helpers/imapAppend';
+import { processedDataCalls } from '../helpers/processedData';
 import { FILE_SERVERS, fileServerCredentials, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
@@ -385,6 +386,28 @@ describe('Order Exchange: Receive rules', () => {
 		expect(received.first[2].json).toMatchObject({ customer: { name: 'Someone', name2: 'Else', zip: '98765', city: 'Somewhere' } });
 		expect(received.first[2].json.previousContentHash).toBe(received.first[1].json.contentHash);
 		expect(received.first[0].binary!.data.fileName).toBe('order-itscope.xml');
+	});
+
+	it('asks the record of received documents once for all binary items of a run, not once per item', async () => {
+		const receiver = exchange({
+			operation: 'receive',
+			transport: 'binary',
+			sites: { site: [{ siteId: '123456', numberPrefix: 'ORDER_' }, { siteId: 'org.de.buyer', numberPrefix: 'order-id-' }] },
+		});
+		expect((await run(receiver, [binaryItem(fixture('order-itscope.xml'), 'order-itscope.xml')])).first).toHaveLength(1);
+		const before = processedDataCalls.checkProcessedAndRecord ?? 0;
+		const second = await run(receiver, [
+			binaryItem(fixture('order-minimal.xml'), 'order-minimal.xml'),
+			binaryItem(fixture('order-itscope.xml'), 'order-itscope.xml'),
+			binaryItem(fixture('order-minimal-with-address.xml'), 'order-minimal-with-address.xml'),
+		]);
+		expect(second.first.map((i) => [i.json.number, i.json.action])).toEqual([
+			['order-id-1', 'create'],
+			['order-id-1', 'update'],
+		]);
+		expect(second.second.map((i) => [i.json.number, i.json.reason])).toEqual([['ORDER_180801-004', 'duplicate']]);
+		// one look-up for the three items, one record when the execution ended (asked per item: four)
+		expect((processedDataCalls.checkProcessedAndRecord ?? 0) - before).toBe(2);
 	});
 
 	it('ignores a resent document, renews a changed one as "update", or skips it when changes are set to be ignored', async () => {

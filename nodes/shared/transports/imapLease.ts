@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 
 import type { ImapFlow } from 'imapflow';
 
+import { processWide } from '../processLock';
 import { closeImapClient, imapEndpoint, openImapClient, type ImapCredentials } from './imap';
 import { TransportError } from './transportError';
 
@@ -26,10 +27,9 @@ export const LEASE_MS = 5 * 60_000;
 /** this process, in every holder name: `<host> pid <pid> <random>` */
 const PROCESS = `${hostname()} pid ${process.pid}`;
 /**
- * The leases held by polls running in this process, by their random part — process-wide (on globalThis), so
- * that every loaded copy of this module sees the same ones.
+ * The leases held by polls running in this process, by their random part.
  */
-const LIVE: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-backoffice.pollLeases')] ??= new Set<string>()) as Set<string>;
+const LIVE = processWide('pollLeases', () => new Set<string>());
 const FOLDER_PREFIX = 'n8n-poll-lock-';
 const HOLDER_HEADER = 'X-Backoffice-Lease-Holder';
 const EXPIRES_HEADER = 'X-Backoffice-Lease-Expires';
