@@ -201,10 +201,12 @@ export function windowsOf<F extends SourceFile>(files: readonly F[], maxFiles = 
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-/** What the look-ups of a window found for one file read: handed over earlier, and this run's claim. */
+/** What the look-ups of a window found for one file read: handed over earlier, this run's claim, gone since. */
 interface Verdict {
 	earlier?: 'ended' | 'running';
 	claim?: FileClaim;
+	/** claimed, but no longer at the source as listed: another run imported it after this one read it */
+	gone?: boolean;
 }
 
 /**
@@ -283,7 +285,7 @@ async function consumeWindow<F extends SourceFile, R>(
 	const window = files.slice(first, first + reads.length);
 	let verdicts: Verdict[];
 	try {
-		verdicts = await lookUp(window, reads, consumer);
+		verdicts = await lookUp(source, window, reads, consumer);
 	} catch (error) {
 		report.stop = stopAt(source, files, first, error);
 		return;
@@ -304,7 +306,12 @@ async function consumeWindow<F extends SourceFile, R>(
 }
 
 /** For the files of a window whose content was read: handed over earlier (one look-up), else claimed (one claim). */
-async function lookUp<F extends SourceFile, R>(window: F[], reads: Array<Outcome<FileRead>>, consumer: FileConsumer<F, R>): Promise<Verdict[]> {
+async function lookUp<F extends SourceFile, R>(
+	source: FileSource<F>,
+	window: F[],
+	reads: Array<Outcome<FileRead>>,
+	consumer: FileConsumer<F, R>,
+): Promise<Verdict[]> {
 	const verdicts: Verdict[] = window.map(() => ({}));
 	const contents: Array<{ index: number; file: F; sha256: string }> = [];
 	reads.forEach((read, index) => {
@@ -318,8 +325,29 @@ async function lookUp<F extends SourceFile, R>(window: F[], reads: Array<Outcome
 	if (consumer.claims && unclaimed.length) {
 		const claims = await consumer.claims.claim(unclaimed);
 		unclaimed.forEach(({ index }, n) => (verdicts[index].claim = claims[n]));
+		await dropGone(source, unclaimed.filter(({ index }) => verdicts[index].claim === 'mine'), verdicts, consumer.claims);
 	}
 	return verdicts;
+}
+
+/**
+ * The files this run just claimed must still be at the source: another run may have imported one, deleted or
+ * moved it and ended (forgetting its claim) between this run's read and its claim — the content read is then
+ * that run's, already handed over. Such a claim is given back and the file counted as changed.
+ */
+async function dropGone<F extends SourceFile>(
+	source: FileSource<F>,
+	mine: Array<{ index: number; file: F; sha256: string }>,
+	verdicts: Verdict[],
+	claims: FileClaims<F>,
+): Promise<void> {
+	if (!mine.length) return;
+	const present = await source.present(mine.map(({ file }) => file));
+	for (const [n, { index, file, sha256 }] of mine.entries()) {
+		if (present[n]) continue;
+		verdicts[index].gone = true;
+		await claims.settled(file, sha256, undefined, false);
+	}
 }
 
 async function consumeOne<F extends SourceFile, R>(
@@ -341,7 +369,7 @@ async function consumeOne<F extends SourceFile, R>(
 		if (retried && (retried.kind === 'deleted' || retried.kind === 'moved')) await consumer.claims?.forget(p, s, h);
 		return;
 	}
-	if (read.kind === 'changed') {
+	if (read.kind === 'changed' || verdict.gone) {
 		report.counts.changed++;
 		return;
 	}

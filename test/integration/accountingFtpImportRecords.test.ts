@@ -102,6 +102,33 @@ describe('Accounting FTP Import, Keep and Remember across processes (PostgreSQL,
 		expect(sorted(other.amounts)).toEqual(amounts);
 	}, 600_000);
 
+	it('a run that read files before another run imported, deleted them and ended does not import them again: its claims come late, and it finds the files gone', async () => {
+		const { dir, amounts } = paymentFiles('stale-read', 3);
+		const id = `wf-${RUN}-stale`;
+		const deleting = () => savedImport(id, { directory: dir.remote, afterImport: 'delete' });
+		const s = loadServers();
+		const retrs = (seen: readonly string[]) => seen.filter((c) => c.startsWith('RETR')).length;
+		let other: Awaited<ReturnType<typeof execution>> | undefined;
+		// the late run has downloaded p1 and p2 (the reply to the 2nd RETR held, the window not yet claimed) when
+		// the other run, in another process, imports all three, deletes them at its execution's end, and ends
+		const proxy = await new FtpControlProxy({ host: s.host, port: s.ftp.port }, (command, seen) => command.startsWith('RETR') && retrs(seen) === 2, {
+			whileHeld: async () => void (other = await execution(workers[1], deleting())),
+			afterHold: 'release',
+		}).start();
+		let late: Awaited<ReturnType<typeof execution>>;
+		try {
+			late = await execution(workers[0], deleting(), proxy.port);
+		} finally {
+			await proxy.stop();
+		}
+		if (!other) throw new Error(`the other run did not run while the 2nd download was held (${retrs(proxy.commands)} RETR)`);
+		console.log(`late run: ${late.amounts.length} imported; the other run: ${other.amounts.length}`);
+		expect(sorted(other.amounts)).toEqual(amounts);
+		expect(late.amounts).toEqual([]);
+		expect(late.errors).toEqual([]);
+		expect(ls(dir.local)).toEqual([]);
+	}, 600_000);
+
 	it('a process killed (SIGKILL) while the reply to its 18th download is held: the 16 files it claimed (one window) never reached its workflow, so the next run in another process imports all 20, and a run after that none', async () => {
 		const { dir, amounts } = paymentFiles('keep-kill', 20);
 		const id = `wf-${RUN}-kill`;

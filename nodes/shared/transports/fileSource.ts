@@ -121,6 +121,13 @@ export interface FileSource<F extends SourceFile = SourceFile> {
 	open(): Promise<void>;
 	list(): Promise<FileListing<F>>;
 	read(file: F): Promise<FileRead>;
+	/**
+	 * Whether each of `files` is still at the source as listed (same size); asked right after this run claimed
+	 * them. A file another run imported and deleted or moved between this run's read and its claim is gone, and
+	 * the content read before must not be handed over again. One round trip for all of them where the protocol
+	 * allows (FTP: the SIZEs in one write; SFTP: the stats sent at once).
+	 */
+	present(files: readonly F[]): Promise<boolean[]>;
 	/** Only once the caller holds everything the file gave. `mustStay`: keep and remember whatever the mode. */
 	commit(file: F, sha256: string, options?: { mustStay?: boolean }): Promise<CommitOutcome>;
 	fail(file: F): Promise<FailOutcome>;

@@ -196,6 +196,16 @@ export class FolderSource implements FileSource<LocalFile> {
 		}
 	}
 
+	/** Whether each file is still in the folder as listed (same size and time; see FileSource.present). */
+	async present(files: readonly LocalFile[]): Promise<boolean[]> {
+		return await Promise.all(
+			files.map(async (file) => {
+				const info = await unlessMissing(stat(file.path));
+				return info !== undefined && info.size === file.size && info.mtimeMs === file.modifiedMs;
+			}),
+		);
+	}
+
 	/** Moves an imported file into the processed directory (whatever lies in the folder has not been handed over: no memory needed). */
 	async commit(file: LocalFile): Promise<CommitOutcome> {
 		return await this.moveInto(file, this.processedDirectory);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import { FTPError, type Client, type FileInfo } from 'basic-ftp';
+import type { Client, FileInfo } from 'basic-ftp';
 
 import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
@@ -43,6 +43,9 @@ export { absoluteDirectory } from './fileSource';
 
 /** DELEs sent in one write by `commitEach`: one round trip per chunk; a chunk's replies (~40 bytes each) fit any buffer. */
 const PIPELINED_DELES = 64;
+
+/** A reply of the FTP server to one command of a pipelined write. */
+type FtpReply = { code: number; message: string };
 
 /** A file as the FTP listing showed it. */
 export type RemoteFile = SourceFile;
@@ -323,40 +326,59 @@ export class FtpSource implements FileSource<RemoteFile> {
 				outcomes.push(await this.commit(chunk[0].file, chunk[0].sha256));
 				continue;
 			}
-			const replies = await this.deleteChunk(chunk.map(({ file }) => file.path));
+			const replies = await this.pipelined(chunk.map(({ file }) => `DELE ${file.path}`), (n) => `deleting ${chunk[n].file.path}`);
 			for (const [index, { file, sha256 }] of chunk.entries()) outcomes.push(await this.deleteOutcome(file, sha256, replies[index]));
 		}
 		return outcomes;
 	}
 
-	/** The DELEs of `paths` in one write; per path its reply: true (done), the refusal, or undefined (the session broke first). */
-	private async deleteChunk(paths: string[]): Promise<Array<true | FTPError | undefined>> {
-		const replies: Array<true | FTPError | undefined> = [];
+	/**
+	 * `commands` in one write, the replies read in order (RFC 959 servers read the control connection one command
+	 * after the other): one round trip for all of them. Per command its reply; shorter when the session broke
+	 * first (`doing(n)` names what broke: the n-th command). The commands must hold no CR, LF or NUL.
+	 */
+	private async pipelined(commands: string[], doing: (n: number) => string): Promise<FtpReply[]> {
+		const replies: FtpReply[] = [];
 		try {
 			await this.ftp(async (c) => {
 				const answered = c.ftp.handle(undefined, (reply, task) => {
 					// only a reply counts as one (a socket's error may come from another realm: see `ftpStep`)
-					const isReply = typeof (reply as { code?: unknown }).code === 'number' && typeof (reply as { message?: unknown }).message === 'string';
-					if (!isReply) {
+					const { code, message } = reply as { code?: unknown; message?: unknown };
+					if (typeof code !== 'number' || typeof message !== 'string') {
 						task.reject(reply as Error);
 						return;
 					}
-					replies.push(reply instanceof FTPError || (reply as { code: number }).code >= 400 ? new FTPError(reply as { code: number; message: string }) : true);
-					if (replies.length === paths.length) task.resolve(undefined);
+					replies.push({ code, message });
+					if (replies.length === commands.length) task.resolve(undefined);
 				});
 				c.ftp.socket.cork();
-				for (const remotePath of paths) c.ftp.send(`DELE ${remotePath}`);
+				for (const command of commands) c.ftp.send(command);
 				c.ftp.socket.uncork();
 				await answered;
 			});
 		} catch (error) {
-			this.broke(`deleting ${paths[replies.length]}`, error);
+			this.broke(doing(replies.length), error);
 		}
 		return replies;
 	}
 
-	private async deleteOutcome(file: RemoteFile, sha256: string, reply: true | FTPError | undefined): Promise<CommitOutcome> {
-		if (reply === true) return { kind: 'deleted' };
+	/**
+	 * Whether each file is still there with its listed size: the SIZEs in one write. A file whose SIZE is refused
+	 * (550) is gone; one whose SIZE the server does not answer with a size (not implemented) counts as there.
+	 */
+	async present(files: readonly RemoteFile[]): Promise<boolean[]> {
+		if (files.some((f) => /[\r\n\0]/.test(f.path))) {
+			const one: boolean[] = [];
+			for (const file of files) one.push(await this.exists(file.path, 'file'));
+			return one;
+		}
+		const replies = files.length ? await this.pipelined(files.map((f) => `SIZE ${f.path}`), (n) => `looking for ${files[n].path}`) : [];
+		if (replies.length < files.length) throw this.lost ?? new TransportError('connectionLost', `the connection was lost while looking for ${files[replies.length].path}`);
+		return replies.map(({ code, message }, i) => (code === 213 ? Number(message.slice(4).trim()) === files[i].size : code !== 550));
+	}
+
+	private async deleteOutcome(file: RemoteFile, sha256: string, reply: FtpReply | undefined): Promise<CommitOutcome> {
+		if (reply !== undefined && reply.code < 400) return { kind: 'deleted' };
 		if (reply === undefined || this.lost) return this.rememberStuck(file, sha256, 'the connection was lost while the file was being deleted, so it may still be there');
 		const still = await this.exists(file.path, 'file').catch(() => true);
 		if (!still) return { kind: 'gone' };

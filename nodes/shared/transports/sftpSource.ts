@@ -156,6 +156,20 @@ export class SftpSource implements FileSource<RemoteFile> {
 		return { kind: 'content', bytes: content.bytes, sha256: content.sha256 };
 	}
 
+	/** Whether each file is still there with its listed size (see FileSource.present): the stats sent at once. */
+	async present(files: readonly RemoteFile[]): Promise<boolean[]> {
+		return await Promise.all(
+			files.map(async (file) => {
+				try {
+					return (await this.session.stat(file.path)).size === file.size;
+				} catch (error) {
+					if (isSftpRefusal(error)) return false;
+					throw this.broke(`looking for ${file.path}`, error);
+				}
+			}),
+		);
+	}
+
 	/** Deletes, archives or keeps-and-remembers a file whose content the caller holds (see FtpSource.commit). */
 	async commit(file: RemoteFile, sha256: string, options: { mustStay?: boolean } = {}): Promise<CommitOutcome> {
 		const mode = options.mustStay ? 'keep' : this.options.afterImport;
