@@ -210,10 +210,11 @@ interface Verdict {
 }
 
 /**
- * Reads window n + 1 while the node parses the files of window n (once their claims are recorded): the downloads'
- * round trips and the server's work overlap the parsing instead of following it. Reading does not change anything at the source, so reading early
- * is safe; a commit in window n still comes after the node's decision on its file, and after the read ahead
- * finished (`idle`), as a session carries one command at a time. The reads of a window stop at the first error.
+ * Reads window n + 1 while the node parses the files of window n (once their claims are recorded): the
+ * downloads' round trips and the server's work overlap the parsing instead of following it. Reading does not
+ * change anything at the source, so reading early is safe; a commit in window n still comes after the node's
+ * decision on its file, and after the read ahead finished (`idle`), as a session carries one command at a time.
+ * The reads of a window stop at the first error.
  */
 class ReadAhead<F extends SourceFile> {
 	private pending: { index: number; reads: Promise<Array<Outcome<FileRead>>> } | undefined;
@@ -269,8 +270,8 @@ function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: 
 
 /**
  * Window `w` (the files from `files[first]`): read, looked up and claimed together, then one by one. The next
- * window is read once this one's claims are recorded: a process killed while it reads holds no claim it has not
- * recorded, and every file it claimed is pending in the record (the next run takes it over).
+ * window is read only once this one's claims are recorded and checked (`present`): claims and downloads never
+ * overlap, so a run stopped or killed during a download has claimed exactly the windows before it.
  */
 async function consumeWindow<F extends SourceFile, R>(
 	source: FileSource<F>,
