@@ -118,6 +118,7 @@ export class ImapSource {
 		const resolved = { ...wanted };
 		for (const role of ['inbox', 'archive', 'error'] as FolderRole[]) {
 			let found = findFolder(listing, wanted[role]);
+			let created: string | undefined;
 			const selectable = found && !hasFlag(found, '\\Noselect') && !hasFlag(found, '\\NonExistent');
 			if (!selectable) {
 				if (!options.createMissing) {
@@ -128,14 +129,14 @@ export class ImapSource {
 						listing.filter((f) => !hasFlag(f, '\\Noselect')).map((f) => f.path),
 					);
 				}
-				await this.createFolder(wanted[role], listing);
+				created = await this.createFolder(wanted[role], listing);
 				listing = await this.client.list({ listOnly: true });
 				found = findFolder(listing, wanted[role]);
-				if (!found || hasFlag(found, '\\Noselect')) {
-					throw folderNotFound(role, wanted[role], found ? 'notSelectable' : 'missing', []);
-				}
+				if (found && hasFlag(found, '\\Noselect')) throw folderNotFound(role, wanted[role], 'notSelectable', []);
 			}
-			resolved[role] = found!.path;
+			// the server said OK to the CREATE of this path, so it is there even when the LIST right after it does
+			// not show it yet (seen once on a loaded box: Dovecot listed the parent created a moment before, not it)
+			resolved[role] = found?.path ?? created!;
 		}
 		this.folders = resolved;
 		this.hasBinary = this.client.capabilities.has('BINARY') || this.client.capabilities.has('IMAP4rev2');
@@ -184,7 +185,8 @@ export class ImapSource {
 		return uids.sort((a, b) => a - b);
 	}
 
-	private async createFolder(path: string, listing: ListResponse[]): Promise<void> {
+	/** Creates the folder `path` and its missing ancestors; returns its path as the server names it. */
+	private async createFolder(path: string, listing: ListResponse[]): Promise<string> {
 		const delimiter = listing.find((f) => f.delimiter)?.delimiter ?? '/';
 		const steps = path.split(/[/]/).flatMap((s) => (delimiter === '/' ? [s] : s.split(delimiter)));
 		// each ancestor explicitly: servers that create "a/b/c" in one go leave "a" and "a/b" unable to hold mail
@@ -195,6 +197,7 @@ export class ImapSource {
 			if (existing && !hasFlag(existing, '\\Noselect')) continue;
 			await this.client.mailboxCreate(prefix);
 		}
+		return steps.join(delimiter);
 	}
 
 	/**
