@@ -326,7 +326,7 @@ async function lookUp<F extends SourceFile, R>(
 	if (consumer.claims && unclaimed.length) {
 		const claims = await consumer.claims.claim(unclaimed);
 		unclaimed.forEach(({ index }, n) => (verdicts[index].claim = claims[n]));
-		await dropGone(source, unclaimed.filter(({ index }) => verdicts[index].claim === 'mine'), verdicts, consumer.claims);
+		await dropGone(source, unclaimed.filter(({ index }) => verdicts[index].claim === 'mine'), verdicts);
 	}
 	return verdicts;
 }
@@ -334,21 +334,15 @@ async function lookUp<F extends SourceFile, R>(
 /**
  * The files this run just claimed must still be at the source: another run may have imported one, deleted or
  * moved it and ended (forgetting its claim) between this run's read and its claim — the content read is then
- * that run's, already handed over. Such a claim is given back and the file counted as changed.
+ * that run's, already handed over. Such a file is counted as changed; its claim, never settled, is given back
+ * with the run's other unsettled claims when the node's run ends (FileRecords.finish: one call for all of them).
  */
-async function dropGone<F extends SourceFile>(
-	source: FileSource<F>,
-	mine: Array<{ index: number; file: F; sha256: string }>,
-	verdicts: Verdict[],
-	claims: FileClaims<F>,
-): Promise<void> {
+async function dropGone<F extends SourceFile>(source: FileSource<F>, mine: Array<{ index: number; file: F }>, verdicts: Verdict[]): Promise<void> {
 	if (!mine.length) return;
 	const present = await source.present(mine.map(({ file }) => file));
-	for (const [n, { index, file, sha256 }] of mine.entries()) {
-		if (present[n]) continue;
-		verdicts[index].gone = true;
-		await claims.settled(file, sha256, undefined, false);
-	}
+	mine.forEach(({ index }, n) => {
+		if (!present[n]) verdicts[index].gone = true;
+	});
 }
 
 async function consumeOne<F extends SourceFile, R>(
