@@ -2,6 +2,7 @@ import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n
 import { sleep } from 'n8n-workflow';
 
 import { confirmLeases, databaseUnreachable, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
+import { nodeRow, processedIn, type ProcessedRow } from '../shared/transports/n8nProcessedData';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
 
 /**
@@ -14,6 +15,9 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  * - `claim N`, recorded when a run takes N on: whoever records it first mails N;
  * - `pending N`, recorded with the claim and removed right before the mail is handed to the SMTP server: a
  *   claim still pending whose holder is gone was never sent, and a later run takes it over and mails it;
+ * - `handed N`, recorded in the same section, one call before `pending N` is removed: a claim marked handed
+ *   is never taken over, even where its `pending` is still there (the run died between the two calls); and a
+ *   run whose section broke after it wrote the hand-over (PostgreSQL crashed) knows the mark as its own;
  * - `content N H`, recorded with the claim: H is the content hash, so a skip can say whether the content changed;
  * - `delivered N`, recorded when the server accepted the mail.
  * A claim neither pending nor delivered is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped
@@ -28,11 +32,14 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  *
  * Batched (a group commit): the calls a run makes while its previous write is under way (claims, hand-overs,
  * deliveries, give-backs, releases of its mails in flight) are written together, in one section: one lock, one
- * record call, one remove call, one lease query each. Each call returns once its own part is written, as if alone.
+ * read of the record, one record call, one remove call, one lease query each. Each call returns once its own
+ * part is written, as if alone. What a claim finds is read from n8n's database (n8nProcessedData.ts), never
+ * asked by recording: a process that dies at any moment leaves no value recorded that it did not mean (no false
+ * `pending` to take over, no false `delivered` to skip).
  * A claim also takes the next mails of the run's plan with it (`planned`), up to CLAIM_BATCH invoices: their
  * claims are pending and leased like any other, so a run that stops leaves them to the next run.
  *
- * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 40,000 invoices) the oldest are dropped.
+ * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 35,000 invoices) the oldest are dropped.
  */
 
 const STORE: ICheckProcessedOptions = { mode: 'entries', maxEntries: 150_000 };
@@ -42,10 +49,11 @@ export const CLAIM_BATCH = 100;
 
 const claimOf = (n: string) => `claim\u0000${n}`;
 const pendingOf = (n: string) => `pending\u0000${n}`;
+const handedOf = (n: string) => `handed\u0000${n}`;
 const deliveredOf = (n: string) => `delivered\u0000${n}`;
 const contentOf = (n: string, hash: string) => `content\u0000${n}\u0000${hash}`;
 
-type Helpers = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed'>;
+type Helpers = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed' | 'getProcessedDataCount'>;
 
 export interface SendingInvoice {
 	number: string;
@@ -86,6 +94,8 @@ export class SentRecords implements SentLookup {
 	private constructor(
 		private readonly helpers: Helpers,
 		private readonly key: string,
+		/** the node's row in n8n's processed-data store */
+		private readonly row: ProcessedRow,
 		/** the invoice numbers of this run that were delivered before */
 		private readonly deliveredBefore: Set<string>,
 	) {}
@@ -95,8 +105,9 @@ export class SentRecords implements SentLookup {
 	 * the workflow's static data (the static data entry is then removed), and looks the invoices up.
 	 */
 	static async open(ctx: IExecuteFunctions, invoiceNumbers: string[]): Promise<SentRecords> {
-		const key = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id}`;
-		const records = new SentRecords(ctx.helpers, key, new Set());
+		const workflowId = ctx.getWorkflow().id ?? '';
+		const key = `${workflowId}\u0000${ctx.getNode().id}`;
+		const records = new SentRecords(ctx.helpers, key, nodeRow(workflowId, ctx.getNode().id), new Set());
 		await section(key, async () => {
 			await records.carryOver(ctx.getWorkflowStaticData('node'));
 			await records.lookUp([...new Set(invoiceNumbers.filter(Boolean))]);
@@ -119,25 +130,21 @@ export class SentRecords implements SentLookup {
 		legacy.forget();
 	}
 
-	/** Records `values` and takes back those that were new: which of them were recorded before. */
-	private async probe(values: string[]): Promise<Set<string>> {
-		const { processed } = await this.helpers.checkProcessedAndRecord(values, 'node', STORE);
-		const seen = new Set(processed.map(String));
-		const unseen = values.filter((v) => !seen.has(v));
-		if (unseen.length) await this.helpers.removeProcessed(unseen, 'node', STORE);
-		return seen;
+	/** Which of `values` the node's record holds, read from n8n's database (nothing written). */
+	private async read(values: string[]): Promise<Set<string>> {
+		return await processedIn(this.row, values, async () => await this.helpers.getProcessedDataCount('node', STORE));
 	}
 
 	private async lookUp(numbers: string[]): Promise<void> {
 		if (!numbers.length) return;
-		const seen = await this.probe(numbers.map(deliveredOf));
+		const seen = await this.read(numbers.map(deliveredOf));
 		for (const n of numbers) if (seen.has(deliveredOf(n))) this.deliveredBefore.add(n);
 	}
 
 	/** Delivered before (claimed but unconfirmed invoices are found by `claim`): whether the content changed since. */
 	async previousSend(invoiceNumber: string, hash: string): Promise<PreviousSend | undefined> {
 		if (!this.deliveredBefore.has(invoiceNumber)) return undefined;
-		const same = await section(this.key, async () => (await this.probe([contentOf(invoiceNumber, hash)])).size > 0);
+		const same = (await this.read([contentOf(invoiceNumber, hash)])).size > 0;
 		return { contentChanged: !same };
 	}
 
@@ -199,10 +206,12 @@ export class SentRecords implements SentLookup {
 		if (batch.writes) {
 			await section(this.key, async () => {
 				const removes = [...batch.removes];
-				await this.handOver(batch, removes);
-				const claimed = batch.claims.flatMap((c) => c.invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
-				const isNew = claimed.length || batch.adds.length ? await this.record([...claimed, ...batch.adds]) : new Set<string>();
-				await this.settleClaims(batch, isNew, removes);
+				const adds = [...batch.adds];
+				await this.handOver(batch, adds, removes);
+				const asked = batch.claims.flatMap((c) => c.invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), handedOf(i.number)]));
+				adds.push(...(await this.settleClaims(batch, await this.read(asked), removes)));
+				// first the records (claims, hand-over marks, deliveries), then the removes: a section cut in between leaves no claim open that was handed over
+				if (adds.length) await this.record(adds);
 				if (removes.length) await this.helpers.removeProcessed(removes, 'node', STORE);
 			});
 		}
@@ -215,8 +224,11 @@ export class SentRecords implements SentLookup {
 		if (leases.length) await releaseLeases(leases);
 	}
 
-	/** The hand-overs: a mail whose leases are all still this run's is no longer pending; the others change nothing. */
-	private async handOver(batch: Batch, removes: string[]): Promise<void> {
+	/** invoice numbers whose hand-over this run has written, or tried to (a section cut after its records) */
+	private readonly handedHere = new Set<string>();
+
+	/** The hand-overs: a mail whose leases are all still this run's is marked handed, no longer pending; the others change nothing. */
+	private async handOver(batch: Batch, adds: string[], removes: string[]): Promise<void> {
 		if (!batch.handings.length) return;
 		const leases = batch.handings.flatMap((h) => h.invoices.map((i) => this.held.get(i.number)).filter((l): l is string => !!l));
 		const confirmed = await confirmLeases(leases);
@@ -227,56 +239,66 @@ export class SentRecords implements SentLookup {
 				const lease = this.held.get(i.number);
 				return !lease || confirmed.has(lease);
 			});
-			if (handing.result) removes.push(...handing.invoices.map((i) => pendingOf(i.number)));
+			if (!handing.result) continue;
+			for (const { number } of handing.invoices) this.handedHere.add(number);
+			adds.push(...handing.invoices.map((i) => handedOf(i.number)));
+			removes.push(...handing.invoices.map((i) => pendingOf(i.number)));
 		}
 	}
 
 	/**
 	 * Leases this run lost with its connection (PostgreSQL restarted or crashed) taken again, inside the section:
-	 * kept where nobody else holds the lease and the claim is still pending — no other run took the invoice over
-	 * and handed it to the SMTP server meanwhile (a run that did removed the pending mark under its lease).
+	 * kept where nobody else holds the lease and the claim is still open (pending, not handed) — no other run took
+	 * the invoice over and handed it to the SMTP server meanwhile — or where the hand-over mark is this run's own,
+	 * written by a section that broke after its records (then no other run could take the invoice over).
 	 */
 	private async retake(lost: string[]): Promise<string[]> {
 		const numberOf = new Map([...this.held].map(([number, lease]) => [lease, number]));
 		const again = [...(await tryLeases(lost))];
 		if (!again.length) return [];
-		const pending = await this.probe(again.map((lease) => pendingOf(numberOf.get(lease)!)));
-		const kept = again.filter((lease) => pending.has(pendingOf(numberOf.get(lease)!)));
+		const known = await this.read(again.flatMap((lease) => [pendingOf(numberOf.get(lease)!), handedOf(numberOf.get(lease)!)]));
+		const ours = (n: string) => (known.has(handedOf(n)) ? this.handedHere.has(n) : known.has(pendingOf(n)));
+		const kept = again.filter((lease) => ours(numberOf.get(lease)!));
 		const gone = again.filter((lease) => !kept.includes(lease));
 		if (gone.length) await releaseLeases(gone);
 		return kept;
 	}
 
 	/**
-	 * The claims, once recorded: an invoice is this run's when its claim is new, or when it is still pending and
-	 * nobody holds its lease (its holder stopped before handing it over: taken over). With Send Again, all are granted.
+	 * The claims, from what the record holds (`known`): an invoice is this run's when it has no claim yet, or
+	 * when its claim is still pending and nobody holds its lease (its holder stopped before handing it over:
+	 * taken over; a claim marked handed never is). With Send Again, all are granted. Returns the values to record;
+	 * adds to `removes` the hand-over marks of invoices sent again.
 	 */
-	private async settleClaims(batch: Batch, isNew: Set<string>, removes: string[]): Promise<void> {
+	private async settleClaims(batch: Batch, known: Set<string>, removes: string[]): Promise<string[]> {
+		const open = (number: string) => !known.has(claimOf(number)) || (known.has(pendingOf(number)) && !known.has(handedOf(number)));
 		// lease key → invoice number, of the invoices this run may take: one lease query for all
 		const candidates = new Map<string, string>();
 		for (const { invoices } of batch.claims) {
-			for (const { number } of invoices) {
-				const wasPending = !isNew.has(pendingOf(number));
-				if ((isNew.has(claimOf(number)) || wasPending) && !this.held.has(number)) candidates.set(this.leaseOf(number), number);
-			}
+			for (const { number } of invoices) if (open(number) && !this.held.has(number)) candidates.set(this.leaseOf(number), number);
 		}
 		const leased = candidates.size ? await tryLeases([...candidates.keys()]) : new Set<string>();
 		for (const lease of leased) this.held.set(candidates.get(lease)!, lease);
+		const adds: string[] = [];
 		for (const claimOp of batch.claims) {
 			const claim: Claim = { granted: [], fresh: [], taken: [] };
 			for (const invoice of claimOp.invoices) {
-				const newClaim = isNew.has(claimOf(invoice.number));
-				const wasPending = !isNew.has(pendingOf(invoice.number));
-				// a claim handed over before (delivered or uncertain) gets no pending mark from us, unless sent again
-				if (!newClaim && !wasPending && !claimOp.sendAgain) removes.push(pendingOf(invoice.number));
-				const mine = (newClaim || wasPending) && this.held.has(invoice.number);
-				if (newClaim && !mine) removes.push(claimOf(invoice.number), pendingOf(invoice.number));
+				const { number } = invoice;
+				const mine = open(number) && this.held.has(number);
+				adds.push(contentOf(number, invoice.hash));
+				if (mine && !known.has(claimOf(number))) adds.push(claimOf(number), pendingOf(number));
+				// a claim handed over before (delivered or uncertain) is pending again only when sent again
+				if (!open(number) && claimOp.sendAgain) {
+					adds.push(pendingOf(number));
+					removes.push(handedOf(number));
+				}
 				if (mine) claim.fresh.push(invoice);
 				if (mine || claimOp.sendAgain) claim.granted.push(invoice);
 				else claim.taken.push(invoice);
 			}
 			claimOp.result = claim;
 		}
+		return adds;
 	}
 
 	/** the mails of this run in the order they are sent, where each is (by first invoice number), the claims made so far */
@@ -348,7 +370,7 @@ export class SentRecords implements SentLookup {
 	async giveBack(invoices: SendingInvoice[]): Promise<void> {
 		if (!invoices.length) return;
 		await this.write((batch) => {
-			batch.removes.push(...invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), contentOf(i.number, i.hash)]));
+			batch.removes.push(...invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), handedOf(i.number), contentOf(i.number, i.hash)]));
 			batch.releases.push(...invoices.map((i) => i.number));
 		});
 	}

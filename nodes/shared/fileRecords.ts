@@ -16,7 +16,8 @@ import { releaseLeases, tryLeases } from './transports/n8nDatabaseLock';
  *
  * Per file version K (path, size, SHA-256 of the content):
  * - `import K`: recorded when a run takes the file on, before the node parses it. Whoever records it first
- *   imports the file; every other run, in any process, skips it (atomic look-up-and-record).
+ *   imports the file; every other run, in any process, skips it (under the node's lock: the row read without
+ *   writing, n8nProcessedData.ts, then the new claims recorded — nothing recorded only to ask).
  * - `pending K`: recorded with it, removed when the execution that carries the file's documents has ended
  *   (n8n's `workflowExecuteAfter` hook, in the process that ran it). A claim still pending whose run is gone
  *   (a worker killed, n8n restarted) never reached the rest of its workflow: the next run takes it over.
@@ -83,27 +84,29 @@ export class FileRecords<F extends SourceFile> implements FileClaims<F> {
 		return keys.map((k) => found.get(k) ?? 'elsewhere');
 	}
 
-	/** The claims of `keys` in one step of the record: one store call for all of them, more only where some were imported. */
+	/**
+	 * The claims of `keys` in one step of the record: one read of the row (nothing written to ask), one lease
+	 * query, one store call recording the new claims — nothing recorded that would have to be taken back.
+	 */
 	private async claimAll(batch: RecordBatch, keys: string[]): Promise<Map<string, FileClaim>> {
 		const claims = new Map<string, FileClaim>();
-		const fresh = await batch.record(keys.flatMap((k) => [importOf(k), pendingOf(k)]));
+		const known = await batch.recorded(keys.flatMap((k) => [importOf(k), pendingOf(k), stuckOf(k)]));
 		// imported by an execution that has ended
-		const ended = keys.filter((k) => !fresh.has(importOf(k)) && fresh.has(pendingOf(k)));
-		if (ended.length) {
-			await batch.remove(ended.map(pendingOf));
-			const stuck = await batch.recorded(ended.map(stuckOf));
-			for (const k of ended) claims.set(k, stuck.has(stuckOf(k)) ? 'stuck' : 'imported');
-		}
+		for (const k of keys) if (known.has(importOf(k)) && !known.has(pendingOf(k))) claims.set(k, known.has(stuckOf(k)) ? 'stuck' : 'imported');
 		// a new claim, or a pending one whose run may be gone: ours if no live run holds its lease
 		const wanted = keys.filter((k) => !claims.has(k));
 		const taken = wanted.length ? await tryLeases(wanted.map((k) => this.leaseOf(k))) : new Set<string>();
-		const refused = wanted.filter((k) => !taken.has(this.leaseOf(k)));
-		await batch.remove(refused.filter((k) => fresh.has(importOf(k))).flatMap((k) => [importOf(k), pendingOf(k)]));
-		for (const k of wanted) {
-			if (!taken.has(this.leaseOf(k))) {
-				claims.set(k, 'elsewhere');
-				continue;
-			}
+		const mine = wanted.filter((k) => taken.has(this.leaseOf(k)));
+		let recorded = false;
+		try {
+			await batch.record(mine.filter((k) => !known.has(importOf(k))).flatMap((k) => [importOf(k), pendingOf(k)]));
+			recorded = true;
+		} finally {
+			// not recorded: the leases taken for them are given back with the error
+			if (!recorded) await releaseLeases(mine.map((k) => this.leaseOf(k))).catch(() => undefined);
+		}
+		for (const k of wanted) claims.set(k, 'elsewhere');
+		for (const k of mine) {
 			claims.set(k, 'mine');
 			this.mine.set(k, undefined);
 			claimedHere.add(this.scoped(k));

@@ -1,6 +1,7 @@
 import type { ICheckProcessedOptions, IExecuteFunctions } from 'n8n-workflow';
 
 import { section } from './transports/n8nDatabaseLock';
+import { nodeRow, processedIn, workflowRow, type ProcessedRow } from './transports/n8nProcessedData';
 
 /**
  * A node's (or a workflow's) record in n8n's processed-data store (`this.helpers.checkProcessedAndRecord` and family: the
@@ -23,7 +24,7 @@ export type RecordHelpers = Pick<IExecuteFunctions['helpers'], 'checkProcessedAn
 export interface RecordBatch {
 	/** Records `values`; returns those that were not recorded before. */
 	record(values: string[]): Promise<Set<string>>;
-	/** Which of `values` are recorded, leaving no trace (n8n's store has no look-up alone: record, take back the new ones). */
+	/** Which of `values` are recorded: read from n8n's database, nothing written (n8nProcessedData.ts). */
 	recorded(values: string[]): Promise<Set<string>>;
 	remove(values: string[]): Promise<void>;
 }
@@ -35,17 +36,20 @@ export class NodeRecords {
 		readonly key: string,
 		private readonly options: ICheckProcessedOptions,
 		/** n8n's row: the node's own, or the workflow's (one row for all nodes of the workflow) */
+		private readonly row: ProcessedRow,
 		private readonly scope: 'node' | 'workflow' = 'node',
 	) {}
 
 	/** The record of the node `ctx` runs, with the store options every user of its row passes. */
 	static of(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
-		return new NodeRecords(ctx.helpers, `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().id}`, options);
+		const workflowId = ctx.getWorkflow().id ?? '';
+		return new NodeRecords(ctx.helpers, `${workflowId}\u0000${ctx.getNode().id}`, options, nodeRow(workflowId, ctx.getNode().id));
 	}
 
 	/** The workflow's row (n8n's `workflow` scope), shared by several nodes; its lock is the workflow's. */
 	static ofWorkflow(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
-		return new NodeRecords(ctx.helpers, `${ctx.getWorkflow().id ?? ''}\u0000workflow`, options, 'workflow');
+		const workflowId = ctx.getWorkflow().id ?? '';
+		return new NodeRecords(ctx.helpers, `${workflowId}\u0000workflow`, options, workflowRow(workflowId), 'workflow');
 	}
 
 	/** Runs `work` while no other process or call works on this node's record. */
@@ -67,11 +71,7 @@ export class NodeRecords {
 				.catch(async () => await this.helpers.checkProcessedAndRecord(values, this.scope, this.options));
 			return new Set(result.new.map(String));
 		},
-		recorded: async (values) => {
-			const fresh = await this.batch.record(values);
-			if (fresh.size) await this.batch.remove([...fresh]);
-			return new Set(values.filter((v) => !fresh.has(v)));
-		},
+		recorded: async (values) => await processedIn(this.row, values, async () => await this.count()),
 		remove: async (values) => {
 			if (values.length) await this.helpers.removeProcessed(values, this.scope, this.options);
 		},

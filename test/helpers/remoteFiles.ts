@@ -84,18 +84,41 @@ export function camtFromTemplate(template: string, amount: string): string {
 		.replace(/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/, `<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`);
 }
 
-/**
- * The saved workflow `id` with one Accounting FTP Import (version 2: commits at the execution's end) named
- * "Import", importing payments with `parameters`, and the node's static data `staticData` (what n8n saved).
- */
-export function savedImport(id: string, parameters: IDataObject, staticData: IDataObject = {}): RunnerWorkflow {
+export interface PaymentImportWorkflow {
+	/** 2 (default): commits at the execution's end; 1: while the node runs */
+	typeVersion?: number;
+	/** the node's name (default "Import") */
+	nodeName?: string;
+	/** the saved workflow's id: the same id in two workflows is two copies of one saved workflow */
+	id?: string;
+	name?: string;
+	/** the workflow's static data as n8n saved it (the node's under `node:<name>`) */
+	staticData?: IDataObject;
+	/** the credentials chosen on the node, as n8n stores them */
+	credentials?: INode['credentials'];
+	/** the workflow's time zone setting */
+	timezone?: string;
+}
+
+/** A workflow with one Accounting FTP Import importing payments with `parameters` (no upload wait unless given). */
+export function paymentImportWorkflow(parameters: IDataObject, workflow: PaymentImportWorkflow = {}): RunnerWorkflow {
+	const { typeVersion = 2, nodeName = 'Import', id, name, staticData, credentials, timezone } = workflow;
 	const node: INode = {
 		id: 'import',
-		name: 'Import',
+		name: nodeName,
 		type: 'n8n-nodes-backoffice.accountingFtpImport',
-		typeVersion: 2,
+		typeVersion,
 		position: [0, 0],
 		parameters: { operation: 'importPayments', options: { uploadWaitSeconds: 0 }, ...parameters },
+		...(credentials ? { credentials } : {}),
 	};
-	return new RunnerWorkflow({ id, nodes: [node], connections: {}, staticData });
+	return new RunnerWorkflow({ id, name, nodes: [node], connections: {}, staticData, ...(timezone ? { settings: { executionOrder: 'v1', timezone } } : {}) });
+}
+
+/**
+ * The saved workflow `id` with one Accounting FTP Import (version 2: commits at the execution's end) named
+ * "Import", importing payments with `parameters`, and the workflow's static data `staticData` (what n8n saved).
+ */
+export function savedImport(id: string, parameters: IDataObject, staticData: IDataObject = {}): RunnerWorkflow {
+	return paymentImportWorkflow(parameters, { id, staticData });
 }

@@ -9,7 +9,7 @@
 import { appendFileSync, chmodSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 
-import { NodeHelpers, type INode, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
+import { NodeHelpers, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
 import { isoDateIn, shiftIsoDate } from '../../nodes/AccountingFtpImport/importSettings';
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
@@ -21,6 +21,7 @@ import {
 	fileServerCredentials,
 	fixture,
 	ls,
+	paymentImportWorkflow,
 	put,
 	remoteDirectory,
 	removeRemoteDirectories,
@@ -38,16 +39,7 @@ const ftpDirectory = (label: string) => remoteDirectory('ftp', label);
 afterAll(removeRemoteDirectories);
 
 function importWorkflow(parameters: INodeParameters, name = `FTP import ${Date.now()}`): RunnerWorkflow {
-	const node: INode = {
-		id: 'import',
-		name: 'Import',
-		type: 'n8n-nodes-backoffice.accountingFtpImport',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { operation: 'importPayments', options: { uploadWaitSeconds: 0 }, ...parameters },
-		credentials: NODE_CREDENTIALS,
-	};
-	return new RunnerWorkflow({ name, nodes: [node], connections: {}, settings: { executionOrder: 'v1', timezone: TIME_ZONE } });
+	return paymentImportWorkflow(parameters, { typeVersion: 1, name, credentials: NODE_CREDENTIALS, timezone: TIME_ZONE });
 }
 
 function credentials(ftp: Partial<FtpCredentials> = {}, withSmtp = false, over: FileServer = 'ftp') {

@@ -4,7 +4,7 @@
  * and records the file in n8n's processed-data store before, so that a file its delete left behind is never
  * imported again. The n8n process killed before that end is the end-to-end test's part (test/e2e/n8n-kill.test.ts).
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
@@ -12,21 +12,9 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { FaultProxy } from '../faults/harness/faultProxy';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../helpers/servers';
 import { processedDataCalls } from '../helpers/processedData';
-import { savedImport } from '../helpers/remoteFiles';
+import { camtWithAmount, savedImport } from '../helpers/remoteFiles';
 
 const servers = loadServers();
-const CAMT = readFileSync(path.join(__dirname, '../fixtures/camt053/camt053.v2.minimal.xml'), 'utf8');
-
-function camtWithAmount(amount: string): Buffer {
-	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		CAMT.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`).replace(
-			/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/,
-			`<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`,
-		),
-	);
-}
-
 function directoryWith(files: number): { local: string; remote: string } {
 	const name = `at-end-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 	const local = path.join(servers.ftp.home, name);
@@ -83,6 +71,24 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 		expect(ls(dir.local)).toEqual([]);
 		// three windows claimed (40 = 16 + 16 + 8) and the record written at the end of the execution; one per file: 41
 		expect(calls).toBe(4);
+	});
+
+	it("finds what earlier executions imported and kept by reading n8n's database: a run over those files writes nothing to the store", async () => {
+		const dir = directoryWith(3);
+		const saved = savedWorkflow();
+		const keep = { directory: dir.remote, afterImport: 'keep' };
+		expect((await execution(saved, keep)).payments.sort()).toEqual(['p1.xml', 'p2.xml', 'p3.xml']);
+		const writes = () => (processedDataCalls.checkProcessedAndRecord ?? 0) + (processedDataCalls.removeProcessed ?? 0);
+		const before = writes();
+		// a manual run of the workflow: no static data, nor this process's memory of it (n8n saves neither for
+		// manual runs) — the record alone says "imported"
+		const manual = await savedImport(saved.id, keep).run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftpCredentialsFor({ protocol: 'ftp' })) }, mode: 'manual' });
+		expect(manual.error).toBeUndefined();
+		expect([manual.output('Import', 0), manual.output('Import', 1)]).toEqual([[], []]);
+		expect(ls(dir.local)).toEqual(['p1.xml', 'p2.xml', 'p3.xml']);
+		// asked by recording and taking back (n8n's helpers have no look-up alone) it took six writes, and a
+		// process that died between two of them left a false "pending": imported again by the next run
+		expect(writes() - before).toBe(0);
 	});
 
 	it('does not import a file again whose delete at the end was refused, and deletes it once the right is granted', async () => {

@@ -8,27 +8,16 @@
  * started while the other was still at work, but reached the file after the other had ended, imported it again —
  * its copy of the static data was older than the other's memory of the file.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { FaultProxy } from '../faults/harness/faultProxy';
+import { camtWithAmount, paymentImportWorkflow } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../helpers/servers';
-import { RunnerWorkflow } from '../helpers/workflowRunner';
 
 const servers = loadServers();
-const CAMT = readFileSync(path.join(__dirname, '../fixtures/camt053/camt053.v2.minimal.xml'), 'utf8');
-
-function camtWithAmount(amount: string): Buffer {
-	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		CAMT.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`).replace(
-			/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/,
-			`<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`,
-		),
-	);
-}
 
 function directoryWith(files: number): { local: string; remote: string } {
 	const name = `overlap-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -47,15 +36,7 @@ const WORKFLOW_ID = `test-workflow-overlapping-${process.pid}`;
 
 /** One execution as n8n runs it: static data from the saved copy; saved back when it ends, if it changed. */
 async function execution(saved: { staticData: IDataObject }, directory: string, port?: number): Promise<{ payments: string[]; errors: INodeExecutionData[] }> {
-	const node: INode = {
-		id: 'import',
-		name: 'Import',
-		type: 'n8n-nodes-backoffice.accountingFtpImport',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { operation: 'importPayments', directory, options: { uploadWaitSeconds: 0 } },
-	};
-	const workflow = new RunnerWorkflow({ id: WORKFLOW_ID, nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
+	const workflow = paymentImportWorkflow({ directory }, { typeVersion: 1, id: WORKFLOW_ID, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
 	const ftp = { ...ftpCredentialsFor({ protocol: 'ftp' }), ...(port ? { port } : {}) };
 	const result = await workflow.run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftp) }, mode: 'trigger' });
 	if (JSON.stringify(workflow.staticData) !== JSON.stringify(saved.staticData)) saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
-import { camtWithAmount, fixture, ls, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
+import { camtWithAmount, fixture, ls, paymentImportWorkflow, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { loadServers, n8nCredentialData, sftpCredentialsFor } from '../helpers/servers';
 import { faultWhileHeld, SFTP_REQUEST, SftpHold } from '../helpers/sftpHold';
 import { RunnerWorkflow } from '../helpers/workflowRunner';
@@ -233,15 +233,7 @@ describe('SFTP faults: nothing lost, nothing twice', () => {
 		for (let i = 1; i <= total; i++) put(dir.local, `z${String(i).padStart(2, '0')}.xml`, camtWithAmount(`${i}.00`));
 		const saved = { id: `sftp-v2-${process.pid}-${token()}`, staticData: {} as IDataObject };
 		const execution = async () => {
-			const node: INode = {
-				id: 'node',
-				name: 'Node',
-				type: 'n8n-nodes-backoffice.accountingFtpImport',
-				typeVersion: 2,
-				position: [0, 0],
-				parameters: { operation: 'importPayments', directory: dir.remote, options: { uploadWaitSeconds: 0 } },
-			};
-			const workflow = new RunnerWorkflow({ id: saved.id, nodes: [node], connections: {}, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
+			const workflow = paymentImportWorkflow({ directory: dir.remote }, { nodeName: 'Node', id: saved.id, staticData: JSON.parse(JSON.stringify(saved.staticData)) as IDataObject });
 			const result = await workflow.run('Node', { credentials: { backofficeFtpApi: n8nCredentialData(sftpCredentialsFor('password')) }, mode: 'trigger' });
 			saved.staticData = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
 			if (result.error) throw result.error;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { n8nPostgresConfig, section, tryLease, releaseLease, holdsLease } from '../../nodes/shared/transports/n8nDatabaseLock';
+import { n8nSqliteFile } from '../../nodes/shared/transports/n8nProcessedData';
 
 describe("n8n's database for the lock", () => {
 	it('is none on SQLite, n8n\'s default (no DB_TYPE, or sqlite)', () => {
@@ -28,6 +29,18 @@ describe("n8n's database for the lock", () => {
 		expect(
 			n8nPostgresConfig({ DB_TYPE: 'postgresdb', DB_POSTGRESDB_SSL_ENABLED: 'true', DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED: 'false' })?.ssl,
 		).toMatchObject({ rejectUnauthorized: false });
+	});
+});
+
+describe("n8n's SQLite file, read by the nodes' look-ups (n8nProcessedData.ts)", () => {
+	it('is where n8n keeps it: .n8n/database.sqlite in N8N_USER_FOLDER, else in HOME; DB_SQLITE_DATABASE (or its _FILE) relative to .n8n', () => {
+		expect(n8nSqliteFile({ N8N_USER_FOLDER: '/data', HOME: '/root' })).toBe('/data/.n8n/database.sqlite');
+		expect(n8nSqliteFile({ HOME: '/home/node' })).toBe('/home/node/.n8n/database.sqlite');
+		expect(n8nSqliteFile({ N8N_USER_FOLDER: '/data', DB_SQLITE_DATABASE: 'other.db' })).toBe('/data/.n8n/other.db');
+		expect(n8nSqliteFile({ N8N_USER_FOLDER: '/data', DB_SQLITE_DATABASE: '/srv/n8n.sqlite' })).toBe('/srv/n8n.sqlite');
+		const dir = mkdtempSync(path.join(tmpdir(), 'bo-sqlite-'));
+		writeFileSync(path.join(dir, 'name'), 'from-file.sqlite\n');
+		expect(n8nSqliteFile({ N8N_USER_FOLDER: '/data', DB_SQLITE_DATABASE_FILE: path.join(dir, 'name') })).toBe('/data/.n8n/from-file.sqlite');
 	});
 });
 

@@ -11,15 +11,17 @@
  *   ends the session and frees them. `holdsLease` says whether the lease connection that took it still lives,
  *   `confirmLease` asks PostgreSQL. `tryLeases`, `confirmLeases`, `releaseLeases`: many keys in one round trip.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { Client, Pool, type ClientConfig } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolClient, type QueryResultRow } from 'pg';
 
 /** how long a section waits for another process's section of the same key before it fails */
 const LOCK_WAIT_MS = 120_000;
 
-function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+/** One of n8n's settings: the variable `name`, or the file `name_FILE` names (n8n reads both). */
+export function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
 	const file = env[`${name}_FILE`];
 	if (file) return readFileSync(file, 'utf8').trim();
 	return env[name];
@@ -99,19 +101,35 @@ let generation = 0;
 /** leases this process holds: key → generation of the connection that took it */
 const leases = new Map<string, number>();
 
+/** This process's connections to n8n's PostgreSQL (n8n runs on PostgreSQL: `n8nPostgresConfig()` is set). */
+function n8nPool(): Pool {
+	if (!pool) {
+		pool = new Pool({ ...n8nPostgresConfig(), max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true, options: `-c lock_timeout=${LOCK_WAIT_MS}` });
+		// an idle pooled connection that breaks (the server restarted) is dropped by the pool, not thrown here
+		pool.on('error', () => undefined);
+		pool.on('connect', (client) => client.on('error', () => undefined));
+	}
+	return pool;
+}
+
+/** the connection of the section the current call runs in (`open` until the section ends: a continuation that outlives it uses the pool) */
+const inSection = new AsyncLocalStorage<{ client: PoolClient; open: boolean }>();
+
+/**
+ * A query in n8n's PostgreSQL: on the connection of the section it is made in (a section waits for nothing
+ * else of the pool), else on one of the pool's.
+ */
+export async function n8nQuery<R extends QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+	const current = inSection.getStore();
+	return (current?.open ? await current.client.query<R>(text, values) : await n8nPool().query<R>(text, values)).rows;
+}
+
 /** Runs `work` while no other process or call holds the section `key`. */
 export async function section<T>(key: string, work: () => Promise<T>): Promise<T> {
 	return await inTurn(key, async () => {
-		const config = n8nPostgresConfig();
-		if (!config) return await work();
-		if (!pool) {
-			pool = new Pool({ ...config, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true, options: `-c lock_timeout=${LOCK_WAIT_MS}` });
-			// an idle pooled connection that breaks (the server restarted) is dropped by the pool, not thrown here
-			pool.on('error', () => undefined);
-			pool.on('connect', (client) => client.on('error', () => undefined));
-		}
+		if (!n8nPostgresConfig()) return await work();
 		const [a, b] = lockKeys(`section\u0000${key}`);
-		const client = await pool.connect().catch((error: unknown) => {
+		const client = await n8nPool().connect().catch((error: unknown) => {
 			throw lockError('Connecting for a lock', error);
 		});
 		// a connection that may still hold the lock is closed, which frees it
@@ -121,7 +139,8 @@ export async function section<T>(key: string, work: () => Promise<T>): Promise<T
 				throw lockError(`Waiting up to ${LOCK_WAIT_MS / 1000} s for a lock`, error);
 			});
 			holding = true;
-			const result = await work();
+			const current = { client, open: true };
+			const result = await inSection.run(current, work).finally(() => (current.open = false));
 			await client.query('SELECT pg_advisory_unlock($1, $2)', [a, b]);
 			holding = false;
 			return result;

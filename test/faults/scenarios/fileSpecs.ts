@@ -2,31 +2,19 @@
  * The file-consuming nodes the fault suite runs (fileRuns.ts): the Accounting FTP Import over FTP, FTPS and
  * SFTP, and Order Exchange › Receive over FTP — each with its directory, documents and fault choices.
  */
-import { mkdirSync, chmodSync, readFileSync } from 'node:fs';
+import { mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { writeOpenTrans } from '../../../nodes/shared/documents/orders';
+import { camtWithAmount } from '../../helpers/remoteFiles';
 import { ftpCredentialsFor, loadServers, n8nCredentialData, sftpCredentialsFor } from '../../helpers/servers';
 import { sampleOrder } from '../../unit/orders/sampleDocuments';
 import { serverFault } from '../harness/serverControl';
 import type { FileScenario, ServerFaultChoice } from './fileRuns';
 
 export type FileProtocol = 'FTP' | 'FTPS' | 'SFTP';
-
-const CAMT = readFileSync(path.join(__dirname, '../../fixtures/camt053/camt053.v2.minimal.xml'), 'utf8');
-
-/** camt.053 with one credit of `amount` and the closing balance that gives (as in the integration tests). */
-function camtWithAmount(amount: string): Buffer {
-	const closing = (18.15 + Number(amount)).toFixed(2);
-	return Buffer.from(
-		CAMT.replace('<Amt Ccy="EUR">8.85</Amt>', `<Amt Ccy="EUR">${amount}</Amt>`).replace(
-			/<Amt Ccy="SEK">27\.00<\/Amt>\s*<CdtDbtInd>DBIT<\/CdtDbtInd>/,
-			`<Amt Ccy="EUR">${closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd>`,
-		),
-	);
-}
 
 /** A fresh directory for the protocol's server: here, and as the server's user sees it. */
 function directory(protocol: FileProtocol, label: string): { local: string; remote: string } {
