@@ -37,8 +37,12 @@ export class NodeRecords {
 		private readonly options: ICheckProcessedOptions,
 		/** n8n's row: the node's own, or the workflow's (one row for all nodes of the workflow) */
 		private readonly row: ProcessedRow,
-		private readonly scope: 'node' | 'workflow' = 'node',
 	) {}
+
+	/** n8n's scope of the row */
+	private get scope(): 'node' | 'workflow' {
+		return this.row.context ? 'node' : 'workflow';
+	}
 
 	/** The record of the node `ctx` runs, with the store options every user of its row passes. */
 	static of(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
@@ -49,7 +53,7 @@ export class NodeRecords {
 	/** The workflow's row (n8n's `workflow` scope), shared by several nodes; its lock is the workflow's. */
 	static ofWorkflow(ctx: IExecuteFunctions, options: ICheckProcessedOptions): NodeRecords {
 		const workflowId = ctx.getWorkflow().id ?? '';
-		return new NodeRecords(ctx.helpers, `${workflowId}\u0000workflow`, options, workflowRow(workflowId), 'workflow');
+		return new NodeRecords(ctx.helpers, `${workflowId}\u0000workflow`, options, workflowRow(workflowId));
 	}
 
 	/** Runs `work` while no other process or call works on this node's record. */

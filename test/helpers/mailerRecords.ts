@@ -101,7 +101,12 @@ export function addressOf(token: string, invoiceNumber: string): string {
 
 /** The mailer run by n8n's engine in a process of its own (nodeProcessChild.js), which a test may kill. */
 export class MailerProcess {
-	readonly process = new NodeProcess();
+	readonly process: NodeProcess;
+
+	/** `env`: the process's variables (by default this one's) */
+	constructor(env?: NodeJS.ProcessEnv) {
+		this.process = new NodeProcess(env);
+	}
 
 	/**
 	 * Runs the workflow over `items` (with `account`, by default alice's SMTP credential); resolves with the JSON of

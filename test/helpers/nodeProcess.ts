@@ -14,9 +14,16 @@ export interface ProcessRun {
 }
 
 export class NodeProcess {
-	readonly child = fork(path.join(__dirname, 'nodeProcessChild.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: process.env });
-	readonly exited = new Promise((resolve) => this.child.once('exit', resolve));
-	readonly ready = new Promise((resolve) => this.child.once('message', resolve));
+	readonly child;
+	readonly exited;
+	readonly ready;
+
+	/** `env`: the process's variables (n8n's DB_* among them) */
+	constructor(env: NodeJS.ProcessEnv = process.env) {
+		this.child = fork(path.join(__dirname, 'nodeProcessChild.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env });
+		this.exited = new Promise((resolve) => this.child.once('exit', resolve));
+		this.ready = new Promise((resolve) => this.child.once('message', resolve));
+	}
 
 	/** Runs `workflow` from `node` (one run at a time per process); rejects with the run's error. */
 	async run(workflow: RunnerWorkflow, node: string, outputs: number, credentials: Credentials, options: { items?: IDataObject[]; mode?: WorkflowExecuteMode } = {}): Promise<ProcessRun> {

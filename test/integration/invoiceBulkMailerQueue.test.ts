@@ -5,13 +5,16 @@
  * n8n's DB_* variables: its claims are made under a PostgreSQL advisory lock, its invoices leased.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { withImapClient } from '../../nodes/shared/transports/imap';
+import { nodeRow, processedIn } from '../../nodes/shared/transports/n8nProcessedData';
 import { useN8nPostgres } from '../helpers/n8nPostgres';
 import { addressOf, invoiceJson, mailer, MailerProcess, mailsAfterQuiet, recipients } from '../helpers/mailerRecords';
+import { PgProxy } from '../helpers/pgProxy';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../helpers/servers';
 import { SmtpProxy } from '../helpers/smtpProxy';
 
@@ -158,6 +161,55 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		expect(typeof firstRun === 'string' ? firstRun : firstRun[2].filter((i) => i.code !== 'DELIVERY_UNCERTAIN')).toEqual([]);
 		expect(outputs[2]).toEqual([]);
 		// counted at the mailbox: every customer once, nobody twice, none lost
+		expect(all).toEqual(items.map((_, i) => `kunde${i + 1}-${token}@example.com`).sort());
+	}, 600_000);
+	it('PostgreSQL killed (a crash) after the section that hands mail 20 over wrote its marks, before it gave back its lock: the mail still goes out, every invoice exactly once', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 40 }, (_, i) => invoiceJson(token, i + 1));
+		const number = `RE-${token}-20`;
+		const row = nodeRow(`wf-${token}`, 'mailer-node');
+		const marks = [`claim\u0000${number}`, `pending\u0000${number}`, `handed\u0000${number}`];
+		let found: string[] = [];
+		// the crash lands at a protocol position: the mailer's connections to PostgreSQL pass a proxy, which holds
+		// the unlock that ends the first section after the one that recorded "handed" for invoice 20 was sent —
+		// that section has recorded the mark and removed "pending" (both committed); while it is held, the record
+		// is read and every PostgreSQL process killed and started again; then the held connection is cut
+		const proxy = await new PgProxy(
+			{ host: process.env.DB_POSTGRESDB_HOST!, port: Number(process.env.DB_POSTGRESDB_PORT) },
+			{
+				armWith: createHash('md5').update(marks[2]).digest('base64'),
+				holdAt: 'pg_advisory_unlock($1, $2)',
+				whileHeld: async () => {
+					found = [...(await processedIn(row, marks))];
+					queueServers(['kill-postgres']);
+				},
+			},
+		).start();
+		const first = new MailerProcess({ ...process.env, DB_POSTGRESDB_PORT: String(proxy.port) });
+		let firstRun: IDataObject[][];
+		try {
+			firstRun = await first.run(mailer(token), items);
+			await proxy.held;
+		} finally {
+			await first.kill();
+			await proxy.stop();
+		}
+		if (proxy.holds !== 1 || found.join() !== [marks[0], marks[2]].join()) {
+			throw new Error(`the crash was not placed between the hand-over's writes and the end of its section: ${proxy.holds} holds, invoice 20's record held ${JSON.stringify(found)}`);
+		}
+		const second = new MailerProcess();
+		let outputs: IDataObject[][];
+		try {
+			outputs = await second.run(mailer(token), items);
+		} finally {
+			await second.kill();
+		}
+		const all = recipients(await mailsAfterQuiet(token));
+		console.log(`PostgreSQL killed after mail 20's hand-over: the first run mailed ${numbersOf(firstRun[0]).length}, failed ${JSON.stringify(firstRun[2].map((i) => i.code))}; the next run mailed ${numbersOf(outputs[0]).length}; ${all.length} mails arrived`);
+		// the run kept its hand-over (the mark is its own) and mailed invoice 20; nothing failed, nothing was left
+		expect(firstRun[2]).toEqual([]);
+		expect(numbersOf(firstRun[0]).sort()).toEqual(items.map((i) => i.invoiceNumber as string).sort());
+		expect(outputs[0]).toEqual([]);
 		expect(all).toEqual(items.map((_, i) => `kunde${i + 1}-${token}@example.com`).sort());
 	}, 600_000);
 });
