@@ -166,21 +166,32 @@ restart-postgres)
 	pg_start
 	;;
 kill-postgres)
-	# a crash: SIGKILL for the postmaster and every process it started, at once (every connection cut, no
-	# shutdown checkpoint); the start after it runs PostgreSQL's crash recovery from the write-ahead log
+	# a crash: SIGKILL for the postmaster and every process it started (every connection cut, no shutdown
+	# checkpoint); the start after it runs PostgreSQL's crash recovery from the write-ahead log. Every client must
+	# see its connection cut, nothing else: the postmaster is stopped first (SIGSTOP: it forks no backend the list
+	# below would miss), its processes are killed before it (a backend that outlives the postmaster by a moment
+	# answers its client "terminating connection due to unexpected postmaster exit", 57P01, instead), then it.
 	pid="$(head -n1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
-		# shellcheck disable=SC2086 # a list of process ids
-		kill -KILL $pids 2>/dev/null || true
-		for p in $pids; do
-			for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-			! kill -0 "$p" 2>/dev/null || die "PostgreSQL process $p did not end after SIGKILL"
-		done
-		log "PostgreSQL killed (SIGKILL: postmaster $pid and its $(($(wc -w <<<"$pids") - 1)) processes)"
-	else
-		die "PostgreSQL does not run (no live postmaster in $PG_DATA/postmaster.pid): nothing to kill"
-	fi
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "PostgreSQL does not run (no live postmaster in $PG_DATA/postmaster.pid): nothing to kill"
+	kill -STOP "$pid"
+	# the signal is delivered asynchronously: wait until the postmaster is stopped (state T)
+	pm_state() { sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1; }
+	for _ in $(seq 1 200); do [ "$(pm_state)" = T ] && break; sleep 0.01; done
+	[ "$(pm_state)" = T ] || die "the postmaster $pid did not stop (SIGSTOP)"
+	children="$(pgrep -P "$pid" | tr '\n' ' ')"
+	# ended: gone, or a zombie (the stopped postmaster cannot reap its children)
+	ended() { [ ! -e "/proc/$1" ] || [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]; }
+	# shellcheck disable=SC2086 # a list of process ids
+	[ -z "$children" ] || kill -KILL $children 2>/dev/null || true
+	for p in $children; do
+		for _ in $(seq 1 200); do ended "$p" && break; sleep 0.01; done
+		ended "$p" || die "PostgreSQL process $p did not end after SIGKILL"
+	done
+	kill -KILL "$pid"
+	# gone, not just ended: a postmaster not yet reaped still counts as running for pg_ctl
+	for _ in $(seq 1 1000); do [ -e "/proc/$pid" ] || break; sleep 0.01; done
+	[ ! -e "/proc/$pid" ] || die "the postmaster $pid did not end after SIGKILL"
+	log "PostgreSQL killed (SIGKILL: postmaster $pid and its $(wc -w <<<"$children") processes)"
 	pg_start 120
 	;;
 restart-redis)

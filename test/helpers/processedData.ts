@@ -52,7 +52,15 @@ function start(): Promise<Store> {
 			if (message.error !== undefined) waiting?.reject(new Error(message.error));
 			else waiting?.resolve(message.result);
 		});
-		child.on('exit', (code) => reject(new Error(`n8n's processed-data store stopped (exit code ${code})`)));
+		// a store process that ends (n8n's code crashed) fails the calls waiting for it, instead of leaving them
+		// unanswered; the next call starts a new one
+		child.on('exit', (code, signal) => {
+			const error = new Error(`n8n's processed-data store stopped (exit code ${code}${signal ? `, ${signal}` : ''})`);
+			reject(error);
+			for (const waiting of pending.values()) waiting.reject(error);
+			pending.clear();
+			store = undefined;
+		});
 		// the tests' end is not held up by it
 		child.unref();
 		(child.channel as { unref?: () => void } | undefined)?.unref?.();
