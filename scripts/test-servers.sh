@@ -921,6 +921,11 @@ EOF
 # Starting
 # ---------------------------------------------------------------------------------------------------
 start_dovecot() {
+  # a master killed by the stop may not be reaped yet (a zombie until its parent, often PID 1, collects it):
+  # Dovecot takes the pid file's process for a running master and refuses to start — the file is stale
+  local old
+  old="$(head -n1 "$DOVECOT_RUN/master.pid" 2>/dev/null || true)"
+  if [ -n "$old" ] && ! alive "$old"; then rm -f "$DOVECOT_RUN/master.pid"; fi
   dovecot -c "$DOVECOT_CONF" </dev/null >>"$DIR/log/dovecot.start.log" 2>&1 ||
     { show_logs "$DIR/log/dovecot.start.log" "$DIR/log/dovecot.log"; die "dovecot did not start"; }
   wait_port dovecot "$IMAP_PORT" "* OK" "$DIR/log/dovecot.start.log $DIR/log/dovecot.log" || die "dovecot (IMAP) failed"
