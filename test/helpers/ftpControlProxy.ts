@@ -7,7 +7,9 @@
  * side closes, as the kernel reports it. Data connections (PASV) go to vsftpd directly; cutting the control
  * connection ends the session all the same. No timers: the fault lands at the same protocol position every run.
  */
-import net from 'node:net';
+import type net from 'node:net';
+
+import { TcpProxy } from './tcpProxy';
 
 export interface FtpProxyOptions {
 	/** runs while the reply to the cut command is held; the client side closes once the server's side has closed */
@@ -19,9 +21,7 @@ export interface FtpProxyOptions {
 	afterHold?: 'cut' | 'release';
 }
 
-export class FtpControlProxy {
-	private server?: net.Server;
-	private readonly sockets = new Set<net.Socket>();
+export class FtpControlProxy extends TcpProxy {
 	/** commands seen, in order, over all sessions */
 	readonly commands: string[] = [];
 	/** how many sessions were cut */
@@ -34,29 +34,12 @@ export class FtpControlProxy {
 		/** returns true for the command after which the session is cut */
 		private readonly cutAfter: (command: string, seen: readonly string[]) => boolean = () => false,
 		private readonly options: FtpProxyOptions = {},
-	) {}
-
-	get port(): number {
-		const address = this.server?.address();
-		if (!address || typeof address === 'string') throw new Error('proxy not started');
-		return address.port;
+	) {
+		super();
 	}
 
-	async start(): Promise<this> {
-		this.server = net.createServer((client) => this.session(client));
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		return this;
-	}
-
-	async stop(): Promise<void> {
-		for (const s of this.sockets) s.destroy();
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-	}
-
-	private session(client: net.Socket): void {
-		const upstream = net.connect(this.target.port, this.target.host);
-		this.sockets.add(client);
-		this.sockets.add(upstream);
+	protected accept(client: net.Socket): void {
+		const upstream = this.upstreamFor(client, this.target);
 		let holding = false;
 		let held = '';
 		let buffered = '';

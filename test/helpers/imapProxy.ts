@@ -4,9 +4,10 @@
  * after the server has answered it (e.g. cut the connection so that the client never learns the answer).
  * Timing-based fault injection would make such tests flaky; this makes them deterministic.
  */
-import net from 'node:net';
+import type net from 'node:net';
 
 import { loadServers } from './servers';
+import { TcpProxy } from './tcpProxy';
 
 export interface CommandHook {
 	/** matched against each chunk the client sends (IMAP commands are single lines) */
@@ -26,39 +27,24 @@ export interface CommandHook {
 	whileAnswerHeld?: () => Promise<void>;
 }
 
-export class ImapProxy {
-	private server = net.createServer((client) => this.accept(client));
+export class ImapProxy extends TcpProxy {
 	private hooks: Array<CommandHook & { seen: number; done: boolean }> = [];
-	private sockets = new Set<net.Socket>();
 	/** while true, new connections are closed at once (a server that is down) */
 	refuseConnections = false;
 	/** every command line the clients sent, for assertions on the number of round trips */
 	readonly commands: string[] = [];
-	port = 0;
-
-	async start(): Promise<this> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		this.port = (this.server.address() as net.AddressInfo).port;
-		return this;
-	}
 
 	/** adds a hook that acts once */
 	on(hook: CommandHook): void {
 		this.hooks.push({ ...hook, seen: 0, done: false });
 	}
 
-	async stop(): Promise<void> {
-		for (const s of this.sockets) s.destroy();
-		await new Promise<void>((resolve) => this.server.close(() => resolve()));
-	}
-
-	private accept(client: net.Socket): void {
+	protected accept(client: net.Socket): void {
 		if (this.refuseConnections) {
 			client.destroy();
 			return;
 		}
-		const upstream = net.connect(loadServers().imap.port, '127.0.0.1');
-		this.sockets.add(client).add(upstream);
+		const upstream = this.upstreamFor(client, { host: '127.0.0.1', port: loadServers().imap.port });
 		const cut = () => {
 			client.destroy();
 			upstream.destroy();

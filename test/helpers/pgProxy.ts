@@ -6,48 +6,33 @@
  * PostgreSQL); then that connection is closed on both sides, so the held message never reaches the server.
  * Holds once; everything else passes through untouched.
  */
-import net from 'node:net';
+import type net from 'node:net';
+
+import { TcpProxy } from './tcpProxy';
 
 /** startup-phase requests that are answered by one byte and followed by another startup message */
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
-export class PgProxy {
-	private server?: net.Server;
-	private readonly sockets = new Set<net.Socket>();
+export class PgProxy extends TcpProxy {
 	private armed = false;
 	/** how many messages were held (0 or 1) */
 	holds = 0;
 	/** settles when the hold's `whileHeld` has run and its connection is closed */
 	held: Promise<void> = Promise.resolve();
-	port = 0;
 
 	constructor(
 		private readonly target: { host: string; port: number },
 		private readonly options: { armWith: string; holdAt: string; whileHeld: () => Promise<void> },
-	) {}
-
-	async start(): Promise<this> {
-		this.server = net.createServer((client) => this.session(client));
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		const address = this.server.address();
-		if (!address || typeof address === 'string') throw new Error('the proxy has no TCP port');
-		this.port = address.port;
-		return this;
+	) {
+		super();
 	}
 
-	async stop(): Promise<void> {
-		for (const s of this.sockets) s.destroy();
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-	}
-
-	private session(client: net.Socket): void {
-		const upstream = net.connect(this.target.port, this.target.host);
+	protected accept(client: net.Socket): void {
+		const upstream = this.upstreamFor(client, this.target);
 		for (const s of [client, upstream]) {
-			this.sockets.add(s);
 			s.on('error', () => undefined);
 			s.on('close', () => {
-				this.sockets.delete(s);
 				client.destroy();
 				upstream.destroy();
 			});

@@ -11,15 +11,15 @@
  * over all sessions); `whileHeld` runs while the reply is held (e.g. kill the client's process), and the
  * connections are closed only when it has finished — the fault's position is the protocol's, not a timer's.
  */
-import net from 'node:net';
+import type net from 'node:net';
+
+import { TcpProxy } from './tcpProxy';
 
 export type SmtpCutPoint = 'finalDot' | 'dataCommand';
 
 const END_OF_DATA = '\r\n.\r\n';
 
-export class SmtpProxy {
-	private server?: net.Server;
-	private readonly sockets = new Set<net.Socket>();
+export class SmtpProxy extends TcpProxy {
 	/** how many sessions were cut */
 	cuts = 0;
 	/** how many messages (DATA … final dot) passed to the server, cut or not */
@@ -34,29 +34,12 @@ export class SmtpProxy {
 		private readonly cutAt: SmtpCutPoint,
 		private cutsLeft = 1,
 		private readonly options: { after?: number; whileHeld?: () => Promise<void> } = {},
-	) {}
-
-	/** the port it listens on (kept after stop, for reports that name it) */
-	port = 0;
-
-	async start(): Promise<this> {
-		this.server = net.createServer((client) => this.session(client));
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		const address = this.server.address();
-		if (!address || typeof address === 'string') throw new Error('the proxy has no TCP port');
-		this.port = address.port;
-		return this;
+	) {
+		super();
 	}
 
-	async stop(): Promise<void> {
-		for (const s of this.sockets) s.destroy();
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-	}
-
-	private session(client: net.Socket): void {
-		const upstream = net.connect(this.target.port, this.target.host);
-		this.sockets.add(client);
-		this.sockets.add(upstream);
+	protected accept(client: net.Socket): void {
+		const upstream = this.upstreamFor(client, this.target);
 		let inData = false;
 		let pending = '';
 		/** armed: the next complete server reply is held, and the session cut instead */

@@ -37,6 +37,16 @@ beforeAll(async () => {
 
 afterAll(() => restoreEnv());
 
+/** One run of the mailer over `items` in a process of its own (another worker), ended afterwards; its outputs. */
+async function runOnce(token: string, items: IDataObject[]): Promise<IDataObject[][]> {
+	const worker = new MailerProcess();
+	try {
+		return await worker.run(mailer(token), items);
+	} finally {
+		await worker.kill();
+	}
+}
+
 const numbersOf = (items: IDataObject[]) => items.flatMap((item) => (item.invoiceNumbers as string[] | undefined) ?? [item.invoiceNumber as string]);
 
 describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue mode)', () => {
@@ -91,13 +101,7 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		// Postfix had queued the held mail before the kill
 		expect(beforeKill).toContain(heldAddress);
 
-		const second = new MailerProcess();
-		let outputs: IDataObject[][];
-		try {
-			outputs = await second.run(mailer(token), items);
-		} finally {
-			await second.kill();
-		}
+		const outputs = await runOnce(token, items);
 		const [sent, skipped, failed] = outputs;
 		const all = recipients(await mailsAfterQuiet(token));
 		expect(new Set(all).size).toBe(all.length);
@@ -144,13 +148,7 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		if (proxy.cuts !== 1 || !crashed) {
 			throw new Error(`the crash was not placed at the reply to the 20th mail: the proxy held ${proxy.cuts} replies, ${proxy.messages} mails passed`);
 		}
-		const second = new MailerProcess();
-		let outputs: IDataObject[][];
-		try {
-			outputs = await second.run(mailer(token), items);
-		} finally {
-			await second.kill();
-		}
+		const outputs = await runOnce(token, items);
 		const all = recipients(await mailsAfterQuiet(token));
 		const firstFigures =
 			typeof firstRun === 'string'
@@ -197,13 +195,7 @@ describe('Invoice Bulk Mailer, claims across processes (PostgreSQL, as in queue 
 		if (proxy.holds !== 1 || found.join() !== [marks[0], marks[2]].join()) {
 			throw new Error(`the crash was not placed between the hand-over's writes and the end of its section: ${proxy.holds} holds, invoice 20's record held ${JSON.stringify(found)}`);
 		}
-		const second = new MailerProcess();
-		let outputs: IDataObject[][];
-		try {
-			outputs = await second.run(mailer(token), items);
-		} finally {
-			await second.kill();
-		}
+		const outputs = await runOnce(token, items);
 		const all = recipients(await mailsAfterQuiet(token));
 		console.log(`PostgreSQL killed after mail 20's hand-over: the first run mailed ${numbersOf(firstRun[0]).length}, failed ${JSON.stringify(firstRun[2].map((i) => i.code))}; the next run mailed ${numbersOf(outputs[0]).length}; ${all.length} mails arrived`);
 		// the run kept its hand-over (the mark is its own) and mailed invoice 20; nothing failed, nothing was left

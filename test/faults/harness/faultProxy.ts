@@ -19,7 +19,9 @@
  * the final dot never reaches the server), `bytes` (no framing). The proxy needs no test framework: the fault
  * suite drives it from jest, and the same class can stand in front of a real n8n server's mail or FTP server.
  */
-import net from 'node:net';
+import type net from 'node:net';
+
+import { TcpProxy } from '../../helpers/tcpProxy';
 
 export type Framing = 'imap' | 'ftp' | 'smtp' | 'bytes';
 export type CutPoint = 'beforeCommand' | 'afterCommand' | 'afterReply' | 'atByte';
@@ -71,8 +73,7 @@ interface Session {
 const CRLF = Buffer.from('\r\n');
 const END_OF_DATA = Buffer.from('\r\n.\r\n');
 
-export class FaultProxy {
-	private server?: net.Server;
+export class FaultProxy extends TcpProxy {
 	private readonly sessions = new Set<Session>();
 	private fault?: Fault;
 	private record?: FaultRecord;
@@ -83,23 +84,17 @@ export class FaultProxy {
 	private matching = 0;
 	/** the longest session since the last `arm`, in bytes per direction (for byte positions) */
 	readonly longest: Record<Direction, number> = { toServer: 0, toClient: 0 };
-	port = 0;
 
 	constructor(
 		private readonly target: { host: string; port: number },
 		private readonly framing: Framing,
-	) {}
-
-	async start(): Promise<this> {
-		this.server = net.createServer((client) => this.accept(client));
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		this.port = (this.server.address() as net.AddressInfo).port;
-		return this;
+	) {
+		super();
 	}
 
-	async stop(): Promise<void> {
+	override async stop(): Promise<void> {
 		for (const s of this.sessions) this.cut(s);
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		await super.stop();
 	}
 
 	/** Places one fault; commands and bytes are counted afresh from now on. */
@@ -121,8 +116,8 @@ export class FaultProxy {
 		return record;
 	}
 
-	private accept(client: net.Socket): void {
-		const upstream = net.connect(this.target.port, this.target.host);
+	protected accept(client: net.Socket): void {
+		const upstream = this.upstreamFor(client, this.target);
 		const s: Session = {
 			client,
 			upstream,
