@@ -13,14 +13,14 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  *
  * Per invoice number N (the store keeps only the values' MD5):
  * - `claim N`, recorded when a run takes N on: whoever records it first mails N;
- * - `pending N`, recorded with the claim and removed right before the mail is handed to the SMTP server: a
- *   claim still pending whose holder is gone was never sent, and a later run takes it over and mails it;
- * - `handed N`, recorded in the same section, one call before `pending N` is removed: a claim marked handed
- *   is never taken over, even where its `pending` is still there (the run died between the two calls); and a
- *   run whose section broke after it wrote the hand-over (PostgreSQL crashed) knows the mark as its own;
+ * - `pending N`, recorded with the claim: a claim pending and not handed whose holder is gone was never sent,
+ *   and a later run takes it over and mails it;
+ * - `handed N`, recorded right before the mail is handed to the SMTP server (one record call, nothing removed):
+ *   a claim marked handed is never taken over; a run whose section broke after it wrote the mark (PostgreSQL
+ *   crashed) knows the mark as its own;
  * - `content N H`, recorded with the claim: H is the content hash, so a skip can say whether the content changed;
  * - `delivered N`, recorded when the server accepted the mail.
- * A claim neither pending nor delivered is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped
+ * A claim handed (or not pending) and not delivered is an uncertain delivery (DELIVERY_UNCERTAIN, or a run that stopped
  * while the mail was on the wire): it counts as sent, only Send Again mails it again. A mail the server refused
  * for good gives back the claims it made. Claims of earlier versions carry no `pending`: they count as handed over.
  *
@@ -39,7 +39,7 @@ import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
  * A claim also takes the next mails of the run's plan with it (`planned`), up to CLAIM_BATCH invoices: their
  * claims are pending and leased like any other, so a run that stops leaves them to the next run.
  *
- * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 35,000 invoices) the oldest are dropped.
+ * Bounded by n8n's `maxEntries`: beyond 150,000 values (about 30,000 invoices) the oldest are dropped.
  */
 
 const STORE: ICheckProcessedOptions = { mode: 'entries', maxEntries: 150_000 };
@@ -207,7 +207,7 @@ export class SentRecords implements SentLookup {
 			await section(this.key, async () => {
 				const removes = [...batch.removes];
 				const adds = [...batch.adds];
-				await this.handOver(batch, adds, removes);
+				await this.handOver(batch, adds);
 				const asked = batch.claims.flatMap((c) => c.invoices.flatMap((i) => [claimOf(i.number), pendingOf(i.number), handedOf(i.number)]));
 				adds.push(...(await this.settleClaims(batch, await this.read(asked), removes)));
 				// first the records (claims, hand-over marks, deliveries), then the removes: a section cut in between leaves no claim open that was handed over
@@ -227,8 +227,8 @@ export class SentRecords implements SentLookup {
 	/** invoice numbers whose hand-over this run has written, or tried to (a section cut after its records) */
 	private readonly handedHere = new Set<string>();
 
-	/** The hand-overs: a mail whose leases are all still this run's is marked handed, no longer pending; the others change nothing. */
-	private async handOver(batch: Batch, adds: string[], removes: string[]): Promise<void> {
+	/** The hand-overs: a mail whose leases are all still this run's is marked handed (its `pending` stays: the mark closes it); the others change nothing. */
+	private async handOver(batch: Batch, adds: string[]): Promise<void> {
 		if (!batch.handings.length) return;
 		const leases = batch.handings.flatMap((h) => h.invoices.map((i) => this.held.get(i.number)).filter((l): l is string => !!l));
 		const confirmed = await confirmLeases(leases);
@@ -242,7 +242,6 @@ export class SentRecords implements SentLookup {
 			if (!handing.result) continue;
 			for (const { number } of handing.invoices) this.handedHere.add(number);
 			adds.push(...handing.invoices.map((i) => handedOf(i.number)));
-			removes.push(...handing.invoices.map((i) => pendingOf(i.number)));
 		}
 	}
 
@@ -348,7 +347,7 @@ export class SentRecords implements SentLookup {
 	}
 
 	/**
-	 * Right before the mail goes to the SMTP server: its invoices are no longer pending. Returns false (nothing
+	 * Right before the mail goes to the SMTP server: its invoices are marked handed. Returns false (nothing
 	 * changed, the mail must not be sent) when this run lost the lease of one of them — its connection to n8n's
 	 * database ended, and another run may have taken the invoice over.
 	 */
@@ -375,7 +374,7 @@ export class SentRecords implements SentLookup {
 		});
 	}
 
-	/** This run is done with these invoices (an uncertain delivery keeps its claim, no longer pending). */
+	/** This run is done with these invoices (an uncertain delivery keeps its claim, marked handed). */
 	async release(invoices: SendingInvoice[]): Promise<void> {
 		if (!invoices.length) return;
 		await this.write((batch) => batch.releases.push(...invoices.map((i) => i.number)));

@@ -89,6 +89,19 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		expect(recipients(await mailsWith(token, 3))).toHaveLength(3);
 	});
 
+	it('marks a mail handed over without removing anything: a run that mails every invoice makes no remove call to the store', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 5 }, (_, i) => invoiceJson(token, i + 1));
+		const removes = () => processedDataCalls.removeProcessed ?? 0;
+		const before = removes();
+		expect((await run(mailer(token), items)).sent).toHaveLength(5);
+		// before, each hand-over step also removed `pending` (a second call to the store per step)
+		expect(removes() - before).toBe(0);
+		// and the marks still close the claims: the next run mails nothing
+		expect((await run(mailer(token), items)).sent).toEqual([]);
+		expect(recipients(await mailsWith(token, 5))).toHaveLength(5);
+	});
+
 	it('carries the static-data record of earlier versions over once: an upgrade mails nothing twice', async () => {
 		const token = newToken();
 		const items = Array.from({ length: 4 }, (_, i) => invoiceJson(token, i + 1));
