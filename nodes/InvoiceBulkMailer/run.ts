@@ -47,6 +47,8 @@ interface Run {
 	/** the server could not be reached (and the node continues on fail): every mail fails with this */
 	unreachable?: { code: string; message: string };
 	delivered: number;
+	/** the deliveries being noted in the record; the run ends only when all are written (the first failure is the run's) */
+	noting: Array<Promise<void>>;
 }
 
 /** One pooled transport whose login is checked before the first mail; undefined in a dry run or without mails. */
@@ -158,8 +160,10 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], f
 		run.endpoint,
 		[settings.account.password],
 	);
-	// noted at once: if the run stops later, a re-run skips what went out here (an uncertain mail keeps its claims)
-	if (outcome.delivered) await run.ledger.delivered(included.map(sending));
+	// noted at once, the next mail not waiting for it (the run's items are given out only once it is written): if
+	// the run stops later, a re-run skips what went out here; one that stops before it is written leaves the mail
+	// handed, not delivered — reported uncertain, never mailed twice (an uncertain mail keeps its claims)
+	if (outcome.delivered) run.noting.push(noted(run.ledger.delivered(included.map(sending))));
 	else if (!outcome.uncertain) await run.ledger.giveBack(fresh.filter((f) => included.some((p) => p.invoice.number === f.number)));
 	else await run.ledger.release(included.map(sending));
 	if (!outcome.delivered) {
@@ -178,6 +182,12 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], f
 		attempts: outcome.attempts,
 	};
 	run.outputs.sent.push(sentMailItem(order, included, json));
+}
+
+/** A write awaited later: its failure is kept for that moment, not reported as unhandled meanwhile. */
+function noted(write: Promise<void>): Promise<void> {
+	write.catch(() => undefined);
+	return write;
 }
 
 async function sendGroup(run: Run, group: MailGroup, control: JobControl): Promise<void> {
@@ -225,7 +235,7 @@ function sending(planned: PlannedInvoice): SendingInvoice {
 
 /** Sends the plan's mails into `outputs`; returns how many the server took. */
 export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSettings, plan: MailPlan, ledger: SentRecords, outputs: Outputs): Promise<number> {
-	const run: Run = { ctx, settings, ledger, outputs, endpoint: smtpEndpoint(settings.account), delivered: 0 };
+	const run: Run = { ctx, settings, ledger, outputs, endpoint: smtpEndpoint(settings.account), delivered: 0, noting: [] };
 	await openTransport(run, plan);
 	// each claim takes the next mails with it: fewer round trips to n8n's database
 	if (!settings.dryRun) ledger.planned(plan.groups.map((group) => group.invoices.map(sending)));
@@ -233,6 +243,7 @@ export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSett
 		// a few more mails under way than connections: their PDFs are made while the others are sent
 		const active = settings.maxConnections + 2;
 		await runPipeline(plan.groups, { active, alive: active + 50 }, async (group, control) => await sendGroup(run, group, control));
+		await Promise.all(run.noting);
 	} finally {
 		run.transport?.close();
 		await ledger.releaseAll();
