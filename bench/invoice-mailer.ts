@@ -40,6 +40,7 @@ import { withImapClient } from '../nodes/shared/transports/imap';
 import { renderInvoicePdf, type Invoice } from '../nodes/shared/documents/invoices';
 import { tlsOptions } from '../nodes/shared/transports/tls';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../test/helpers/servers';
+import { processedDataCalls } from '../test/helpers/processedData';
 import { RunnerWorkflow } from '../test/helpers/workflowRunner';
 
 type Variant = 'generate' | 'binary' | 'perMail' | 'n8nSendEmail';
@@ -130,9 +131,13 @@ interface PhaseResult {
 	startRssMb: string;
 	renderSeconds?: number;
 	errors: number;
+	/** the node's calls that write n8n's processed-data store (record, remove) during the run */
+	storeWrites?: number;
 	/** with --heap: the most live heap (after GC) seen during the run */
 	liveHeapMb?: string;
 }
+
+const storeWrites = () => (processedDataCalls.checkProcessedAndRecord ?? 0) + (processedDataCalls.removeProcessed ?? 0);
 
 async function phase(variant: Variant, n: number, run: string): Promise<PhaseResult> {
 	const items = invoiceItems(n, `${run}${variant[0]}`);
@@ -159,6 +164,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 				liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
 			}, 1000)
 		: undefined;
+	const writesBefore = storeWrites();
 	const started = performance.now();
 	let mails = 0;
 	let errors = 0;
@@ -241,6 +247,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 		startRssMb,
 		renderSeconds,
 		errors,
+		...(variant === 'generate' || variant === 'binary' ? { storeWrites: storeWrites() - writesBefore } : {}),
 		...(gc ? { liveHeapMb: (liveHeap / 1024 / 1024).toFixed(0) } : {}),
 	};
 }
@@ -337,6 +344,7 @@ async function main(): Promise<void> {
 			console.log(
 				`${VARIANTS[variant].padEnd(27)} ${String(r.mails).padStart(6)}   ${String(r.errors).padStart(6)}   ${r.seconds.toFixed(1).padStart(7)}   ${(r.mails / r.seconds).toFixed(1).padStart(7)}   ${r.startRssMb.padStart(5)} → ${r.peakRssMb} MB` +
 					(r.liveHeapMb !== undefined ? `   live heap ≤ ${r.liveHeapMb} MB` : '') +
+					(r.storeWrites !== undefined ? `   ${r.storeWrites} store writes` : '') +
 					(r.renderSeconds !== undefined ? `   (+ ${r.renderSeconds.toFixed(1)} s rendering the PDFs beforehand)` : ''),
 			);
 			sent += r.mails;

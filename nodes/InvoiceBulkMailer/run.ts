@@ -47,8 +47,8 @@ interface Run {
 	/** the server could not be reached (and the node continues on fail): every mail fails with this */
 	unreachable?: { code: string; message: string };
 	delivered: number;
-	/** the deliveries being noted in the record; the run ends only when all are written (the first failure is the run's) */
-	noting: Array<Promise<void>>;
+	/** the deliveries being noted in the record (the run ends only when all are written) and the first that failed */
+	noting: { writes: Set<Promise<void>>; failure?: { error: unknown } };
 }
 
 /** One pooled transport whose login is checked before the first mail; undefined in a dry run or without mails. */
@@ -163,7 +163,7 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], f
 	// noted at once, the next mail not waiting for it (the run's items are given out only once it is written): if
 	// the run stops later, a re-run skips what went out here; one that stops before it is written leaves the mail
 	// handed, not delivered — reported uncertain, never mailed twice (an uncertain mail keeps its claims)
-	if (outcome.delivered) run.noting.push(noted(run.ledger.delivered(included.map(sending))));
+	if (outcome.delivered) note(run, run.ledger.delivered(included.map(sending)));
 	else if (!outcome.uncertain) await run.ledger.giveBack(fresh.filter((f) => included.some((p) => p.invoice.number === f.number)));
 	else await run.ledger.release(included.map(sending));
 	if (!outcome.delivered) {
@@ -184,10 +184,17 @@ async function deliver(run: Run, group: MailGroup, included: PlannedInvoice[], f
 	run.outputs.sent.push(sentMailItem(order, included, json));
 }
 
-/** A write awaited later: its failure is kept for that moment, not reported as unhandled meanwhile. */
-function noted(write: Promise<void>): Promise<void> {
-	write.catch(() => undefined);
-	return write;
+/** A write the run awaits at its end (`noted`): its failure is kept for that moment. */
+function note(run: Run, write: Promise<void>): void {
+	const settled = write.catch((error: unknown) => void (run.noting.failure ??= { error }));
+	run.noting.writes.add(settled);
+	void settled.then(() => run.noting.writes.delete(settled));
+}
+
+/** Every delivery noted; the first failure is the run's. */
+async function noted(run: Run): Promise<void> {
+	await Promise.all(run.noting.writes);
+	if (run.noting.failure) throw run.noting.failure.error;
 }
 
 async function sendGroup(run: Run, group: MailGroup, control: JobControl): Promise<void> {
@@ -235,7 +242,7 @@ function sending(planned: PlannedInvoice): SendingInvoice {
 
 /** Sends the plan's mails into `outputs`; returns how many the server took. */
 export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSettings, plan: MailPlan, ledger: SentRecords, outputs: Outputs): Promise<number> {
-	const run: Run = { ctx, settings, ledger, outputs, endpoint: smtpEndpoint(settings.account), delivered: 0, noting: [] };
+	const run: Run = { ctx, settings, ledger, outputs, endpoint: smtpEndpoint(settings.account), delivered: 0, noting: { writes: new Set() } };
 	await openTransport(run, plan);
 	// each claim takes the next mails with it: fewer round trips to n8n's database
 	if (!settings.dryRun) ledger.planned(plan.groups.map((group) => group.invoices.map(sending)));
@@ -243,7 +250,7 @@ export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSett
 		// a few more mails under way than connections: their PDFs are made while the others are sent
 		const active = settings.maxConnections + 2;
 		await runPipeline(plan.groups, { active, alive: active + 50 }, async (group, control) => await sendGroup(run, group, control));
-		await Promise.all(run.noting);
+		await noted(run);
 	} finally {
 		run.transport?.close();
 		await ledger.releaseAll();
