@@ -133,6 +133,8 @@ interface PhaseResult {
 	errors: number;
 	/** the node's calls that write n8n's processed-data store (record, remove) during the run */
 	storeWrites?: number;
+	/** CPU time (user + system) of the variant's process during the run */
+	cpuSeconds: number;
 	/** with --heap: the most live heap (after GC) seen during the run */
 	liveHeapMb?: string;
 }
@@ -165,6 +167,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 			}, 1000)
 		: undefined;
 	const writesBefore = storeWrites();
+	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
 	let mails = 0;
 	let errors = 0;
@@ -238,6 +241,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 		errors = result.output('Mailer', 1).length + result.output('Mailer', 2).length;
 	}
 	const seconds = (performance.now() - started) / 1000;
+	const cpu = process.cpuUsage(cpuBefore);
 	if (sampler) clearInterval(sampler);
 	return {
 		variant,
@@ -247,6 +251,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 		startRssMb,
 		renderSeconds,
 		errors,
+		cpuSeconds: (cpu.user + cpu.system) / 1e6,
 		...(variant === 'generate' || variant === 'binary' ? { storeWrites: storeWrites() - writesBefore } : {}),
 		...(gc ? { liveHeapMb: (liveHeap / 1024 / 1024).toFixed(0) } : {}),
 	};
@@ -344,6 +349,7 @@ async function main(): Promise<void> {
 			console.log(
 				`${VARIANTS[variant].padEnd(27)} ${String(r.mails).padStart(6)}   ${String(r.errors).padStart(6)}   ${r.seconds.toFixed(1).padStart(7)}   ${(r.mails / r.seconds).toFixed(1).padStart(7)}   ${r.startRssMb.padStart(5)} → ${r.peakRssMb} MB` +
 					(r.liveHeapMb !== undefined ? `   live heap ≤ ${r.liveHeapMb} MB` : '') +
+					`   CPU ${r.cpuSeconds.toFixed(1)} s` +
 					(r.storeWrites !== undefined ? `   ${r.storeWrites} store writes` : '') +
 					(r.renderSeconds !== undefined ? `   (+ ${r.renderSeconds.toFixed(1)} s rendering the PDFs beforehand)` : ''),
 			);
