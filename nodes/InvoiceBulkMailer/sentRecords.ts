@@ -2,7 +2,7 @@ import type { ICheckProcessedOptions, IDataObject, IExecuteFunctions } from 'n8n
 import { sleep } from 'n8n-workflow';
 
 import { confirmLeases, databaseUnreachable, releaseLeases, section, tryLeases } from '../shared/transports/n8nDatabaseLock';
-import { nodeRow, processedIn, type ProcessedRow } from '../shared/transports/n8nProcessedData';
+import { nodeRow, processedIn, processedSnapshot, type ProcessedRow } from '../shared/transports/n8nProcessedData';
 import { SentLedger, type PreviousSend, type SentLookup } from './sentLedger';
 
 /**
@@ -141,10 +141,15 @@ export class SentRecords implements SentLookup {
 		for (const n of numbers) if (seen.has(deliveredOf(n))) this.deliveredBefore.add(n);
 	}
 
+	/** the record as read once for the plan's look-ups of invoices delivered before (dropped when the sending starts) */
+	private contents?: Promise<(value: string) => boolean>;
+
 	/** Delivered before (claimed but unconfirmed invoices are found by `claim`): whether the content changed since. */
 	async previousSend(invoiceNumber: string, hash: string): Promise<PreviousSend | undefined> {
 		if (!this.deliveredBefore.has(invoiceNumber)) return undefined;
-		const same = (await this.read([contentOf(invoiceNumber, hash)])).size > 0;
+		// one read for all of them: a run of 500 invoices mailed before read the whole record 500 times
+		this.contents ??= processedSnapshot(this.row, async () => await this.helpers.getProcessedDataCount('node', STORE));
+		const same = (await this.contents)(contentOf(invoiceNumber, hash));
 		return { contentChanged: !same };
 	}
 
@@ -307,6 +312,7 @@ export class SentRecords implements SentLookup {
 
 	/** The mails of this run in the order they will be claimed: a claim takes the next unclaimed ones with it. */
 	planned(mails: SendingInvoice[][]): void {
+		this.contents = undefined;
 		this.plan = mails.filter((mail) => mail.length);
 		this.plan.forEach((mail, at) => this.placeOf.set(mail[0].number, at));
 	}

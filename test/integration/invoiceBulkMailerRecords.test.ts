@@ -89,6 +89,27 @@ describe('Invoice Bulk Mailer, durable record', () => {
 		expect(recipients(await mailsWith(token, 3))).toHaveLength(3);
 	});
 
+	it('reads the record once for all invoices mailed before, not once per invoice; one whose content changed is said so', async () => {
+		const token = newToken();
+		const items = Array.from({ length: 30 }, (_, i) => invoiceJson(token, i + 1));
+		expect((await run(mailer(token), items)).sent).toHaveLength(30);
+		// the reads of the record: n8n's SQLite file, read through node:sqlite (n8nProcessedData.ts)
+		const sqlite = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+		const prepare = jest.spyOn(sqlite.DatabaseSync.prototype, 'prepare');
+		try {
+			const changed = items.map((item, i) => (i === 7 ? { ...item, lines: [{ description: 'Festtagstorte', quantity: 2, unit: 'Stk', netUnitPrice: 89.5, vatRate: 7 }] } : item));
+			const again = await run(mailer(token), changed);
+			expect(again.sent).toEqual([]);
+			expect(again.skippedItems.map((i) => i.json.contentChanged)).toEqual(items.map((_, i) => i === 7));
+			const reads = prepare.mock.calls.filter(([sql]) => /^SELECT value FROM/.test(sql)).length;
+			// one to find the invoices mailed before, one for their contents — before, one more per invoice: 32 here
+			expect(reads).toBe(2);
+		} finally {
+			prepare.mockRestore();
+		}
+		expect(recipients(await mailsWith(token, 30))).toHaveLength(30);
+	});
+
 	it('marks a mail handed over without removing anything: a run that mails every invoice makes no remove call to the store', async () => {
 		const token = newToken();
 		const items = Array.from({ length: 5 }, (_, i) => invoiceJson(token, i + 1));

@@ -41,13 +41,18 @@ function tableName(env: NodeJS.ProcessEnv): string {
 	return `${setting(env, 'DB_TABLE_PREFIX') ?? ''}processed_data`;
 }
 
-/** Which of `values` a row's value holds; a value of another form than n8n's `entries` mode is an error. */
-function heldIn(row: ProcessedRow, value: unknown, values: string[]): Set<string> {
+/** The entries of a row's value (each a value's MD5 in base64); a value of another form than n8n's `entries` mode is an error. */
+function entriesOf(row: ProcessedRow, value: unknown): unknown[] {
 	const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 	const data = (parsed as { mode?: unknown; data?: unknown } | null)?.data;
 	if ((parsed as { mode?: unknown } | null)?.mode !== 'entries' || !Array.isArray(data)) {
 		throw new Error(`n8n's processed-data record of workflow ${row.workflowId} (${row.context || 'workflow'}) has a form this node does not know; it was not read`);
 	}
+	return data;
+}
+
+/** Which of `values` a row's value holds. */
+function heldIn(row: ProcessedRow, value: unknown, values: string[]): Set<string> {
 	// one pass over the row (up to n8n's maxEntries), no set of the whole row
 	const asked = new Map<string, string[]>();
 	for (const v of values) {
@@ -55,7 +60,7 @@ function heldIn(row: ProcessedRow, value: unknown, values: string[]): Set<string
 		asked.set(hash, [...(asked.get(hash) ?? []), v]);
 	}
 	const held = new Set<string>();
-	for (const entry of data) for (const v of asked.get(String(entry)) ?? []) held.add(v);
+	for (const entry of entriesOf(row, value)) for (const v of asked.get(String(entry)) ?? []) held.add(v);
 	return held;
 }
 
@@ -119,7 +124,21 @@ async function postgresValue(row: ProcessedRow): Promise<unknown> {
  */
 export async function processedIn(row: ProcessedRow, values: string[], wake?: () => Promise<unknown>): Promise<Set<string>> {
 	if (!values.length) return new Set();
-	const value = n8nPostgresConfig() ? await postgresValue(row) : await sqliteValue(row, wake);
+	const value = await rowValue(row, wake);
 	if (value === undefined || value === null) return new Set();
 	return heldIn(row, value, values);
+}
+
+async function rowValue(row: ProcessedRow, wake?: () => Promise<unknown>): Promise<unknown> {
+	return n8nPostgresConfig() ? await postgresValue(row) : await sqliteValue(row, wake);
+}
+
+/**
+ * The row as read once, for many look-ups in a row without a read each (memory: one entry per value the row
+ * holds — what n8n's own store parses on every call): whether it holds `value`.
+ */
+export async function processedSnapshot(row: ProcessedRow, wake?: () => Promise<unknown>): Promise<(value: string) => boolean> {
+	const value = await rowValue(row, wake);
+	const entries = new Set(value === undefined || value === null ? [] : entriesOf(row, value).map(String));
+	return (v) => entries.has(valueHash(v));
 }
