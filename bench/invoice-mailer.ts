@@ -40,7 +40,7 @@ import { withImapClient } from '../nodes/shared/transports/imap';
 import { renderInvoicePdf, type Invoice } from '../nodes/shared/documents/invoices';
 import { tlsOptions } from '../nodes/shared/transports/tls';
 import { imapCredentialsFor, loadServers, n8nCredentialData, smtpCredentialsFor } from '../test/helpers/servers';
-import { processedDataCalls } from '../test/helpers/processedData';
+import { processedDataWrites } from '../test/helpers/processedData';
 import { RunnerWorkflow } from '../test/helpers/workflowRunner';
 
 type Variant = 'generate' | 'binary' | 'perMail' | 'n8nSendEmail';
@@ -139,7 +139,6 @@ interface PhaseResult {
 	liveHeapMb?: string;
 }
 
-const storeWrites = () => (processedDataCalls.checkProcessedAndRecord ?? 0) + (processedDataCalls.removeProcessed ?? 0);
 
 async function phase(variant: Variant, n: number, run: string): Promise<PhaseResult> {
 	const items = invoiceItems(n, `${run}${variant[0]}`);
@@ -166,7 +165,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 				liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
 			}, 1000)
 		: undefined;
-	const writesBefore = storeWrites();
+	const writesBefore = processedDataWrites();
 	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
 	let mails = 0;
@@ -252,7 +251,7 @@ async function phase(variant: Variant, n: number, run: string): Promise<PhaseRes
 		renderSeconds,
 		errors,
 		cpuSeconds: (cpu.user + cpu.system) / 1e6,
-		...(variant === 'generate' || variant === 'binary' ? { storeWrites: storeWrites() - writesBefore } : {}),
+		...(variant === 'generate' || variant === 'binary' ? { storeWrites: processedDataWrites() - writesBefore } : {}),
 		...(gc ? { liveHeapMb: (liveHeap / 1024 / 1024).toFixed(0) } : {}),
 	};
 }

@@ -175,12 +175,13 @@ kill-postgres)
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "PostgreSQL does not run (no live postmaster in $PG_DATA/postmaster.pid): nothing to kill"
 	kill -STOP "$pid"
 	# the signal is delivered asynchronously: wait until the postmaster is stopped (state T)
-	pm_state() { sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1; }
-	for _ in $(seq 1 200); do [ "$(pm_state)" = T ] && break; sleep 0.01; done
-	[ "$(pm_state)" = T ] || die "the postmaster $pid did not stop (SIGSTOP)"
+	# a process's state letter from /proc (empty when it is gone); the name in parentheses may hold spaces
+	proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
+	for _ in $(seq 1 200); do [ "$(proc_state "$pid")" = T ] && break; sleep 0.01; done
+	[ "$(proc_state "$pid")" = T ] || die "the postmaster $pid did not stop (SIGSTOP)"
 	children="$(pgrep -P "$pid" | tr '\n' ' ')"
 	# ended: gone, or a zombie (the stopped postmaster cannot reap its children)
-	ended() { [ ! -e "/proc/$1" ] || [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]; }
+	ended() { local state; state="$(proc_state "$1")"; [ -z "$state" ] || [ "$state" = Z ]; }
 	# shellcheck disable=SC2086 # a list of process ids
 	[ -z "$children" ] || kill -KILL $children 2>/dev/null || true
 	for p in $children; do

@@ -253,6 +253,7 @@ export async function sendPlannedMails(ctx: IExecuteFunctions, settings: RunSett
 		await noted(run);
 	} finally {
 		run.transport?.close();
+		// after the deliveries still being noted, also when the pipeline failed: they are in the ledger's write chain
 		await ledger.releaseAll();
 	}
 	return run.delivered;

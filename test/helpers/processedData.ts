@@ -78,6 +78,10 @@ function plain(contextData: ICheckProcessedContextData): ICheckProcessedContextD
 /** How many calls of each kind reached n8n's store from this test process (for tests that count round trips). */
 export const processedDataCalls: Partial<Record<Method, number>> = {};
 
+/** How many calls so far wrote n8n's store (record, remove): a test or bench counts the difference. */
+export const processedDataWrites = (): number =>
+	(processedDataCalls.checkProcessedAndRecord ?? 0) + (processedDataCalls.removeProcessed ?? 0);
+
 async function call<T>(method: Method, args: unknown[]): Promise<T> {
 	processedDataCalls[method] = (processedDataCalls[method] ?? 0) + 1;
 	store ??= start();

@@ -11,7 +11,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { FaultProxy } from '../faults/harness/faultProxy';
 import { ftpCredentialsFor, loadServers, n8nCredentialData } from '../helpers/servers';
-import { processedDataCalls } from '../helpers/processedData';
+import { processedDataCalls, processedDataWrites } from '../helpers/processedData';
 import { camtWithAmount, savedImport } from '../helpers/remoteFiles';
 
 const servers = loadServers();
@@ -78,8 +78,7 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 		const saved = savedWorkflow();
 		const keep = { directory: dir.remote, afterImport: 'keep' };
 		expect((await execution(saved, keep)).payments.sort()).toEqual(['p1.xml', 'p2.xml', 'p3.xml']);
-		const writes = () => (processedDataCalls.checkProcessedAndRecord ?? 0) + (processedDataCalls.removeProcessed ?? 0);
-		const before = writes();
+		const before = processedDataWrites();
 		// a manual run of the workflow: no static data, nor this process's memory of it (n8n saves neither for
 		// manual runs) — the record alone says "imported"
 		const manual = await savedImport(saved.id, keep).run('Import', { credentials: { backofficeFtpApi: n8nCredentialData(ftpCredentialsFor({ protocol: 'ftp' })) }, mode: 'manual' });
@@ -88,7 +87,7 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 		expect(ls(dir.local)).toEqual(['p1.xml', 'p2.xml', 'p3.xml']);
 		// asked by recording and taking back (n8n's helpers have no look-up alone) it took six writes, and a
 		// process that died between two of them left a false "pending": imported again by the next run
-		expect(writes() - before).toBe(0);
+		expect(processedDataWrites() - before).toBe(0);
 	});
 
 	it('does not import a file again whose delete at the end was refused, and deletes it once the right is granted', async () => {
