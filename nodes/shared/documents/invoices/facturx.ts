@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import {
 	AFRelationship,
 	PDFArray,
@@ -62,6 +63,8 @@ export function srgbIccProfile(): Uint8Array {
 	iccProfile ??= readFileSync(join(__dirname, 'icc', 'sRGB.icc'));
 	return iccProfile;
 }
+
+let deflatedIcc: Buffer | undefined;
 
 // ----------------------------------------------------------------------------------------------- the check
 
@@ -522,7 +525,9 @@ async function embedFacturX(doc: PDFDocument, xml: Uint8Array, facts: CiiFacts):
 /** The sRGB output intent PDF/A asks for, as the page content is DeviceRGB. */
 function addOutputIntent(doc: PDFDocument): void {
 	const context = doc.context;
-	const icc = context.register(context.flateStream(srgbIccProfile(), { N: 3 }));
+	// deflated once per process, not per document
+	deflatedIcc ??= deflateSync(srgbIccProfile());
+	const icc = context.register(context.stream(deflatedIcc, { N: 3, Filter: 'FlateDecode' }));
 	const intent = context.obj({
 		Type: 'OutputIntent',
 		S: 'GTS_PDFA1',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Big from 'big.js';
 import { PDFDocument, PDFHexString } from 'pdf-lib';
-import type { PDFImage, PDFPage } from 'pdf-lib';
+import type { PDFImage } from 'pdf-lib';
 import { DocumentError } from '../DocumentError';
 import { countryName, currencySymbol, formatDate, formatDecimal, formatIban, formatMoney, formatPrice, formatRate } from './format';
 import { LABELS } from './invoiceLabels';
@@ -24,6 +24,7 @@ import {
 	missingGlyph,
 	present,
 	rule,
+	PageCanvas,
 	text,
 	textWidth,
 	wrap,
@@ -132,8 +133,8 @@ interface FooterLayout {
 
 /** Keeps the current page and how far down it is filled; starts new pages with the continuation header. */
 class Flow {
-	readonly pages: PDFPage[] = [];
-	page!: PDFPage;
+	readonly pages: PageCanvas[] = [];
+	page!: PageCanvas;
 	y = 0;
 	constructor(private readonly ctx: Context) {}
 
@@ -147,7 +148,7 @@ class Flow {
 	}
 
 	newPage(): void {
-		this.page = this.ctx.doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+		this.page = new PageCanvas(this.ctx.doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]));
 		this.pages.push(this.page);
 		if (this.pages.length === 1) {
 			this.y = drawFirstPageHead(this.ctx, this.page);
@@ -158,7 +159,7 @@ class Flow {
 }
 
 /** The information block right of the address (DIN 5008: from 125 mm); returns where it ends. */
-function drawInformationBlock(ctx: Context, page: PDFPage): number {
+function drawInformationBlock(ctx: Context, page: PageCanvas): number {
 	const { invoice, fonts, labels, language } = ctx;
 	const buyer = invoice.buyer;
 	const info: Array<[string, string]> = [];
@@ -194,7 +195,7 @@ function drawInformationBlock(ctx: Context, page: PDFPage): number {
 	return infoTop;
 }
 
-function drawFirstPageHead(ctx: Context, page: PDFPage): number {
+function drawFirstPageHead(ctx: Context, page: PageCanvas): number {
 	const { invoice, fonts, labels, language } = ctx;
 	const seller = invoice.seller;
 	const buyer = invoice.buyer;
@@ -214,7 +215,7 @@ function drawFirstPageHead(ctx: Context, page: PDFPage): number {
 		const scale = Math.min((60 * MM) / ctx.logo.width, (22 * MM) / ctx.logo.height);
 		const width = ctx.logo.width * scale;
 		const height = ctx.logo.height * scale;
-		page.drawImage(ctx.logo, { x: RIGHT - width, y: PAGE_HEIGHT - 12 * MM - height, width, height });
+		page.image(ctx.logo, RIGHT - width, PAGE_HEIGHT - 12 * MM - height, width, height);
 		headRight = RIGHT - width - 6 * MM;
 	}
 	const nameLines = wrap(seller.name, fonts.bold, 15, headRight - LEFT).slice(0, 2);
@@ -353,7 +354,7 @@ export function checkPrintable(checked: CheckedInvoice): void {
 	addressLayout(checked.invoice, faces.regular, checked.language);
 }
 
-function drawContinuationHead(ctx: Context, page: PDFPage): number {
+function drawContinuationHead(ctx: Context, page: PageCanvas): number {
 	const { invoice, fonts, labels, language } = ctx;
 	const right = `${labels.title[invoice.type]} ${labels.numberPrefix} ${invoice.number.trim()} · ${formatDate(invoice.issueDate, language)}`;
 	const rightWidth = textWidth(drawable(right, fonts.regular), fonts.regular, 8.5);
@@ -367,13 +368,7 @@ function drawContinuationHead(ctx: Context, page: PDFPage): number {
 function drawTableHeader(ctx: Context, flow: Flow): void {
 	const { fonts, labels, currency } = ctx;
 	const page = flow.page;
-	page.drawRectangle({
-		x: LEFT,
-		y: PAGE_HEIGHT - flow.y - HEADER_HEIGHT,
-		width: CONTENT_WIDTH,
-		height: HEADER_HEIGHT,
-		color: HEADER_FILL,
-	});
+	page.rectangle(LEFT, PAGE_HEIGHT - flow.y - HEADER_HEIGHT, CONTENT_WIDTH, HEADER_HEIGHT, HEADER_FILL);
 	const symbol = currencySymbol(currency);
 	const titles: Record<Column['key'], string> = {
 		pos: labels.pos,
@@ -459,7 +454,7 @@ function breakFigure(value: string, face: Fonts['regular'], size: number, width:
 	return lines;
 }
 
-function drawFigureCells(ctx: Context, page: PDFPage, cells: FigureCell[], baseline: number): void {
+function drawFigureCells(ctx: Context, page: PageCanvas, cells: FigureCell[], baseline: number): void {
 	for (const cell of cells) {
 		const x = columnX(cell.key);
 		const column = COLUMNS.find((c) => c.key === cell.key)!;
@@ -774,7 +769,7 @@ function layoutFooter(invoice: Invoice, fonts: Fonts, labels: Labels, language: 
 	return { columns, size, leading, top: PAGE_HEIGHT - 9 * MM - lines * leading - 2.5 * MM };
 }
 
-function drawFooter(ctx: Context, page: PDFPage, pageNumber: number, pageCount: number): void {
+function drawFooter(ctx: Context, page: PageCanvas, pageNumber: number, pageCount: number): void {
 	const { fonts, labels, footer } = ctx;
 	text(page, labels.page(pageNumber, pageCount), RIGHT, footer.top - 2.5 * MM, { face: fonts.regular, size: 8, color: MUTED, align: 'right' });
 	rule(page, LEFT, RIGHT, footer.top, 0.5, RULE);
@@ -882,6 +877,7 @@ export async function createInvoicePdfDocument(input: Invoice | CheckedInvoice, 
 	flow.y += 2 * MM;
 	drawParagraphs(ctx, flow, closingParagraphs(ctx));
 	flow.pages.forEach((page, i) => drawFooter(ctx, page, i + 1, flow.pages.length));
+	for (const page of flow.pages) page.finish();
 
 	doc.setTitle(meta.title, { showInWindowTitleBar: true });
 	doc.setAuthor(meta.author);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as fontkit from '@pdf-lib/fontkit';
-import { rgb } from 'pdf-lib';
-import type { PDFDocument, PDFFont, PDFPage, RGB } from 'pdf-lib';
+import { deflateSync } from 'node:zlib';
+import { PDFRawStream, rgb } from 'pdf-lib';
+import type { PDFDocument, PDFFont, PDFImage, PDFPage, RGB } from 'pdf-lib';
 import { covers as coveredBySharedSubset, embedSharedSubset } from './sharedFontSubset';
 
 /**
@@ -200,18 +201,64 @@ export interface TextStyle {
 	align?: 'left' | 'right';
 }
 
+/**
+ * A page's content, written as PDF operators: pdf-lib's drawText builds a dozen objects and formats a dozen
+ * numbers per line of text, 40 % of an invoice PDF's CPU. Text, rules, a filled rectangle and an image, in the
+ * order drawn; `finish` adds the content to the page, deflated (zlib). Positions are written to 1/1000 pt.
+ */
+export class PageCanvas {
+	private readonly ops: string[] = [];
+	private readonly fonts = new Map<PDFFont, string>();
+
+	constructor(readonly page: PDFPage) {}
+
+	/** Text on one line, its left end at `x`, its baseline at `y` (from the bottom edge, as PDF measures). */
+	text(line: string, x: number, y: number, font: PDFFont, size: number, color: RGB): void {
+		let key = this.fonts.get(font);
+		if (!key) {
+			key = this.page.node.newFontDictionary(font.name, font.ref).toString();
+			this.fonts.set(font, key);
+		}
+		// encodeText also tells a document's own font subset which glyphs it needs
+		this.ops.push(`BT ${colour(color)} rg ${key} ${num(size)} Tf ${num(x)} ${num(y)} Td ${font.encodeText(line).toString()} Tj ET`);
+	}
+
+	line(x1: number, y1: number, x2: number, y2: number, thickness: number, color: RGB): void {
+		this.ops.push(`q ${colour(color)} RG ${num(thickness)} w ${num(x1)} ${num(y1)} m ${num(x2)} ${num(y2)} l S Q`);
+	}
+
+	rectangle(x: number, y: number, width: number, height: number, color: RGB): void {
+		this.ops.push(`q ${colour(color)} rg ${num(x)} ${num(y)} ${num(width)} ${num(height)} re f Q`);
+	}
+
+	image(image: PDFImage, x: number, y: number, width: number, height: number): void {
+		const key = this.page.node.newXObject('Image', image.ref).toString();
+		this.ops.push(`q ${num(width)} 0 0 ${num(height)} ${num(x)} ${num(y)} cm ${key} Do Q`);
+	}
+
+	finish(): void {
+		const context = this.page.doc.context;
+		const content = deflateSync(Buffer.from(this.ops.join('\n'), 'latin1'));
+		this.page.node.addContentStream(context.register(PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), content)));
+	}
+}
+
+/** A number as a PDF operand, to 1/1000 (never in exponent notation: the page's numbers are far from 1e21 and 1e-7). */
+function num(value: number): string {
+	return String(Math.round(value * 1000) / 1000);
+}
+
+function colour(color: RGB): string {
+	return `${num(color.red)} ${num(color.green)} ${num(color.blue)}`;
+}
+
 /** Draws at `top`, the baseline's distance from the top edge, the way a layout is measured on paper. */
-export function text(page: PDFPage, value: string, x: number, top: number, style: TextStyle): number {
+export function text(page: PageCanvas, value: string, x: number, top: number, style: TextStyle): number {
 	const line = drawable(value, style.face);
 	const width = textWidth(line, style.face, style.size);
 	if (line !== '') {
-		page.drawText(line, {
-			x: style.align === 'right' ? x - width : x,
-			y: PAGE_HEIGHT - top,
-			size: style.size,
-			font: style.face.pdf,
-			color: style.color ?? INK,
-		});
+		const left = style.align === 'right' ? x - width : x;
+		page.text(line, left, PAGE_HEIGHT - top, style.face.pdf, style.size, style.color ?? INK);
 	}
 	return width;
 }
@@ -223,8 +270,8 @@ export function fittingSize(value: string, face: MeasuringFace, size: number, wi
 	return fitted;
 }
 
-export function rule(page: PDFPage, x1: number, x2: number, top: number, thickness = 0.5, color: RGB = RULE): void {
-	page.drawLine({ start: { x: x1, y: PAGE_HEIGHT - top }, end: { x: x2, y: PAGE_HEIGHT - top }, thickness, color });
+export function rule(page: PageCanvas, x1: number, x2: number, top: number, thickness = 0.5, color: RGB = RULE): void {
+	page.line(x1, PAGE_HEIGHT - top, x2, PAGE_HEIGHT - top, thickness, color);
 }
 
 export function present(value: string | undefined): value is string {
