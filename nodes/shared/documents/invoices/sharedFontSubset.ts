@@ -16,7 +16,7 @@ import { withoutHinting } from './trueTypeHinting';
  * A document with a character outside the subset gets a subset of its own, as before (`covers` tells).
  * The shared subset is larger than a document's own (about 370 glyphs against 60); without its hinting
  * (`withoutHinting`: 40 % of DejaVu's glyph data, which PDF viewers and printers do not use) an invoice PDF is
- * about 44 KB instead of 71 KB (see docs/speed.md). It is still a proper subset font (tagged name, FontFile2
+ * about 40 KB instead of 71 KB (see docs/speed.md). It is still a proper subset font (tagged name, FontFile2
  * with Length1, widths and ToUnicode for every glyph it has), as PDF/A-3 wants.
  */
 
