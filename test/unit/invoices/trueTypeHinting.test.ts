@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as fontkit from '@pdf-lib/fontkit';
+import { encodeSubset } from '../../../nodes/shared/documents/invoices/sharedFontSubset';
 import { withoutHinting } from '../../../nodes/shared/documents/invoices/trueTypeHinting';
 
 /** A subset of DejaVu as the invoice PDFs embed it: Basic Latin, Latin-1 and Latin Extended-A. */
@@ -7,13 +8,7 @@ async function latinSubset(file: string): Promise<Buffer> {
 	const font = fontkit.create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`)));
 	const subset = font.createSubset();
 	for (let code = 0x20; code <= 0x17f; code++) if (font.hasGlyphForCodePoint(code)) subset.includeGlyph(font.glyphForCodePoint(code));
-	return await new Promise((resolve) => {
-		const parts: Uint8Array[] = [];
-		subset
-			.encodeStream()
-			.on('data', (bytes) => parts.push(bytes))
-			.on('end', () => resolve(Buffer.concat(parts)));
-	});
+	return Buffer.from(await encodeSubset(subset));
 }
 
 type DecodedGlyph = { numberOfContours: number; instructions?: unknown[] } | null;

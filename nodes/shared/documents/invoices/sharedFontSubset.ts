@@ -81,7 +81,7 @@ async function buildSubset(font: fontkit.Font): Promise<SharedSubset> {
 			codes.set(String.fromCodePoint(code), id.toString(16).padStart(4, '0'));
 		}
 	}
-	const program = withoutHinting(await encode(subset));
+	const program = withoutHinting(await encodeSubset(subset));
 	const scale = 1000 / font.unitsPerEm;
 	// glyph 0 is .notdef, which every subset starts with
 	const widths = glyphs.slice(1).map((g) => Math.round(g.advanceWidth * scale * 1000) / 1000);
@@ -94,7 +94,8 @@ async function buildSubset(font: fontkit.Font): Promise<SharedSubset> {
 	};
 }
 
-async function encode(subset: fontkit.Subset): Promise<Uint8Array> {
+/** A fontkit subset as the bytes of its TrueType program. */
+export async function encodeSubset(subset: fontkit.Subset): Promise<Uint8Array> {
 	return await new Promise((resolve) => {
 		const parts: Uint8Array[] = [];
 		subset
