@@ -139,7 +139,6 @@ interface PhaseResult {
 	liveHeapMb?: string;
 }
 
-
 async function phase(variant: Variant, n: number, run: string): Promise<PhaseResult> {
 	const items = invoiceItems(n, `${run}${variant[0]}`);
 	let renderSeconds: number | undefined;

@@ -64,7 +64,13 @@ export function srgbIccProfile(): Uint8Array {
 	return iccProfile;
 }
 
-let deflatedIcc: Buffer | undefined;
+let deflatedIccProfile: Buffer | undefined;
+
+/** The same profile deflated, once per process (every Factur-X embeds it). */
+function deflatedSrgbIccProfile(): Buffer {
+	deflatedIccProfile ??= deflateSync(srgbIccProfile());
+	return deflatedIccProfile;
+}
 
 // ----------------------------------------------------------------------------------------------- the check
 
@@ -525,9 +531,7 @@ async function embedFacturX(doc: PDFDocument, xml: Uint8Array, facts: CiiFacts):
 /** The sRGB output intent PDF/A asks for, as the page content is DeviceRGB. */
 function addOutputIntent(doc: PDFDocument): void {
 	const context = doc.context;
-	// deflated once per process, not per document
-	deflatedIcc ??= deflateSync(srgbIccProfile());
-	const icc = context.register(context.stream(deflatedIcc, { N: 3, Filter: 'FlateDecode' }));
+	const icc = context.register(context.stream(deflatedSrgbIccProfile(), { N: 3, Filter: 'FlateDecode' }));
 	const intent = context.obj({
 		Type: 'OutputIntent',
 		S: 'GTS_PDFA1',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import * as fontkit from '@pdf-lib/fontkit';
 import { deflateSync } from 'node:zlib';
+import * as fontkit from '@pdf-lib/fontkit';
 import { PDFRawStream, rgb } from 'pdf-lib';
 import type { PDFDocument, PDFFont, PDFImage, PDFPage, RGB } from 'pdf-lib';
 import { covers as coveredBySharedSubset, embedSharedSubset } from './sharedFontSubset';

@@ -55,7 +55,7 @@ function glyphsWithoutInstructions(glyf: Buffer, loca: Buffer, locaFormat: numbe
 		const data = glyf.subarray(offsetOf(i), offsetOf(i + 1));
 		if (!data.length) continue;
 		const stripped = data.readInt16BE(0) >= 0 ? simpleGlyph(data) : compositeGlyph(data);
-		const padded = Buffer.concat([stripped, Buffer.alloc((4 - (stripped.length % 4)) % 4)]);
+		const padded = padded4(stripped);
 		parts.push(padded);
 		at += padded.length;
 	}
@@ -94,8 +94,13 @@ function compositeGlyph(data: Buffer): Buffer {
 	}
 }
 
+/** Tables and glyphs start at 4-byte boundaries: zeros up to the next one. */
+function padded4(data: Buffer): Buffer {
+	return data.length % 4 ? Buffer.concat([data, Buffer.alloc(4 - (data.length % 4))]) : data;
+}
+
 function checksum(data: Buffer): number {
-	const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)]);
+	const padded = padded4(data);
 	let sum = 0;
 	for (let i = 0; i < padded.length; i += 4) sum = (sum + padded.readUInt32BE(i)) >>> 0;
 	return sum;
@@ -124,7 +129,7 @@ function writeFont(tables: Table[]): Buffer {
 		directory.writeUInt32BE(checksum(table.data), record + 4);
 		directory.writeUInt32BE(offset, record + 8);
 		directory.writeUInt32BE(table.data.length, record + 12);
-		const body = Buffer.concat([table.data, Buffer.alloc((4 - (table.data.length % 4)) % 4)]);
+		const body = padded4(table.data);
 		bodies.push(body);
 		offset += body.length;
 	});
