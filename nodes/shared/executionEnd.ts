@@ -39,6 +39,18 @@ import type { CommitOutcome, FileSource, SourceFile, WithFileSource } from './tr
 const RUNNING = processWide('filesAwaitingEnd', () => new Map<string, number>());
 const RUNNING_AT_MOST_MS = 12 * 3_600_000;
 
+/**
+ * How long the run's session is kept open for the commits at the end (`CommitAtEnd.keep`): most executions end
+ * within it; one that runs on longer gets a new session at its end rather than holding a connection to the server.
+ */
+const KEEP_SESSION_MS = 30_000;
+
+/** The run's session, kept open until the execution's end: `source` for the commits, `release` to close it. */
+interface KeptSession<F extends SourceFile> {
+	source: FileSource<F>;
+	release(): void;
+}
+
 interface LifecycleHooks {
 	addHandler(name: 'workflowExecuteAfter', handler: () => Promise<void>): void;
 }
@@ -68,6 +80,12 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 	const records = NodeRecords.of(ctx, FILE_RECORD);
 	const deferred: Array<{ file: F; sha256: string; key: string }> = [];
 	let recordChecked: Promise<boolean> | undefined;
+	let kept: KeptSession<F> | undefined;
+	const takeKept = () => {
+		const session = kept;
+		kept = undefined;
+		return session;
+	};
 	return {
 		earlier: async (files) => {
 			const keys = files.map(({ file, sha256 }) => endedKey(file, sha256));
@@ -87,16 +105,30 @@ export function commitsAtExecutionEnd<F extends SourceFile>(ctx: IExecuteFunctio
 		defer: (file, sha256) => {
 			const key = endedKey(file, sha256);
 			RUNNING.set(`${scope}|${key}`, Date.now());
-			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, records, withSource, deferred));
+			if (deferred.length === 0) hooks.addHandler('workflowExecuteAfter', async () => await commitAll(ctx, scope, records, withSource, deferred, takeKept()));
 			deferred.push({ file, sha256, key });
+		},
+		keep: async (source) => {
+			if (!deferred.length) return;
+			await new Promise<void>((resolve) => {
+				// unref'd: a session kept open never keeps the process alive
+				const timer = setTimeout(() => takeKept()?.release(), KEEP_SESSION_MS).unref();
+				kept = {
+					source,
+					release: () => {
+						clearTimeout(timer);
+						resolve();
+					},
+				};
+			});
 		},
 	};
 }
 
 /**
  * The handler at the end of the execution: record, commit, take the record back for what was committed. The
- * session for the commits is opened while the record is written (opening changes nothing); the first delete or
- * move waits for the record.
+ * commits use the run's session where it was kept and still answers, else a new one, opened while the record
+ * is written (opening changes nothing); the first delete or move waits for the record.
  */
 async function commitAll<F extends SourceFile>(
 	ctx: IExecuteFunctions,
@@ -104,6 +136,7 @@ async function commitAll<F extends SourceFile>(
 	records: NodeRecords,
 	withSource: WithFileSource<F>,
 	deferred: Array<{ file: F; sha256: string; key: string }>,
+	kept: KeptSession<F> | undefined,
 ): Promise<void> {
 	const keys = deferred.map((d) => d.key);
 	const recording = records.locked(async (batch) => await batch.record(keys)).then(
@@ -116,27 +149,39 @@ async function commitAll<F extends SourceFile>(
 		},
 	);
 	const done: string[] = [];
-	try {
-		await withSource(async (source) => {
-			await source.open();
-			await recording;
-			const outcomes = source.commitEach ? await source.commitEach(deferred) : await commitOneByOne(source, deferred);
-			deferred.forEach(({ file, key }, index) => {
-				const outcome = outcomes[index];
-				if (outcome === undefined) return;
-				if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') done.push(key);
-				// recorded: the next run deletes or moves it, and never imports it again
-				else if (outcome.kind !== 'kept') ctx.logger.warn(`${ctx.getNode().name}: ${file.path} was imported but stays: ${outcome.reason}`);
-			});
+	const commitWith = async (source: FileSource<F>) => {
+		await recording;
+		const outcomes = source.commitEach ? await source.commitEach(deferred) : await commitOneByOne(source, deferred);
+		deferred.forEach(({ file, key }, index) => {
+			const outcome = outcomes[index];
+			if (outcome === undefined) return;
+			if (outcome.kind === 'deleted' || outcome.kind === 'moved' || outcome.kind === 'gone') done.push(key);
+			// recorded: the next run deletes or moves it, and never imports it again
+			else if (outcome.kind !== 'kept') ctx.logger.warn(`${ctx.getNode().name}: ${file.path} was imported but stays: ${outcome.reason}`);
 		});
+	};
+	try {
+		if (kept && (await answers(kept.source))) await commitWith(kept.source);
+		else
+			await withSource(async (source) => {
+				await source.open();
+				await commitWith(source);
+			});
 	} catch (error) {
 		ctx.logger.warn(`${ctx.getNode().name}: ${keys.length - done.length} imported file(s) stay until the next run deletes or moves them: ${(error as Error).message}`);
 	} finally {
+		kept?.release();
 		for (const key of keys) RUNNING.delete(`${scope}|${key}`);
 	}
 	if ((await recording) && done.length) {
 		await records.locked(async (batch) => await batch.remove(done)).catch(() => undefined);
 	}
+}
+
+/** Whether a kept session can still be used: not lost, and it answers (a server may have closed an idle session). */
+async function answers<F extends SourceFile>(source: FileSource<F>): Promise<boolean> {
+	if (source.lost) return false;
+	return source.answers ? await source.answers().catch(() => false) : true;
 }
 
 /** `commit` file by file, until the session breaks (the files after that get no outcome). */

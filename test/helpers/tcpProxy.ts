@@ -11,9 +11,14 @@ export abstract class TcpProxy {
 	protected readonly sockets = new Set<net.Socket>();
 	/** the port it listens on (kept after stop, for reports that name it) */
 	port = 0;
+	/** the clients' connections accepted so far (an FTP proxy: the sessions, its data connections bypass it) */
+	accepted = 0;
 
 	async start(): Promise<this> {
-		this.server = net.createServer((client) => this.accept(client));
+		this.server = net.createServer((client) => {
+			this.accepted++;
+			this.accept(client);
+		});
 		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
 		this.port = (this.server.address() as net.AddressInfo).port;
 		return this;

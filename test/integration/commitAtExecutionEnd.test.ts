@@ -62,15 +62,47 @@ describe('Accounting FTP Import, version 2: files deleted or archived once the e
 		expect(ls(path.join(archiving.local, 'archiv'))).toEqual(['p1.xml']);
 	});
 
-	it('claims and looks up the files of a window (16 files) in one call to n8n\'s store each, not one per file', async () => {
+	it("deletes at the end over the run's own session, kept open until then: one login per execution", async () => {
+		const dir = directoryWith(20);
+		const proxy = await new FaultProxy({ host: servers.host, port: servers.ftp.port }, 'ftp').start();
+		try {
+			const run = await execution(savedWorkflow(), { directory: dir.remote }, proxy.port);
+			expect(run.payments).toHaveLength(20);
+			expect(ls(dir.local)).toEqual([]);
+			expect(proxy.accepted).toBe(1);
+		} finally {
+			await proxy.stop();
+		}
+	});
+
+	it('logs in again at the end when the kept session no longer answers, and deletes every file once', async () => {
+		const dir = directoryWith(20);
+		const saved = savedWorkflow();
+		const proxy = await new FaultProxy({ host: servers.host, port: servers.ftp.port }, 'ftp').start();
+		// the check of the kept session is cut, as by a server that closed an idle session
+		proxy.arm({ point: 'beforeCommand', match: /^NOOP/, at: 1 });
+		try {
+			const run = await execution(saved, { directory: dir.remote }, proxy.port);
+			expect((await proxy.settle())?.hit).toBe(true);
+			expect(run.payments).toHaveLength(20);
+			expect(run.errors).toEqual([]);
+			expect(ls(dir.local)).toEqual([]);
+			expect(proxy.accepted).toBe(2);
+		} finally {
+			await proxy.stop();
+		}
+		expect((await execution(saved, { directory: dir.remote })).payments).toEqual([]);
+	});
+
+	it('claims and looks up the files of a window (16 files, then 32) in one call to n8n\'s store each, not one per file', async () => {
 		const dir = directoryWith(40);
 		const before = processedDataCalls.checkProcessedAndRecord ?? 0;
 		const run = await execution(savedWorkflow(), { directory: dir.remote });
 		const calls = (processedDataCalls.checkProcessedAndRecord ?? 0) - before;
 		expect(run.payments.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `p${i + 1}.xml`).sort());
 		expect(ls(dir.local)).toEqual([]);
-		// three windows claimed (40 = 16 + 16 + 8) and the record written at the end of the execution; one per file: 41
-		expect(calls).toBe(4);
+		// two windows claimed (40 = 16 + 24) and the record written at the end of the execution; one per file: 41
+		expect(calls).toBe(3);
 	});
 
 	it("finds what earlier executions imported and kept by reading n8n's database: a run over those files writes nothing to the store", async () => {

@@ -142,6 +142,11 @@ export interface FileSource<F extends SourceFile = SourceFile> {
 	 * for a file it did not get to because the session broke first.
 	 */
 	commitEach?(files: ReadonlyArray<{ file: F; sha256: string }>): Promise<Array<CommitOutcome | undefined>>;
+	/**
+	 * Optional: whether a session held open a while still answers (FTP: a NOOP; SFTP: a stat of the base
+	 * directory). False when it broke: then `lost` is set. Without it a source counts as answering while not lost.
+	 */
+	answers?(): Promise<boolean>;
 }
 
 /** Opens a session, runs `work` with a source on it, and always closes the session, also on error. */

@@ -126,6 +126,22 @@ class BoundedSink extends Writable {
 		callback();
 	}
 
+	/**
+	 * basic-ftp ends the destination after a download that its pipeline has ended already: Node would make an
+	 * error (ERR_STREAM_ALREADY_FINISHED, with its stack) for nothing, once per file.
+	 */
+	override end(cb?: () => void): this;
+	override end(chunk: unknown, cb?: () => void): this;
+	override end(chunk: unknown, encoding: BufferEncoding, cb?: () => void): this;
+	override end(...args: unknown[]): this {
+		if (this.writableEnded) {
+			const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+			if (callback) process.nextTick(callback);
+			return this;
+		}
+		return (Writable.prototype.end as (...a: unknown[]) => this).apply(this, args);
+	}
+
 	content(): { bytes: Buffer; sha256: string } {
 		return { bytes: Buffer.concat(this.chunks, this.received), sha256: this.hash.digest('hex') };
 	}
@@ -416,6 +432,18 @@ export class FtpSource implements FileSource<RemoteFile> {
 			}
 			return { kind: 'moveFailed', reason: `the server refused the move (${error.message})` };
 		}
+	}
+
+	async answers(): Promise<boolean> {
+		if (this.lost) return false;
+		try {
+			await this.ftp((c) => c.send('NOOP'));
+		} catch (error) {
+			if (isRefusal(error, this.client)) return true;
+			this.broke('checking that the session still answers', error);
+			return false;
+		}
+		return true;
 	}
 
 	// ---- helpers

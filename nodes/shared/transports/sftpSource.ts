@@ -225,6 +225,18 @@ export class SftpSource implements FileSource<RemoteFile> {
 		}
 	}
 
+	async answers(): Promise<boolean> {
+		if (this.lost) return false;
+		try {
+			await this.session.stat(this.base);
+		} catch (error) {
+			if (isSftpRefusal(error)) return true;
+			this.broke('checking that the session still answers', error);
+			return false;
+		}
+		return true;
+	}
+
 	// ---- helpers
 
 	private async listDirectory(dir: string, mustExist: boolean): Promise<FileEntryWithStats[] | undefined> {
