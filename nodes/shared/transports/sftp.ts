@@ -115,13 +115,18 @@ export function toSftpTransportError(error: unknown, c: SftpCredentials, present
 /** One SSH connection with its SFTP channel. Every command has a deadline; the session counts as closed once it broke. */
 export class SftpSession {
 	closed = false;
+	/** the commands in flight, each told when the connection closes (one listener for all: a window's stats run at once) */
+	private readonly inFlight = new Set<() => void>();
 
 	constructor(
 		private readonly ssh: Client,
 		private readonly sftp: SFTPWrapper,
 		private readonly stepMs: number,
 	) {
-		ssh.on('close', () => (this.closed = true));
+		ssh.on('close', () => {
+			this.closed = true;
+			for (const onClose of [...this.inFlight]) onClose();
+		});
 	}
 
 	/** Runs one SFTP command; a command that does not settle within the deadline closes the session. */
@@ -137,10 +142,13 @@ export class SftpSession {
 				if (error) reject(error);
 				else resolve(value as T);
 			};
-			const onClose = () => settle(Object.assign(new Error(`connection closed (${step})`), { code: 'ECONNRESET' }));
-			this.ssh.once('close', onClose);
+			const onClose = () => {
+				this.inFlight.delete(onClose);
+				settle(Object.assign(new Error(`connection closed (${step})`), { code: 'ECONNRESET' }));
+			};
+			this.inFlight.add(onClose);
 			run((error, value) => {
-				this.ssh.removeListener('close', onClose);
+				this.inFlight.delete(onClose);
 				settle(error, value);
 			});
 		});
