@@ -463,12 +463,14 @@ async function decideAndSettle<F extends SourceFile, R>(
 		report.counts.left++;
 		return;
 	}
-	// one command at a time on the session: the read ahead first, then this file's commit or fail
-	await ahead.idle();
+	const atEnd = decision.action === 'commit' ? deferringTo(source, decision.mustStay, consumer.atEnd) : undefined;
+	// one command at a time on the session: a commit or fail made now waits for the read ahead; one handed over to
+	// the end of the execution does not touch the session, so the next window's downloads go on meanwhile
+	if (!atEnd) await ahead.idle();
 	let settled: Settled<F, R>;
 	if (decision.action === 'commit') {
 		if (read.kind !== 'content') throw new Error(`${file.name} was not read, so it cannot be committed`);
-		settled = { file, ...decision, outcome: await commitOrDefer(source, file, read.sha256, decision.mustStay, consumer.atEnd) };
+		settled = { file, ...decision, outcome: atEnd ? defer(source, file, read.sha256, atEnd) : await source.commit(file, read.sha256, { mustStay: decision.mustStay }) };
 	} else {
 		settled = { file, ...decision, outcome: await source.fail(file) };
 	}
@@ -478,15 +480,13 @@ async function decideAndSettle<F extends SourceFile, R>(
 	await consumer.settle(settled);
 }
 
-/** Commits a file now, or (see `CommitAtEnd`) hands the commit over and returns what it will do. */
-async function commitOrDefer<F extends SourceFile>(
-	source: FileSource<F>,
-	file: F,
-	sha256: string,
-	mustStay: boolean | undefined,
-	atEnd: CommitAtEnd<F> | undefined,
-): Promise<CommitOutcome> {
-	if (!atEnd || mustStay || source.afterImport === 'keep') return await source.commit(file, sha256, { mustStay });
+/** Where a committed file's delete or move is handed over to (the end of the execution, see `CommitAtEnd`); undefined: now. */
+function deferringTo<F extends SourceFile>(source: FileSource<F>, mustStay: boolean | undefined, atEnd: CommitAtEnd<F> | undefined): CommitAtEnd<F> | undefined {
+	return mustStay || source.afterImport === 'keep' ? undefined : atEnd;
+}
+
+/** Hands a file's commit over to the end of the execution; what it will do. */
+function defer<F extends SourceFile>(source: FileSource<F>, file: F, sha256: string, atEnd: CommitAtEnd<F>): CommitOutcome {
 	atEnd.defer(file, sha256);
 	if (source.afterImport === 'delete' || source.archiveDirectory === undefined) return { kind: 'deleted' };
 	// the name it gets unless the archive holds a file of that name by then (then name_2.ext …)
