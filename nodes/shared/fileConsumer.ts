@@ -90,12 +90,6 @@ export interface FileConsumer<F extends SourceFile, R> {
 	check?(source: FileSource<F>): void;
 	/** after `list`, before the first file */
 	listed?(listing: FileListing<F>): void;
-	/**
-	 * Optional: the files of a window this run will hand to `decide`, as soon as the window is claimed — the node
-	 * may start its work on them (parse on a thread) while the next window is read. `decide` follows in the order
-	 * of the files, unless the run stops first.
-	 */
-	prepare?(file: F, read: ReadFile): void;
 	/** Reads and judges one file; must not commit anything itself. A file that is too large can only fail. */
 	decide(file: F, read: ReadFile): Promise<FileDecision<R>> | FileDecision<R>;
 	/** The file's commit or fail is done: the node turns the outcome into items (in the order of the files). */
@@ -326,7 +320,6 @@ async function consumeWindow<F extends SourceFile, R>(
 		return;
 	}
 	ahead.next(w, reads);
-	if (consumer.prepare) prepareWindow(window, reads, verdicts, consumer.prepare);
 	for (let i = 0; i < window.length; i++) {
 		if (source.lost) {
 			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - first - i };
@@ -339,14 +332,6 @@ async function consumeWindow<F extends SourceFile, R>(
 			return;
 		}
 	}
-}
-
-/** Offers `prepare` the files of a window that go to `decide`: read, not handed over before, this run's to import. */
-function prepareWindow<F extends SourceFile, R>(window: F[], reads: Array<Outcome<FileRead>>, verdicts: Verdict[], prepare: NonNullable<FileConsumer<F, R>['prepare']>): void {
-	reads.forEach((read, i) => {
-		const { earlier, claim, gone } = verdicts[i];
-		if (read.ok && read.value.kind === 'content' && !earlier && !gone && (claim === undefined || claim === 'mine')) prepare(window[i], read.value);
-	});
 }
 
 /** For the files of a window whose content was read: handed over earlier (one look-up), else claimed (one claim). */
