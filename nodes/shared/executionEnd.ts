@@ -178,10 +178,9 @@ async function commitAll<F extends SourceFile>(
 	}
 }
 
-/** Whether a kept session can still be used: not lost, and it answers (a server may have closed an idle session). */
+/** Whether a kept session can still be used (a server may have closed an idle session): see `FileSource.answers`. */
 async function answers<F extends SourceFile>(source: FileSource<F>): Promise<boolean> {
-	if (source.lost) return false;
-	return source.answers ? await source.answers().catch(() => false) : true;
+	return source.answers ? await source.answers().catch(() => false) : !source.lost;
 }
 
 /** `commit` file by file, until the session breaks (the files after that get no outcome). */
