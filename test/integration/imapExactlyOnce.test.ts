@@ -9,7 +9,7 @@ import type { INode } from 'n8n-workflow';
 
 import { writeOpenTrans } from '../../nodes/shared/documents/orders';
 import { withImapClient } from '../../nodes/shared/transports/imap';
-import type { ConsumeOptions, ConsumeReport } from '../../nodes/shared/transports/imapConsumer';
+import type { ConsumeOptions, ConsumeReport, MailboxMemory } from '../../nodes/shared/transports/imapConsumer';
 import { multiAppend } from '../helpers/imapAppend';
 import { ImapProxy } from '../helpers/imapProxy';
 import { imapCredentialsFor, n8nCredentialData } from '../helpers/servers';
@@ -185,6 +185,76 @@ describe('IMAP exactly once, state that outlives the poll and the process', () =
 		expect((await subjects(folders.archive)).length).toBe(10);
 
 		const restarted = await freshProcess()(alice, options(folders, 60_000));
+		expect([...restarted.committed].sort()).toEqual(ALL);
+		expect(await subjects(folders.inbox)).toEqual([]);
+		expect(await subjects(folders.archive)).toEqual(ALL);
+	});
+});
+
+describe('the look for an earlier poll\'s marks, after a poll that left none', () => {
+	const keywordSearches = (commands: string[]) => commands.filter((c) => /SEARCH/i.test(c) && /KEYWORD/i.test(c)).length;
+
+	it('asks the archive and error folders by STATUS only (no SELECT, no SEARCH of them) once a poll left no mark there', async () => {
+		const folders = await freshFolders('unmarked');
+		const memory: MailboxMemory = {};
+		await multiAppend(alice, folders.inbox, mails(3));
+		const first = await freshProcess()(alice, { ...options(folders, 60_000), memory });
+		expect(first.committed.sort()).toEqual(['m0', 'm1', 'm2']);
+		expect(Object.keys(memory.unmarked ?? {}).sort()).toEqual([folders.archive, folders.error].sort());
+
+		await multiAppend(alice, folders.inbox, mails(2));
+		const proxy = await new ImapProxy().start();
+		try {
+			const second = await freshProcess()({ ...alice, port: proxy.port, security: 'none' }, { ...options(folders, 60_000), memory });
+			expect(second.committed.sort()).toEqual(['m0', 'm1']);
+		} finally {
+			await proxy.stop();
+		}
+		expect(keywordSearches(proxy.commands)).toBe(0);
+		expect(proxy.commands.filter((c) => /SELECT/i.test(c) && c.includes('Fehler'))).toEqual([]);
+		expect(proxy.commands.filter((c) => /STATUS/i.test(c) && c.includes('Fehler'))).toHaveLength(1);
+		expect(memory.unmarked).toBeDefined();
+	});
+
+	it('still rolls back the mails of a poll that died after its MOVE: they raised the archive\'s UIDNEXT', async () => {
+		const folders = await freshFolders('unmarkeddeath');
+		// the workflow's static data after a poll of an empty inbox: no mark anywhere
+		const saved: MailboxMemory = {};
+		await freshProcess()(alice, { ...options(folders, 60_000), memory: saved });
+		expect(saved.unmarked).toBeDefined();
+
+		await multiAppend(alice, folders.inbox, mails(10));
+		const proxy = await new ImapProxy().start();
+		// as in the test above: the process dies right after the server answered the MOVE, its static data unsaved
+		let died!: () => void;
+		const death = new Promise<void>((resolve) => (died = resolve));
+		proxy.on({
+			match: /UID MOVE/,
+			before: async () => {
+				proxy.on({
+					match: /^\S+ /,
+					before: async () => {
+						proxy.refuseConnections = true;
+						died();
+						await new Promise(() => undefined);
+					},
+				});
+			},
+		});
+		const unsaved = structuredClone(saved);
+		const dying = freshProcess()({ ...alice, port: proxy.port, security: 'none' }, { ...options(folders, 1_000, 50), memory: unsaved }).catch(
+			() => undefined,
+		);
+		try {
+			await death;
+		} finally {
+			await proxy.stop();
+		}
+		await dying;
+		expect(await subjects(folders.archive)).toEqual(ALL.map((s) => `${s} +keyword`));
+
+		const restarted = await freshProcess()(alice, { ...options(folders, 60_000), memory: saved });
+		expect(restarted.rolledBack).toBe(10);
 		expect([...restarted.committed].sort()).toEqual(ALL);
 		expect(await subjects(folders.inbox)).toEqual([]);
 		expect(await subjects(folders.archive)).toEqual(ALL);

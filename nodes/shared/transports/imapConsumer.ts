@@ -1,7 +1,7 @@
 import { TransportError, toTransportError } from './transportError';
 import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
 import { ImapLease, type LeaseHolder } from './imapLease';
-import { finishEarlierPolls, handOver, settleAfterBreak, type PollMoves } from './imapRecovery';
+import { finishEarlierPolls, handOver, rememberUnmarked, settleAfterBreak, type PollMoves } from './imapRecovery';
 import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
 
 /**
@@ -26,6 +26,8 @@ export interface MailboxMemory {
 	leftInInbox?: { configuration: string; uidValidity: string; uids: string };
 	/** mails handed over while the server could not be told so (their pending keyword is still set) */
 	handedOver?: Array<{ folder: string; uidValidity: string; uids: string }>;
+	/** archive and error folder → "UIDVALIDITY:UIDNEXT" when the last poll left no mark there (imapRecovery.ts) */
+	unmarked?: Record<string, string>;
 	[other: string]: unknown;
 }
 
@@ -51,7 +53,7 @@ export interface ConsumeOptions<T> {
 	decide(batch: MailSummary[], source: ImapSource): Promise<Array<MailDecision<T>>>;
 	/** awaited before the first mail is touched: false, and the poll does nothing (another process polls) */
 	admitted?: () => Promise<boolean>;
-	/** called before each batch after the first: false stops the poll (the lease was lost) */
+	/** asked after each batch's decisions, while the batch is moved: false stops the poll before the next batch (the lease was lost) */
 	stillHeld?: () => Promise<boolean>;
 }
 
@@ -138,8 +140,12 @@ async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOp
 		const stillHeld = async () => await lease.stillHeld().catch(() => true);
 		const report = await consumeLocked(credentials, { ...options, admitted, stillHeld });
 		const taken = await claim;
-		// a server that allows no new folders: the poll ran as before, guarded within this process only
-		if (taken instanceof TransportError) return { ...report, leaseUnavailable: taken.message };
+		if (taken instanceof TransportError) {
+			// a server that allows no new folders: the poll ran as before, guarded within this process only, and
+			// another process's poll may have left marks it did not see
+			delete options.memory?.unmarked;
+			return { ...report, leaseUnavailable: taken.message };
+		}
 		if (!taken.acquired) return { ...emptyReport<T>(options.folders), busy: true, busyHolder: { holder: taken.holder, expires: taken.expires } };
 		return report;
 	} finally {
@@ -147,6 +153,11 @@ async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOp
 		// a lease that cannot be given back (connection gone) expires by itself
 		await lease.release().catch(() => undefined);
 	}
+}
+
+/** Every mail this poll moved was handed over and its mark cleared, and no earlier poll's mark was left behind. */
+function endedClean<T>(report: ConsumeReport<T>, moves: PollMoves<T>): boolean {
+	return !report.interruption && !report.abandoned && !report.rollBackRefused && !moves.marksLeft && !moves.confirmed.length && !moves.inDoubt.length;
 }
 
 function emptyReport<T>(folders: ImapSourceFolders): ConsumeReport<T> {
@@ -164,6 +175,8 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 			try {
 				const source = new ImapSource(client);
 				report.folders = await source.openFolders(options.folders, { createMissing: options.createMissingFolders });
+				// while the lease is taken on its own connection: a SELECT, which changes nothing
+				await source.selectInbox();
 				if (options.admitted && !(await options.admitted())) {
 					report.busy = true;
 					return;
@@ -180,6 +193,7 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 				// a result nobody receives would lose the mails: marked, they return to the inbox with the next poll
 				if (moves.marked && options.abandonAt !== undefined && Date.now() > options.abandonAt) report.abandoned = true;
 				else await handOver(source, moves, report);
+				if (endedClean(report, moves)) rememberUnmarked(source, options.memory);
 			} finally {
 				connectionBroke = !client.usable;
 			}
@@ -212,6 +226,8 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 		return fetching;
 	};
 	let next = uids.length ? fetchBatch(0) : undefined;
+	// whether the lease is still this poll's: asked on the lease's own connection while this batch is moved
+	let held: Promise<boolean> | undefined;
 	try {
 		for (let start = 0; start < uids.length; start += batchSize) {
 			// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
@@ -220,7 +236,7 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 				break;
 			}
 			// another process took the lease over (this poll outlived it): it polls now, this one stops
-			if (start > 0 && options.stillHeld && !(await options.stillHeld())) {
+			if (held && !(await held)) {
 				report.more = true;
 				report.leaseLost = true;
 				break;
@@ -230,6 +246,8 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 			const began = Date.now();
 			next = start + batchSize < uids.length ? fetchBatch(start + batchSize) : undefined;
 			const decisions = await options.decide(batch, source);
+			held = next && options.stillHeld?.();
+			held?.catch(() => undefined); // awaited before the next batch; not an unhandled rejection meanwhile
 			source.release(batch.map((m) => m.uid));
 			report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
 			await moveBatch(source, decisions, report, moves);
@@ -238,6 +256,7 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 	} finally {
 		// a FETCH still on its way when the poll stops must finish before the next command or the logout
 		await next?.catch(() => undefined);
+		await held?.catch(() => undefined);
 	}
 }
 

@@ -38,6 +38,8 @@ export interface PollMoves<T> {
 	marked: boolean;
 	/** the destinations' UIDVALIDITY, as the COPYUID answers gave it */
 	destinationUidValidity?: Partial<Record<'commit' | 'fail', string>>;
+	/** the server refused to clear some marks: those mails stay marked, and the next poll rolls them back */
+	marksLeft?: boolean;
 }
 
 function folderOf(folders: ImapSourceFolders, action: 'commit' | 'fail'): string {
@@ -50,7 +52,15 @@ function folderOf(folders: ImapSourceFolders, action: 'commit' | 'fail'): string
  */
 export async function finishEarlierPolls<T>(source: ImapSource, memory: MailboxMemory | undefined, report: ConsumeReport<T>): Promise<void> {
 	const backInInbox: number[] = [];
-	for (const folder of new Set([source.folders.archive, source.folders.error])) {
+	const folders = destinations(source.folders);
+	const unchanged = await unchangedSinceCleanPoll(source, memory, folders);
+	// until this poll ends clean, no later poll may take the folders for free of marks
+	if (memory) delete memory.unmarked;
+	if (unchanged) {
+		if (!source.inboxSelected) await source.selectInbox();
+		return;
+	}
+	for (const folder of folders) {
 		const uidValidity = await source.select(folder);
 		await clearRemembered(source, memory, folder, uidValidity);
 		const marked = await source.marked();
@@ -64,6 +74,35 @@ export async function finishEarlierPolls<T>(source: ImapSource, memory: MailboxM
 	await source.selectInbox();
 	// back in the inbox the mark means nothing; cleared so that a user's own move later is not undone
 	if (backInInbox.length && source.canMark) await source.unmark(backInInbox);
+}
+
+function destinations(folders: ImapSourceFolders): string[] {
+	return [...new Set([folders.archive, folders.error])];
+}
+
+/**
+ * Whether the archive and error folders can hold no mark: a poll that ended with none left there recorded their
+ * UIDVALIDITY and UIDNEXT (`rememberUnmarked`), and no mail has arrived in them since (a STATUS each, instead of
+ * a SELECT and a SEARCH each). A poll that moved mails there and did not clear their marks raised UIDNEXT.
+ */
+async function unchangedSinceCleanPoll(source: ImapSource, memory: MailboxMemory | undefined, folders: string[]): Promise<boolean> {
+	const recorded = memory?.unmarked;
+	if (!recorded || memory.handedOver?.length) return false;
+	for (const folder of folders) {
+		if (recorded[folder] === undefined || (await source.arrivals(folder)) !== recorded[folder]) return false;
+	}
+	return true;
+}
+
+/**
+ * After a poll that left no mark in the archive and error folders (every move handed over, its mark cleared):
+ * records their UIDVALIDITY and UIDNEXT as this session last saw them, after its own mails arrived. Only with
+ * the lease held: without it another process's poll may have moved marked mails there meanwhile.
+ */
+export function rememberUnmarked(source: ImapSource, memory: MailboxMemory | undefined): void {
+	if (!memory) return;
+	const seen = destinations(source.folders).map((folder) => [folder, source.lastSeen.get(folder)] as const);
+	if (seen.every(([, state]) => state !== undefined)) memory.unmarked = Object.fromEntries(seen) as Record<string, string>;
 }
 
 async function clearRemembered(source: ImapSource, memory: MailboxMemory | undefined, folder: string, uidValidity: string): Promise<void> {
@@ -94,7 +133,10 @@ export async function handOver<T>(source: ImapSource, moves: PollMoves<T>, repor
 			const uids = mine.every((m) => m.arrivedAs !== undefined) ? mine.map((m) => m.arrivedAs!) : await source.marked();
 			const cleared = await source.unmark(uids);
 			moves.confirmed = moves.confirmed.filter((m) => m.action !== action);
-			if (!cleared) continue;
+			if (!cleared) {
+				moves.marksLeft = true;
+				continue;
+			}
 		} else moves.confirmed = moves.confirmed.filter((m) => m.action !== action);
 		(action === 'commit' ? report.committed : report.failed).push(...mine.map((m) => m.result));
 	}

@@ -104,6 +104,8 @@ export class ImapSource {
 	private hasBinary = false;
 	/** the part numbers the last `downloadParts` asked for, lower case: the guess for the next batch */
 	private likelyParts: string[] = ['2'];
+	/** UIDVALIDITY:UIDNEXT of folders as the last SELECT or STATUS of this session saw them (`arrivals`) */
+	readonly lastSeen = new Map<string, string>();
 	/** parts that came whole with the structure, by UID and part number, until downloaded or released */
 	private readonly early = new Map<number, Map<string, { raw: Buffer; binary: boolean }>>();
 
@@ -151,9 +153,28 @@ export class ImapSource {
 		this.canMark = permanent.has('\\*') || permanent.has(PENDING_KEYWORD);
 	}
 
+	/** whether the inbox is the selected folder */
+	get inboxSelected(): boolean {
+		return this.client.mailbox !== false && this.client.mailbox?.path === this.folders.inbox;
+	}
+
 	/** Selects another folder (read-write) and returns its UIDVALIDITY. */
 	async select(folder: string): Promise<string> {
-		return String((await this.client.mailboxOpen(folder)).uidValidity);
+		const mailbox = await this.client.mailboxOpen(folder);
+		this.lastSeen.set(folder, `${mailbox.uidValidity}:${mailbox.uidNext}`);
+		return String(mailbox.uidValidity);
+	}
+
+	/**
+	 * UIDVALIDITY and UIDNEXT of a folder ("5:120"), by STATUS: it changes with every mail that arrives there.
+	 * Undefined when the server does not say.
+	 */
+	async arrivals(folder: string): Promise<string | undefined> {
+		const status = await this.client.status(folder, { uidValidity: true, uidNext: true });
+		if (!status || status.uidValidity === undefined || status.uidNext === undefined) return undefined;
+		const state = `${status.uidValidity}:${status.uidNext}`;
+		this.lastSeen.set(folder, state);
+		return state;
 	}
 
 	/** Sets the pending keyword on mails of the selected folder: one UID STORE. */
