@@ -94,6 +94,28 @@ function loseMoveAnswerAndServer(proxy: ImapProxy, skip: number): void {
 	});
 }
 
+/**
+ * After the server has answered the (first) MOVE, the next command the poll sends is held for good: the process
+ * "dies" there, with the mails in the archive and nothing handed over. Resolves when it has.
+ */
+function dieAfterMove(proxy: ImapProxy): Promise<void> {
+	return new Promise<void>((died) => {
+		proxy.on({
+			match: /UID MOVE/,
+			before: async () => {
+				proxy.on({
+					match: /^\S+ /,
+					before: async () => {
+						proxy.refuseConnections = true;
+						died();
+						await new Promise(() => undefined);
+					},
+				});
+			},
+		});
+	});
+}
+
 describe('IMAP exactly once, state that outlives the poll and the process', () => {
 	it('rolls back mails without Message-ID whose MOVE answer was lost while the server stayed unreachable, and hands each over once', async () => {
 		const folders = await freshFolders('nomsgid');
@@ -157,23 +179,7 @@ describe('IMAP exactly once, state that outlives the poll and the process', () =
 		await multiAppend(alice, folders.inbox, mails(10));
 		const proxy = await new ImapProxy().start();
 		const viaProxy = { ...alice, port: proxy.port, security: 'none' as const };
-		// after the server has answered the (only) MOVE, the next command the poll sends is held for good: the
-		// process "dies" there, with the mails in the archive and nothing handed over
-		let died!: () => void;
-		const death = new Promise<void>((resolve) => (died = resolve));
-		proxy.on({
-			match: /UID MOVE/,
-			before: async () => {
-				proxy.on({
-					match: /^\S+ /,
-					before: async () => {
-						proxy.refuseConnections = true;
-						died();
-						await new Promise(() => undefined);
-					},
-				});
-			},
-		});
+		const death = dieAfterMove(proxy);
 		const dying = freshProcess()(viaProxy, options(folders, 1_000, 50)).catch(() => undefined);
 		try {
 			await death;
@@ -225,22 +231,8 @@ describe('the look for an earlier poll\'s marks, after a poll that left none', (
 
 		await multiAppend(alice, folders.inbox, mails(10));
 		const proxy = await new ImapProxy().start();
-		// as in the test above: the process dies right after the server answered the MOVE, its static data unsaved
-		let died!: () => void;
-		const death = new Promise<void>((resolve) => (died = resolve));
-		proxy.on({
-			match: /UID MOVE/,
-			before: async () => {
-				proxy.on({
-					match: /^\S+ /,
-					before: async () => {
-						proxy.refuseConnections = true;
-						died();
-						await new Promise(() => undefined);
-					},
-				});
-			},
-		});
+		// the process dies right after the server answered the MOVE, its static data unsaved
+		const death = dieAfterMove(proxy);
 		const unsaved = structuredClone(saved);
 		const dying = freshProcess()({ ...alice, port: proxy.port, security: 'none' }, { ...options(folders, 1_000, 50), memory: unsaved }).catch(
 			() => undefined,
