@@ -161,7 +161,9 @@ export class ImapSource {
 	/** Selects another folder (read-write) and returns its UIDVALIDITY. */
 	async select(folder: string): Promise<string> {
 		const mailbox = await this.client.mailboxOpen(folder);
-		this.lastSeen.set(folder, `${mailbox.uidValidity}:${mailbox.uidNext}`);
+		// a server that leaves UIDNEXT out of its SELECT answer: nothing recorded, the next poll looks in full
+		if (mailbox.uidNext) this.lastSeen.set(folder, `${mailbox.uidValidity}:${mailbox.uidNext}`);
+		else this.lastSeen.delete(folder);
 		return String(mailbox.uidValidity);
 	}
 
