@@ -155,11 +155,6 @@ async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOp
 	}
 }
 
-/** Every mail this poll moved was handed over and its mark cleared, and no earlier poll's mark was left behind. */
-function endedClean<T>(report: ConsumeReport<T>, moves: PollMoves<T>): boolean {
-	return !report.interruption && !report.abandoned && !report.rollBackRefused && !moves.marksLeft && !moves.confirmed.length && !moves.inDoubt.length;
-}
-
 function emptyReport<T>(folders: ImapSourceFolders): ConsumeReport<T> {
 	return { committed: [], failed: [], folders, left: [], notMoved: [], rolledBack: 0, rollBackRefused: 0, uidValidity: '', more: false };
 }
@@ -193,7 +188,7 @@ async function consumeLocked<T>(credentials: ImapCredentials, options: ConsumeOp
 				// a result nobody receives would lose the mails: marked, they return to the inbox with the next poll
 				if (moves.marked && options.abandonAt !== undefined && Date.now() > options.abandonAt) report.abandoned = true;
 				else await handOver(source, moves, report);
-				if (endedClean(report, moves)) rememberUnmarked(source, options.memory);
+				rememberUnmarked(source, options.memory, report, moves);
 			} finally {
 				connectionBroke = !client.usable;
 			}

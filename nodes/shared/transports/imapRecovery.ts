@@ -95,12 +95,14 @@ async function unchangedSinceCleanPoll(source: ImapSource, memory: MailboxMemory
 }
 
 /**
- * After a poll that left no mark in the archive and error folders (every move handed over, its mark cleared):
- * records their UIDVALIDITY and UIDNEXT as this session last saw them, after its own mails arrived. Only with
- * the lease held: without it another process's poll may have moved marked mails there meanwhile.
+ * After a poll that left no mark in the archive and error folders — every mail it moved handed over and its mark
+ * cleared, no earlier poll's mark left behind — records their UIDVALIDITY and UIDNEXT as this session last saw
+ * them, after its own mails arrived. Only with the lease held: without it another process's poll may have moved
+ * marked mails there meanwhile (the caller removes the record then).
  */
-export function rememberUnmarked(source: ImapSource, memory: MailboxMemory | undefined): void {
-	if (!memory) return;
+export function rememberUnmarked<T>(source: ImapSource, memory: MailboxMemory | undefined, report: ConsumeReport<T>, moves: PollMoves<T>): void {
+	const clean = !report.interruption && !report.abandoned && !report.rollBackRefused && !moves.marksLeft && !moves.confirmed.length && !moves.inDoubt.length;
+	if (!memory || !clean) return;
 	const seen = destinations(source.folders).map((folder) => [folder, source.lastSeen.get(folder)] as const);
 	if (seen.every(([, state]) => state !== undefined)) memory.unmarked = Object.fromEntries(seen) as Record<string, string>;
 }

@@ -155,15 +155,13 @@ export class ImapSource {
 
 	/** whether the inbox is the selected folder */
 	get inboxSelected(): boolean {
-		return this.client.mailbox !== false && this.client.mailbox?.path === this.folders.inbox;
+		return this.client.mailbox ? this.client.mailbox.path === this.folders.inbox : false;
 	}
 
 	/** Selects another folder (read-write) and returns its UIDVALIDITY. */
 	async select(folder: string): Promise<string> {
 		const mailbox = await this.client.mailboxOpen(folder);
-		// a server that leaves UIDNEXT out of its SELECT answer: nothing recorded, the next poll looks in full
-		if (mailbox.uidNext) this.lastSeen.set(folder, `${mailbox.uidValidity}:${mailbox.uidNext}`);
-		else this.lastSeen.delete(folder);
+		this.noteSeen(folder, mailbox.uidValidity, mailbox.uidNext);
 		return String(mailbox.uidValidity);
 	}
 
@@ -173,8 +171,16 @@ export class ImapSource {
 	 */
 	async arrivals(folder: string): Promise<string | undefined> {
 		const status = await this.client.status(folder, { uidValidity: true, uidNext: true });
-		if (!status || status.uidValidity === undefined || status.uidNext === undefined) return undefined;
-		const state = `${status.uidValidity}:${status.uidNext}`;
+		return this.noteSeen(folder, status ? status.uidValidity : undefined, status ? status.uidNext : undefined);
+	}
+
+	/** Notes a folder's "UIDVALIDITY:UIDNEXT" in `lastSeen`; a server that leaves one out: nothing (a full look next time). */
+	private noteSeen(folder: string, uidValidity: bigint | undefined, uidNext: number | undefined): string | undefined {
+		if (uidValidity === undefined || !uidNext) {
+			this.lastSeen.delete(folder);
+			return undefined;
+		}
+		const state = `${uidValidity}:${uidNext}`;
 		this.lastSeen.set(folder, state);
 		return state;
 	}
