@@ -242,7 +242,7 @@ interface Verdict {
  * downloads' round trips and the server's work overlap the parsing instead of following it. Reading does not
  * change anything at the source, so reading early is safe; a commit in window n still comes after the node's
  * decision on its file, and after the read ahead finished (`idle`), as a session carries one command at a time.
- * The reads of a window stop at the first error.
+ * The reads of a window stop at the first error (`FileSource.readEach`).
  */
 class ReadAhead<F extends SourceFile> {
 	private pending: { index: number; reads: Promise<Array<Outcome<FileRead>>> } | undefined;
@@ -270,16 +270,10 @@ class ReadAhead<F extends SourceFile> {
 	}
 
 	private async start(index: number): Promise<Array<Outcome<FileRead>>> {
-		const reads: Array<Outcome<FileRead>> = [];
-		for (const file of this.windows[index]) {
-			try {
-				reads.push({ ok: true, value: await this.source.read(file) });
-			} catch (error) {
-				reads.push({ ok: false, error });
-				break;
-			}
-		}
-		return reads;
+		const { reads, error } = await this.source.readEach(this.windows[index]);
+		const outcomes: Array<Outcome<FileRead>> = reads.map((value) => ({ ok: true, value }));
+		if (error !== undefined) outcomes.push({ ok: false, error });
+		return outcomes;
 	}
 }
 

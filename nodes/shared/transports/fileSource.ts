@@ -55,6 +55,23 @@ export type FileRead =
 	| { kind: 'changed'; reason: string }
 	| { kind: 'tooLarge'; limit: number };
 
+/** What `FileSource.readEach` read: one read per file from the first, up to the one that failed (`error`). */
+export interface FilesRead {
+	reads: FileRead[];
+	error?: unknown;
+}
+
+/** `readEach` for a source that reads one file after the other. */
+export async function readOneByOne<F extends SourceFile>(files: readonly F[], read: (file: F) => Promise<FileRead>): Promise<FilesRead> {
+	const reads: FileRead[] = [];
+	try {
+		for (const file of files) reads.push(await read(file));
+		return { reads };
+	} catch (error) {
+		return { reads, error };
+	}
+}
+
 export type CommitOutcome =
 	| { kind: 'deleted' }
 	/** moved into the archive directory (possibly under `name_2.ext` when the name was taken) */
@@ -120,7 +137,13 @@ export interface FileSource<F extends SourceFile = SourceFile> {
 	/** Checks the directory (TransportError `notFound`) and learns what the session needs. */
 	open(): Promise<void>;
 	list(): Promise<FileListing<F>>;
-	read(file: F): Promise<FileRead>;
+	/**
+	 * Reads `files` (a window of the listing) into memory, in their order, and may overlap their round trips (FTP:
+	 * the downloads' commands sent together). Stops at the first file that fails unexpectedly or breaks the session:
+	 * `reads` then holds the files before it, `error` what happened (a read that merely finds a file changed or
+	 * too large is a read, not an error).
+	 */
+	readEach(files: readonly F[]): Promise<FilesRead>;
 	/**
 	 * Whether each of `files` is still at the source as listed (same size); asked right after this run claimed
 	 * them. A file another run imported and deleted or moved between this run's read and its claim is gone, and

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { looksInProgress, nameMatches, numberedNames } from './fileNames';
 import type { WithFileSink } from './fileSink';
-import type { CommitOutcome, FailOutcome, FileListing, FileRead, FileSource, SourceFile, WithFileSource } from './fileSource';
+import { readOneByOne, type CommitOutcome, type FailOutcome, type FileListing, type FileRead, type FileSource, type FilesRead, type SourceFile, type WithFileSource } from './fileSource';
 import { TransportError } from './transportError';
 
 /**
@@ -177,7 +177,11 @@ export class FolderSource implements FileSource<LocalFile> {
 	}
 
 	/** Reads a file into memory; a file that is not what the listing said is left for the next run. */
-	async read(file: LocalFile): Promise<FileRead> {
+	async readEach(files: readonly LocalFile[]): Promise<FilesRead> {
+		return await readOneByOne(files, async (file) => await this.read(file));
+	}
+
+	private async read(file: LocalFile): Promise<FileRead> {
 		if (file.size > this.options.maxFileBytes) return { kind: 'tooLarge', limit: this.options.maxFileBytes };
 		const handle = await unlessMissing(open(file.path, 'r'));
 		if (!handle) return { kind: 'changed', reason: 'the file vanished since the listing' };

@@ -90,11 +90,13 @@ export async function testFtpConnection(c: FtpCredentials): Promise<string> {
  * in another JavaScript realm than basic-ftp's code (as under jest's module sandbox, or any vm) fails that
  * test, is taken for a reply and ignored, and basic-ftp then drops the command without settling it: it would
  * wait for good. So the session's state is checked as well (every 200 ms: a closed session is noticed within
- * that of basic-ftp closing it), and a command that outlives every socket time-out closes the session.
+ * that of basic-ftp closing it), and a command that outlives every socket time-out closes the session. A step
+ * of many commands calls `progressed` on each reply or chunk of data: the limit then counts from the last one.
  */
-export async function ftpStep<T>(client: Client, command: () => Promise<T>): Promise<T> {
+export async function ftpStep<T>(client: Client, command: (progressed: () => void) => Promise<T>): Promise<T> {
 	const limit = 3 * timeouts().socket;
-	const started = Date.now();
+	// a step of many commands (downloads sent together) counts from its last reply or data, not from its start
+	let started = Date.now();
 	let timer: NodeJS.Timeout | undefined;
 	const ended = new Promise<never>((_resolve, reject) => {
 		timer = setInterval(() => {
@@ -107,7 +109,7 @@ export async function ftpStep<T>(client: Client, command: () => Promise<T>): Pro
 		}, 200);
 	});
 	try {
-		return await Promise.race([command(), ended]);
+		return await Promise.race([command(() => (started = Date.now())), ended]);
 	} finally {
 		clearInterval(timer);
 	}

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 
 import type { Client, FileInfo } from 'basic-ftp';
 
 import { ftpStep, isRefusal, withFtpClient, type FtpCredentials } from './ftp';
+import { downloadTogether, passiveCommandOf, sendTogether, type Downloaded, type FtpReply, type PassiveCommand } from './ftpPipeline';
 import { looksInProgress, nameMatches, numberedNames, safeFileName } from './fileNames';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
 import type {
@@ -14,6 +13,7 @@ import type {
 	FailOutcome,
 	FileListing,
 	FileRead,
+	FilesRead,
 	FileSource,
 	FileSourceOptions,
 	SourceFile,
@@ -37,15 +37,12 @@ export { absoluteDirectory } from './fileSource';
  * remembered instead of handing it out again. Never lost: nothing is deleted or moved before the caller
  * commits, and the caller commits only after it holds every payment of the file.
  *
- * Memory: one file's bytes at a time, bounded by `maxFileBytes`; the directory listing is the only thing
- * that grows with the directory.
+ * Memory: the files read together (a window of the consumer, bounded by its bytes), each bounded by
+ * `maxFileBytes`; the directory listing is the only thing that grows with the directory.
  */
 
 /** DELEs sent in one write by `commitEach`: one round trip per chunk; a chunk's replies (~40 bytes each) fit any buffer. */
 const PIPELINED_DELES = 64;
-
-/** A reply of the FTP server to one command of a pipelined write. */
-type FtpReply = { code: number; message: string };
 
 /** A file as the FTP listing showed it. */
 export type RemoteFile = SourceFile;
@@ -101,51 +98,6 @@ export function directoriesToList(
 
 // ------------------------------------------------------------------------------------------------
 // The consumer
-
-/** Collects a download in memory up to a limit; beyond it, keeps counting but drops the bytes. */
-class BoundedSink extends Writable {
-	private chunks: Buffer[] = [];
-	private readonly hash = createHash('sha256');
-	received = 0;
-	overflow = false;
-
-	constructor(private readonly limit: number) {
-		super();
-	}
-
-	_write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-		this.received += chunk.length;
-		if (this.received > this.limit) {
-			// erroring the stream would make basic-ftp close the whole session; dropping the bytes keeps it usable
-			this.overflow = true;
-			this.chunks = [];
-		} else {
-			this.chunks.push(chunk);
-			this.hash.update(chunk);
-		}
-		callback();
-	}
-
-	/**
-	 * basic-ftp ends the destination after a download that its pipeline has ended already: Node would make an
-	 * error (ERR_STREAM_ALREADY_FINISHED, with its stack) for nothing, once per file.
-	 */
-	override end(cb?: () => void): this;
-	override end(chunk: unknown, cb?: () => void): this;
-	override end(chunk: unknown, encoding: BufferEncoding, cb?: () => void): this;
-	override end(...args: unknown[]): this {
-		if (this.writableEnded) {
-			const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
-			if (callback) process.nextTick(callback);
-			return this;
-		}
-		return (Writable.prototype.end as (...a: unknown[]) => this).apply(this, args);
-	}
-
-	content(): { bytes: Buffer; sha256: string } {
-		return { bytes: Buffer.concat(this.chunks, this.received), sha256: this.hash.digest('hex') };
-	}
-}
 
 /** A refused command (an FTP error reply) leaves the session usable; anything else broke it. */
 function listedTime(info: FileInfo): string {
@@ -255,41 +207,89 @@ export class FtpSource implements FileSource<RemoteFile> {
 	}
 
 	/**
-	 * Reads a file into memory, unless it was imported before: a remembered file with the same path, size and
-	 * exact modification time is not even downloaded; with the same path and size it is downloaded and
-	 * compared by content. A file that is not what the listing said (size differs, vanished) is left for the
-	 * next run, as an upload still in progress.
+	 * Reads files into memory, in their order, unless imported before: a remembered file with the same path, size
+	 * and exact modification time is not even downloaded; with the same path and size it is downloaded and compared
+	 * by content. A file that is not what the listing said (size differs, vanished) is left for the next run, as an
+	 * upload still in progress. The downloads go out together (`downloadTogether`: one write of EPSV + RETR per
+	 * file); a file that needs its time looked up first ends the group before it.
 	 */
-	async read(file: RemoteFile): Promise<FileRead> {
-		const known = this.store.candidates(file.path, file.size);
-		let exactTime: string | undefined;
-		if (known.length > 0 && this.hasMdtm) {
-			exactTime = await this.modificationTime(file);
-			const same = exactTime ? known.find((e) => e.x === 1 && e.m === exactTime) : undefined;
-			if (same) {
-				this.store.seen(same);
-				return { kind: 'remembered', fingerprint: same };
-			}
-		}
-		if (file.size > this.options.maxFileBytes) return { kind: 'tooLarge', limit: this.options.maxFileBytes };
-
-		const sink = new BoundedSink(this.options.maxFileBytes);
+	async readEach(files: readonly RemoteFile[]): Promise<FilesRead> {
+		const reads: FileRead[] = [];
+		let group: Array<{ file: RemoteFile; exactTime?: string }> = [];
 		try {
-			await this.ftp((c) => c.downloadTo(sink, file.path));
+			for (const file of files) {
+				if (!this.hasMdtm || !this.store.candidates(file.path, file.size).length) {
+					group.push({ file });
+					continue;
+				}
+				await this.readGroup(group, reads);
+				group = [];
+				const exactTime = await this.modificationTime(file);
+				const same = exactTime ? this.store.candidates(file.path, file.size).find((e) => e.x === 1 && e.m === exactTime) : undefined;
+				if (same) {
+					this.store.seen(same);
+					reads.push({ kind: 'remembered', fingerprint: same });
+				} else {
+					group.push({ file, exactTime });
+				}
+			}
+			await this.readGroup(group, reads);
+			return { reads };
 		} catch (error) {
-			if (isRefusal(error, this.client)) return { kind: 'changed', reason: `the server refused the download: ${error.message}` };
-			throw this.broke(`downloading ${file.path}`, error);
+			return { reads, error };
 		}
-		if (sink.overflow || sink.received !== file.size) {
-			return { kind: 'changed', reason: `its size changed from ${file.size} to ${sink.received} bytes since the listing` };
+	}
+
+	/** The files of `group` read, in order, onto `reads`: the downloads of those not too large sent together. */
+	private async readGroup(group: ReadonlyArray<{ file: RemoteFile; exactTime?: string }>, reads: FileRead[]): Promise<void> {
+		const wanted = group.filter(({ file }) => file.size <= this.options.maxFileBytes);
+		const downloaded: Downloaded[] = [];
+		let broken: TransportError | undefined;
+		try {
+			if (wanted.length) {
+				const passive = await this.passiveCommand();
+				const downloads = wanted.map(({ file }) => ({ path: file.path, limit: this.options.maxFileBytes }));
+				await this.ftp(async (c, progressed) => await downloadTogether(c.ftp, passive, downloads, downloaded, progressed));
+			}
+		} catch (error) {
+			broken = this.broke(`downloading ${wanted[downloaded.length]?.file.path ?? 'a file'}`, error);
 		}
-		const content = sink.content();
-		const before = this.store.findContent(file.path, file.size, content.sha256);
+		let next = 0;
+		for (const { file, exactTime } of group) {
+			if (file.size > this.options.maxFileBytes) {
+				reads.push({ kind: 'tooLarge', limit: this.options.maxFileBytes });
+				continue;
+			}
+			const download = downloaded[next++];
+			if (!download) throw broken ?? new Error(`${file.path} was not downloaded`);
+			reads.push(this.readOf(file, download, exactTime));
+		}
+	}
+
+	/** What a download gave for the file: its content, or why it is left (refused, changed), or remembered by content. */
+	private readOf(file: RemoteFile, download: Downloaded, exactTime: string | undefined): FileRead {
+		if (download.kind === 'refused') return { kind: 'changed', reason: `the server refused the download: ${download.message}` };
+		if (download.overflow || download.received !== file.size) {
+			return { kind: 'changed', reason: `its size changed from ${file.size} to ${download.received} bytes since the listing` };
+		}
+		const before = this.store.findContent(file.path, file.size, download.sha256);
 		if (before) {
 			this.store.seen(before, exactTime ? { value: exactTime, exact: true } : undefined);
 			return { kind: 'remembered', fingerprint: before };
 		}
-		return { kind: 'content', ...content };
+		return { kind: 'content', bytes: download.bytes, sha256: download.sha256 };
+	}
+
+	/**
+	 * How this session opens data connections: what basic-ftp settled on in the listing (EPSV, else PASV); a
+	 * session that has made no transfer yet makes one to find out (basic-ftp's own trial), and drops its connection.
+	 */
+	private async passiveCommand(): Promise<PassiveCommand> {
+		const known = passiveCommandOf(this.client);
+		if (known) return known;
+		await this.ftp(async (c) => await c.prepareTransfer(c.ftp));
+		this.client.ftp.dataSocket = undefined;
+		return passiveCommandOf(this.client) ?? 'PASV';
 	}
 
 	/**
@@ -348,30 +348,11 @@ export class FtpSource implements FileSource<RemoteFile> {
 		return outcomes;
 	}
 
-	/**
-	 * `commands` in one write, the replies read in order (RFC 959 servers read the control connection one command
-	 * after the other): one round trip for all of them. Per command its reply; shorter when the session broke
-	 * first (`doing(n)` names what broke: the n-th command). The commands must hold no CR, LF or NUL.
-	 */
+	/** `commands` in one write (`sendTogether`); per command its reply, shorter when the session broke first (`doing(n)` names the n-th). */
 	private async pipelined(commands: string[], doing: (n: number) => string): Promise<FtpReply[]> {
 		const replies: FtpReply[] = [];
 		try {
-			await this.ftp(async (c) => {
-				const answered = c.ftp.handle(undefined, (reply, task) => {
-					// only a reply counts as one (a socket's error may come from another realm: see `ftpStep`)
-					const { code, message } = reply as { code?: unknown; message?: unknown };
-					if (typeof code !== 'number' || typeof message !== 'string') {
-						task.reject(reply as Error);
-						return;
-					}
-					replies.push({ code, message });
-					if (replies.length === commands.length) task.resolve(undefined);
-				});
-				c.ftp.socket.cork();
-				for (const command of commands) c.ftp.send(command);
-				c.ftp.socket.uncork();
-				await answered;
-			});
+			await this.ftp(async (c) => await sendTogether(c.ftp, commands, replies));
 		} catch (error) {
 			this.broke(doing(replies.length), error);
 		}
@@ -520,9 +501,9 @@ export class FtpSource implements FileSource<RemoteFile> {
 		throw new TransportError('refusedByServer', `no free name for ${file.name} in ${dir}`);
 	}
 
-	/** One command, bounded: see `ftpStep`. */
-	private async ftp<T>(command: (client: Client) => Promise<T>): Promise<T> {
-		return await ftpStep(this.client, async () => await command(this.client));
+	/** One command (or several sent together), bounded: see `ftpStep`. */
+	private async ftp<T>(command: (client: Client, progressed: () => void) => Promise<T>): Promise<T> {
+		return await ftpStep(this.client, async (progressed) => await command(this.client, progressed));
 	}
 
 	/** Records that the session broke (the first break is the one reported) and returns the error to throw. */

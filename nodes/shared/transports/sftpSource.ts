@@ -9,12 +9,13 @@ import type {
 	FailOutcome,
 	FileListing,
 	FileRead,
+	FilesRead,
 	FileSource,
 	FileSourceOptions,
 	SourceFile,
 	WithFileSource,
 } from './fileSource';
-import { absoluteDirectory, archiveDirectoryOf, errorDirectoryOf, sourceConnectionLost, sourceDirectoryMissing } from './fileSource';
+import { absoluteDirectory, archiveDirectoryOf, errorDirectoryOf, readOneByOne, sourceConnectionLost, sourceDirectoryMissing } from './fileSource';
 import type { Fingerprint, FingerprintStore } from './fingerprints';
 import { directoriesToList } from './ftpSource';
 import { isSftpRefusal, withSftpSession, type SftpCredentials, type SftpSession } from './sftp';
@@ -130,7 +131,11 @@ export class SftpSource implements FileSource<RemoteFile> {
 	}
 
 	/** Reads a file unless it was imported before (same path, size and settled time; else same content). */
-	async read(file: RemoteFile): Promise<FileRead> {
+	async readEach(files: readonly RemoteFile[]): Promise<FilesRead> {
+		return await readOneByOne(files, async (file) => await this.read(file));
+	}
+
+	private async read(file: RemoteFile): Promise<FileRead> {
 		const known = this.store.candidates(file.path, file.size);
 		const same = known.find((e) => e.x === 1 && e.m === file.modifiedAt);
 		if (same) {
