@@ -11,7 +11,10 @@
  *
  *   source scripts/node24.sh
  *   npx tsc --outDir .cache/bench-ftp-import --rootDir . --module commonjs --target es2023 --strict \
- *     --esModuleInterop --skipLibCheck --resolveJsonModule --types node nodes/shared/transports/libqp.d.ts bench/ftp-import.ts
+ *     --esModuleInterop --skipLibCheck --resolveJsonModule --types node nodes/shared/transports/libqp.d.ts bench/ftp-import.ts \
+ *     nodes/shared/paymentThreadWorker.ts
+ *
+ * (the parse thread's own file is named: nothing imports it, the import starts it as a thread)
  *   node .cache/bench-ftp-import/bench/ftp-import.js [files=200] [protocol=ftpsExplicit|ftp|ftpsImplicit] [uploadWaitSeconds=0] [--rounds=5] [--nodeVersion=2]
  */
 import { Writable } from 'node:stream';

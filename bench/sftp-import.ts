@@ -11,7 +11,8 @@
  *
  *   source scripts/node24.sh
  *   npx tsc --outDir .cache/bench-sftp-import --rootDir . --module commonjs --target es2023 --strict \
- *     --esModuleInterop --skipLibCheck --resolveJsonModule --types node nodes/shared/transports/libqp.d.ts bench/sftp-import.ts
+ *     --esModuleInterop --skipLibCheck --resolveJsonModule --types node nodes/shared/transports/libqp.d.ts bench/sftp-import.ts \
+ *     nodes/shared/paymentThreadWorker.ts
  *   node .cache/bench-sftp-import/bench/sftp-import.js [files=200] [login=password|openSshKey|pemKey] [uploadWaitSeconds=0] [--rounds=5]
  */
 import SftpClient from 'ssh2-sftp-client';

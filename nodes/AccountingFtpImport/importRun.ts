@@ -2,8 +2,9 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { DocumentError } from '../shared/documents/DocumentError';
-import { parsePaymentFile, type Payment, type PaymentFile, type PaymentFormat } from '../shared/documents/payments';
+import type { Payment, PaymentFile, PaymentFormat } from '../shared/documents/payments';
 import { commitsAtExecutionEnd } from '../shared/executionEnd';
+import { paymentParser } from '../shared/paymentThread';
 import { consumeFiles, type FileClaims, type FileDecision, type FileRunReport, type FileRunStop, type ReadFile, type Settled } from '../shared/fileConsumer';
 import type { FileListing, FileSource } from '../shared/transports/fileSource';
 import type { FingerprintStore } from '../shared/transports/fingerprints';
@@ -87,17 +88,36 @@ export async function runImport(ctx: IExecuteFunctions, plan: ImportPlan, store:
 		},
 		store,
 	);
-	const report = await consumeFiles<RemoteFile, FileOutcome>(withSource, {
-		exclusive: `${plan.ftp.host.toLowerCase()}|${plan.ftp.user}`,
-		// deleted or archived once the execution has ended: a process killed before loses no payment
-		atEnd: commitsAtExecutionEnd(ctx, withSource),
-		// "already imported", recorded at each import where every process sees it
-		claims,
-		check: (source) => checkDirectories(ctx, plan, source, run),
-		listed: (listing) => noteListing(listing, run),
-		decide: (file, read) => decidePaymentFile(plan, file, read),
-		settle: (settled) => settlePaymentFile(settled, run),
+	const parser = paymentParser(settings.format, {
+		csvMapping: settings.csvMapping,
+		datevBankAccounts: settings.datevBankAccounts,
+		defaultCurrency: settings.defaultCurrency,
+		knownInvoiceNumbers: plan.knownInvoiceNumbers,
 	});
+	// files parsed ahead (on the parse thread) while the next ones are downloaded: a window's at most
+	const parsing = new Map<string, Promise<Parsed>>();
+	const parse = (file: RemoteFile, bytes: Buffer) => parser.parse(bytes, file.name).then((parsed): Parsed => ({ parsed }), (error: unknown): Parsed => ({ error }));
+	let report: FileRunReport<RemoteFile>;
+	try {
+		report = await consumeFiles<RemoteFile, FileOutcome>(withSource, {
+			exclusive: `${plan.ftp.host.toLowerCase()}|${plan.ftp.user}`,
+			// deleted or archived once the execution has ended: a process killed before loses no payment
+			atEnd: commitsAtExecutionEnd(ctx, withSource),
+			// "already imported", recorded at each import where every process sees it
+			claims,
+			check: (source) => checkDirectories(ctx, plan, source, run),
+			listed: (listing) => noteListing(listing, run),
+			prepare: (file, read) => void (read.kind === 'content' && parsing.set(file.path, parse(file, read.bytes))),
+			decide: async (file, read) => {
+				const ahead = parsing.get(file.path);
+				parsing.delete(file.path);
+				return decidePaymentFile(plan, file, read, read.kind === 'content' ? await (ahead ?? parse(file, read.bytes)) : undefined);
+			},
+			settle: (settled) => settlePaymentFile(settled, run),
+		});
+	} finally {
+		parser.end();
+	}
 	countReport(report, run);
 	if (report.busy) run.errors.push(busyError(run));
 	if (report.stop) run.errors.push(stopError(report.stop, run));
@@ -136,23 +156,16 @@ function countReport(report: FileRunReport<RemoteFile>, run: ImportRun): void {
 	run.counts.takenByOther += report.counts.elsewhere;
 }
 
-/** Parses a file and decides: commit (its payments are held), fail (why), or leave (another client's file). */
-export function decidePaymentFile(plan: ImportPlan, file: RemoteFile, read: ReadFile): FileDecision<FileOutcome> {
+/** A file's content parsed (paymentThread.ts), or why it could not be. */
+export type Parsed = { parsed: PaymentFile } | { error: unknown };
+
+/** Decides on a file as parsed: commit (its payments are held), fail (why), or leave (another client's file). */
+export function decidePaymentFile(plan: ImportPlan, file: RemoteFile, read: ReadFile, outcome: Parsed | undefined): FileDecision<FileOutcome> {
 	if (read.kind === 'tooLarge') {
 		return { action: 'fail', result: { stage: 'download', reason: `the file is larger than the limit of ${Math.round(read.limit / 1024 / 1024)} MB (Max File Size)` } };
 	}
-	let parsed: PaymentFile;
-	try {
-		parsed = parsePaymentFile(read.bytes, plan.settings.format, {
-			fileName: file.name,
-			csvMapping: plan.settings.csvMapping,
-			datevBankAccounts: plan.settings.datevBankAccounts,
-			defaultCurrency: plan.settings.defaultCurrency,
-			knownInvoiceNumbers: plan.knownInvoiceNumbers,
-		});
-	} catch (error) {
-		return { action: 'fail', result: parseFailure(error, read.bytes) };
-	}
+	if (!outcome || 'error' in outcome) return { action: 'fail', result: parseFailure(outcome?.error ?? new Error('it was not parsed'), read.bytes) };
+	const { parsed } = outcome;
 	const owners: StatementOwner[] = parsed.statements.map((s) => plan.clients.ownerOf(s));
 	if (owners.some((o) => o.kind === 'unknown')) {
 		const reason =

@@ -90,6 +90,12 @@ export interface FileConsumer<F extends SourceFile, R> {
 	check?(source: FileSource<F>): void;
 	/** after `list`, before the first file */
 	listed?(listing: FileListing<F>): void;
+	/**
+	 * Optional: each file of a window as soon as the window is read, before it is claimed — the node may start its
+	 * work on them (parse on a thread) while the window is claimed and the next one read. `decide` follows, in the
+	 * order of the files, for those this run imports (not for a file another run has, or once the run stopped).
+	 */
+	prepare?(file: F, read: ReadFile): void;
 	/** Reads and judges one file; must not commit anything itself. A file that is too large can only fail. */
 	decide(file: F, read: ReadFile): Promise<FileDecision<R>> | FileDecision<R>;
 	/** The file's commit or fail is done: the node turns the outcome into items (in the order of the files). */
@@ -201,12 +207,12 @@ async function consumeListed<F extends SourceFile, R>(source: FileSource<F>, con
  * whole row, so one call per file made the claims a third of an import's time). The first window holds up to
  * `FIRST_WINDOW_FILES` files, so that the first documents are judged soon; each window after it up to twice as
  * many as the one before, up to `WINDOW_FILES` (16, 32, 64, 64 …: 300 files are 6 calls, not 19). Up to
- * `WINDOW_BYTES` bytes as listed in any window (one file at least, however large): with the window read
- * ahead, at most two windows are in memory at once.
+ * `WINDOW_BYTES` bytes as listed in any window (one file at least, however large): with two windows read
+ * ahead (`ReadAhead`), at most three windows are in memory at once — 15 MB of small files, as two of 8 MB were.
  */
 const FIRST_WINDOW_FILES = 16;
 const WINDOW_FILES = 64;
-const WINDOW_BYTES = 8 * 1024 * 1024;
+const WINDOW_BYTES = 5 * 1024 * 1024;
 
 /** `files` in windows, in their order: the first of up to `firstFiles` files, each next one up to twice the one before. */
 export function windowsOf<F extends SourceFile>(files: readonly F[], firstFiles = FIRST_WINDOW_FILES, maxFiles = WINDOW_FILES, maxBytes = WINDOW_BYTES): F[][] {
@@ -238,14 +244,22 @@ interface Verdict {
 }
 
 /**
- * Reads window n + 1 while the node parses the files of window n (once their claims are recorded): the
- * downloads' round trips and the server's work overlap the parsing instead of following it. Reading does not
- * change anything at the source, so reading early is safe; a commit in window n still comes after the node's
- * decision on its file, and after the read ahead finished (`idle`), as a session carries one command at a time.
- * The reads of a window stop at the first error (`FileSource.readEach`).
+ * Reads windows ahead of the node, one after the other on the session: window n + 1 as soon as window n is read,
+ * window n + 2 as soon as window n is looked up (claimed and checked). So the session keeps downloading while the
+ * record of window n is written and the node parses it, and the server's work and the round trips overlap the
+ * node's; at most three windows are in memory (the one judged, the one read, the one being read). Reading does
+ * not change anything at the source, so reading early is safe; a commit in window n still comes after the node's
+ * decision on its file, and after the reads under way finished (`idle`), as a session carries one command at a
+ * time. The reads of a window stop at the first error (`FileSource.readEach`), and no window is read after it.
  */
 class ReadAhead<F extends SourceFile> {
-	private pending: { index: number; reads: Promise<Array<Outcome<FileRead>>> } | undefined;
+	private readonly started = new Map<number, Promise<Array<Outcome<FileRead>>>>();
+	/** the reads started last: the next window's start after them */
+	private last: Promise<unknown> = Promise.resolve();
+	/** a window's reads broke off: nothing more is read */
+	private broken = false;
+	/** the first window whose reads have not been started */
+	private next = 0;
 
 	constructor(
 		private readonly source: FileSource<F>,
@@ -254,25 +268,36 @@ class ReadAhead<F extends SourceFile> {
 
 	/** The reads of window `index`: the ones started ahead, or new ones. */
 	async take(index: number): Promise<Array<Outcome<FileRead>>> {
-		const reads = await (this.pending?.index === index ? this.pending.reads : this.start(index));
-		this.pending = undefined;
+		this.readUpTo(index);
+		const reads = await this.started.get(index)!;
+		this.started.delete(index);
 		return reads;
 	}
 
-	/** Starts reading the window after `index`, unless the reads of `index` broke off or the session is lost. */
-	next(index: number, reads: Array<Outcome<FileRead>>): void {
-		const broken = reads.length < this.windows[index].length || reads.at(-1)?.ok === false;
-		if (!broken && index + 1 < this.windows.length && !this.source.lost) this.pending = { index: index + 1, reads: this.start(index + 1) };
+	/** Starts the reads of every window up to `index` not started yet, each after the one before. */
+	readUpTo(index: number): void {
+		for (; this.next <= Math.min(index, this.windows.length - 1); this.next++) {
+			const w = this.next;
+			const reads = this.last.then(async () => await this.start(w));
+			this.started.set(w, reads);
+			this.last = reads;
+		}
 	}
 
+	/** Waits for the reads under way (the session is free afterwards). */
 	async idle(): Promise<void> {
-		await this.pending?.reads;
+		await this.last;
 	}
 
 	private async start(index: number): Promise<Array<Outcome<FileRead>>> {
+		// the window before broke off, or the session is gone: this window is not read (taken, it stops the run)
+		if (this.broken || this.source.lost) return [{ ok: false, error: this.source.lost ?? new Error('the reads stopped at an earlier file') }];
 		const { reads, error } = await this.source.readEach(this.windows[index]);
 		const outcomes: Array<Outcome<FileRead>> = reads.map((value) => ({ ok: true, value }));
-		if (error !== undefined) outcomes.push({ ok: false, error });
+		if (error !== undefined) {
+			outcomes.push({ ok: false, error });
+			this.broken = true;
+		}
 		return outcomes;
 	}
 }
@@ -292,8 +317,9 @@ function stopAt<F extends SourceFile>(source: FileSource<F>, files: F[], index: 
 
 /**
  * Window `w` (the files from `files[first]`): read, looked up and claimed together, then one by one. The next
- * window is read only once this one's claims are recorded and checked (`present`): claims and downloads never
- * overlap, so a run stopped or killed during a download has claimed exactly the windows before it.
+ * window is read while this one is claimed; the claimed files are checked (`present`) once those reads are done,
+ * and the window after it is read while this one is judged. A run stopped during a download gives back the
+ * claims of the windows it did not judge (FileRecords.finish); a process killed leaves them to the next run.
  */
 async function consumeWindow<F extends SourceFile, R>(
 	source: FileSource<F>,
@@ -305,15 +331,18 @@ async function consumeWindow<F extends SourceFile, R>(
 	report: FileRunReport<F>,
 ): Promise<void> {
 	const reads = await ahead.take(w);
+	// the session goes on with the next window while this one is claimed and judged
+	ahead.readUpTo(w + 1);
 	const window = files.slice(first, first + reads.length);
+	if (consumer.prepare) prepareWindow(window, reads, consumer.prepare);
 	let verdicts: Verdict[];
 	try {
-		verdicts = await lookUp(source, window, reads, consumer);
+		verdicts = await lookUp(source, window, reads, ahead, consumer);
 	} catch (error) {
 		report.stop = stopAt(source, files, first, error);
 		return;
 	}
-	ahead.next(w, reads);
+	ahead.readUpTo(w + 2);
 	for (let i = 0; i < window.length; i++) {
 		if (source.lost) {
 			report.stop = { reason: 'connectionLost', error: source.lost, left: files.length - first - i };
@@ -328,11 +357,19 @@ async function consumeWindow<F extends SourceFile, R>(
 	}
 }
 
+/** Offers `prepare` the files of a window read with their content. */
+function prepareWindow<F extends SourceFile, R>(window: F[], reads: Array<Outcome<FileRead>>, prepare: NonNullable<FileConsumer<F, R>['prepare']>): void {
+	reads.forEach((read, i) => {
+		if (read.ok && read.value.kind === 'content') prepare(window[i], read.value);
+	});
+}
+
 /** For the files of a window whose content was read: handed over earlier (one look-up), else claimed (one claim). */
 async function lookUp<F extends SourceFile, R>(
 	source: FileSource<F>,
 	window: F[],
 	reads: Array<Outcome<FileRead>>,
+	ahead: ReadAhead<F>,
 	consumer: FileConsumer<F, R>,
 ): Promise<Verdict[]> {
 	const verdicts: Verdict[] = window.map(() => ({}));
@@ -348,6 +385,8 @@ async function lookUp<F extends SourceFile, R>(
 	if (consumer.claims && unclaimed.length) {
 		const claims = await consumer.claims.claim(unclaimed);
 		unclaimed.forEach(({ index }, n) => (verdicts[index].claim = claims[n]));
+		// the session is asked once the next window's reads are done
+		await ahead.idle();
 		await dropGone(source, unclaimed.filter(({ index }) => verdicts[index].claim === 'mine'), verdicts);
 	}
 	return verdicts;

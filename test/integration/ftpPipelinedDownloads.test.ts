@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, rmSync } from 'node:fs';
-import type net from 'node:net';
 import path from 'node:path';
 
 import type { FilesRead, FileSourceOptions } from '../../nodes/shared/transports/fileSource';
@@ -19,7 +18,7 @@ import { TransportError } from '../../nodes/shared/transports/transportError';
 import { FaultProxy } from '../faults/harness/faultProxy';
 import { put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, loadServers } from '../helpers/servers';
-import { TcpProxy } from '../helpers/tcpProxy';
+import { FtpWatchProxy } from '../helpers/ftpWatchProxy';
 
 const servers = loadServers();
 
@@ -59,41 +58,6 @@ async function readAll(
 	});
 }
 
-/**
- * Between the client and vsftpd's control port: notes the client's RETRs and the server's final replies in the
- * order they pass (`events`), and with `refuseEpsv` makes vsftpd refuse EPSV (it gets an unknown command), as a
- * server that only knows PASV would.
- */
-class WatchingProxy extends TcpProxy {
-	readonly events: string[] = [];
-
-	constructor(private readonly refuseEpsv = false) {
-		super();
-	}
-
-	protected accept(client: net.Socket): void {
-		const upstream = this.upstreamFor(client, { host: servers.host, port: servers.ftp.port });
-		let fromClient = '';
-		client.on('data', (chunk: Buffer) => {
-			fromClient += chunk.toString('latin1');
-			for (let end = fromClient.indexOf('\r\n'); end >= 0; end = fromClient.indexOf('\r\n')) {
-				const line = fromClient.slice(0, end);
-				fromClient = fromClient.slice(end + 2);
-				if (line.startsWith('RETR ') || line === 'PASV') this.events.push(line.slice(0, 4));
-				upstream.write(`${this.refuseEpsv && line === 'EPSV' ? 'XEPSV' : line}\r\n`, 'latin1');
-			}
-		});
-		upstream.on('data', (chunk: Buffer) => {
-			for (const code of chunk.toString('latin1').match(/^[2-5]\d\d(?= )/gm) ?? []) this.events.push(code);
-			client.write(chunk);
-		});
-		client.on('close', () => upstream.destroy());
-		upstream.on('close', () => client.destroy());
-		client.on('error', () => upstream.destroy());
-		upstream.on('error', () => client.destroy());
-	}
-}
-
 afterAll(() => removeRemoteDirectories());
 
 describe('FTP: the downloads of a window, sent together', () => {
@@ -121,7 +85,7 @@ describe('FTP: the downloads of a window, sent together', () => {
 	it('sends every RETR of the window before the first file has been transferred', async () => {
 		const dir = remoteDirectory('ftp', 'downloads-one-write');
 		for (const name of names(20)) put(dir.local, name, contentOf(name));
-		const proxy = await new WatchingProxy().start();
+		const proxy = await new FtpWatchProxy().start();
 		try {
 			const result = await readAll({ ...ftpCredentialsFor({ protocol: 'ftp' }), port: proxy.port }, dir.remote);
 			expect(result.reads.map((r) => r.kind)).toEqual(Array(20).fill('content'));
@@ -144,7 +108,7 @@ describe('FTP: the downloads of a window, sent together', () => {
 	it('uses PASV on a server that refuses EPSV, as basic-ftp found in the listing', async () => {
 		const dir = remoteDirectory('ftp', 'downloads-pasv');
 		for (const name of names(5)) put(dir.local, name, contentOf(name));
-		const proxy = await new WatchingProxy(true).start();
+		const proxy = await new FtpWatchProxy({ refuseEpsv: true }).start();
 		try {
 			const result = await readAll({ ...ftpCredentialsFor({ protocol: 'ftp' }), port: proxy.port }, dir.remote);
 			expect(result.error).toBeUndefined();
