@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import type { IDataObject, INode } from 'n8n-workflow';
 
+import type { FileSourceOptions } from '../../nodes/shared/transports/fileSource';
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import type { SftpCredentials } from '../../nodes/shared/transports/sftp';
 import { ftpCredentialsFor, loadServers, sftpCredentialsFor } from './servers';
@@ -30,6 +31,24 @@ export interface RemoteDirectory {
 }
 
 const created: string[] = [];
+
+/** A file source's options for the transport tests: the directory alone, 1 MB a file, delete after import, unless `changes` say else. */
+export function sourceOptions(directory: string, changes: Partial<FileSourceOptions> = {}): FileSourceOptions {
+	return {
+		directory,
+		dateSubdirectories: 'none',
+		daysBack: 0,
+		nameFilter: '',
+		stableWaitMs: 0,
+		maxFileBytes: 1024 * 1024,
+		maxFiles: 0,
+		afterImport: 'delete',
+		archiveDirectory: '',
+		onFailure: 'keep',
+		errorDirectory: '',
+		...changes,
+	};
+}
 
 /** Removes every directory `remoteDirectory` made (call it in `afterAll`). */
 export function removeRemoteDirectories(): void {

@@ -5,26 +5,12 @@
  * working while the record is written, and at most three windows are read and not yet judged.
  */
 import { consumeFiles, type FileClaim, type FileClaims } from '../../nodes/shared/fileConsumer';
-import type { FileSourceOptions } from '../../nodes/shared/transports/fileSource';
 import { FingerprintStore } from '../../nodes/shared/transports/fingerprints';
 import { ftpFileSource, type RemoteFile } from '../../nodes/shared/transports/ftpSource';
 import { FtpWatchProxy } from '../helpers/ftpWatchProxy';
-import { put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
+import { put, remoteDirectory, removeRemoteDirectories, sourceOptions } from '../helpers/remoteFiles';
 import { ftpCredentialsFor } from '../helpers/servers';
 
-const options = (directory: string): FileSourceOptions => ({
-	directory,
-	dateSubdirectories: 'none',
-	daysBack: 0,
-	nameFilter: '',
-	stableWaitMs: 0,
-	maxFileBytes: 1024 * 1024,
-	maxFiles: 0,
-	afterImport: 'keep',
-	archiveDirectory: '',
-	onFailure: 'keep',
-	errorDirectory: '',
-});
 
 /** Runs of equal neighbours as `name×count`: RETR RETR SIZE → `RETR×2`, `SIZE×1`. */
 function runsOf(events: readonly string[]): string[] {
@@ -55,7 +41,7 @@ it('downloads the next window while a window is claimed, checks it after those d
 	};
 	const decided: string[] = [];
 	try {
-		const report = await consumeFiles(ftpFileSource({ ...ftpCredentialsFor({ protocol: 'ftp' }), port: proxy.port }, options(dir.remote), new FingerprintStore({})), {
+		const report = await consumeFiles(ftpFileSource({ ...ftpCredentialsFor({ protocol: 'ftp' }), port: proxy.port }, sourceOptions(dir.remote, { afterImport: 'keep' }), new FingerprintStore({})), {
 			claims,
 			decide: (file) => {
 				decided.push(file.name);

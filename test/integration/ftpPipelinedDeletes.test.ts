@@ -12,26 +12,13 @@ import type { Fingerprint } from '../../nodes/shared/transports/fingerprints';
 import { FingerprintStore } from '../../nodes/shared/transports/fingerprints';
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import { ftpFileSource, type RemoteFile } from '../../nodes/shared/transports/ftpSource';
-import type { CommitOutcome, FileSourceOptions } from '../../nodes/shared/transports/fileSource';
+import type { CommitOutcome } from '../../nodes/shared/transports/fileSource';
 import { FaultProxy } from '../faults/harness/faultProxy';
-import { ls, put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
+import { ls, put, remoteDirectory, removeRemoteDirectories, sourceOptions } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, loadServers } from '../helpers/servers';
 
 const servers = loadServers();
 
-const options = (directory: string): FileSourceOptions => ({
-	directory,
-	dateSubdirectories: 'none',
-	daysBack: 0,
-	nameFilter: '',
-	stableWaitMs: 0,
-	maxFileBytes: 1024 * 1024,
-	maxFiles: 0,
-	afterImport: 'delete',
-	archiveDirectory: '',
-	onFailure: 'keep',
-	errorDirectory: '',
-});
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `f${String(i + 1).padStart(3, '0')}.xml`);
 
@@ -43,7 +30,7 @@ async function commitAll(
 ): Promise<{ outcomes: Array<CommitOutcome | undefined>; files: RemoteFile[]; remembered: Fingerprint[]; lost: boolean }> {
 	const data: Record<string, unknown> = {};
 	const store = new FingerprintStore(data);
-	return await ftpFileSource(credentials, options(directory), store)(async (source) => {
+	return await ftpFileSource(credentials, sourceOptions(directory), store)(async (source) => {
 		await source.open();
 		const files = (await source.list()).ready;
 		before();

@@ -10,31 +10,18 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import type { FilesRead, FileSourceOptions } from '../../nodes/shared/transports/fileSource';
+import type { FilesRead } from '../../nodes/shared/transports/fileSource';
 import { FingerprintStore } from '../../nodes/shared/transports/fingerprints';
 import type { FtpCredentials } from '../../nodes/shared/transports/ftp';
 import { ftpFileSource, type RemoteFile } from '../../nodes/shared/transports/ftpSource';
 import { TransportError } from '../../nodes/shared/transports/transportError';
 import { FaultProxy } from '../faults/harness/faultProxy';
-import { put, remoteDirectory, removeRemoteDirectories } from '../helpers/remoteFiles';
+import { put, remoteDirectory, removeRemoteDirectories, sourceOptions } from '../helpers/remoteFiles';
 import { ftpCredentialsFor, loadServers } from '../helpers/servers';
 import { FtpWatchProxy } from '../helpers/ftpWatchProxy';
 
 const servers = loadServers();
 
-const options = (directory: string, maxFileBytes = 1024 * 1024): FileSourceOptions => ({
-	directory,
-	dateSubdirectories: 'none',
-	daysBack: 0,
-	nameFilter: '',
-	stableWaitMs: 0,
-	maxFileBytes,
-	maxFiles: 0,
-	afterImport: 'delete',
-	archiveDirectory: '',
-	onFailure: 'keep',
-	errorDirectory: '',
-});
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `f${String(i + 1).padStart(3, '0')}.xml`);
 const contentOf = (name: string) => `<x>${name.repeat(40)}</x>`;
@@ -48,7 +35,7 @@ async function readAll(
 	maxFileBytes?: number,
 ): Promise<FilesRead & { files: RemoteFile[]; lost: boolean; answersAfter: boolean }> {
 	const store = new FingerprintStore({});
-	return await ftpFileSource(credentials, options(directory, maxFileBytes), store)(async (source) => {
+	return await ftpFileSource(credentials, sourceOptions(directory, maxFileBytes === undefined ? {} : { maxFileBytes }), store)(async (source) => {
 		await source.open();
 		const files = (await source.list()).ready;
 		before();
@@ -125,7 +112,7 @@ describe('FTP: the downloads of a window, sent together', () => {
 		for (const name of names(3)) put(dir.local, name, contentOf(name));
 		const credentials = ftpCredentialsFor({ protocol: 'ftp' });
 		const { files } = await readAll(credentials, dir.remote, () => undefined);
-		const result = await ftpFileSource(credentials, options(dir.remote), new FingerprintStore({}))(async (source) => {
+		const result = await ftpFileSource(credentials, sourceOptions(dir.remote), new FingerprintStore({}))(async (source) => {
 			await source.open();
 			return await source.readEach(files);
 		});
