@@ -54,20 +54,33 @@ function writeTogether(ftp: FTPContext, commands: readonly string[]): void {
 	ftp.socket.uncork();
 }
 
-/** `commands` in one write; each reply is added to `into` as it arrives. */
-export async function sendTogether(ftp: FTPContext, commands: readonly string[], into: FtpReply[]): Promise<void> {
+/** basic-ftp's task of a command exchange: settled once, by the handler. */
+interface Task {
+	resolve(value: unknown): void;
+	reject(error: Error): void;
+}
+
+/**
+ * The one exchange of both: `commands` in one write, each reply handed to `onReply` (which settles the task once
+ * it has them all); anything else than a reply (the session broke) rejects.
+ */
+async function exchange(ftp: FTPContext, commands: readonly string[], onReply: (reply: FtpReply, task: Task) => void): Promise<void> {
 	if (!checked(commands).length) return;
 	const answered = ftp.handle(undefined, (response, task) => {
 		const reply = replyOf(response);
-		if (!reply) {
-			task.reject(response as Error);
-			return;
-		}
-		into.push(reply);
-		if (into.length === commands.length) task.resolve(undefined);
+		if (reply) onReply(reply, task);
+		else task.reject(response instanceof Error ? response : new Error(String(response)));
 	});
 	writeTogether(ftp, commands);
 	await answered;
+}
+
+/** `commands` in one write; each reply is added to `into` as it arrives. */
+export async function sendTogether(ftp: FTPContext, commands: readonly string[], into: FtpReply[]): Promise<void> {
+	await exchange(ftp, commands, (reply, task) => {
+		into.push(reply);
+		if (into.length === commands.length) task.resolve(undefined);
+	});
 }
 
 /** How this session opens a data connection: as basic-ftp settled it on the session's first transfer (EPSV, else PASV). */
@@ -101,7 +114,8 @@ interface Transfer {
 /**
  * Downloads files over the session with their commands sent together: per file the passive command (EPSV or
  * PASV, `passive`) and RETR, all of them in one write. The replies come in order, and so do the data connections:
- * the next file's is opened once the current one's data has ended (basic-ftp keeps one data connection). One
+ * the next file's is opened once the current one's data has ended (over TLS it presents the ticket the one before
+ * it received; the server serves one transfer at a time anyway). One
  * round trip for the whole group instead of two per file, and no stream pipeline per file. Each file's download
  * is added to `into` as it completes, in order. `progress` is called on every reply and every chunk of data.
  *
@@ -121,7 +135,7 @@ class PipelinedDownloads {
 	private completing = 0;
 	/** the previous file's data connection has ended (or never opened) */
 	private previousData: Promise<void> = Promise.resolve();
-	private task: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
+	private task: Task | undefined;
 	/** the group resolved or rejected: what happens to its sockets afterwards changes nothing */
 	private over = false;
 
@@ -136,19 +150,16 @@ class PipelinedDownloads {
 	}
 
 	async run(): Promise<void> {
-		const commands = checked(this.transfers.flatMap(({ download }) => [this.passive, `RETR ${download.path}`]));
-		if (!commands.length) return;
-		const done = this.ftp.handle(undefined, (response, task) => {
-			this.task = task;
-			this.progress();
-			const reply = replyOf(response);
-			if (reply) this.onReply(reply);
-			else this.fail(response instanceof Error ? response : new Error(String(response)));
-		});
+		const commands = this.transfers.flatMap(({ download }) => [this.passive, `RETR ${download.path}`]);
 		try {
-			writeTogether(this.ftp, commands);
-			await done;
+			await exchange(this.ftp, commands, (reply, task) => {
+				this.task = task;
+				this.progress();
+				this.onReply(reply);
+			});
 		} finally {
+			// a break rejected the exchange: the data connections closed now add nothing to `into`
+			this.over = true;
 			for (const transfer of this.transfers) transfer.socket?.destroy();
 		}
 	}

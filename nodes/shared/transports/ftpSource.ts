@@ -218,14 +218,15 @@ export class FtpSource implements FileSource<RemoteFile> {
 		let group: Array<{ file: RemoteFile; exactTime?: string }> = [];
 		try {
 			for (const file of files) {
-				if (!this.hasMdtm || !this.store.candidates(file.path, file.size).length) {
+				const known = this.hasMdtm ? this.store.candidates(file.path, file.size) : [];
+				if (!known.length) {
 					group.push({ file });
 					continue;
 				}
 				await this.readGroup(group, reads);
 				group = [];
 				const exactTime = await this.modificationTime(file);
-				const same = exactTime ? this.store.candidates(file.path, file.size).find((e) => e.x === 1 && e.m === exactTime) : undefined;
+				const same = exactTime ? known.find((e) => e.x === 1 && e.m === exactTime) : undefined;
 				if (same) {
 					this.store.seen(same);
 					reads.push({ kind: 'remembered', fingerprint: same });
