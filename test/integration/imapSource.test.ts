@@ -7,7 +7,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { TransportError } from '../../nodes/shared/transports/transportError';
 import { withImapClient } from '../../nodes/shared/transports/imap';
 import { consumeImapFolder, type ConsumeReport, type MailboxMemory } from '../../nodes/shared/transports/imapConsumer';
-import { uidSet, parseUidSet } from '../../nodes/shared/transports/imapSource';
+import { ImapSource, uidSet, parseUidSet } from '../../nodes/shared/transports/imapSource';
 import { multiAppend } from '../helpers/imapAppend';
 import { ImapProxy } from '../helpers/imapProxy';
 import { imapCredentialsFor } from '../helpers/servers';
@@ -41,6 +41,27 @@ describe('uidSet', () => {
 		expect(uidSet([7, 1, 2, 3, 9, 10])).toBe('1:3,7,9:10');
 		expect(parseUidSet('1:3,7,9:10')).toEqual([1, 2, 3, 7, 9, 10]);
 		expect(uidSet([])).toBe('');
+	});
+});
+
+describe('ImapSource.fetchEnvelopes', () => {
+	it("returns the mails asked for, not another session's flag change that came with the answer", async () => {
+		const folders = await freshFolders('flags');
+		await multiAppend(alice, folders.inbox, await mails(3));
+		await withImapClient(alice, async (client) => {
+			const source = new ImapSource(client);
+			await source.openFolders(folders, { createMissing: false });
+			await source.selectInbox();
+			// a mail program marks the first mail read; the server tells this session with its next answer
+			await withImapClient(alice, async (other) => {
+				await other.mailboxOpen(folders.inbox);
+				await other.messageFlagsAdd('1', ['\\Seen'], { uid: true });
+			});
+			const batch = await source.fetchEnvelopes([2, 3]);
+			// toStrictEqual: toEqual would take [2, 3, undefined] for [2, 3]
+			expect(batch.map((mail) => mail.uid)).toStrictEqual([2, 3]);
+			expect(batch.map((mail) => mail.subject)).toStrictEqual(['m1', 'm2']);
+		});
 	});
 });
 

@@ -274,6 +274,10 @@ export class ImapSource {
 			this.likelyParts = [];
 			return await this.fetchEnvelopes(uids);
 		}
+		// a FETCH answer also carries the flag changes other sessions made meanwhile (a mail program marking a mail
+		// read: "* 7 FETCH (FLAGS (\\Seen))", without the UID): imapflow lists them as messages; not mails of this batch
+		const asked = new Set(uids);
+		messages = messages.filter((m) => asked.has(m.uid) && m.envelope !== undefined);
 		for (const message of messages) {
 			const early = new Map<string, { raw: Buffer; binary: boolean }>();
 			for (const [key, raw] of message.bodyParts ?? []) {
