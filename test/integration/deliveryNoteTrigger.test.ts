@@ -603,10 +603,11 @@ describe('Delivery Note IMAP Trigger', () => {
 		const folders = await freshFolders('lostanswer');
 		await deliver(
 			folders.inbox,
-			Array.from({ length: 120 }, (_, i) => ({ attachments: [{ filename: `n${i}.xml`, content: numberedNote(i) }] })),
+			Array.from({ length: 320 }, (_, i) => ({ attachments: [{ filename: `n${i}.xml`, content: numberedNote(i) }] })),
 		);
 		const proxy = await new ImapProxy().start();
-		// the second batch's MOVE reaches the server and is carried out; its answer never reaches the trigger
+		// batches of 50, 250 (small mails) and 20; the second batch's MOVE reaches the server and is carried out, its
+		// answer never reaches the trigger
 		proxy.on({ match: /UID MOVE/, skip: 1, cutAfterAnswer: true });
 		let first: Polled;
 		try {
@@ -614,15 +615,15 @@ describe('Delivery Note IMAP Trigger', () => {
 		} finally {
 			await proxy.stop();
 		}
-		// batches 1 and 2 (50 mails each) are moved and emitted; the third batch was never started
-		expect(first.notes).toHaveLength(100);
+		// batches 1 and 2 are moved and emitted; the third batch was never started
+		expect(first.notes).toHaveLength(300);
 		expect(await contents(folders.inbox)).toHaveLength(20);
 
 		const second = await poll(triggerWorkflow(folders, [itscope]));
 		const all = [...numbers(first.notes), ...numbers(second.notes)];
 		expect(new Set(all).size).toBe(all.length);
-		expect(all.sort()).toEqual(Array.from({ length: 120 }, (_, i) => `LS-${i}`).sort());
-		expect(await contents(folders.archive)).toHaveLength(120);
+		expect(all.sort()).toEqual(Array.from({ length: 320 }, (_, i) => `LS-${i}`).sort());
+		expect(await contents(folders.archive)).toHaveLength(320);
 	});
 
 	it('loses and duplicates nothing when Dovecot restarts in the middle of a poll', async () => {
@@ -639,9 +640,10 @@ describe('Delivery Note IMAP Trigger', () => {
 		let restart: Promise<unknown> | undefined;
 		proxy.on({
 			match: /UID MOVE/,
-			skip: 2,
+			skip: 1,
 			before: async () => {
-				// the third MOVE is held until Dovecot has gone down and come back: the connection it was sent on is gone
+				// the second MOVE (of 250 mails, after a first batch of 50) is held until Dovecot has gone down and come
+				// back: the connection it was sent on is gone
 				restart = promisify(execFile)('bash', [path.join(__dirname, '../../scripts/test-servers.sh'), 'restart-dovecot']);
 				await restart;
 			},
@@ -653,8 +655,8 @@ describe('Delivery Note IMAP Trigger', () => {
 			await restart;
 			await proxy.stop();
 		}
-		if (!restart) throw new Error('the fault was not placed: the poll sent fewer than three MOVE commands');
-		expect(first.notes.length).toBeGreaterThanOrEqual(100);
+		if (!restart) throw new Error('the fault was not placed: the poll sent fewer than two MOVE commands');
+		expect(first.notes.length).toBeGreaterThanOrEqual(50);
 		expect(first.notes.length).toBeLessThan(total);
 
 		const second = await poll(triggerWorkflow(folders, [itscope]));
@@ -692,9 +694,10 @@ describe('Delivery Note IMAP Trigger', () => {
 		expect(await contents(folders.inbox)).toEqual([]);
 		const commands = (verb: RegExp) => proxy.commands.filter((c) => verb.test(c)).length;
 		expect(commands(/^\S+ UID SEARCH/)).toBe(1);
-		// 40 batches of 50: one FETCH each (structure and the attachment part together), one MOVE each
-		expect(commands(/^\S+ UID FETCH/)).toBe(40);
-		expect(commands(/^\S+ UID MOVE/)).toBe(40);
+		// a first batch of 50, then the small mails 250 at a time (1 + 7 + 1 batches): one FETCH each (structure and
+		// the attachment part together), one MOVE each
+		expect(commands(/^\S+ UID FETCH/)).toBe(9);
+		expect(commands(/^\S+ UID MOVE/)).toBe(9);
 		expect(seconds).toBeLessThan(90);
 	});
 });

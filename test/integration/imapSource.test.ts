@@ -114,6 +114,32 @@ describe('consumeImapFolder', () => {
 		expect(await count(folders.archive)).toBe(10);
 	});
 
+	it('takes a first batch of 50 mails, then small mails in larger batches (fewer FETCH, STORE and MOVE commands)', async () => {
+		const folders = await freshFolders('batches');
+		await multiAppend(alice, folders.inbox, await mails(70));
+		const proxy = await new ImapProxy().start();
+		let report: ConsumeReport<string>;
+		try {
+			report = await consumeImapFolder<string>(
+				{ ...alice, port: proxy.port, security: 'none' },
+				{
+					folders,
+					createMissingFolders: false,
+					maxMessages: 100,
+					deadline: Date.now() + 60_000,
+					decide: async (batch) => batch.map((m) => ({ uid: m.uid, action: 'commit' as const, result: m.subject! })),
+				},
+			);
+		} finally {
+			await proxy.stop();
+		}
+		expect(report.committed).toHaveLength(70);
+		const sets = (verb: string) => proxy.commands.filter((c) => c.includes(`UID ${verb} `)).map((c) => c.split(' ')[3]);
+		expect(sets('FETCH')).toStrictEqual(['1:50', '51:70']);
+		expect(sets('MOVE')).toStrictEqual(['1:50', '51:70']);
+		expect(await count(folders.archive)).toBe(70);
+	});
+
 	it('stops taking new batches when the poll budget is spent, and leaves the rest for the next poll', async () => {
 		const folders = await freshFolders('budget');
 		await multiAppend(alice, folders.inbox, await mails(12));

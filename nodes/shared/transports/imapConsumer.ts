@@ -2,7 +2,7 @@ import { TransportError, toTransportError } from './transportError';
 import { imapEndpoint, withImapClient, type ImapCredentials } from './imap';
 import { ImapLease, type LeaseHolder } from './imapLease';
 import { finishEarlierPolls, handOver, rememberUnmarked, settleAfterBreak, type PollMoves } from './imapRecovery';
-import { ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
+import { DOWNLOAD_CHUNK_BYTES, ImapSource, parseUidSet, uidSet, type ImapSourceFolders, type MailSummary } from './imapSource';
 
 /**
  * The consumer: one poll of an inbox as begin / commit / rollback over batches, with the guarantees the nodes
@@ -35,7 +35,7 @@ export interface ConsumeOptions<T> {
 	folders: ImapSourceFolders;
 	createMissingFolders: boolean;
 	maxMessages: number;
-	/** mails per FETCH / MOVE; bounds memory */
+	/** the most mails per FETCH / MOVE (default 250; a batch holds about 16 MB of mail, see `nextBatchSize`) */
 	batchSize?: number;
 	/** Date.now() after which no new batch is started (the poll budget) */
 	deadline: number;
@@ -212,21 +212,23 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 	const { uids, waiting, skipped } = await source.list(options.maxMessages, leftBefore(options, source.uidValidity));
 	report.left.push(...skipped);
 	report.more = waiting > uids.length;
-	const batchSize = Math.max(1, options.batchSize ?? 50);
-	let slowestBatchMs = 0;
+	const largest = Math.max(1, options.batchSize ?? MAX_BATCH);
+	let size = Math.min(FIRST_BATCH, largest);
+	// per mail, so that a larger batch after a smaller one is not underestimated
+	let slowestMsPerMail = 0;
 	// the next batch's FETCH is on its way while this batch is judged and moved (FETCH changes nothing)
-	const fetchBatch = (start: number) => {
-		const fetching = source.fetchEnvelopes(uids.slice(start, start + batchSize));
+	const fetchBatch = (start: number, count: number) => {
+		const fetching = source.fetchEnvelopes(uids.slice(start, start + count));
 		fetching.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 		return fetching;
 	};
-	let next = uids.length ? fetchBatch(0) : undefined;
+	let next = uids.length ? fetchBatch(0, size) : undefined;
 	// whether the lease is still this poll's: asked on the lease's own connection while this batch is moved
 	let held: Promise<boolean> | undefined;
 	try {
-		for (let start = 0; start < uids.length; start += batchSize) {
+		for (let start = 0; start < uids.length; ) {
 			// a batch started late could outlive the poll: n8n would drop its result after the mails were moved
-			if (start > 0 && Date.now() + 2 * slowestBatchMs > options.deadline) {
+			if (start > 0 && Date.now() + 2 * slowestMsPerMail * size > options.deadline) {
 				report.more = true;
 				break;
 			}
@@ -239,20 +241,41 @@ async function takeBatches<T>(source: ImapSource, options: ConsumeOptions<T>, re
 			const batch = await next!;
 			// a batch's cost: judging and moving it while the next FETCH runs (its own FETCH ran meanwhile)
 			const began = Date.now();
-			next = start + batchSize < uids.length ? fetchBatch(start + batchSize) : undefined;
+			const following = nextBatchSize(batch, size, largest);
+			next = start + size < uids.length ? fetchBatch(start + size, following) : undefined;
 			const decisions = await options.decide(batch, source);
 			held = next && options.stillHeld?.();
 			held?.catch(() => undefined); // awaited before the next batch; not an unhandled rejection meanwhile
 			source.release(batch.map((m) => m.uid));
 			report.left.push(...decisions.filter((d) => d.action === 'leave').map((d) => d.uid));
 			await moveBatch(source, decisions, report, moves);
-			slowestBatchMs = Math.max(slowestBatchMs, Date.now() - began);
+			slowestMsPerMail = Math.max(slowestMsPerMail, (Date.now() - began) / size);
+			start += size;
+			size = following;
 		}
 	} finally {
 		// a FETCH still on its way when the poll stops must finish before the next command or the logout
 		await next?.catch(() => undefined);
 		await held?.catch(() => undefined);
 	}
+}
+
+/** The first batch, before the mails' sizes are known. */
+const FIRST_BATCH = 50;
+/** The most mails in one batch (when the caller names no other limit). */
+const MAX_BATCH = 250;
+
+/**
+ * How many mails the next batch takes: about as much mail as one FETCH may bring (`DOWNLOAD_CHUNK_BYTES`), going by
+ * the sizes of this batch (the mails of one inbox look alike), at most `largest`. A batch costs a FETCH, a STORE and
+ * a MOVE on top of its mails (about 9 ms of a poll on the test box), so small mails come in few large batches; big
+ * ones come in small batches, which keeps a batch's FETCHes, and the time it takes, bounded whatever the mails' size.
+ */
+export function nextBatchSize(batch: Array<Pick<MailSummary, 'size'>>, current: number, largest: number): number {
+	const sized = batch.filter((m) => m.size !== undefined);
+	if (!sized.length) return current;
+	const average = sized.reduce((sum, m) => sum + m.size!, 0) / sized.length;
+	return Math.max(1, Math.min(largest, Math.floor(DOWNLOAD_CHUNK_BYTES / Math.max(1, average))));
 }
 
 /** Marks the batch's mails, then moves them; a MOVE cut off mid-way ends the poll (settled on a new connection). */

@@ -90,7 +90,7 @@ export function parseUidSet(set: string): number[] {
 }
 
 /** How much attachment data one FETCH may bring at most, so that a batch of big attachments stays bounded. */
-const DOWNLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
+export const DOWNLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
 /** How much of a guessed part the structure's FETCH brings at most (see `fetchEnvelopes`). */
 const EARLY_PART_BYTES = 256 * 1024;
 
