@@ -32,7 +32,7 @@ function judge(verdict: Verdict, minimumHits = 20): void {
 
 describe(`fault suite (seed ${seed})`, () => {
 	it('IMAP: the Delivery Note IMAP Trigger hands every mail over once, through cut connections, TLS cuts, Dovecot restarts and overlapping polls', async () => {
-		const ledger = await mailboxScenario(randomFor(seed, 'imap'), await deliveryNoteTrigger(), { documents: 50, hits: 22, restarts: 2, log });
+		const ledger = await mailboxScenario(randomFor(seed, 'imap'), await deliveryNoteTrigger(), { documents: 160, hits: 22, restarts: 2, bursts: 2, log });
 		judge(ledger.verdict());
 	}, 300_000);
 
@@ -57,7 +57,7 @@ describe(`fault suite (seed ${seed})`, () => {
 	}, 300_000);
 
 	it('Order Exchange › Receive by mail receives every order once, through cut connections, TLS cuts, a Dovecot restart and overlapping runs', async () => {
-		const ledger = await mailboxScenario(randomFor(seed, 'order-mail'), await orderReceiveMail(), { documents: 40, hits: 20, restarts: 1, log });
+		const ledger = await mailboxScenario(randomFor(seed, 'order-mail'), await orderReceiveMail(), { documents: 95, hits: 20, restarts: 1, bursts: 1, log });
 		judge(ledger.verdict());
 	}, 300_000);
 

@@ -1,8 +1,9 @@
 /**
  * Nodes that take mails from an inbox folder under faults (the Delivery Note IMAP Trigger; Order Exchange by
- * mail): mails arrive a few at a time; every poll goes through a fault proxy (plain IMAP with command
- * positions, or implicit TLS on 993 with byte positions) with one fault placed; some polls overlap; a few
- * faults restart Dovecot while a command or reply is held. Then polls without faults until nothing is left,
+ * mail): mails arrive a few at a time, in a burst now and then (a poll of two batches, its fault at the later
+ * batch's commands); every poll goes through a fault proxy (plain IMAP with command positions, or implicit TLS
+ * on 993 with byte positions) with one fault placed; some polls overlap; a few faults restart Dovecot while a
+ * command or reply is held. Then polls without faults until nothing is left,
  * and every mail is accounted: emitted by which polls, and where it ended.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { multiAppend } from '../../helpers/imapAppend';
 import { imapCredentialsFor, loadServers, n8nCredentialData } from '../../helpers/servers';
 import { RunnerWorkflow } from '../../helpers/workflowRunner';
 import { byteCut, commandCut } from '../harness/faultChoice';
-import { FaultProxy } from '../harness/faultProxy';
+import { FaultProxy, type Fault } from '../harness/faultProxy';
 import { Ledger } from '../harness/ledger';
 import type { Random } from '../harness/random';
 import { serverFault } from '../harness/serverControl';
@@ -36,7 +37,24 @@ export interface ScenarioOptions {
 	hits: number;
 	/** at most this many Dovecot restarts (each costs seconds) */
 	restarts: number;
+	/**
+	 * rounds that bring `BURST` mails at once instead of a few (counted in `documents`): a poll of two batches, the
+	 * first of 50 mails and a second sized by their sizes (imapConsumer.ts `nextBatchSize`), so that faults also hit
+	 * a later batch's FETCH, mark and MOVE
+	 */
+	bursts?: number;
 	log(line: string): void;
+}
+
+const BURST = 55;
+
+/**
+ * A burst's fault, at one of its poll's UID commands after the first: the FETCH of the second batch (sent while
+ * the first is judged), the STOREs (marks) and MOVEs of both batches, the STORE that clears the marks.
+ */
+function laterBatchCut(rng: Random, whileHeld?: { label: string; action: () => Promise<void> }): Fault {
+	const cut = commandCut(rng, 6, whileHeld);
+	return { ...cut, at: cut.at + 1, match: /^\S+ UID (FETCH|STORE|MOVE) /i, label: `${cut.label} (burst)` };
 }
 
 export async function freshMailFolders(account: ImapCredentials, name: string): Promise<MailFolders> {
@@ -129,8 +147,9 @@ export interface MailboxSpec {
 }
 
 /**
- * Rounds of: a few new mails, one fault placed (plain IMAP with command positions, or implicit TLS with byte
- * positions; a few Dovecot restarts while a command or reply is held), one poll or two overlapping ones. Then
+ * Rounds of: a few new mails (or a burst of `BURST`), one fault placed (plain IMAP with command positions, or
+ * implicit TLS with byte positions; a few Dovecot restarts while a command or reply is held; a burst's fault at a
+ * UID command after its first FETCH), one poll or two overlapping ones. Then
  * polls without faults until nothing is left, and every mail accounted by its subject (= its id).
  */
 export async function mailboxScenario(rng: Random, spec: MailboxSpec, options: ScenarioOptions): Promise<Ledger> {
@@ -141,22 +160,22 @@ export async function mailboxScenario(rng: Random, spec: MailboxSpec, options: S
 	let delivered = 0;
 	let commands = 22;
 	let restarts = 0;
+	let bursts = options.bursts ?? 0;
 	const tlsBytes = { toServer: 1500, toClient: 6000 };
 	try {
 		for (let round = 0; round < options.hits * 2 && (ledger.hits < options.hits || delivered < options.documents); round++) {
-			const ids = Array.from({ length: Math.min(options.documents - delivered, rng.int(1, 4)) }, (_, i) => String(delivered + i + 1));
+			const burst = bursts > 0 && round % 8 === 3;
+			if (burst) bursts--;
+			const ids = Array.from({ length: Math.min(options.documents - delivered, burst ? BURST : rng.int(1, 4)) }, (_, i) => String(delivered + i + 1));
 			ids.forEach((id) => ledger.add(id));
 			if (ids.length) await spec.deliver(ids);
 			delivered += ids.length;
-			const overTls = rng.chance(0.25);
+			const overTls = !burst && rng.chance(0.25);
 			const restart = !overTls && restarts < options.restarts && rng.chance(0.12);
 			if (restart) restarts++;
 			const proxy = overTls ? tls : plain;
-			proxy.arm(
-				overTls
-					? byteCut(rng, tlsBytes, 'IMAPS cut')
-					: commandCut(rng, commands, restart ? { label: 'Dovecot restart', action: () => serverFault('restart-dovecot') } : undefined),
-			);
+			const held = restart ? { label: 'Dovecot restart', action: () => serverFault('restart-dovecot') } : undefined;
+			proxy.arm(overTls ? byteCut(rng, tlsBytes, 'IMAPS cut') : burst ? laterBatchCut(rng, held) : commandCut(rng, commands, held));
 			const account = overTls ? { ...spec.account, port: tls.port } : { ...spec.account, port: plain.port, security: 'none' as const };
 			const overlapping = rng.chance(0.2);
 			const began = Date.now();
