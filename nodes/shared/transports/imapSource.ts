@@ -1,4 +1,4 @@
-import type { ImapFlow, ListResponse } from 'imapflow';
+import type { FetchMessageObject, FetchQueryObject, ImapFlow, ListResponse } from 'imapflow';
 
 import { decodeTransferEncoding, summarise, type MailPart, type MailSummary } from './mailStructure';
 import { TransportError } from './transportError';
@@ -262,10 +262,10 @@ export class ImapSource {
 		const query = { uid: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
 		let messages;
 		try {
-			messages = await this.client.fetchAll(
-				uidSet(uids),
+			messages = await this.fetchAsked(
+				uids,
 				guess.length ? { ...query, bodyParts: guess.map((key) => ({ key, start: 0, maxLength: cap })) } : query,
-				{ uid: true, binary: this.hasBinary },
+				(m) => m.envelope !== undefined,
 			);
 		} catch (error) {
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the transport layer knows no n8n; nodes/shared/nodeErrors.ts maps it
@@ -274,10 +274,6 @@ export class ImapSource {
 			this.likelyParts = [];
 			return await this.fetchEnvelopes(uids);
 		}
-		// a FETCH answer also carries the flag changes other sessions made meanwhile (a mail program marking a mail
-		// read: "* 7 FETCH (FLAGS (\\Seen))", without the UID): imapflow lists them as messages; not mails of this batch
-		const asked = new Set(uids);
-		messages = messages.filter((m) => asked.has(m.uid) && m.envelope !== undefined);
 		for (const message of messages) {
 			const early = new Map<string, { raw: Buffer; binary: boolean }>();
 			for (const [key, raw] of message.bodyParts ?? []) {
@@ -358,24 +354,30 @@ export class ImapSource {
 		into: Map<number, Map<string, Buffer>>,
 	): Promise<void> {
 		const byUid = new Map(members.map((m) => [m.uid, m.parts]));
-		// FETCH BINARY (RFC 3516) lets the server undo base64 / quoted-printable; without it we decode ourselves
-		const messages = await this.client.fetchAll(
-			uidSet(members.map((m) => m.uid)),
-			{ uid: true, bodyParts: partIds },
-			{ uid: true, binary: this.hasBinary },
-		);
+		const messages = await this.fetchAsked([...byUid.keys()], { uid: true, bodyParts: partIds }, (m) => m.bodyParts !== undefined);
 		for (const message of messages) {
-			const parts = byUid.get(message.uid);
-			if (!parts || !message.bodyParts) continue;
+			const parts = byUid.get(message.uid)!;
 			const decoded = new Map<string, Buffer>();
 			for (const part of parts) {
 				const key = part.part.toLowerCase();
-				const raw = message.bodyParts.get(key);
+				const raw = message.bodyParts?.get(key);
 				if (!raw) continue;
 				decoded.set(part.part, message.binaryParts?.has(key) ? raw : decodeTransferEncoding(raw, part.encoding));
 			}
 			into.set(message.uid, decoded);
 		}
+	}
+
+	/**
+	 * One UID FETCH of these mails (BINARY where the server has it, RFC 3516: it undoes base64 / quoted-printable;
+	 * without it we decode ourselves), answered by the mails asked for that carry what was asked (`carries`). The
+	 * answer also brings the flag changes other sessions made meanwhile (a mail program marking a mail read:
+	 * "* 7 FETCH (FLAGS (\\Seen))", without the UID or with it), which imapflow lists as messages too.
+	 */
+	private async fetchAsked(uids: number[], query: FetchQueryObject, carries: (message: FetchMessageObject) => boolean): Promise<FetchMessageObject[]> {
+		const asked = new Set(uids);
+		const messages = await this.client.fetchAll(uidSet(uids), query, { uid: true, binary: this.hasBinary });
+		return messages.filter((m) => asked.has(m.uid) && carries(m));
 	}
 
 	/** Moves the mails to the archive folder: the mail has been handed over. */
