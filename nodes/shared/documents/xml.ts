@@ -1,8 +1,9 @@
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { SaxesParser } from 'saxes';
 
 import { DocumentError, type DocumentErrorCode } from './DocumentError';
 import { MAX_DOCUMENT_BYTES, refuseTooLarge } from './limits';
 import { decodeXml, refuseControlCharacters } from './text';
+import { NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
 
 /**
  * A small, safe, namespace-aware XML tree for business documents.
@@ -11,6 +12,11 @@ import { decodeXml, refuseControlCharacters } from './text';
  * external entity is fetched and no entity is expanded (XXE, "billion laughs"). openTRANS, camt.053, CII
  * and the other formats of this package never need a DTD. Only the five predefined XML entities and
  * character references are understood.
+ *
+ * Reading: the fast reader (xmlScanner.ts) reads a well-formed document; a document it does not take — malformed, or
+ * with what it leaves to saxes — is read again by saxes, which names the place of the error, as if the fast reader
+ * had not been there (nothing was handed to a stream yet), or, when elements were already handed to the stream,
+ * only to name the error: the document is refused either way.
  *
  * Bounds: a document bigger than its size limit is refused (TOO_LARGE) before it is decoded or parsed; elements
  * nested deeper than MAX_XML_DEPTH are refused where the limit is crossed; namespace prefixes are resolved in
@@ -200,18 +206,36 @@ export function parseXmlDocument(bytes: Uint8Array, options: XmlDocumentOptions 
 /** Parses XML text into a tree. Throws DocumentError with line and column for malformed or unsafe input. */
 export function parseXml(text: string, file?: string, options: XmlParseOptions = {}): XmlElement {
 	refuseTooLarge(text.length, file, options.maxLength ?? MAX_DOCUMENT_BYTES, 'characters');
-	return new TreeBuilder(file, options.maxDepth ?? MAX_XML_DEPTH, options.stream).build(text);
+	const maxDepth = options.maxDepth ?? MAX_XML_DEPTH;
+	const fast = new TreeBuilder(file, maxDepth, options.stream);
+	try {
+		return fast.readFast(text);
+	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- the documents layer knows no n8n; the node maps what reaches it
+		if (!(error instanceof NotFast)) throw error;
+	}
+	if (!fast.handedOver) return new TreeBuilder(file, maxDepth, options.stream).readWithSaxes(text);
+	// elements are already handed to the stream: saxes names the error, and hands over none of them again
+	new TreeBuilder(file, maxDepth).readWithSaxes(text);
+	const { line, column } = fast.position;
+	throw new DocumentError('PARSE_ERROR', 'the document cannot be read on from here; none of it is taken', file, { line, column });
 }
 
-/** Builds the tree from saxes events; resolves namespaces itself (saxes walks all open elements per prefix). */
-class TreeBuilder {
-	private readonly parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+/**
+ * Builds the tree from the events of the fast reader or of saxes; resolves namespaces itself (saxes walks all
+ * open elements per prefix). While the fast reader reads, whatever this builder would refuse is a NotFast, so
+ * that saxes reads the document again and names the place as it always has.
+ */
+class TreeBuilder implements XmlEvents {
+	/** the reader's position: saxes or the fast reader */
+	position: XmlPosition = { line: 1, column: 0 };
+	/** whether an element was handed to the stream */
+	handedOver = false;
+	private fast = false;
 	private readonly stack: XmlElement[] = [];
 	/** per open element: 0 no text yet, 1 text seen, 2 text seen and then a child element or comment */
 	private readonly textState: number[] = [];
 	private readonly namespaces: NamespaceScopes;
-	/** one string per distinct element name, shared by every element of that name */
-	private readonly names = new Map<string, string>();
 	private root?: XmlElement;
 	/** streaming: the element closed but not yet handed over, and how many of its name its parent had */
 	private pending?: { element: XmlElement; index: number };
@@ -222,8 +246,20 @@ class TreeBuilder {
 		private readonly maxDepth: number,
 		private readonly stream?: XmlStream,
 	) {
-		const p = this.parser;
 		this.namespaces = new NamespaceScopes((reason) => this.fail('PARSE_ERROR', reason));
+	}
+
+	readFast(text: string): XmlElement {
+		this.fast = true;
+		const scanner = new XmlScanner(text);
+		this.position = scanner;
+		scanner.read(this);
+		return this.root!;
+	}
+
+	readWithSaxes(text: string): XmlElement {
+		const p = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+		this.position = p;
 		p.on('doctype', () =>
 			this.fail(
 				'ENTITY_NOT_ALLOWED',
@@ -233,18 +269,15 @@ class TreeBuilder {
 		// Seven handlers, no more: with an eighth V8 turned the parser object slow (its properties to dictionary mode),
 		// a camt.053 file took 240 µs instead of 36 µs in saxes. So the depth is checked in `open`, and a syntax error
 		// is thrown by saxes itself (no error handler) and turned into a DocumentError by `build`.
-		p.on('opentag', (tag) => this.open(tag));
+		p.on('opentag', (tag) => this.open(tag.name, tag.attributes));
 		p.on('text', (t) => this.text(t));
 		p.on('cdata', (t) => this.text(t));
 		p.on('comment', () => this.interrupt());
 		p.on('processinginstruction', () => this.interrupt());
 		p.on('closetag', () => this.close());
-	}
-
-	build(text: string): XmlElement {
 		let failure: unknown;
 		try {
-			this.parser.write(text).close();
+			p.write(text).close();
 		} catch (e) {
 			failure = e;
 		}
@@ -254,7 +287,21 @@ class TreeBuilder {
 	}
 
 	private fail(code: DocumentErrorCode, reason: string): never {
-		throw new DocumentError(code, reason, this.file, { line: this.parser.line, column: this.parser.column });
+		if (this.fast) throw new NotFast(reason);
+		throw new DocumentError(code, reason, this.file, { line: this.position.line, column: this.position.column });
+	}
+
+	private refuseControlCharacters(value: string, element: string): void {
+		if (!this.fast) {
+			refuseControlCharacters(value, this.file, { line: this.position.line, column: this.position.column, element });
+			return;
+		}
+		try {
+			refuseControlCharacters(value, this.file, {});
+		} catch {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- never leaves parseXml: saxes reads the document instead
+			throw new NotFast('a control character');
+		}
 	}
 
 	private checkDepth(name: string): void {
@@ -265,13 +312,14 @@ class TreeBuilder {
 		);
 	}
 
-	private open(tag: SaxesTagPlain): void {
-		this.checkDepth(tag.name);
+	open(name: string, rawAttributes: Record<string, string>): void {
+		this.checkDepth(name);
 		const parent = this.stack[this.stack.length - 1];
-		this.namespaces.enter(tag.attributes);
-		const { prefix, local } = splitName(tag.name, this.namespaces.fail);
+		this.namespaces.enter(rawAttributes);
+		const { prefix, local } = splitName(name, this.namespaces.fail);
 		const ns = this.namespaces.resolve(prefix);
-		const el = new XmlElement(ns, this.intern(local), this.attributesOf(tag.attributes), this.parser.line, this.parser.column, parent);
+		const attributes = this.attributesOf(rawAttributes);
+		const el = new XmlElement(ns, intern(local), attributes, this.position.line, this.position.column, parent);
 		if (this.pending && this.pending.element.parent === parent && el.name === this.pending.element.name) this.handOver(true);
 		if (parent) {
 			parent.dropBlankText();
@@ -284,39 +332,38 @@ class TreeBuilder {
 
 	private attributesOf(raw: Record<string, string>): Record<string, string> {
 		let attributes: Record<string, string> | undefined;
-		for (const name of Object.keys(raw)) {
+		for (const name in raw) {
 			if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
 			const { prefix, local } = splitName(name, this.namespaces.fail);
 			if (prefix) this.namespaces.resolve(prefix); // an unbound prefix is an error, as in any namespace-aware parser
 			const value = raw[name];
-			refuseControlCharacters(value, this.file, { line: this.parser.line, column: this.parser.column, element: `@${name}` });
+			this.refuseControlCharacters(value, `@${name}`);
 			(attributes ??= {})[local] = value;
 		}
 		return attributes ?? NO_ATTRIBUTES;
 	}
 
-	private text(t: string): void {
+	text(t: string): void {
 		const el = this.stack[this.stack.length - 1];
 		if (!el) return; // whitespace outside the root element
-		const { line, column } = this.parser;
-		refuseControlCharacters(t, this.file, { line, column, element: el.name });
+		this.refuseControlCharacters(t, el.name);
 		const depth = this.stack.length - 1;
 		if (isBlank(t)) {
 			if (el.children.length === 0) el.appendText(t);
 			return;
 		}
-		if (this.textState[depth] === 2) el.markMixed(this.file, line, column);
+		if (this.textState[depth] === 2) el.markMixed(this.file, this.position.line, this.position.column);
 		this.textState[depth] = 1;
 		el.appendText(t);
 	}
 
 	/** A child element or comment follows the text seen so far in the open element. */
-	private interrupt(): void {
+	interrupt(): void {
 		const depth = this.stack.length - 1;
 		if (this.textState[depth] === 1) this.textState[depth] = 2;
 	}
 
-	private close(): void {
+	close(): void {
 		const el = this.stack.pop()!;
 		this.textState.pop();
 		this.namespaces.leave();
@@ -333,16 +380,11 @@ class TreeBuilder {
 	private handOver(many: boolean): void {
 		const { element, index } = this.pending!;
 		this.pending = undefined;
+		this.handedOver = true;
 		element.fixStep(many ? `${element.name}[${index}]` : element.name);
 		this.stream!.handle(element);
 	}
 
-	private intern(name: string): string {
-		const known = this.names.get(name);
-		if (known !== undefined) return known;
-		this.names.set(name, name);
-		return name;
-	}
 }
 
 /**
@@ -361,7 +403,7 @@ class NamespaceScopes {
 
 	enter(attributes: Record<string, string>): void {
 		let prefixes: string[] | undefined;
-		for (const name of Object.keys(attributes)) {
+		for (const name in attributes) {
 			if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
 			const prefix = name === 'xmlns' ? '' : name.slice(6);
 			if (name !== 'xmlns' && (prefix === '' || prefix.includes(':'))) this.fail(`malformed name: ${name}`);
@@ -395,6 +437,22 @@ class NamespaceScopes {
 		if (uri === XMLNS_NAMESPACE) this.fail(`no prefix may be bound to ${XMLNS_NAMESPACE}`);
 		if (prefix !== '' && uri === '') this.fail(`the prefix ${prefix} is bound to an empty namespace name`);
 	}
+}
+
+/**
+ * One string per distinct element name, shared by every element of that name in every document of the process
+ * (a copy, so that no document's text is held by it); at most MAX_NAMES, then it starts afresh.
+ */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 10_000;
+
+function intern(name: string): string {
+	const known = NAMES.get(name);
+	if (known !== undefined) return known;
+	if (NAMES.size >= MAX_NAMES) NAMES.clear();
+	const copy = name.split('').join('');
+	NAMES.set(copy, copy);
+	return copy;
 }
 
 function splitName(name: string, fail: (reason: string) => never): { prefix: string; local: string } {
