@@ -94,6 +94,8 @@ export interface ConsumeReport<T> {
 
 /** Mailboxes with a poll in progress in this process (saves a lease round trip; the server's lease covers all processes). */
 const busyMailboxes = new Set<string>();
+/** Mailboxes whose last poll has returned and is giving its lease back: the next poll waits for that (milliseconds). */
+const releasing = new Map<string, Promise<void>>();
 
 /** One mailbox folder, whichever port or TLS mode reaches it. */
 export function mailboxKey(c: ImapCredentials, inbox: string): string {
@@ -110,21 +112,32 @@ export function mailboxKey(c: ImapCredentials, inbox: string): string {
  */
 export async function consumeImapFolder<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
 	const key = mailboxKey(credentials, options.folders.inbox);
+	await releasing.get(key);
 	if (busyMailboxes.has(key)) return { ...emptyReport<T>(options.folders), busy: true };
 	busyMailboxes.add(key);
+	const lease = new ImapLease(credentials, options.folders.inbox);
 	try {
-		return await consumeLeased(credentials, options);
+		return await consumeLeased(lease, credentials, options);
 	} finally {
-		busyMailboxes.delete(key);
+		// given back after the result is returned (the marks are cleared, nothing is in flight: holding the lease a
+		// few milliseconds longer only keeps other polls of this inbox waiting); a lease that cannot be given back
+		// (connection gone) expires by itself
+		const release: Promise<void> = lease
+			.release()
+			.catch(() => undefined)
+			.finally(() => {
+				releasing.delete(key);
+				busyMailboxes.delete(key);
+			});
+		releasing.set(key, release);
 	}
 }
 
 /**
- * The poll under the server's lease, given back on every path (an abandoned poll gives it back when it ends).
- * The lease is taken on its own connection while the poll's connection logs in; no mail is touched before.
+ * The poll under the server's lease (given back by the caller on every path; an abandoned poll gives it back when
+ * it ends). The lease is taken on its own connection while the poll's connection logs in; no mail is touched before.
  */
-async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
-	const lease = new ImapLease(credentials, options.folders.inbox);
+async function consumeLeased<T>(lease: ImapLease, credentials: ImapCredentials, options: ConsumeOptions<T>): Promise<ConsumeReport<T>> {
 	const claim = lease.acquire().catch((error: unknown) => {
 		if (error instanceof TransportError && error.kind === 'refusedByServer') return error;
 		throw isConnectionLoss(error) ? connectionError(error, credentials) : error;
@@ -150,8 +163,6 @@ async function consumeLeased<T>(credentials: ImapCredentials, options: ConsumeOp
 		return report;
 	} finally {
 		await claim.catch(() => undefined);
-		// a lease that cannot be given back (connection gone) expires by itself
-		await lease.release().catch(() => undefined);
 	}
 }
 
