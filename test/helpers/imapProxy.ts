@@ -33,6 +33,8 @@ export class ImapProxy extends TcpProxy {
 	refuseConnections = false;
 	/** every command line the clients sent, for assertions on the number of round trips */
 	readonly commands: string[] = [];
+	/** when set, sees every chunk the server sends (before any hook acts on it) */
+	onServerData?: (chunk: Buffer) => void;
 
 	/** adds a hook that acts once */
 	on(hook: CommandHook): void {
@@ -56,6 +58,7 @@ export class ImapProxy extends TcpProxy {
 		let holding: { tag: string; run: () => Promise<void> } | undefined;
 		let held: Buffer[] | undefined;
 		upstream.on('data', (chunk: Buffer) => {
+			this.onServerData?.(chunk);
 			if (held) {
 				held.push(chunk);
 				return;

@@ -140,6 +140,39 @@ describe('consumeImapFolder', () => {
 		expect(await count(folders.archive)).toBe(70);
 	});
 
+	it('marks, moves and clears without an answer per mail (no CONDSTORE session), into folders named with umlauts', async () => {
+		const base = `INBOX/umlaut-${Math.random().toString(36).slice(2, 8)}`;
+		const folders = { inbox: `${base}/Eingang`, archive: `${base}/Geprüft`, error: `${base}/Überprüfen` };
+		await withImapClient(alice, async (client) => {
+			for (const path of [base, folders.inbox]) await client.mailboxCreate(path.split('/'));
+		});
+		await multiAppend(alice, folders.inbox, await mails(20));
+		const proxy = await new ImapProxy().start();
+		let answers = '';
+		proxy.onServerData = (chunk) => (answers += chunk.toString('latin1'));
+		try {
+			const report = await consumeImapFolder<string>({ ...alice, port: proxy.port, security: 'none' }, {
+				folders,
+				createMissingFolders: true,
+				maxMessages: 100,
+				deadline: Date.now() + 60_000,
+				decide: async (batch) => batch.map((m) => ({ uid: m.uid, action: m.subject === 'm3' ? ('fail' as const) : ('commit' as const), result: m.subject! })),
+			});
+			expect(report.committed).toHaveLength(19);
+			expect(report.failed).toEqual(['m3']);
+		} finally {
+			await proxy.stop();
+		}
+		expect(proxy.commands.filter((c) => / (UID STORE|UID MOVE) /.test(c)).length).toBeGreaterThanOrEqual(4);
+		expect(proxy.commands.some((c) => / ENABLE /.test(c))).toBe(false);
+		// a CONDSTORE session would have been told each mail's new MODSEQ after every STORE: 20 marks, 20 cleared
+		expect(answers).not.toMatch(/MODSEQ/);
+		expect(await count(folders.archive)).toBe(19);
+		expect(await count(folders.error)).toBe(1);
+		const names = await withImapClient(alice, async (client) => (await client.list()).map((f) => f.path));
+		expect(names).toEqual(expect.arrayContaining([folders.archive, folders.error]));
+	});
+
 	it('stops taking new batches when the poll budget is spent, and leaves the rest for the next poll', async () => {
 		const folders = await freshFolders('budget');
 		await multiAppend(alice, folders.inbox, await mails(12));

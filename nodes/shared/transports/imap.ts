@@ -53,6 +53,11 @@ export function createImapClient(c: ImapCredentials, options: ImapClientOptions 
 		greetingTimeout: timeouts().greeting,
 		socketTimeout: options.socketTimeoutMs ?? timeouts().socket,
 		disableAutoIdle: true,
+		// no ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): nothing here uses them, and in a CONDSTORE session the server
+		// reports every mail's new MODSEQ after a STORE, .SILENT or not (seen on Dovecot 2.3) — a FETCH response per
+		// mail for each mark and each clearing of a poll (500 mails: 1,000), about 8 % of a poll's time. Folder names
+		// go as modified UTF-7, which every server reads.
+		disableAutoEnable: true,
 		emitLogs: false,
 	});
 	// imapflow emits 'error' for socket faults after connect; an unhandled 'error' event would crash n8n.

@@ -141,7 +141,9 @@ export class ImapSource {
 			resolved[role] = found?.path ?? created!;
 		}
 		this.folders = resolved;
-		this.hasBinary = this.client.capabilities.has('BINARY') || this.client.capabilities.has('IMAP4rev2');
+		// IMAP4rev2 includes BINARY, but a server that offers rev1 too stays rev1 unless asked to ENABLE rev2 (imap.ts does not)
+		const caps = this.client.capabilities;
+		this.hasBinary = caps.has('BINARY') || (caps.has('IMAP4rev2') && !caps.has('IMAP4rev1'));
 		return resolved;
 	}
 
