@@ -268,7 +268,7 @@ class TreeBuilder implements XmlEvents {
 		);
 		// Seven handlers, no more: with an eighth V8 turned the parser object slow (its properties to dictionary mode),
 		// a camt.053 file took 240 µs instead of 36 µs in saxes. So the depth is checked in `open`, and a syntax error
-		// is thrown by saxes itself (no error handler) and turned into a DocumentError by `build`.
+		// is thrown by saxes itself (no error handler) and turned into a DocumentError below.
 		p.on('opentag', (tag) => this.open(tag.name, tag.attributes));
 		p.on('text', (t) => this.text(t));
 		p.on('cdata', (t) => this.text(t));
@@ -384,7 +384,6 @@ class TreeBuilder implements XmlEvents {
 		element.fixStep(many ? `${element.name}[${index}]` : element.name);
 		this.stream!.handle(element);
 	}
-
 }
 
 /**

@@ -10,8 +10,8 @@
  * `]]>` in text, `--` in a comment, a reference that is not `&amp; &lt; &gt; &quot; &apos;` or a character
  * allowed in XML, text outside the root element, a second root, a tag closed that is not the open one: each one
  * stops it with `NotFast`, and so do a DOCTYPE, an XML declaration other than version 1.0 and a byte order mark.
- * It keeps to native searches (`indexOf`, sticky regular expressions) instead of a step per character: about a
- * fifth of saxes' time on an openTRANS or camt.053 file.
+ * It keeps to native searches (`indexOf`, sticky regular expressions) instead of a step per character: about half
+ * of saxes' time on an openTRANS or camt.053 file (9.4 against ~17 µs for 2.4 KB, warm), in linear time.
  */
 
 /** The events of one document, in document order (the tree builder in xml.ts). */
