@@ -3,7 +3,7 @@ import { SaxesParser } from 'saxes';
 import { DocumentError, type DocumentErrorCode } from './DocumentError';
 import { MAX_DOCUMENT_BYTES, refuseTooLarge } from './limits';
 import { decodeXml, refuseControlCharacters } from './text';
-import { NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
+import { isXmlSpace, NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
 
 /**
  * A small, safe, namespace-aware XML tree for business documents.
@@ -464,10 +464,7 @@ function splitName(name: string, fail: (reason: string) => never): { prefix: str
 }
 
 function isBlank(text: string): boolean {
-	for (let i = 0; i < text.length; i++) {
-		const c = text.charCodeAt(i);
-		if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
-	}
+	for (let i = 0; i < text.length; i++) if (!isXmlSpace(text.charCodeAt(i))) return false;
 	return true;
 }
 

@@ -168,7 +168,7 @@ export class XmlScanner implements XmlPosition {
 
 	private declaration(): number {
 		const c = this.s.charCodeAt(5);
-		if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== QUESTION) return 0; // a PI such as <?xml-stylesheet …?>
+		if (!isXmlSpace(c) && c !== QUESTION) return 0; // a PI such as <?xml-stylesheet …?>
 		DECLARATION.lastIndex = 0;
 		if (!DECLARATION.test(this.s)) throw NOT_FAST;
 		return DECLARATION.lastIndex;
@@ -177,10 +177,7 @@ export class XmlScanner implements XmlPosition {
 	private textRun(from: number, to: number, events: XmlEvents): void {
 		const s = this.s;
 		if (!this.open.length) {
-			for (let i = from; i < to; i++) {
-				const c = s.charCodeAt(i);
-				if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) throw NOT_FAST; // text outside the root element
-			}
+			for (let i = from; i < to; i++) if (!isXmlSpace(s.charCodeAt(i))) throw NOT_FAST; // text outside the root element
 			return;
 		}
 		if (this.nextCdataEnd !== -1 && this.nextCdataEnd < from) this.nextCdataEnd = s.indexOf(']]>', from);
@@ -278,7 +275,7 @@ export class XmlScanner implements XmlPosition {
 		const target = this.name(lt + 2);
 		const after = s.charCodeAt(lt + 2 + target.length);
 		if (target.toLowerCase() === 'xml' || target.includes(':')) throw NOT_FAST;
-		if (after !== QUESTION && after !== 0x20 && after !== 0x09 && after !== 0x0a && after !== 0x0d) throw NOT_FAST;
+		if (after !== QUESTION && !isXmlSpace(after)) throw NOT_FAST;
 		const end = s.indexOf('?>', lt + 2 + target.length);
 		if (end === -1) throw NOT_FAST;
 		this.at = end + 2;
@@ -300,12 +297,14 @@ export class XmlScanner implements XmlPosition {
 	}
 }
 
+/** XML's white space (S): space, tab, LF, CR. */
+export function isXmlSpace(c: number): boolean {
+	return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
 function skipSpace(s: string, i: number): number {
-	for (;;) {
-		const c = s.charCodeAt(i);
-		if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) return i;
-		i++;
-	}
+	while (isXmlSpace(s.charCodeAt(i))) i++;
+	return i;
 }
 
 /** Text with its references resolved; NotFast for any other entity, or a character reference XML does not allow. */
@@ -325,7 +324,9 @@ function reference(name: string): string {
 	const named = NAMED.get(name);
 	if (named !== undefined) return named;
 	const code = /^#x[0-9A-Fa-f]{1,6}$/.test(name) ? parseInt(name.slice(2), 16) : /^#[0-9]{1,7}$/.test(name) ? Number(name.slice(1)) : -1;
-	const allowed = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
-	if (!allowed) throw NOT_FAST;
-	return String.fromCodePoint(code);
+	// the same rule as for the characters written as they are (NOT_A_CHAR)
+	if (code < 0 || code > 0x10ffff) throw NOT_FAST;
+	const character = String.fromCodePoint(code);
+	if (NOT_A_CHAR.test(character)) throw NOT_FAST;
+	return character;
 }
