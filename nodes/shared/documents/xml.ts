@@ -3,7 +3,7 @@ import { SaxesParser } from 'saxes';
 import { DocumentError, type DocumentErrorCode } from './DocumentError';
 import { MAX_DOCUMENT_BYTES, refuseTooLarge } from './limits';
 import { decodeXml, refuseControlCharacters } from './text';
-import { isXmlSpace, NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
+import { intern, isXmlSpace, NO_ATTRIBUTES as NONE_READ, NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
 
 /**
  * A small, safe, namespace-aware XML tree for business documents.
@@ -37,6 +37,11 @@ const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
 
+/** Computes a line and column from an offset in the text (the fast reader), only when someone asks. */
+interface Locator {
+	locate(offset: number): XmlPosition;
+}
+
 export class XmlElement {
 	private kids: XmlElement[] | undefined;
 	private ownText = '';
@@ -52,10 +57,31 @@ export class XmlElement {
 		readonly name: string,
 		/** attributes by local name */
 		readonly attributes: Record<string, string>,
-		readonly line: number,
-		readonly column: number,
+		/** the line, or with `locator` the offset that the line and column are computed from when first asked for */
+		private lineOrOffset: number,
+		private columnNo: number,
 		readonly parent?: XmlElement,
+		private locator?: Locator,
 	) {}
+
+	/** The line of the element's start tag (its end, as saxes counts). */
+	get line(): number {
+		this.place();
+		return this.lineOrOffset;
+	}
+
+	get column(): number {
+		this.place();
+		return this.columnNo;
+	}
+
+	private place(): void {
+		if (!this.locator) return;
+		const { line, column } = this.locator.locate(this.lineOrOffset);
+		this.lineOrOffset = line;
+		this.columnNo = column;
+		this.locator = undefined;
+	}
 
 	/** Child elements in document order. */
 	get children(): readonly XmlElement[] {
@@ -232,6 +258,8 @@ class TreeBuilder implements XmlEvents {
 	/** whether an element was handed to the stream */
 	handedOver = false;
 	private fast = false;
+	/** the fast reader while it reads: elements take their place from it when asked */
+	private scanner?: XmlScanner;
 	private readonly stack: XmlElement[] = [];
 	/** per open element: 0 no text yet, 1 text seen, 2 text seen and then a child element or comment */
 	private readonly textState: number[] = [];
@@ -252,7 +280,7 @@ class TreeBuilder implements XmlEvents {
 	readFast(text: string): XmlElement {
 		this.fast = true;
 		const scanner = new XmlScanner(text);
-		this.position = scanner;
+		this.position = this.scanner = scanner;
 		scanner.read(this);
 		return this.root!;
 	}
@@ -291,17 +319,10 @@ class TreeBuilder implements XmlEvents {
 		throw new DocumentError(code, reason, this.file, { line: this.position.line, column: this.position.column });
 	}
 
+	/** In a value; the fast reader leaves every document with a control character to saxes (which places it). */
 	private refuseControlCharacters(value: string, element: string): void {
-		if (!this.fast) {
-			refuseControlCharacters(value, this.file, { line: this.position.line, column: this.position.column, element });
-			return;
-		}
-		try {
-			refuseControlCharacters(value, this.file, {});
-		} catch {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- never leaves parseXml: saxes reads the document instead
-			throw new NotFast('a control character');
-		}
+		if (this.fast) return;
+		refuseControlCharacters(value, this.file, { line: this.position.line, column: this.position.column, element });
 	}
 
 	private checkDepth(name: string): void {
@@ -316,10 +337,14 @@ class TreeBuilder implements XmlEvents {
 		this.checkDepth(name);
 		const parent = this.stack[this.stack.length - 1];
 		this.namespaces.enter(rawAttributes);
-		const { prefix, local } = splitName(name, this.namespaces.fail);
-		const ns = this.namespaces.resolve(prefix);
+		const colon = name.indexOf(':');
+		const local = localName(name, colon, this.namespaces.fail);
+		const ns = this.namespaces.resolve(colon === -1 ? '' : name.slice(0, colon));
 		const attributes = this.attributesOf(rawAttributes);
-		const el = new XmlElement(ns, intern(local), attributes, this.position.line, this.position.column, parent);
+		const scanner = this.scanner;
+		const el = scanner
+			? new XmlElement(ns, intern(local), attributes, scanner.offset, 0, parent, scanner)
+			: new XmlElement(ns, intern(local), attributes, this.position.line, this.position.column, parent);
 		if (this.pending && this.pending.element.parent === parent && el.name === this.pending.element.name) this.handOver(true);
 		if (parent) {
 			parent.dropBlankText();
@@ -331,11 +356,13 @@ class TreeBuilder implements XmlEvents {
 	}
 
 	private attributesOf(raw: Record<string, string>): Record<string, string> {
+		if (raw === NONE_READ) return NO_ATTRIBUTES;
 		let attributes: Record<string, string> | undefined;
 		for (const name in raw) {
 			if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-			const { prefix, local } = splitName(name, this.namespaces.fail);
-			if (prefix) this.namespaces.resolve(prefix); // an unbound prefix is an error, as in any namespace-aware parser
+			const colon = name.indexOf(':');
+			const local = localName(name, colon, this.namespaces.fail);
+			if (colon !== -1) this.namespaces.resolve(name.slice(0, colon)); // an unbound prefix is an error, as in any namespace-aware parser
 			const value = raw[name];
 			this.refuseControlCharacters(value, `@${name}`);
 			(attributes ??= {})[local] = value;
@@ -401,6 +428,10 @@ class NamespaceScopes {
 	constructor(readonly fail: (reason: string) => never) {}
 
 	enter(attributes: Record<string, string>): void {
+		if (attributes === NONE_READ) {
+			this.declared.push(undefined);
+			return;
+		}
 		let prefixes: string[] | undefined;
 		for (const name in attributes) {
 			if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
@@ -438,29 +469,12 @@ class NamespaceScopes {
 	}
 }
 
-/**
- * One string per distinct element name, shared by every element of that name in every document of the process
- * (a copy, so that no document's text is held by it); at most MAX_NAMES, then it starts afresh.
- */
-const NAMES = new Map<string, string>();
-const MAX_NAMES = 10_000;
-
-function intern(name: string): string {
-	const known = NAMES.get(name);
-	if (known !== undefined) return known;
-	if (NAMES.size >= MAX_NAMES) NAMES.clear();
-	const copy = name.split('').join('');
-	NAMES.set(copy, copy);
-	return copy;
-}
-
-function splitName(name: string, fail: (reason: string) => never): { prefix: string; local: string } {
-	const colon = name.indexOf(':');
-	if (colon === -1) return { prefix: '', local: name };
-	const prefix = name.slice(0, colon);
+/** The name without its prefix (`colon`: where the prefix ends, -1 when there is none). */
+function localName(name: string, colon: number, fail: (reason: string) => never): string {
+	if (colon === -1) return name;
 	const local = name.slice(colon + 1);
-	if (prefix === '' || local === '' || local.includes(':')) fail(`malformed name: ${name}`);
-	return { prefix, local };
+	if (colon === 0 || local === '' || local.includes(':')) fail(`malformed name: ${name}`);
+	return local;
 }
 
 function isBlank(text: string): boolean {
