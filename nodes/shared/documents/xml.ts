@@ -37,10 +37,13 @@ const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
 
-/** Computes a line and column from an offset in the text (the fast reader), only when someone asks. */
-interface Locator {
-	locate(offset: number): XmlPosition;
-}
+/**
+ * The fast reader of each tree it read, by the tree's root: it works out an element's line and column from the
+ * element's offset when someone asks (an error, a reader naming the place) — kept here rather than in every element.
+ */
+const LOCATORS = new WeakMap<XmlElement, { locate(offset: number): XmlPosition }>();
+/** `columnNo` of an element whose place is not worked out yet (`lineOrOffset` holds its offset) */
+const NOT_LOCATED = -1;
 
 export class XmlElement {
 	private kids: XmlElement[] | undefined;
@@ -57,11 +60,10 @@ export class XmlElement {
 		readonly name: string,
 		/** attributes by local name */
 		readonly attributes: Record<string, string>,
-		/** the line, or with `locator` the offset that the line and column are computed from when first asked for */
+		/** the line, or (column NOT_LOCATED) the offset that the line and column are worked out from when asked for */
 		private lineOrOffset: number,
 		private columnNo: number,
 		readonly parent?: XmlElement,
-		private locator?: Locator,
 	) {}
 
 	/** The line of the element's start tag (its end, as saxes counts). */
@@ -76,11 +78,12 @@ export class XmlElement {
 	}
 
 	private place(): void {
-		if (!this.locator) return;
-		const { line, column } = this.locator.locate(this.lineOrOffset);
+		if (this.columnNo !== NOT_LOCATED) return;
+		let root = this.parent;
+		while (root?.parent) root = root.parent;
+		const { line, column } = LOCATORS.get(root ?? this)!.locate(this.lineOrOffset);
 		this.lineOrOffset = line;
 		this.columnNo = column;
-		this.locator = undefined;
 	}
 
 	/** Child elements in document order. */
@@ -343,14 +346,17 @@ class TreeBuilder implements XmlEvents {
 		const attributes = this.attributesOf(rawAttributes);
 		const scanner = this.scanner;
 		const el = scanner
-			? new XmlElement(ns, intern(local), attributes, scanner.offset, 0, parent, scanner)
+			? new XmlElement(ns, intern(local), attributes, scanner.offset, NOT_LOCATED, parent)
 			: new XmlElement(ns, intern(local), attributes, this.position.line, this.position.column, parent);
 		if (this.pending && this.pending.element.parent === parent && el.name === this.pending.element.name) this.handOver(true);
 		if (parent) {
 			parent.dropBlankText();
 			parent.addChild(el);
 			this.interrupt();
-		} else this.root = el;
+		} else {
+			this.root = el;
+			if (scanner) LOCATORS.set(el, scanner);
+		}
 		this.stack.push(el);
 		this.textState.push(0);
 	}
