@@ -171,6 +171,15 @@ describe('the fast XML reader', () => {
 		expect(parseXml('<a><!-- \u0085 -->x</a>').text).toBe('x');
 	});
 
+	it('reads a name the process has seen before, and one too long to keep, in a second document as in the first', () => {
+		const long = `N${'x'.repeat(5000)}`;
+		const first = parseXml(`<Doc><Item/><${long} a="1"/></Doc>`);
+		const second = parseXml(`<Doc><Item/><${long} a="2"/></Doc>`);
+		expect(first.children.map((c) => c.name)).toEqual(['Item', long]);
+		expect(second.children.map((c) => c.name)).toEqual(['Item', long]);
+		expect(second.children[1].attributes).toEqual({ a: '2' });
+	});
+
 	it('names the place of an error as saxes does, after elements were streamed too', () => {
 		const handled: string[] = [];
 		const error = (() => {

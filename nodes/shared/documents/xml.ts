@@ -260,8 +260,7 @@ class TreeBuilder implements XmlEvents {
 	position: XmlPosition = { line: 1, column: 0 };
 	/** whether an element was handed to the stream */
 	handedOver = false;
-	private fast = false;
-	/** the fast reader while it reads: elements take their place from it when asked */
+	/** the fast reader, when it reads: elements take their place from it when asked */
 	private scanner?: XmlScanner;
 	private readonly stack: XmlElement[] = [];
 	/** per open element: 0 no text yet, 1 text seen, 2 text seen and then a child element or comment */
@@ -281,7 +280,6 @@ class TreeBuilder implements XmlEvents {
 	}
 
 	readFast(text: string): XmlElement {
-		this.fast = true;
 		const scanner = new XmlScanner(text);
 		this.position = this.scanner = scanner;
 		scanner.read(this);
@@ -318,13 +316,13 @@ class TreeBuilder implements XmlEvents {
 	}
 
 	private fail(code: DocumentErrorCode, reason: string): never {
-		if (this.fast) throw new NotFast(reason);
+		if (this.scanner) throw new NotFast(reason);
 		throw new DocumentError(code, reason, this.file, { line: this.position.line, column: this.position.column });
 	}
 
 	/** In a value; the fast reader leaves every document with a control character to saxes (which places it). */
 	private refuseControlCharacters(value: string, element: string): void {
-		if (this.fast) return;
+		if (this.scanner) return;
 		refuseControlCharacters(value, this.file, { line: this.position.line, column: this.position.column, element });
 	}
 

@@ -308,9 +308,11 @@ export class XmlScanner implements XmlPosition {
 /**
  * Names seen before (elements', attributes'), one flat copy each, shared by every document of the process: a known
  * name costs neither a new string nor a look-up that hashes it, and holds no document's text. One slot per first,
- * middle and last character and length; a name whose slot another name took is copied again when it comes.
+ * middle and last character and length; a name whose slot another name took is copied again when it comes. Names
+ * longer than any a business document uses are not kept (what this table holds stays a few hundred kilobytes).
  */
 const NAMES = new Array<string | undefined>(4096).fill(undefined);
+const LONGEST_KEPT = 80;
 
 function slot(first: number, middle: number, last: number, length: number): number {
 	return (first * 7 + middle * 31 + last * 131 + length * 17) & 4095;
@@ -322,7 +324,7 @@ export function intern(name: string): string {
 	const at = slot(name.charCodeAt(0), name.charCodeAt(n >> 1), name.charCodeAt(n - 1), n);
 	const known = NAMES[at];
 	if (known === name) return known;
-	return (NAMES[at] = name.split('').join(''));
+	return n > LONGEST_KEPT ? name : (NAMES[at] = name.split('').join(''));
 }
 
 /** `s.slice(from, to)` as the one shared copy, compared in place. */
@@ -331,7 +333,7 @@ function internAt(s: string, from: number, to: number): string {
 	const at = slot(s.charCodeAt(from), s.charCodeAt(from + (n >> 1)), s.charCodeAt(to - 1), n);
 	const known = NAMES[at];
 	if (known !== undefined && known.length === n && s.startsWith(known, from)) return known;
-	return (NAMES[at] = s.slice(from, to).split('').join(''));
+	return n > LONGEST_KEPT ? s.slice(from, to) : (NAMES[at] = s.slice(from, to).split('').join(''));
 }
 
 /** The index of each line break of `s`: an LF, a lone CR, the CR of a CR LF. */
