@@ -130,21 +130,17 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } |
 	return undefined;
 }
 
-/** C0 controls except tab, LF and CR; DEL; C1 controls. */
-function isControlCharacter(code: number): boolean {
-	return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || (code >= 0x7f && code <= 0x9f);
-}
+/** A control character: C0 controls except tab, LF and CR; DEL; C1 controls. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+export const CONTROL_CHARACTER = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/;
 
 /**
  * The one rule for control characters in every format: a field value that holds one (NUL, ESC, …) is refused
  * with an error naming the file, the place and the character, never passed on into an item.
  */
 export function refuseControlCharacters(value: string, file: string | undefined, position: DocumentPosition): string {
-	for (let i = 0; i < value.length; i++) {
-		const code = value.charCodeAt(i);
-		if (!isControlCharacter(code)) continue;
-		const hex = code.toString(16).toUpperCase().padStart(4, '0');
-		throw new DocumentError('INVALID_VALUE', `control character U+${hex} in a value`, file, position);
-	}
-	return value;
+	const found = CONTROL_CHARACTER.exec(value);
+	if (!found) return value;
+	const hex = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+	throw new DocumentError('INVALID_VALUE', `control character U+${hex} in a value`, file, position);
 }

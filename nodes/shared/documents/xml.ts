@@ -3,7 +3,7 @@ import { SaxesParser } from 'saxes';
 import { DocumentError, type DocumentErrorCode } from './DocumentError';
 import { MAX_DOCUMENT_BYTES, refuseTooLarge } from './limits';
 import { decodeXml, refuseControlCharacters } from './text';
-import { intern, isXmlSpace, NO_ATTRIBUTES as NONE_READ, NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
+import { intern, isXmlSpace, NO_ATTRIBUTES_READ, NotFast, XmlScanner, type XmlEvents, type XmlPosition } from './xmlScanner';
 
 /**
  * A small, safe, namespace-aware XML tree for business documents.
@@ -360,7 +360,7 @@ class TreeBuilder implements XmlEvents {
 	}
 
 	private attributesOf(raw: Record<string, string>): Record<string, string> {
-		if (raw === NONE_READ) return NO_ATTRIBUTES;
+		if (raw === NO_ATTRIBUTES_READ) return NO_ATTRIBUTES;
 		let attributes: Record<string, string> | undefined;
 		for (const name in raw) {
 			if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
@@ -432,7 +432,7 @@ class NamespaceScopes {
 	constructor(readonly fail: (reason: string) => never) {}
 
 	enter(attributes: Record<string, string>): void {
-		if (attributes === NONE_READ) {
+		if (attributes === NO_ATTRIBUTES_READ) {
 			this.declared.push(undefined);
 			return;
 		}

@@ -16,6 +16,8 @@
  * 2.4 KB openTRANS file and 61 µs for ITscope's 8.8 KB one (CR LF), against 27 and 101 µs through saxes (warm).
  */
 
+import { CONTROL_CHARACTER } from './text';
+
 /** The events of one document, in document order (the tree builder in xml.ts). */
 export interface XmlEvents {
 	/** a start tag (or an empty-element tag, then `close` follows at once) */
@@ -41,11 +43,11 @@ const NOT_FAST = new NotFast('left to saxes');
 // XML 1.0 (fifth edition) Char, NameStartChar and NameChar
 const NOT_A_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 /**
- * What the fast reader leaves to saxes at once, by UTF-16 unit (a plain search, quicker than NOT_A_CHAR): a character XML
- * does not allow (a surrogate is looked at by NOT_A_CHAR) and the control characters DEL and U+0080–U+009F, which
- * XML allows and the tree builder refuses in a value (text.ts) — with saxes' position; in a comment they are read.
+ * What the fast reader leaves to saxes at once besides (plain searches, quicker than NOT_A_CHAR): the two
+ * non-characters, and every control character (text.ts) — C0 ones XML does not allow, DEL and C1 ones it does,
+ * which the tree builder refuses in a value with saxes' position (and reads in a comment).
  */
-const NOT_FAST_UNIT = /[^\t\n\r\x20-\x7e\xa0-\uFFFD]/;
+const NON_CHARACTER = /[\uFFFE\uFFFF]/;
 const NAME_START = ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 // eslint-disable-next-line no-misleading-character-class -- the combining marks U+0300–U+036F are name characters in XML
 const NAME = new RegExp(`[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040]*`, 'uy');
@@ -57,7 +59,7 @@ for (let c = 0; c < 128; c++) {
 	else if (/[-.0-9]/.test(ch)) ASCII_NAME[c] = 2;
 }
 /** the attributes of a tag that has none (never written to) */
-export const NO_ATTRIBUTES: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
+export const NO_ATTRIBUTES_READ: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 const DECLARATION =
 	/<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|'1\.0')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][\w.-]*"|'[A-Za-z][\w.-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>/y;
 const NAMED = new Map([
@@ -92,7 +94,7 @@ export class XmlScanner implements XmlPosition {
 	private nextCr: number;
 
 	constructor(text: string) {
-		if (NOT_FAST_UNIT.test(text) || text.charCodeAt(0) === 0xfeff) throw NOT_FAST;
+		if (CONTROL_CHARACTER.test(text) || NON_CHARACTER.test(text) || text.charCodeAt(0) === 0xfeff) throw NOT_FAST;
 		this.s = text;
 		this.surrogates = /[\uD800-\uDFFF]/.test(text);
 		if (this.surrogates && NOT_A_CHAR.test(text)) throw NOT_FAST; // a surrogate that is not half of a pair
@@ -201,7 +203,7 @@ export class XmlScanner implements XmlPosition {
 		if (this.sawRoot && !this.open.length) throw NOT_FAST; // a second root element
 		const s = this.s;
 		const name = this.name(lt + 1);
-		let attributes = NO_ATTRIBUTES;
+		let attributes = NO_ATTRIBUTES_READ;
 		let i = lt + 1 + name.length;
 		for (;;) {
 			const c = s.charCodeAt(i);
@@ -211,7 +213,7 @@ export class XmlScanner implements XmlPosition {
 			if (i === from) throw NOT_FAST; // no space before an attribute
 			const after = s.charCodeAt(i);
 			if (after === GT || after === SLASH) continue;
-			if (attributes === NO_ATTRIBUTES) attributes = Object.create(null) as Record<string, string>;
+			if (attributes === NO_ATTRIBUTES_READ) attributes = Object.create(null) as Record<string, string>;
 			i = this.attribute(i, attributes);
 		}
 		const empty = s.charCodeAt(i) === SLASH;
@@ -323,8 +325,7 @@ export function intern(name: string): string {
 	const n = name.length;
 	const at = slot(name.charCodeAt(0), name.charCodeAt(n >> 1), name.charCodeAt(n - 1), n);
 	const known = NAMES[at];
-	if (known === name) return known;
-	return n > LONGEST_KEPT ? name : (NAMES[at] = name.split('').join(''));
+	return known === name ? known : keep(at, name);
 }
 
 /** `s.slice(from, to)` as the one shared copy, compared in place. */
@@ -333,7 +334,12 @@ function internAt(s: string, from: number, to: number): string {
 	const at = slot(s.charCodeAt(from), s.charCodeAt(from + (n >> 1)), s.charCodeAt(to - 1), n);
 	const known = NAMES[at];
 	if (known !== undefined && known.length === n && s.startsWith(known, from)) return known;
-	return n > LONGEST_KEPT ? s.slice(from, to) : (NAMES[at] = s.slice(from, to).split('').join(''));
+	return keep(at, s.slice(from, to));
+}
+
+/** A flat copy of `name` in slot `at` (one that holds no document's text), unless the name is too long to keep. */
+function keep(at: number, name: string): string {
+	return name.length > LONGEST_KEPT ? name : (NAMES[at] = name.split('').join(''));
 }
 
 /** The index of each line break of `s`: an LF, a lone CR, the CR of a CR LF. */
@@ -384,6 +390,6 @@ function reference(name: string): string {
 	// the same rules as for the characters written as they are
 	if (code < 0 || code > 0x10ffff) throw NOT_FAST;
 	const character = String.fromCodePoint(code);
-	if (NOT_A_CHAR.test(character) || NOT_FAST_UNIT.test(character)) throw NOT_FAST;
+	if (NOT_A_CHAR.test(character) || CONTROL_CHARACTER.test(character)) throw NOT_FAST;
 	return character;
 }
