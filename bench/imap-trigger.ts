@@ -18,12 +18,17 @@
  *
  * Printed per variant: mails/s and peak memory above the level before the run: RSS sampled every 10 ms during
  * the timed run, and (with --expose-gc) the live heap, sampled after a forced GC every 50 ms during a second
- * run on fresh mails. The trigger's time includes n8n running the workflow with the N items.
+ * run on fresh mails. The trigger's time includes n8n running the workflow with the N items. Also printed: the CPU
+ * time the timed run took on the whole machine (Dovecot included; read it on an idle box), on node's thread and on
+ * its other threads (V8's compilers and GC), how busy that kept the cores, and per round the other variant's CPU per
+ * mail ÷ the trigger's — the speed ratio the two would show if both kept the cores equally busy. Where the cores
+ * are the limit (two cores shared by node, V8's compiler threads and Dovecot) the speed ratio follows that one.
  */
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import type { IVersionedNodeType } from 'n8n-workflow';
@@ -94,9 +99,69 @@ async function fill(folder: string): Promise<void> {
 	await multiAppend(credentials, folder, mails);
 }
 
+/**
+ * CPU time (ms) used while a variant's timed run ran: by the whole machine (every core and process, from
+ * /proc/stat: Dovecot included; read it on an idle box), by this process, and by its main thread (the rest of the
+ * process is V8's compiler and GC threads). Linux only; elsewhere only the process's own figures.
+ */
+interface CpuUse {
+	machineMs?: number;
+	processMs: number;
+	/** undefined on a Node without process.threadCpuUsage (before 23.9; the scripts' Node 24 has it) */
+	mainThreadMs?: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+	try {
+		return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+	} catch {
+		return 100;
+	}
+})();
+
+/** Busy time of all cores so far (user, nice, system, irq, softirq, steal; not idle or iowait), in ms. */
+function machineBusyMs(): number | undefined {
+	try {
+		const [user, nice, system, , , irq, softirq, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+		return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SECOND;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Starts counting CPU; the returned function stops and reports. */
+function countCpu(): () => CpuUse {
+	const machine = machineBusyMs();
+	const process0 = process.cpuUsage();
+	const threadCpu = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage.bind(process) : undefined;
+	const main0 = threadCpu?.();
+	return () => {
+		const ms = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+		const machineNow = machineBusyMs();
+		return {
+			machineMs: machine === undefined || machineNow === undefined ? undefined : machineNow - machine,
+			processMs: ms(process.cpuUsage(process0)),
+			mainThreadMs: threadCpu && main0 ? ms(threadCpu(main0)) : undefined,
+		};
+	};
+}
+
+const CORES = os.availableParallelism();
+
+function describeCpu(cpu: CpuUse, seconds: number): string {
+	const own =
+		cpu.mainThreadMs === undefined
+			? `node ${cpu.processMs.toFixed(0)}`
+			: `node's thread ${cpu.mainThreadMs.toFixed(0)}, its other threads (V8's compilers, GC) ${(cpu.processMs - cpu.mainThreadMs).toFixed(0)}`;
+	if (cpu.machineMs === undefined) return `CPU ms: ${own}`;
+	const busy = cpu.machineMs / (CORES * seconds * 1000);
+	return `CPU ms: machine ${cpu.machineMs.toFixed(0)} (${own}, the rest — Dovecot — ${(cpu.machineMs - cpu.processMs).toFixed(0)}), ${CORES} cores ${(busy * 100).toFixed(0)} % busy`;
+}
+
 interface Measurement {
 	mails: number;
 	seconds: number;
+	cpu: CpuUse;
 	/** the most memory that was live at once above the level before the run (sampled after a forced GC) */
 	liveHeapMb?: number;
 	rssMb: number;
@@ -122,19 +187,22 @@ async function measure(label: string, prepare: () => Promise<() => Promise<numbe
 			},
 			sampleLiveHeap ? 50 : 10,
 		);
+		const stopCounting = countCpu();
 		const started = process.hrtime.bigint();
 		const mails = await work();
 		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+		const cpu = stopCounting();
 		clearInterval(sampler);
-		return { mails, seconds, rssMb: (peakRss - base.rss) / 2 ** 20, heapMb: (peakHeap - base.heapUsed) / 2 ** 20 };
+		return { mails, seconds, cpu, rssMb: (peakRss - base.rss) / 2 ** 20, heapMb: (peakHeap - base.heapUsed) / 2 ** 20 };
 	};
 	const timed = await run(false);
-	const result: Measurement = { mails: timed.mails, seconds: timed.seconds, rssMb: timed.rssMb };
+	const result: Measurement = { mails: timed.mails, seconds: timed.seconds, cpu: timed.cpu, rssMb: timed.rssMb };
 	if (gc) result.liveHeapMb = (await run(true)).heapMb;
 	console.log(
 		`${label.padEnd(34)} ${String(result.mails).padStart(6)} mails  ${result.seconds.toFixed(2).padStart(6)} s  ` +
 			`${(result.mails / result.seconds).toFixed(0).padStart(5)} mails/s  peak +${result.rssMb.toFixed(1)} MB RSS` +
-			(result.liveHeapMb !== undefined ? `, +${result.liveHeapMb.toFixed(1)} MB live heap` : ' (run with --expose-gc for the live heap)'),
+			(result.liveHeapMb !== undefined ? `, +${result.liveHeapMb.toFixed(1)} MB live heap` : ' (run with --expose-gc for the live heap)') +
+			`\n${''.padEnd(36)}${describeCpu(result.cpu, result.seconds)}`,
 	);
 	return result;
 }
@@ -297,10 +365,12 @@ function main(): void {
 	console.log(`N = ${N} mails, one openTRANS attachment each (${documentName}, ${(Buffer.byteLength(template) / 1024).toFixed(1)} KB), Dovecot on 127.0.0.1, Node ${process.version}, ${rounds} round(s)`);
 	const names = Object.keys(VARIANTS);
 	const ratios: Record<string, number[]> = { plain: [], plainAll: [], n8nEmailTrigger: [] };
+	// the other variant's machine CPU per mail ÷ the trigger's: where the speed ratio ends up when both keep the cores equally busy
+	const cpuRatios: Record<string, number[]> = { plain: [], plainAll: [], n8nEmailTrigger: [] };
 	for (let round = 0; round < rounds; round++) {
 		const order = names.map((_, i) => names[(i + round) % names.length]);
 		console.log(`round ${round + 1} (order: ${order.join(', ')})`);
-		const rate: Record<string, number> = {};
+		const measured: Record<string, Measurement> = {};
 		for (const name of order) {
 			const out = execFileSync(process.execPath, ['--expose-gc', process.argv[1], String(N), 'child', name, `--document=${documentName}`], {
 				encoding: 'utf8',
@@ -309,16 +379,24 @@ function main(): void {
 			});
 			const lines = out.trim().split('\n');
 			console.log(lines.slice(0, -1).join('\n'));
-			const m = JSON.parse(lines[lines.length - 1]) as Measurement;
-			rate[name] = m.mails / m.seconds;
+			measured[name] = JSON.parse(lines[lines.length - 1]) as Measurement;
 		}
+		const rate = (name: string) => measured[name].mails / measured[name].seconds;
+		const cpuPerMail = (name: string) => (measured[name].cpu.machineMs ?? NaN) / measured[name].mails;
 		for (const other of Object.keys(ratios)) {
-			ratios[other].push(rate.trigger / rate[other]);
-			console.log(`  trigger mails/s ÷ ${other} mails/s: ${(rate.trigger / rate[other]).toFixed(2)}`);
+			ratios[other].push(rate('trigger') / rate(other));
+			cpuRatios[other].push(cpuPerMail(other) / cpuPerMail('trigger'));
+			console.log(
+				`  trigger mails/s ÷ ${other} mails/s: ${(rate('trigger') / rate(other)).toFixed(2)}; ` +
+					`${other}'s CPU per mail ÷ the trigger's: ${(cpuPerMail(other) / cpuPerMail('trigger')).toFixed(2)}`,
+			);
 		}
 	}
+	const list = (values: number[]) => `${median(values).toFixed(2)} (${values.map((v) => v.toFixed(2)).join(', ')})`;
 	console.log('medians of the per-round ratios (Delivery Note IMAP Trigger mails/s ÷ other mails/s):');
-	for (const [other, values] of Object.entries(ratios)) console.log(`  ÷ ${other}: ${median(values).toFixed(2)} (${values.map((v) => v.toFixed(2)).join(', ')})`);
+	for (const [other, values] of Object.entries(ratios)) console.log(`  ÷ ${other}: ${list(values)}`);
+	console.log("medians of the other variant's machine CPU per mail ÷ the trigger's (the speed ratio with the cores equally busy):");
+	for (const [other, values] of Object.entries(cpuRatios)) console.log(`  ${other}: ${list(values)}`);
 }
 
 async function child(name: string): Promise<void> {
